@@ -39,6 +39,9 @@ export interface PreparedMask {
    */
   touchedPadded: Int32Array;
   touchedRgb: Int32Array;
+  /** Image rows holding touched pixels, [firstRow, lastRow] (empty when lastRow < firstRow). */
+  firstRow: number;
+  lastRow: number;
 }
 
 /**
@@ -127,6 +130,8 @@ export function prepareMask(mask: RgbImage, params: ScoreParams): PreparedMask {
     dataThreshold: params.dataThreshold,
     touchedPadded: touched.padded,
     touchedRgb: touched.rgb,
+    firstRow: touched.padded.length > 0 ? Math.floor(touched.padded[0] / paddedWidth) - PAD : 0,
+    lastRow: touched.padded.length > 0 ? Math.floor(touched.padded[touched.padded.length - 1] / paddedWidth) - PAD : -1,
   };
 }
 
@@ -261,6 +266,27 @@ function matches(c: number, intervals: Int32Array, iv: number): number {
   return d >= 0 && d <= intervals[iv + 5] ? 1 : 0;
 }
 
+const scratchRasters = new WeakMap<PreparedMask, TargetCodes>();
+
+/**
+ * Scores a decoded target with a prepared mask. The code raster is kept per prepared mask and
+ * reused: every call overwrites exactly the pixels the mask reads.
+ *
+ * @example
+ * const prepared = prepareMask(mask, params);
+ * for (const target of targets) console.log(scoreTargetImage(prepared, target).matchingPixels);
+ */
+export function scoreTargetImage(prepared: PreparedMask, target: RgbImage, name = "the target image"): PixelMatchScore {
+  assertSameSize(prepared, target, name);
+  let raster = scratchRasters.get(prepared);
+  if (!raster) {
+    raster = createTargetCodes(prepared.width, prepared.height);
+    scratchRasters.set(prepared, raster);
+  }
+  fillCodesFromRgb(prepared, target.rgb, raster);
+  return scoreCodes(prepared, raster);
+}
+
 /**
  * Convenience for one-off scoring of decoded images with the fast path.
  *
@@ -269,8 +295,5 @@ function matches(c: number, intervals: Int32Array, iv: number): number {
  */
 export function scorePixelMatch(mask: RgbImage, target: RgbImage, params: ScoreParams): PixelMatchScore {
   assertSameSize(mask, target);
-  const prepared = prepareMask(mask, params);
-  const codes = createTargetCodes(target.width, target.height);
-  fillCodesFromRgb(prepared, target.rgb, codes);
-  return scoreCodes(prepared, codes);
+  return scoreTargetImage(prepareMask(mask, params), target);
 }

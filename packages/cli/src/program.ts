@@ -1,0 +1,17 @@
+import { Command } from "commander";
+import { registerScoreCommand } from "./commands/score/index.ts";
+import type { Io } from "./io.ts";
+
+/** The `cds` command tree. Each command lives in its own folder under `commands/`. */
+export function buildProgram(io: Io): Command {
+  const program = new Command("cds")
+    .description("Colour-depth MIP mask search: score and search fly-brain CDM images")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, "")),
+      writeErr: (s) => io.error(s.replace(/\n$/, "")),
+    })
+    .showHelpAfterError("(run `cds --help` or `cds <command> --help` for usage)");
+  registerScoreCommand(program, io);
+  return program;
+}

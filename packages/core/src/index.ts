@@ -1,0 +1,51 @@
+// Public surface of @cds/core, listed by name.
+export { CdsError, ImageDecodeError, ImageSizeMismatchError, ParameterError } from "./errors.ts";
+export type { ImageDecodeProblem } from "./errors.ts";
+export type { RgbImage } from "./image/rgb-image.ts";
+export {
+  defaultSearchParams,
+  formatRegion,
+  parseRegion,
+  parseSearchParams,
+  precomputeSearchParams,
+} from "./search-params.ts";
+export type { RegionSize, ScoreParams, SearchParams } from "./search-params.ts";
+export { isMatch } from "./scoring/pixel-match-score.ts";
+export type { PixelMatchScore } from "./scoring/pixel-match-score.ts";
+export { scorePixelMatchPlain } from "./scoring/pixel-match-plain.ts";
+export {
+  createTargetCodes,
+  fillCodesFromRgb,
+  prepareMask,
+  scoreCodes,
+  scorePixelMatch,
+  scoreTargetImage,
+} from "./scoring/fast-scorer.ts";
+export type { PreparedMask, TargetCodes } from "./scoring/fast-scorer.ts";
+export {
+  DEFAULT_MAX_PIXELS,
+  decodeGray16Png,
+  decodeImage,
+  decodeImageFile,
+  decodeTiff,
+  decodeTiffInto,
+  readImageHeader,
+} from "./image/index.ts";
+export type { DecodeOptions, Gray16Image, ImageFormat, ImageHeader } from "./image/index.ts";
+export { BlobNotFoundError } from "./ports/blob-store.ts";
+export type { BlobStore } from "./ports/blob-store.ts";
+export { encodeTarget } from "./library/encoded-target.ts";
+export type { EncodedTarget } from "./library/encoded-target.ts";
+export { itemMetadataFromPath } from "./library/item-metadata.ts";
+export type { ItemMetadata } from "./library/item-metadata.ts";
+export { LibraryFormatError, readShard, writeShard } from "./library/shard-format.ts";
+export type { Shard, ShardHeader } from "./library/shard-format.ts";
+export { buildShard } from "./library/shard-builder.ts";
+export type { BuiltShard, ShardSource, SkippedImage } from "./library/shard-builder.ts";
+export { LIBRARY_FORMAT_VERSION, layoutOf, MANIFEST_KEY, readManifest, shardKey } from "./library/library-manifest.ts";
+export type { LibraryLayout, LibraryManifest, ShardEntry } from "./library/library-manifest.ts";
+export { chunks, shuffled } from "./library/shuffle.ts";
+export { compareMatches, mergeRankings } from "./search/ranking.ts";
+export type { TargetMatch } from "./search/ranking.ts";
+export { searchLibraryRange } from "./search/batch-search.ts";
+export type { BatchSearchOptions, BatchSearchResult } from "./search/batch-search.ts";

@@ -1,0 +1,30 @@
+/**
+ * Where libraries (and later results) are stored: a flat key → bytes store with `/`-separated
+ * keys, as S3 has. The folder implementation lives in @cds/local; the S3 one in @cds/aws.
+ */
+export interface BlobStore {
+  /** A short description for messages, e.g. a folder path or `s3://bucket/prefix`. */
+  readonly location: string;
+  /** The whole object; throws {@link BlobNotFoundError} when absent. */
+  get(key: string): Promise<Uint8Array>;
+  /** Writes the object so that readers see either the old or the new bytes, never a mix. */
+  put(key: string, bytes: Uint8Array): Promise<void>;
+  /** Whether the object exists. */
+  exists(key: string): Promise<boolean>;
+  /** Keys under a prefix, in lexicographic order. */
+  list(prefix: string): AsyncIterable<string>;
+  /** Removes the objects under a prefix (nothing when there are none). */
+  deletePrefix(prefix: string): Promise<void>;
+}
+
+import { CdsError } from "../errors.ts";
+
+/** An object that a reader expected is not in the store. */
+export class BlobNotFoundError extends CdsError {
+  override name = "BlobNotFoundError";
+  readonly key: string;
+  constructor(location: string, key: string) {
+    super(`${key} not found in ${location}`);
+    this.key = key;
+  }
+}

@@ -1,0 +1,77 @@
+import type { LibraryLayout } from "../library/library-manifest.ts";
+import { clearTarget, loadTarget, thresholdPalette } from "../library/shard-scorer.ts";
+import { readShard, type ShardItemHeader } from "../library/shard-format.ts";
+import type { ItemMetadata } from "../library/item-metadata.ts";
+import type { BlobStore } from "../ports/blob-store.ts";
+import { createTargetCodes, scoreCodes, type PreparedMask } from "../scoring/fast-scorer.ts";
+import { isMatch } from "../scoring/pixel-match-score.ts";
+import { assertSameSize } from "../scoring/same-size.ts";
+import { compareMatches, type TargetMatch } from "./ranking.ts";
+
+export interface BatchSearchOptions {
+  /** Keep targets whose ratio is above this percent. */
+  minMatchingPixRatio: number;
+  /** Keep every scored target (tests and benchmarks compare all scores). */
+  keepAll?: boolean;
+  /** Called after each shard with the number of targets scored so far in this batch. */
+  onProgress?: (scored: number) => void;
+}
+
+export interface BatchSearchResult {
+  /** Matches, best first. */
+  matches: TargetMatch[];
+  /** Targets scored. */
+  scored: number;
+  /** Objects read from the store. */
+  objectsRead: number;
+}
+
+/**
+ * Scores a prepared mask against items [start, end) of an indexed library, reading only the
+ * shards that hold them.
+ *
+ * @example
+ * const { matches } = await searchLibraryRange(store, layout, prepareMask(mask, params), 0, layout.count, params);
+ */
+export async function searchLibraryRange(
+  store: BlobStore,
+  layout: LibraryLayout,
+  prepared: PreparedMask,
+  start: number,
+  end: number,
+  options: BatchSearchOptions,
+): Promise<BatchSearchResult> {
+  assertSameSize(layout, prepared, `the mask (library "${layout.name}")`);
+  const raster = createTargetCodes(layout.width, layout.height);
+  const scratch = new Int32Array(prepared.offsets.length);
+  const matches: TargetMatch[] = [];
+  let scored = 0;
+  let objectsRead = 0;
+  for (const entry of layout.shards) {
+    if (entry.start + entry.count <= start || entry.start >= end) continue;
+    const shard = readShard(await store.get(entry.key), entry.key);
+    objectsRead++;
+    const codeOfId = thresholdPalette(shard.palette, prepared.dataThreshold);
+    const items = shard.header.items;
+    for (let k = 0; k < items.length; k++) {
+      const index = entry.start + k;
+      if (index < start || index >= end) continue;
+      const runs = shard.runs(k);
+      loadTarget(prepared, runs, shard.ids(k), codeOfId, raster);
+      const score = scoreCodes(prepared, raster, scratch);
+      clearTarget(prepared, runs, raster);
+      scored++;
+      if (options.keepAll || isMatch(score, options.minMatchingPixRatio)) {
+        matches.push({ ...score, index, item: metadataOf(items[k]) });
+      }
+    }
+    options.onProgress?.(scored);
+  }
+  matches.sort(compareMatches);
+  return { matches, scored, objectsRead };
+}
+
+function metadataOf(header: ShardItemHeader): ItemMetadata {
+  const { runsOffset: _r, runCount: _c, idsOffset: _o, pixelCount: _p, ...metadata } = header;
+  return metadata;
+}

@@ -1,0 +1,75 @@
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import { BlobNotFoundError, type BlobStore } from "@cds/core";
+
+/**
+ * A {@link BlobStore} on a local folder: keys are relative paths. Writes go to a temporary
+ * file renamed into place, so a reader never sees half an object.
+ *
+ * @example
+ * const store = new FolderBlobStore("/data/libraries/flylight");
+ * await store.put("manifest.json", bytes);
+ */
+export class FolderBlobStore implements BlobStore {
+  readonly root: string;
+  readonly location: string;
+
+  constructor(root: string) {
+    this.root = root;
+    this.location = root;
+  }
+
+  private pathOf(key: string): string {
+    if (key.startsWith("/") || key.split("/").includes("..")) throw new Error(`invalid key ${key}`);
+    return join(this.root, ...key.split("/"));
+  }
+
+  async get(key: string): Promise<Uint8Array> {
+    try {
+      const buffer = await readFile(this.pathOf(key));
+      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new BlobNotFoundError(this.location, key);
+      throw error;
+    }
+  }
+
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    const path = this.pathOf(key);
+    await mkdir(dirname(path), { recursive: true });
+    const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    await writeFile(temporary, bytes);
+    await rename(temporary, path);
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      return (await stat(this.pathOf(key))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    const keys: string[] = [];
+    try {
+      for (const entry of await readdir(this.root, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile() || entry.name.endsWith(".tmp")) continue;
+        const key = relative(this.root, join(entry.parentPath, entry.name)).split(sep).join("/");
+        if (key.startsWith(prefix)) keys.push(key);
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw error;
+    }
+    yield* keys.sort();
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    if (prefix === "" || prefix.endsWith("/")) {
+      await rm(prefix === "" ? this.root : this.pathOf(prefix.slice(0, -1)), { recursive: true, force: true });
+      return;
+    }
+    for await (const key of this.list(prefix)) await rm(this.pathOf(key), { force: true });
+  }
+}

@@ -1,0 +1,7 @@
+// Public surface of @cds/local, listed by name.
+export { FolderBlobStore } from "./folder-blob-store.ts";
+export { LibrarySourceError, listLibrarySource } from "./library-source.ts";
+export type { LibrarySource, SourceImage } from "./library-source.ts";
+export { indexLibrary, LibraryIndexError } from "./library-indexer.ts";
+export type { IndexOptions, IndexProgress } from "./library-indexer.ts";
+export { WorkerPool } from "./worker-pool.ts";
