@@ -1,5 +1,7 @@
 import { Command } from "commander";
+import { registerLibraryCommands } from "./commands/library/index.ts";
 import { registerScoreCommand } from "./commands/score/index.ts";
+import { registerSearchCommand } from "./commands/search/index.ts";
 import type { Io } from "./io.ts";
 
 /** The `cds` command tree. Each command lives in its own folder under `commands/`. */
@@ -13,5 +15,7 @@ export function buildProgram(io: Io): Command {
     })
     .showHelpAfterError("(run `cds --help` or `cds <command> --help` for usage)");
   registerScoreCommand(program, io);
+  registerSearchCommand(program, io);
+  registerLibraryCommands(program, io);
   return program;
 }

@@ -34,7 +34,7 @@ export {
 export type { DecodeOptions, Gray16Image, ImageFormat, ImageHeader } from "./image/index.ts";
 export { BlobNotFoundError } from "./ports/blob-store.ts";
 export type { BlobStore } from "./ports/blob-store.ts";
-export { encodeTarget } from "./library/encoded-target.ts";
+export { codeOfValue, encodeTarget } from "./library/encoded-target.ts";
 export type { EncodedTarget } from "./library/encoded-target.ts";
 export { itemMetadataFromPath } from "./library/item-metadata.ts";
 export type { ItemMetadata } from "./library/item-metadata.ts";
@@ -49,3 +49,21 @@ export { compareMatches, mergeRankings } from "./search/ranking.ts";
 export type { TargetMatch } from "./search/ranking.ts";
 export { searchLibraryRange } from "./search/batch-search.ts";
 export type { BatchSearchOptions, BatchSearchResult } from "./search/batch-search.ts";
+export { encodePackBitsTiff } from "./image/tiff-encoder.ts";
+export { createPrng, deriveSeed } from "./prng.ts";
+export type { Prng, Seed } from "./prng.ts";
+export {
+  CDM_HEIGHT,
+  CDM_WIDTH,
+  generateCdm,
+  generateLibrary,
+  generateNeuron,
+  libraryEntry,
+  libraryName,
+  loadLutFile,
+  planLibrary,
+  plantMatch,
+  rainbowLut,
+  renderMask,
+} from "./synthetic/index.ts";
+export type { LibraryEntry, LibraryOptions, LibraryPlan, Neuron, PlantedInfo } from "./synthetic/index.ts";

@@ -5,3 +5,5 @@ export type { LibrarySource, SourceImage } from "./library-source.ts";
 export { indexLibrary, LibraryIndexError } from "./library-indexer.ts";
 export type { IndexOptions, IndexProgress } from "./library-indexer.ts";
 export { WorkerPool } from "./worker-pool.ts";
+export { runLocalSearch } from "./search-runner.ts";
+export type { LocalSearchOptions, LocalSearchResult, SearchTarget } from "./search-runner.ts";

@@ -7,12 +7,15 @@ import { ValuePalette } from "./value-palette.ts";
  * One library object: many encoded targets and their metadata. Binary, little-endian:
  *
  *   "CDSHARD1" | u32 header length | header JSON (padded to 4 bytes)
- *   | palette: u32[paletteSize] (code | brightest << 18)
- *   | per item: runs u32[2·runCount], ids u16|u32[pixelCount] (each padded to 4 bytes)
+ *   | palette: u32[paletteSize] (pixel values, see EncodedTarget)
+ *   | per item: runs as LEB128 varints (gap from the previous run's end, length), then pixels
+ *     (each section padded to 4 bytes)
  *
- * Pixels store a palette id instead of their value: a shard's targets share a few tens of
- * thousands of distinct colours, so ids take 2 bytes a pixel instead of 4, and a search maps
- * the palette through its data threshold once per shard instead of once per pixel.
+ * Runs are varints because isolated pixels (speckle, noise) are common: a run costs 2–3 bytes
+ * instead of 8.
+ * Pixels are 2-byte palette ids when the shard's targets share at most 65,536 distinct values
+ * (a search then maps the palette through its data threshold once per shard, not once per
+ * pixel); otherwise each pixel stores its 19-bit value in 3 bytes and the palette is empty.
  */
 export const SHARD_MAGIC = "CDSHARD1";
 export const SHARD_FORMAT_VERSION = 1;
@@ -20,8 +23,9 @@ export const SHARD_FORMAT_VERSION = 1;
 /** An item's metadata and where its pixels are. Its library index is the shard's start + its position. */
 export interface ShardItemHeader extends ItemMetadata {
   runsOffset: number;
+  runBytes: number;
   runCount: number;
-  idsOffset: number;
+  pixelsOffset: number;
   pixelCount: number;
 }
 
@@ -31,7 +35,8 @@ export interface ShardHeader {
   height: number;
   paletteOffset: number;
   paletteSize: number;
-  idBytes: 2 | 4;
+  /** 2: palette ids; 3: values stored directly. */
+  pixelBytes: 2 | 3;
   items: ShardItemHeader[];
 }
 
@@ -39,8 +44,10 @@ export interface ShardHeader {
 export interface Shard {
   header: ShardHeader;
   palette: Uint32Array;
-  runs(item: number): Uint32Array;
-  ids(item: number): Uint16Array | Uint32Array;
+  /** The item's runs as a varint stream; see {@link decodeRuns}. */
+  runs(item: number): Uint8Array;
+  /** Palette ids (pixelBytes 2) or the 3-byte values as bytes (pixelBytes 3). */
+  pixels(item: number): Uint16Array | Uint8Array;
 }
 
 /** The library file is not what this version of the software reads. */
@@ -58,31 +65,39 @@ export function writeShard(items: { metadata: ItemMetadata; encoded: EncodedTarg
   if (items.length === 0) throw new LibraryFormatError("a shard needs at least one item");
   const { width, height } = items[0].encoded;
   const palette = new ValuePalette();
+  let direct = false;
   const idLists = items.map(({ encoded }) => {
-    const ids = new Uint32Array(encoded.values.length);
-    for (let i = 0; i < ids.length; i++) ids[i] = palette.idOf(encoded.values[i]);
+    const ids = new Uint16Array(encoded.values.length);
+    for (let i = 0; i < ids.length && !direct; i++) {
+      const id = palette.idOf(encoded.values[i]);
+      if (id > 0xffff) direct = true;
+      ids[i] = id;
+    }
     return ids;
   });
-  const idBytes: 2 | 4 = palette.size <= 0x10000 ? 2 : 4;
+  const pixelBytes: 2 | 3 = direct ? 3 : 2;
+  const paletteValues = direct ? [] : palette.values;
 
   // Offsets are relative to the start of the body (after the header), fixed up below.
   let offset = 0;
   const paletteOffset = offset;
-  offset += 4 * palette.size;
-  const headers: ShardItemHeader[] = items.map(({ metadata, encoded }) => {
+  offset += 4 * paletteValues.length;
+  const runStreams = items.map(({ encoded }) => encodeRuns(encoded.runs));
+  const headers: ShardItemHeader[] = items.map(({ metadata, encoded }, k) => {
     const runsOffset = offset;
-    offset += 4 * encoded.runs.length;
-    const idsOffset = offset;
-    offset += align4(idBytes * encoded.values.length);
-    return { ...metadata, runsOffset, runCount: encoded.runs.length / 2, idsOffset, pixelCount: encoded.values.length };
+    const runBytes = runStreams[k].length;
+    offset += align4(runBytes);
+    const pixelsOffset = offset;
+    offset += align4(pixelBytes * encoded.values.length);
+    return { ...metadata, runsOffset, runBytes, runCount: encoded.runs.length / 2, pixelsOffset, pixelCount: encoded.values.length };
   });
   const header: ShardHeader = {
     formatVersion: SHARD_FORMAT_VERSION,
     width,
     height,
     paletteOffset,
-    paletteSize: palette.size,
-    idBytes,
+    paletteSize: paletteValues.length,
+    pixelBytes,
     items: headers,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -94,12 +109,22 @@ export function writeShard(items: { metadata: ItemMetadata; encoded: EncodedTarg
   out.fill(0x20, 12 + json.length, bodyStart);
 
   const u32 = new Uint32Array(out.buffer, bodyStart, offset / 4);
-  u32.set(palette.values, paletteOffset / 4);
+  u32.set(paletteValues, paletteOffset / 4);
   items.forEach(({ encoded }, k) => {
     const h = headers[k];
-    u32.set(encoded.runs, h.runsOffset / 4);
-    if (idBytes === 2) new Uint16Array(out.buffer, bodyStart + h.idsOffset, h.pixelCount).set(idLists[k]);
-    else u32.set(idLists[k], h.idsOffset / 4);
+    out.set(runStreams[k], bodyStart + h.runsOffset);
+    if (!direct) {
+      new Uint16Array(out.buffer, bodyStart + h.pixelsOffset, h.pixelCount).set(idLists[k]);
+      return;
+    }
+    const bytes = new Uint8Array(out.buffer, bodyStart + h.pixelsOffset, 3 * h.pixelCount);
+    const values = encoded.values;
+    for (let i = 0, o = 0; i < values.length; i++, o += 3) {
+      const v = values[i];
+      bytes[o] = v;
+      bytes[o + 1] = v >>> 8;
+      bytes[o + 2] = v >>> 16;
+    }
   });
   return out;
 }
@@ -121,14 +146,14 @@ export function readShard(bytes: Uint8Array, name = "shard"): Shard {
   } catch (cause) {
     throw new LibraryFormatError(`${name} has a damaged header`, { cause });
   }
-  if (header.formatVersion !== SHARD_FORMAT_VERSION) {
+  if (header.formatVersion !== SHARD_FORMAT_VERSION || (header.pixelBytes !== 2 && header.pixelBytes !== 3)) {
     throw new LibraryFormatError(
       `${name} has format version ${header.formatVersion}; this version of cds reads ${SHARD_FORMAT_VERSION}: re-index the library`,
     );
   }
   const bodyStart = bytes.byteOffset + align4(12 + jsonLength);
   const last = header.items[header.items.length - 1];
-  const bodyLength = last ? last.idsOffset + align4(header.idBytes * last.pixelCount) : 4 * header.paletteSize;
+  const bodyLength = last ? last.pixelsOffset + align4(header.pixelBytes * last.pixelCount) : 4 * header.paletteSize;
   if (bodyStart - bytes.byteOffset + bodyLength > bytes.length) {
     throw new LibraryFormatError(`${name} is truncated: ${bytes.length} bytes, ${bodyStart - bytes.byteOffset + bodyLength} expected`);
   }
@@ -136,12 +161,60 @@ export function readShard(bytes: Uint8Array, name = "shard"): Shard {
   return {
     header,
     palette: new Uint32Array(buffer, bodyStart + header.paletteOffset, header.paletteSize),
-    runs: (k) => new Uint32Array(buffer, bodyStart + header.items[k].runsOffset, 2 * header.items[k].runCount),
-    ids: (k) =>
-      header.idBytes === 2
-        ? new Uint16Array(buffer, bodyStart + header.items[k].idsOffset, header.items[k].pixelCount)
-        : new Uint32Array(buffer, bodyStart + header.items[k].idsOffset, header.items[k].pixelCount),
+    runs: (k) => new Uint8Array(buffer, bodyStart + header.items[k].runsOffset, header.items[k].runBytes),
+    pixels: (k) =>
+      header.pixelBytes === 2
+        ? new Uint16Array(buffer, bodyStart + header.items[k].pixelsOffset, header.items[k].pixelCount)
+        : new Uint8Array(buffer, bodyStart + header.items[k].pixelsOffset, 3 * header.items[k].pixelCount),
   };
+}
+
+/** Serialises run pairs (start, length) as varints of (start − previous end, length). */
+export function encodeRuns(runs: Uint32Array): Uint8Array {
+  const out = new Uint8Array(runs.length * 5);
+  let o = 0;
+  let end = 0;
+  const put = (v: number) => {
+    while (v >= 0x80) {
+      out[o++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    out[o++] = v;
+  };
+  for (let r = 0; r < runs.length; r += 2) {
+    put(runs[r] - end);
+    put(runs[r + 1]);
+    end = runs[r] + runs[r + 1];
+  }
+  return out.slice(0, o);
+}
+
+/** The inverse of {@link encodeRuns}, into a reusable buffer; returns the number of entries written. */
+export function decodeRuns(stream: Uint8Array, out: Uint32Array): number {
+  let n = 0;
+  let end = 0;
+  let i = 0;
+  while (i < stream.length) {
+    let gap = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      byte = stream[i++];
+      gap |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte & 0x80);
+    let length = 0;
+    shift = 0;
+    do {
+      byte = stream[i++];
+      length |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte & 0x80);
+    out[n++] = end + gap;
+    out[n++] = length;
+    end += gap + length;
+  }
+  return n;
 }
 
 function align4(n: number): number {

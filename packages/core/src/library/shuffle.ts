@@ -1,4 +1,4 @@
-import { createPrng, type Seed } from "../synthetic/prng.ts";
+import { createPrng, type Seed } from "../prng.ts";
 
 /**
  * A seeded Fisher–Yates shuffle. Libraries store items in shuffled order so that any

@@ -1,6 +1,6 @@
 import type { LibraryLayout } from "../library/library-manifest.ts";
 import { clearTarget, loadTarget, thresholdPalette } from "../library/shard-scorer.ts";
-import { readShard, type ShardItemHeader } from "../library/shard-format.ts";
+import { decodeRuns, readShard, type ShardItemHeader } from "../library/shard-format.ts";
 import type { ItemMetadata } from "../library/item-metadata.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
 import { createTargetCodes, scoreCodes, type PreparedMask } from "../scoring/fast-scorer.ts";
@@ -44,6 +44,7 @@ export async function searchLibraryRange(
   assertSameSize(layout, prepared, `the mask (library "${layout.name}")`);
   const raster = createTargetCodes(layout.width, layout.height);
   const scratch = new Int32Array(prepared.offsets.length);
+  const runs = new Uint32Array(layout.width * layout.height + 2);
   const matches: TargetMatch[] = [];
   let scored = 0;
   let objectsRead = 0;
@@ -51,15 +52,15 @@ export async function searchLibraryRange(
     if (entry.start + entry.count <= start || entry.start >= end) continue;
     const shard = readShard(await store.get(entry.key), entry.key);
     objectsRead++;
-    const codeOfId = thresholdPalette(shard.palette, prepared.dataThreshold);
+    const codeOfId = thresholdPalette(shard, prepared.dataThreshold);
     const items = shard.header.items;
     for (let k = 0; k < items.length; k++) {
       const index = entry.start + k;
       if (index < start || index >= end) continue;
-      const runs = shard.runs(k);
-      loadTarget(prepared, runs, shard.ids(k), codeOfId, raster);
+      const runEntries = decodeRuns(shard.runs(k), runs);
+      loadTarget(prepared, runs, runEntries, shard.pixels(k), codeOfId, raster);
       const score = scoreCodes(prepared, raster, scratch);
-      clearTarget(prepared, runs, raster);
+      clearTarget(prepared, runs, runEntries, raster);
       scored++;
       if (options.keepAll || isMatch(score, options.minMatchingPixRatio)) {
         matches.push({ ...score, index, item: metadataOf(items[k]) });
@@ -72,6 +73,6 @@ export async function searchLibraryRange(
 }
 
 function metadataOf(header: ShardItemHeader): ItemMetadata {
-  const { runsOffset: _r, runCount: _c, idsOffset: _o, pixelCount: _p, ...metadata } = header;
+  const { runsOffset: _r, runBytes: _b, runCount: _c, pixelsOffset: _o, pixelCount: _p, ...metadata } = header;
   return metadata;
 }

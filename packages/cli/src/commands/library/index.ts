@@ -1,0 +1,106 @@
+import type { Command } from "commander";
+import { CdsError, ParameterError, readManifest } from "@cds/core";
+import { FolderBlobStore, indexLibrary } from "@cds/local";
+import { readdir } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Io } from "../../io.ts";
+import { progressBar } from "../../output/progress.ts";
+import { renderTable } from "../../output/table.ts";
+import { checkLibraryName, libraryFolder, resolveRoot } from "../../options/root.ts";
+
+interface IndexCommandOptions {
+  name: string;
+  to?: string;
+  root?: string;
+  shardSize?: string;
+  workers?: string;
+  seed?: string;
+}
+
+export function registerLibraryCommands(program: Command, io: Io): void {
+  const library = program.command("library").description("index and list target libraries");
+  library
+    .command("index")
+    .description("index a folder of CDM images (or a NeuronBridge searchable_neurons layout) into a search-ready library")
+    .argument("<source>", "folder of .tif/.png/.jpg CDMs (recursive), or a folder holding searchable_neurons/")
+    .requiredOption("--name <name>", "the library's name")
+    .option("--to <dir>", "where to write the library (default: <root>/libraries/<name>)")
+    .option("--root <dir>", "the cds data folder (default: $CDS_ROOT or ./cds-data)")
+    .option("--shard-size <n>", "targets per shard object", "100")
+    .option("--workers <n>", "worker threads (default: one per core)")
+    .option("--seed <text>", "shuffle seed (default: the name)")
+    .action(async (source: string, options: IndexCommandOptions) => {
+      await indexCommand(source, options, io);
+    });
+  library
+    .command("list")
+    .description("list the libraries under the root")
+    .option("--root <dir>", "the cds data folder (default: $CDS_ROOT or ./cds-data)")
+    .action(async (options: { root?: string }) => {
+      await listCommand(options, io);
+    });
+}
+
+export async function indexCommand(source: string, options: IndexCommandOptions, io: Io) {
+  const name = checkLibraryName(options.name);
+  if (options.to?.startsWith("s3://")) {
+    throw new CdsError("indexing into S3 comes with the AWS adapters; write to a folder with --to <dir> for now");
+  }
+  const destination = options.to ? resolve(io.cwd, options.to) : libraryFolder(resolveRoot(io.cwd, options.root), name);
+  const shardSize = positiveInteger("--shard-size", options.shardSize ?? "100");
+  const workers = options.workers === undefined ? undefined : positiveInteger("--workers", options.workers);
+  const bar = progressBar(io, "indexing");
+  const started = performance.now();
+  const manifest = await indexLibrary({
+    source: resolve(io.cwd, source),
+    name,
+    store: new FolderBlobStore(destination),
+    shardSize,
+    workers,
+    seed: options.seed,
+    onProgress: (p) => bar.update(p.done, p.total),
+  });
+  bar.finish();
+  const seconds = (performance.now() - started) / 1000;
+  const bytes = manifest.shards.reduce((n, s) => n + s.bytes, 0);
+  io.out(
+    `indexed ${manifest.count.toLocaleString("en-US")} images of ${manifest.width}×${manifest.height} into ${destination} ` +
+      `(${manifest.shards.length} shards, ${Math.round(bytes / manifest.count / 1024)} KiB per target, ${seconds.toFixed(1)} s)`,
+  );
+  if (manifest.skipped.length > 0) {
+    io.error(`skipped ${manifest.skipped.length} image(s):`);
+    for (const s of manifest.skipped.slice(0, 20)) io.error(`  ${s.sourcePath}: ${s.reason}`);
+    if (manifest.skipped.length > 20) io.error(`  … and ${manifest.skipped.length - 20} more (all listed in manifest.json)`);
+  }
+  return manifest;
+}
+
+async function listCommand(options: { root?: string }, io: Io) {
+  const root = resolveRoot(io.cwd, options.root);
+  let names: string[] = [];
+  try {
+    names = (await readdir(libraryFolder(root, ""), { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    names = [];
+  }
+  const rows: (string | number)[][] = [];
+  for (const name of names.sort()) {
+    try {
+      const m = await readManifest(new FolderBlobStore(libraryFolder(root, name)));
+      rows.push([name, m.count, `${m.width}x${m.height}`, m.skipped.length, m.createdAt]);
+    } catch (error) {
+      rows.push([name, "-", "-", "-", error instanceof Error ? error.message : String(error)]);
+    }
+  }
+  if (rows.length === 0) {
+    io.out(`no libraries under ${libraryFolder(root, "")}; create one with \`cds library index <source> --name <name>\``);
+    return;
+  }
+  renderTable(["library", "targets", "size", "skipped", "created"], rows).forEach((l) => io.out(l));
+}
+
+export function positiveInteger(option: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new ParameterError(option, `${option} must be a whole number ≥ 1, got "${value}"`);
+  return n;
+}

@@ -1,0 +1,13 @@
+export type { RgbImage } from "./rgb-image.ts";
+export type { DecodeOptions } from "./decode-options.ts";
+export { DEFAULT_MAX_PIXELS } from "./decode-options.ts";
+export type { ImageFormat } from "./image-format.ts";
+export type { ImageHeader } from "./image-header.ts";
+export { readImageHeader } from "./image-header.ts";
+export { decodeImage, decodeImageFile } from "./decode-image.ts";
+export { decodeTiff, decodeTiffInto } from "./tiff-decoder.ts";
+export type { Gray16Image } from "./png-decoder.ts";
+export { decodePng, decodeGray16Png } from "./png-decoder.ts";
+export { decodeJpeg } from "./jpeg-decoder.ts";
+export { decodePackBits } from "./packbits.ts";
+export { decodeLzw } from "./lzw.ts";

@@ -1,0 +1,133 @@
+import { availableParallelism } from "node:os";
+import {
+  chunks,
+  layoutOf,
+  type LibraryLayout,
+  type LibraryManifest,
+  mergeRankings,
+  type RgbImage,
+  type SearchParams,
+  type SkippedImage,
+  type TargetMatch,
+} from "@cds/core";
+import { listLibrarySource } from "./library-source.ts";
+import { WorkerPool } from "./worker-pool.ts";
+
+/** What every search worker is started with. */
+export interface SearchWorkerInit {
+  mask: RgbImage;
+  params: SearchParams;
+  keepAll: boolean;
+  library: { kind: "indexed"; root: string; layout: LibraryLayout } | { kind: "raw" };
+}
+
+/** A unit of work: a range of an indexed library, or a list of raw image files. */
+export type SearchBatch =
+  | { kind: "range"; start: number; end: number }
+  | { kind: "files"; files: { index: number; sourcePath: string; absolutePath: string }[] };
+
+export interface SearchBatchResult {
+  matches: TargetMatch[];
+  scored: number;
+  objectsRead: number;
+  skipped: SkippedImage[];
+}
+
+export type SearchTarget =
+  | { kind: "indexed"; root: string; manifest: LibraryManifest }
+  | { kind: "raw"; source: string };
+
+export interface LocalSearchOptions {
+  mask: RgbImage;
+  params: SearchParams;
+  library: SearchTarget;
+  /** Worker threads (default: one per core). */
+  workers?: number;
+  /** Targets per batch (default: one shard for an index, 50 images for a raw folder). */
+  batchSize?: number;
+  /** Keep only the best N matches (default: all). */
+  top?: number;
+  /** Return every scored target, matching or not. */
+  keepAll?: boolean;
+  onProgress?: (progress: { scored: number; total: number }) => void;
+}
+
+export interface LocalSearchResult {
+  matches: TargetMatch[];
+  /** Targets in the library (or readable images in the raw source). */
+  total: number;
+  scored: number;
+  objectsRead: number;
+  skipped: SkippedImage[];
+  elapsedMs: number;
+  workers: number;
+}
+
+/**
+ * Searches a whole library on this machine with a pool of worker threads. The ranking does not
+ * depend on the number of workers or the batch size: batches are merged and sorted by
+ * matching pixels, ties by library index.
+ *
+ * @example
+ * const { matches } = await runLocalSearch({ mask, params, library: { kind: "indexed", root, manifest } });
+ */
+export async function runLocalSearch(options: LocalSearchOptions): Promise<LocalSearchResult> {
+  const started = performance.now();
+  const { batches, total, init } = await planLocalSearch(options);
+  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), batches.length));
+  const pool = new WorkerPool<SearchBatch, SearchBatchResult, number>(
+    new URL("./search-worker.ts", import.meta.url),
+    workers,
+    init,
+  );
+  let scored = 0;
+  try {
+    const results = await Promise.all(
+      batches.map((batch) =>
+        pool.run(batch, {
+          onProgress: (n) => {
+            scored += n;
+            options.onProgress?.({ scored, total });
+          },
+        }),
+      ),
+    );
+    return {
+      matches: mergeRankings(
+        results.map((r) => r.matches),
+        options.top,
+      ),
+      total,
+      scored: results.reduce((n, r) => n + r.scored, 0),
+      objectsRead: results.reduce((n, r) => n + r.objectsRead, 0),
+      skipped: results.flatMap((r) => r.skipped),
+      elapsedMs: performance.now() - started,
+      workers,
+    };
+  } finally {
+    await pool.close();
+  }
+}
+
+async function planLocalSearch(options: LocalSearchOptions) {
+  const keepAll = options.keepAll ?? false;
+  const { library } = options;
+  if (library.kind === "indexed") {
+    const layout = layoutOf(library.manifest);
+    const size = options.batchSize;
+    const batches: SearchBatch[] = size
+      ? Array.from({ length: Math.ceil(layout.count / size) }, (_, i) => ({
+          kind: "range" as const,
+          start: i * size,
+          end: Math.min(layout.count, (i + 1) * size),
+        }))
+      : layout.shards.map((s) => ({ kind: "range" as const, start: s.start, end: s.start + s.count }));
+    const init: SearchWorkerInit = { mask: options.mask, params: options.params, keepAll, library: { kind: "indexed", root: library.root, layout } };
+    return { batches, total: layout.count, init };
+  }
+  const source = await listLibrarySource(library.source);
+  const files = source.images.map((image, index) => ({ index, ...image }));
+  const batches: SearchBatch[] = chunks(files, options.batchSize ?? 50).map((f) => ({ kind: "files" as const, files: f }));
+  const init: SearchWorkerInit = { mask: options.mask, params: options.params, keepAll, library: { kind: "raw" } };
+  return { batches, total: files.length, init };
+}
