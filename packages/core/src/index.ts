@@ -14,14 +14,14 @@ export { isMatch } from "./scoring/pixel-match-score.ts";
 export type { PixelMatchScore } from "./scoring/pixel-match-score.ts";
 export { scorePixelMatchPlain } from "./scoring/pixel-match-plain.ts";
 export {
-  createTargetCodes,
-  fillCodesFromRgb,
+  collectFromRgb,
+  createTargetPixels,
   prepareMask,
-  scoreCodes,
   scorePixelMatch,
   scoreTargetImage,
+  scoreTargetPixels,
 } from "./scoring/fast-scorer.ts";
-export type { PreparedMask, TargetCodes } from "./scoring/fast-scorer.ts";
+export type { PreparedMask, TargetPixels } from "./scoring/fast-scorer.ts";
 export {
   DEFAULT_MAX_PIXELS,
   decodeGray16Png,
@@ -61,9 +61,11 @@ export {
   libraryEntry,
   libraryName,
   loadLutFile,
+  maskSeed,
   planLibrary,
   plantMatch,
   rainbowLut,
   renderMask,
+  syntheticLibrary,
 } from "./synthetic/index.ts";
-export type { LibraryEntry, LibraryOptions, LibraryPlan, Neuron, PlantedInfo } from "./synthetic/index.ts";
+export type { LibraryEntry, LibraryOptions, LibraryPlan, Neuron, PlantedInfo, SyntheticLibrarySpec } from "./synthetic/index.ts";

@@ -2,8 +2,8 @@
 export { FolderBlobStore } from "./folder-blob-store.ts";
 export { LibrarySourceError, listLibrarySource } from "./library-source.ts";
 export type { LibrarySource, SourceImage } from "./library-source.ts";
-export { indexLibrary, LibraryIndexError } from "./library-indexer.ts";
-export type { IndexOptions, IndexProgress } from "./library-indexer.ts";
+export { indexLibrary, indexSyntheticLibrary, LibraryIndexError } from "./library-indexer.ts";
+export type { IndexOptions, IndexProgress, SyntheticIndexOptions } from "./library-indexer.ts";
 export { WorkerPool } from "./worker-pool.ts";
 export { runLocalSearch } from "./search-runner.ts";
 export type { LocalSearchOptions, LocalSearchResult, SearchTarget } from "./search-runner.ts";

@@ -12,6 +12,9 @@ import {
   shardKey,
   type ShardEntry,
   shuffled,
+  CDM_HEIGHT,
+  CDM_WIDTH,
+  type SyntheticLibrarySpec,
 } from "@cds/core";
 import { listLibrarySource } from "./library-source.ts";
 import type { IndexTask } from "./index-worker.ts";
@@ -52,32 +55,75 @@ export class LibraryIndexError extends CdsError {
  * const manifest = await indexLibrary({ source: "/data/lm", name: "lm", store: new FolderBlobStore("libs/lm") });
  */
 export async function indexLibrary(options: IndexOptions): Promise<LibraryManifest> {
-  const { store, name } = options;
-  const shardSize = options.shardSize ?? 100;
   const source = await listLibrarySource(options.source);
   const size = await librarySize(source.images);
-  const order = shuffled(source.images, options.seed ?? name);
-  const shardFiles = chunks(order, shardSize);
-  const buildId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const order = shuffled(source.images, options.seed ?? options.name);
+  const tasks: IndexTask[] = chunks(order, options.shardSize ?? 100).map((files) => ({ kind: "files", files, ...size }));
+  return writeLibrary(options, tasks, {
+    size,
+    source: { location: options.source, layout: source.layout },
+    missing: source.missing,
+    shuffleSeed: options.seed ?? options.name,
+  });
+}
 
-  const progress: IndexProgress = { done: 0, total: order.length, skipped: 0 };
+export interface SyntheticIndexOptions extends Omit<IndexOptions, "source" | "seed"> {
+  spec: SyntheticLibrarySpec;
+}
+
+/**
+ * Generates a synthetic library straight into the index format (no image files), each worker
+ * regenerating its own shards from the spec. Used by the demo and the benchmark.
+ *
+ * @example
+ * await indexSyntheticLibrary({ name: "syn", store, spec: { seed: "s", count: 50_000, masks: 3, plantedPerMask: 2 } });
+ */
+export async function indexSyntheticLibrary(options: SyntheticIndexOptions): Promise<LibraryManifest> {
+  const size = { width: CDM_WIDTH, height: CDM_HEIGHT };
+  const shardSize = options.shardSize ?? 100;
+  const tasks: IndexTask[] = Array.from({ length: Math.ceil(options.spec.count / shardSize) }, (_, s) => ({
+    kind: "synthetic",
+    spec: options.spec,
+    start: s * shardSize,
+    end: Math.min(options.spec.count, (s + 1) * shardSize),
+    ...size,
+  }));
+  return writeLibrary(options, tasks, {
+    size,
+    source: { location: `synthetic:${JSON.stringify(options.spec)}`, layout: "folder" },
+    missing: [],
+    shuffleSeed: String(options.spec.seed),
+  });
+}
+
+async function writeLibrary(
+  options: Omit<IndexOptions, "source" | "seed">,
+  tasks: IndexTask[],
+  about: {
+    size: { width: number; height: number };
+    source: LibraryManifest["source"];
+    missing: LibraryManifest["skipped"];
+    shuffleSeed: string;
+  },
+): Promise<LibraryManifest> {
+  const { store, name } = options;
+  const buildId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const total = tasks.reduce((n, t) => n + (t.kind === "files" ? t.files.length : t.end - t.start), 0);
+  const progress: IndexProgress = { done: 0, total, skipped: 0 };
   const pool = new WorkerPool<IndexTask, BuiltShard, number>(
     new URL("./index-worker.ts", import.meta.url),
-    Math.min(options.workers ?? availableParallelism(), shardFiles.length),
+    Math.min(options.workers ?? availableParallelism(), tasks.length),
   );
   let built: { key: string; result: BuiltShard }[];
   try {
     built = await Promise.all(
-      shardFiles.map(async (files, s) => {
-        const result = await pool.run(
-          { files, width: size.width, height: size.height },
-          {
-            onProgress: (n) => {
-              progress.done += n;
-              options.onProgress?.(progress);
-            },
+      tasks.map(async (task, s) => {
+        const result = await pool.run(task, {
+          onProgress: (n) => {
+            progress.done += n;
+            options.onProgress?.(progress);
           },
-        );
+        });
         const key = shardKey(buildId, s);
         if (result.bytes) await store.put(key, result.bytes);
         progress.skipped += result.skipped.length;
@@ -99,27 +145,27 @@ export async function indexLibrary(options: IndexOptions): Promise<LibraryManife
     shards.push({ key, start: items.length, count: result.items.length, bytes: result.bytes.length });
     items.push(...result.items);
   }
-  const skipped = [...source.missing, ...built.flatMap((b) => b.result.skipped)].sort((a, b) =>
+  const skipped = [...about.missing, ...built.flatMap((b) => b.result.skipped)].sort((a, b) =>
     a.sourcePath < b.sourcePath ? -1 : 1,
   );
   if (items.length === 0) {
     await store.deletePrefix(`data/${buildId}/`);
     throw new LibraryIndexError(
-      `none of the ${order.length} images in ${options.source} could be indexed; the first problem: ${skipped[0]?.sourcePath} ${skipped[0]?.reason}`,
+      `none of the ${total} images of ${about.source.location} could be indexed; the first problem: ${skipped[0]?.sourcePath} ${skipped[0]?.reason}`,
     );
   }
   const manifest: LibraryManifest = {
     formatVersion: LIBRARY_FORMAT_VERSION,
     name,
-    width: size.width,
-    height: size.height,
+    width: about.size.width,
+    height: about.size.height,
     count: items.length,
     shards,
     items,
-    source: { location: options.source, layout: source.layout },
+    source: about.source,
     skipped,
     createdAt: new Date().toISOString(),
-    shuffleSeed: options.seed ?? name,
+    shuffleSeed: about.shuffleSeed,
     buildId,
   };
   await store.put(MANIFEST_KEY, new TextEncoder().encode(JSON.stringify(manifest)));

@@ -18,7 +18,7 @@ export interface ItemMetadata {
 
 /**
  * Parses NeuronBridge names. LM: `line-slideCode-driver-gender-objective-area-alignmentSpace-CDM_<ch>[-nn]`
- * split on `-`; EM: `bodyId-…-CDM[-FL]` (a numeric first field). Anything else keeps only
+ * split on `-` (the driver field may be absent); EM: `bodyId-…-CDM[-FL]` (a numeric first field). Anything else keeps only
  * name and path.
  *
  * @example
@@ -30,8 +30,10 @@ export function itemMetadataFromPath(sourcePath: string): ItemMetadata {
   const name = file.replace(/\.(tiff?|png|jpe?g)$/i, "");
   const fields = name.split("-");
   const cdmAt = fields.findIndex((f) => /^CDM(_\d+)?$/.test(f));
-  if (cdmAt >= 7) {
-    const [publishedName, slideCode, , gender, objective, anatomicalArea, alignmentSpace] = fields.slice(0, 7);
+  if (cdmAt === 6 || cdmAt === 7) {
+    // With or without the driver field between slide code and gender.
+    const [publishedName, slideCode, ...rest] = fields.slice(0, cdmAt);
+    const [gender, objective, anatomicalArea, alignmentSpace] = rest.slice(cdmAt - 6);
     const channel = /^CDM_(\d+)$/.exec(fields[cdmAt])?.[1];
     return { name, sourcePath, publishedName, slideCode, gender, objective, anatomicalArea, alignmentSpace, ...(channel ? { channel } : {}) };
   }

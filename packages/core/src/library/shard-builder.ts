@@ -1,12 +1,13 @@
-import { decodeImage } from "../image/decode-image.ts";
+import type { RgbImage } from "../image/rgb-image.ts";
 import { encodeTarget } from "./encoded-target.ts";
 import { itemMetadataFromPath, type ItemMetadata } from "./item-metadata.ts";
 import { writeShard } from "./shard-format.ts";
 
-/** A source image for a shard: its path for metadata and messages, and how to read it. */
+/** A source image for a shard: its path for metadata and messages, and how to get its pixels. */
 export interface ShardSource {
   sourcePath: string;
-  read(): Promise<Uint8Array>;
+  /** Decodes (or generates) the image; a rejection skips the image with its message. */
+  load(): Promise<RgbImage> | RgbImage;
 }
 
 export interface SkippedImage {
@@ -37,7 +38,7 @@ export async function buildShard(
   const skipped: SkippedImage[] = [];
   for (const source of sources) {
     try {
-      const image = await decodeImage(await source.read(), { name: source.sourcePath });
+      const image = await source.load();
       if (image.width !== size.width || image.height !== size.height) {
         skipped.push({
           sourcePath: source.sourcePath,

@@ -8,11 +8,13 @@ import { ValuePalette } from "./value-palette.ts";
  *
  *   "CDSHARD1" | u32 header length | header JSON (padded to 4 bytes)
  *   | palette: u32[paletteSize] (pixel values, see EncodedTarget)
- *   | per item: runs as LEB128 varints (gap from the previous run's end, length), then pixels
- *     (each section padded to 4 bytes)
+ *   | per item: row-block index u32[2·blocks], runs as LEB128 varints (gap from the previous
+ *     run's end, length), then pixels (each section padded to 4 bytes)
  *
  * Runs are varints because isolated pixels (speckle, noise) are common: a run costs 2–3 bytes
- * instead of 8.
+ * instead of 8. Every {@link ROW_BLOCK} rows the run stream restarts (its first gap counts from
+ * the block's first pixel) and the index records where, so a search reads only the rows its
+ * mask can reach.
  * Pixels are 2-byte palette ids when the shard's targets share at most 65,536 distinct values
  * (a search then maps the palette through its data threshold once per shard, not once per
  * pixel); otherwise each pixel stores its 19-bit value in 3 bytes and the palette is empty.
@@ -20,8 +22,12 @@ import { ValuePalette } from "./value-palette.ts";
 export const SHARD_MAGIC = "CDSHARD1";
 export const SHARD_FORMAT_VERSION = 1;
 
+/** Rows per block of the per-item row index. */
+export const ROW_BLOCK = 8;
+
 /** An item's metadata and where its pixels are. Its library index is the shard's start + its position. */
 export interface ShardItemHeader extends ItemMetadata {
+  blocksOffset: number;
   runsOffset: number;
   runBytes: number;
   runCount: number;
@@ -44,6 +50,8 @@ export interface ShardHeader {
 export interface Shard {
   header: ShardHeader;
   palette: Uint32Array;
+  /** Per row block: [offset in the run stream, index of its first pixel]. */
+  blocks(item: number): Uint32Array;
   /** The item's runs as a varint stream; see {@link decodeRuns}. */
   runs(item: number): Uint8Array;
   /** Palette ids (pixelBytes 2) or the 3-byte values as bytes (pixelBytes 3). */
@@ -82,14 +90,17 @@ export function writeShard(items: { metadata: ItemMetadata; encoded: EncodedTarg
   let offset = 0;
   const paletteOffset = offset;
   offset += 4 * paletteValues.length;
-  const runStreams = items.map(({ encoded }) => encodeRuns(encoded.runs));
+  const encodedRuns = items.map(({ encoded }) => encodeRuns(encoded.runs, width, height));
+  const blockCount = Math.ceil(height / ROW_BLOCK);
   const headers: ShardItemHeader[] = items.map(({ metadata, encoded }, k) => {
+    const blocksOffset = offset;
+    offset += 8 * blockCount;
     const runsOffset = offset;
-    const runBytes = runStreams[k].length;
+    const runBytes = encodedRuns[k].stream.length;
     offset += align4(runBytes);
     const pixelsOffset = offset;
     offset += align4(pixelBytes * encoded.values.length);
-    return { ...metadata, runsOffset, runBytes, runCount: encoded.runs.length / 2, pixelsOffset, pixelCount: encoded.values.length };
+    return { ...metadata, blocksOffset, runsOffset, runBytes, runCount: encoded.runs.length / 2, pixelsOffset, pixelCount: encoded.values.length };
   });
   const header: ShardHeader = {
     formatVersion: SHARD_FORMAT_VERSION,
@@ -112,7 +123,8 @@ export function writeShard(items: { metadata: ItemMetadata; encoded: EncodedTarg
   u32.set(paletteValues, paletteOffset / 4);
   items.forEach(({ encoded }, k) => {
     const h = headers[k];
-    out.set(runStreams[k], bodyStart + h.runsOffset);
+    u32.set(encodedRuns[k].blocks, h.blocksOffset / 4);
+    out.set(encodedRuns[k].stream, bodyStart + h.runsOffset);
     if (!direct) {
       new Uint16Array(out.buffer, bodyStart + h.pixelsOffset, h.pixelCount).set(idLists[k]);
       return;
@@ -161,6 +173,7 @@ export function readShard(bytes: Uint8Array, name = "shard"): Shard {
   return {
     header,
     palette: new Uint32Array(buffer, bodyStart + header.paletteOffset, header.paletteSize),
+    blocks: (k) => new Uint32Array(buffer, bodyStart + header.items[k].blocksOffset, 2 * Math.ceil(header.height / ROW_BLOCK)),
     runs: (k) => new Uint8Array(buffer, bodyStart + header.items[k].runsOffset, header.items[k].runBytes),
     pixels: (k) =>
       header.pixelBytes === 2
@@ -169,11 +182,17 @@ export function readShard(bytes: Uint8Array, name = "shard"): Shard {
   };
 }
 
-/** Serialises run pairs (start, length) as varints of (start − previous end, length). */
-export function encodeRuns(runs: Uint32Array): Uint8Array {
+/**
+ * Serialises run pairs (start, length) as varints of (start − previous end, length), restarting
+ * at each row block, with the block index (stream offset and first pixel of each block).
+ */
+export function encodeRuns(runs: Uint32Array, width: number, height: number): { stream: Uint8Array; blocks: Uint32Array } {
   const out = new Uint8Array(runs.length * 5);
+  const blockPixels = ROW_BLOCK * width;
+  const blocks: number[] = [];
   let o = 0;
   let end = 0;
+  let pixels = 0;
   const put = (v: number) => {
     while (v >= 0x80) {
       out[o++] = (v & 0x7f) | 0x80;
@@ -182,39 +201,18 @@ export function encodeRuns(runs: Uint32Array): Uint8Array {
     out[o++] = v;
   };
   for (let r = 0; r < runs.length; r += 2) {
+    const block = Math.floor(runs[r] / blockPixels);
+    while (blocks.length / 2 <= block) {
+      blocks.push(o, pixels);
+      end = (blocks.length / 2 - 1) * blockPixels;
+    }
     put(runs[r] - end);
     put(runs[r + 1]);
     end = runs[r] + runs[r + 1];
+    pixels += runs[r + 1];
   }
-  return out.slice(0, o);
-}
-
-/** The inverse of {@link encodeRuns}, into a reusable buffer; returns the number of entries written. */
-export function decodeRuns(stream: Uint8Array, out: Uint32Array): number {
-  let n = 0;
-  let end = 0;
-  let i = 0;
-  while (i < stream.length) {
-    let gap = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      byte = stream[i++];
-      gap |= (byte & 0x7f) << shift;
-      shift += 7;
-    } while (byte & 0x80);
-    let length = 0;
-    shift = 0;
-    do {
-      byte = stream[i++];
-      length |= (byte & 0x7f) << shift;
-      shift += 7;
-    } while (byte & 0x80);
-    out[n++] = end + gap;
-    out[n++] = length;
-    end += gap + length;
-  }
-  return n;
+  while (blocks.length / 2 < Math.ceil(height / ROW_BLOCK)) blocks.push(o, pixels);
+  return { stream: out.slice(0, o), blocks: Uint32Array.from(blocks) };
 }
 
 function align4(n: number): number {

@@ -1,7 +1,7 @@
-import { PAD, type PreparedMask, type TargetCodes } from "../scoring/fast-scorer.ts";
+import type { PreparedMask, TargetPixels } from "../scoring/fast-scorer.ts";
 import { RANK_OF_FRACTION, RATIO_BITS } from "../scoring/color-code.ts";
 import { codeOfValue } from "./encoded-target.ts";
-import type { Shard } from "./shard-format.ts";
+import { ROW_BLOCK, type Shard } from "./shard-format.ts";
 
 /**
  * A shard's palette seen through a data threshold: id → colour code, or 0 where the pixel's
@@ -16,61 +16,91 @@ export function thresholdPalette(shard: Shard, dataThreshold: number): Int32Arra
 }
 
 /**
- * Writes an indexed target's codes into the raster, only in the rows the mask can read.
- * `runs` holds `runEntries` numbers decoded by `decodeRuns`.
- * {@link clearTarget} with the same arguments restores the raster to zeros afterwards, which
- * costs as much as the writes instead of clearing the whole raster.
+ * Collects an indexed target's lit footprint pixels for scoring: only the rows the mask can
+ * reach are parsed (found through the item's row-block index), and of those only the pixels
+ * inside the mask's footprint are kept.
  */
 export function loadTarget(
   prepared: PreparedMask,
-  runs: Uint32Array,
-  runEntries: number,
+  blocks: Uint32Array,
+  stream: Uint8Array,
   pixels: Uint16Array | Uint8Array,
   codeOfId: Int32Array,
-  raster: TargetCodes,
+  out: TargetPixels,
 ): void {
-  const W = raster.width;
-  const paddedWidth = W + 2 * PAD;
-  const codes = raster.codes;
-  const firstStart = prepared.firstRow * W;
-  const endStart = (prepared.lastRow + 1) * W;
-  const direct = pixels instanceof Uint8Array;
+  const { firstRow, lastRow } = prepared;
+  out.count = 0;
+  if (lastRow < firstRow) return;
+  const W = out.width;
+  const { footprint, codes } = out;
+  const { spanFirst } = prepared;
+  let n = 0;
+  const { rowSpans, spans } = prepared;
+  const palette = pixels instanceof Uint16Array;
   const threshold = prepared.dataThreshold;
-  let k = 0;
-  for (let r = 0; r < runEntries; r += 2) {
-    const start = runs[r];
-    const length = runs[r + 1];
-    if (start < firstStart || start >= endStart) {
+  const blockPixels = ROW_BLOCK * W;
+  const lastBlock = Math.floor(lastRow / ROW_BLOCK);
+  let spanRow = -1;
+  let s = 0;
+  let sEnd = 0;
+  for (let block = Math.floor(firstRow / ROW_BLOCK); block <= lastBlock; block++) {
+    let i = blocks[2 * block];
+    const stop = block + 1 < blocks.length / 2 ? blocks[2 * block + 2] : stream.length;
+    let k = blocks[2 * block + 1];
+    let end = block * blockPixels;
+    while (i < stop) {
+      let byte = stream[i++];
+      let gap = byte & 0x7f;
+      for (let shift = 7; byte & 0x80; shift += 7) {
+        byte = stream[i++];
+        gap |= (byte & 0x7f) << shift;
+      }
+      byte = stream[i++];
+      let length = byte & 0x7f;
+      for (let shift = 7; byte & 0x80; shift += 7) {
+        byte = stream[i++];
+        length |= (byte & 0x7f) << shift;
+      }
+      const start = end + gap;
+      end = start + length;
+      const y = (start / W) | 0;
+      if (y < firstRow || y > lastRow) {
+        k += length;
+        continue;
+      }
+      // Intersect the run [x0, x1) with the footprint spans of its row; runs of a row come in
+      // x order, so the span cursor only moves forward.
+      const x0 = start - y * W;
+      const x1 = x0 + length;
+      if (y !== spanRow) {
+        spanRow = y;
+        s = rowSpans[y];
+        sEnd = rowSpans[y + 1];
+      }
+      while (s < sEnd && spans[s + 1] <= x0) s += 2;
+      for (let t = s; t < sEnd && spans[t] < x1; t += 2) {
+        const a = spans[t] > x0 ? spans[t] : x0;
+        const b = spans[t + 1] < x1 ? spans[t + 1] : x1;
+        // Footprint index of pixel x in this span: the span's first index + (x − span start).
+        const toFootprint = spanFirst[t >> 1] - spans[t];
+        if (palette) {
+          for (let x = a, q = k + a - x0; x < b; x++, q++) {
+            const code = codeOfId[pixels[q]];
+            if (code !== 0) {
+              footprint[n] = toFootprint + x;
+              codes[n++] = code;
+            }
+          }
+        } else {
+          for (let x = a, v = 3 * (k + a - x0); x < b; x++, v += 3) {
+            if (pixels[v + 1] <= threshold) continue;
+            footprint[n] = toFootprint + x;
+            codes[n++] = ((pixels[v + 2] + 1) << RATIO_BITS) | RANK_OF_FRACTION[(pixels[v + 1] << 8) | pixels[v]];
+          }
+        }
+      }
       k += length;
-      continue;
     }
-    const y = (start / W) | 0;
-    let o = (y + PAD) * paddedWidth + (start - y * W) + PAD;
-    const end = o + length;
-    if (!direct) {
-      for (; o < end; o++) codes[o] = codeOfId[pixels[k++]];
-      continue;
-    }
-    // Inline codeOfValue: sector in byte 2, largest in byte 1, second in byte 0.
-    for (let b = 3 * k; o < end; o++, b += 3) {
-      codes[o] =
-        pixels[b + 1] > threshold ? ((pixels[b + 2] + 1) << RATIO_BITS) | RANK_OF_FRACTION[(pixels[b + 1] << 8) | pixels[b]] : 0;
-    }
-    k += length;
   }
-}
-
-/** Undoes {@link loadTarget}. */
-export function clearTarget(prepared: PreparedMask, runs: Uint32Array, runEntries: number, raster: TargetCodes): void {
-  const W = raster.width;
-  const paddedWidth = W + 2 * PAD;
-  const firstStart = prepared.firstRow * W;
-  const endStart = (prepared.lastRow + 1) * W;
-  for (let r = 0; r < runEntries; r += 2) {
-    const start = runs[r];
-    if (start < firstStart || start >= endStart) continue;
-    const y = (start / W) | 0;
-    const o = (y + PAD) * paddedWidth + (start - y * W) + PAD;
-    raster.codes.fill(0, o, o + runs[r + 1]);
-  }
+  out.count = n;
 }

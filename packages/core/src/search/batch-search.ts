@@ -1,9 +1,9 @@
 import type { LibraryLayout } from "../library/library-manifest.ts";
-import { clearTarget, loadTarget, thresholdPalette } from "../library/shard-scorer.ts";
-import { decodeRuns, readShard, type ShardItemHeader } from "../library/shard-format.ts";
+import { loadTarget, thresholdPalette } from "../library/shard-scorer.ts";
+import { readShard, type ShardItemHeader } from "../library/shard-format.ts";
 import type { ItemMetadata } from "../library/item-metadata.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
-import { createTargetCodes, scoreCodes, type PreparedMask } from "../scoring/fast-scorer.ts";
+import { createTargetPixels, scoreTargetPixels, type PreparedMask } from "../scoring/fast-scorer.ts";
 import { isMatch } from "../scoring/pixel-match-score.ts";
 import { assertSameSize } from "../scoring/same-size.ts";
 import { compareMatches, type TargetMatch } from "./ranking.ts";
@@ -42,9 +42,8 @@ export async function searchLibraryRange(
   options: BatchSearchOptions,
 ): Promise<BatchSearchResult> {
   assertSameSize(layout, prepared, `the mask (library "${layout.name}")`);
-  const raster = createTargetCodes(layout.width, layout.height);
-  const scratch = new Int32Array(prepared.offsets.length);
-  const runs = new Uint32Array(layout.width * layout.height + 2);
+  const pixels = createTargetPixels(prepared);
+  const counts = new Int32Array(2 * prepared.offsets.length);
   const matches: TargetMatch[] = [];
   let scored = 0;
   let objectsRead = 0;
@@ -57,10 +56,8 @@ export async function searchLibraryRange(
     for (let k = 0; k < items.length; k++) {
       const index = entry.start + k;
       if (index < start || index >= end) continue;
-      const runEntries = decodeRuns(shard.runs(k), runs);
-      loadTarget(prepared, runs, runEntries, shard.pixels(k), codeOfId, raster);
-      const score = scoreCodes(prepared, raster, scratch);
-      clearTarget(prepared, runs, runEntries, raster);
+      loadTarget(prepared, shard.blocks(k), shard.runs(k), shard.pixels(k), codeOfId, pixels);
+      const score = scoreTargetPixels(prepared, pixels, counts);
       scored++;
       if (options.keepAll || isMatch(score, options.minMatchingPixRatio)) {
         matches.push({ ...score, index, item: metadataOf(items[k]) });
@@ -73,6 +70,6 @@ export async function searchLibraryRange(
 }
 
 function metadataOf(header: ShardItemHeader): ItemMetadata {
-  const { runsOffset: _r, runBytes: _b, runCount: _c, pixelsOffset: _o, pixelCount: _p, ...metadata } = header;
+  const { blocksOffset: _k, runsOffset: _r, runBytes: _b, runCount: _c, pixelsOffset: _o, pixelCount: _p, ...metadata } = header;
   return metadata;
 }

@@ -15,3 +15,5 @@ export type { CdmOptions, PlantOptions } from "./cdm-generator.ts";
 export { generateCdm, plantMatch } from "./cdm-generator.ts";
 export type { LibraryEntry, LibraryOptions, LibraryPlan, PlantedInfo } from "./library-generator.ts";
 export { generateLibrary, libraryEntry, libraryName, planLibrary } from "./library-generator.ts";
+export type { SyntheticLibrarySpec } from "./synthetic-spec.ts";
+export { maskSeed, syntheticLibrary } from "./synthetic-spec.ts";
