@@ -1,7 +1,9 @@
 import { Command } from "commander";
+import { registerDemoCommand } from "./commands/demo/index.ts";
 import { registerLibraryCommands } from "./commands/library/index.ts";
 import { registerScoreCommand } from "./commands/score/index.ts";
 import { registerSearchCommand } from "./commands/search/index.ts";
+import { registerSynthCommand } from "./commands/synth/index.ts";
 import type { Io } from "./io.ts";
 
 /** The `cds` command tree. Each command lives in its own folder under `commands/`. */
@@ -17,5 +19,7 @@ export function buildProgram(io: Io): Command {
   registerScoreCommand(program, io);
   registerSearchCommand(program, io);
   registerLibraryCommands(program, io);
+  registerSynthCommand(program, io);
+  registerDemoCommand(program, io);
   return program;
 }

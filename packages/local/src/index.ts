@@ -7,3 +7,5 @@ export type { IndexOptions, IndexProgress, SyntheticIndexOptions } from "./libra
 export { WorkerPool } from "./worker-pool.ts";
 export { runLocalSearch } from "./search-runner.ts";
 export type { LocalSearchOptions, LocalSearchResult, SearchTarget } from "./search-runner.ts";
+export { writeSyntheticFiles } from "./synthetic-files.ts";
+export type { SyntheticFiles } from "./synthetic-files.ts";

@@ -44,7 +44,8 @@ export function encodeTarget(image: RgbImage): EncodedTarget {
   for (let y = 0; y < H; y++) {
     let runStart = -1;
     for (let x = 0, i = 3 * y * W; x < W; x++, i += 3) {
-      const value = valueOfRgb(rgb[i], rgb[i + 1], rgb[i + 2]);
+      // Most of a CDM is black: test that first.
+      const value = (rgb[i] | rgb[i + 1] | rgb[i + 2]) === 0 ? -1 : valueOfRgb(rgb[i], rgb[i + 1], rgb[i + 2]);
       if (value < 0) {
         if (runStart >= 0) {
           runs[nRuns++] = y * W + runStart;

@@ -1,6 +1,7 @@
 import { CdsError } from "../errors.ts";
 import type { EncodedTarget } from "./encoded-target.ts";
 import type { ItemMetadata } from "./item-metadata.ts";
+import { ROW_BLOCK, tileColumns, tileRuns } from "./tiled-runs.ts";
 import { ValuePalette } from "./value-palette.ts";
 
 /**
@@ -8,13 +9,11 @@ import { ValuePalette } from "./value-palette.ts";
  *
  *   "CDSHARD1" | u32 header length | header JSON (padded to 4 bytes)
  *   | palette: u32[paletteSize] (pixel values, see EncodedTarget)
- *   | per item: row-block index u32[2·blocks], runs as LEB128 varints (gap from the previous
- *     run's end, length), then pixels (each section padded to 4 bytes)
+ *   | per item: row-block index u32[2·blocks], tile index u16[2·tiles], runs (varints, grouped
+ *     by tile; see TiledRuns), then pixels in the same order (each section padded to 4 bytes)
  *
  * Runs are varints because isolated pixels (speckle, noise) are common: a run costs 2–3 bytes
- * instead of 8. Every {@link ROW_BLOCK} rows the run stream restarts (its first gap counts from
- * the block's first pixel) and the index records where, so a search reads only the rows its
- * mask can reach.
+ * instead of 8. The tile index lets a search parse only the tiles its mask's footprint touches.
  * Pixels are 2-byte palette ids when the shard's targets share at most 65,536 distinct values
  * (a search then maps the palette through its data threshold once per shard, not once per
  * pixel); otherwise each pixel stores its 19-bit value in 3 bytes and the palette is empty.
@@ -22,12 +21,10 @@ import { ValuePalette } from "./value-palette.ts";
 export const SHARD_MAGIC = "CDSHARD1";
 export const SHARD_FORMAT_VERSION = 1;
 
-/** Rows per block of the per-item row index. */
-export const ROW_BLOCK = 8;
-
 /** An item's metadata and where its pixels are. Its library index is the shard's start + its position. */
 export interface ShardItemHeader extends ItemMetadata {
   blocksOffset: number;
+  tilesOffset: number;
   runsOffset: number;
   runBytes: number;
   runCount: number;
@@ -52,7 +49,9 @@ export interface Shard {
   palette: Uint32Array;
   /** Per row block: [offset in the run stream, index of its first pixel]. */
   blocks(item: number): Uint32Array;
-  /** The item's runs as a varint stream; see {@link decodeRuns}. */
+  /** Per tile: the same, relative to its block. */
+  tiles(item: number): Uint16Array;
+  /** The item's runs as a varint stream, grouped by tile. */
   runs(item: number): Uint8Array;
   /** Palette ids (pixelBytes 2) or the 3-byte values as bytes (pixelBytes 3). */
   pixels(item: number): Uint16Array | Uint8Array;
@@ -72,12 +71,13 @@ export class LibraryFormatError extends CdsError {
 export function writeShard(items: { metadata: ItemMetadata; encoded: EncodedTarget }[]): Uint8Array {
   if (items.length === 0) throw new LibraryFormatError("a shard needs at least one item");
   const { width, height } = items[0].encoded;
+  const tiled = items.map(({ encoded }) => tileRuns(encoded));
   const palette = new ValuePalette();
   let direct = false;
-  const idLists = items.map(({ encoded }) => {
-    const ids = new Uint16Array(encoded.values.length);
+  const idLists = tiled.map(({ values }) => {
+    const ids = new Uint16Array(values.length);
     for (let i = 0; i < ids.length && !direct; i++) {
-      const id = palette.idOf(encoded.values[i]);
+      const id = palette.idOf(values[i]);
       if (id > 0xffff) direct = true;
       ids[i] = id;
     }
@@ -90,17 +90,17 @@ export function writeShard(items: { metadata: ItemMetadata; encoded: EncodedTarg
   let offset = 0;
   const paletteOffset = offset;
   offset += 4 * paletteValues.length;
-  const encodedRuns = items.map(({ encoded }) => encodeRuns(encoded.runs, width, height));
-  const blockCount = Math.ceil(height / ROW_BLOCK);
   const headers: ShardItemHeader[] = items.map(({ metadata, encoded }, k) => {
     const blocksOffset = offset;
-    offset += 8 * blockCount;
+    offset += 4 * tiled[k].blocks.length;
+    const tilesOffset = offset;
+    offset += align4(2 * tiled[k].tiles.length);
     const runsOffset = offset;
-    const runBytes = encodedRuns[k].stream.length;
+    const runBytes = tiled[k].stream.length;
     offset += align4(runBytes);
     const pixelsOffset = offset;
     offset += align4(pixelBytes * encoded.values.length);
-    return { ...metadata, blocksOffset, runsOffset, runBytes, runCount: encoded.runs.length / 2, pixelsOffset, pixelCount: encoded.values.length };
+    return { ...metadata, blocksOffset, tilesOffset, runsOffset, runBytes, runCount: encoded.runs.length / 2, pixelsOffset, pixelCount: encoded.values.length };
   });
   const header: ShardHeader = {
     formatVersion: SHARD_FORMAT_VERSION,
@@ -121,16 +121,17 @@ export function writeShard(items: { metadata: ItemMetadata; encoded: EncodedTarg
 
   const u32 = new Uint32Array(out.buffer, bodyStart, offset / 4);
   u32.set(paletteValues, paletteOffset / 4);
-  items.forEach(({ encoded }, k) => {
+  items.forEach((_, k) => {
     const h = headers[k];
-    u32.set(encodedRuns[k].blocks, h.blocksOffset / 4);
-    out.set(encodedRuns[k].stream, bodyStart + h.runsOffset);
+    u32.set(tiled[k].blocks, h.blocksOffset / 4);
+    new Uint16Array(out.buffer, bodyStart + h.tilesOffset, tiled[k].tiles.length).set(tiled[k].tiles);
+    out.set(tiled[k].stream, bodyStart + h.runsOffset);
     if (!direct) {
       new Uint16Array(out.buffer, bodyStart + h.pixelsOffset, h.pixelCount).set(idLists[k]);
       return;
     }
     const bytes = new Uint8Array(out.buffer, bodyStart + h.pixelsOffset, 3 * h.pixelCount);
-    const values = encoded.values;
+    const values = tiled[k].values;
     for (let i = 0, o = 0; i < values.length; i++, o += 3) {
       const v = values[i];
       bytes[o] = v;
@@ -174,45 +175,14 @@ export function readShard(bytes: Uint8Array, name = "shard"): Shard {
     header,
     palette: new Uint32Array(buffer, bodyStart + header.paletteOffset, header.paletteSize),
     blocks: (k) => new Uint32Array(buffer, bodyStart + header.items[k].blocksOffset, 2 * Math.ceil(header.height / ROW_BLOCK)),
+    tiles: (k) =>
+      new Uint16Array(buffer, bodyStart + header.items[k].tilesOffset, 2 * Math.ceil(header.height / ROW_BLOCK) * tileColumns(header.width)),
     runs: (k) => new Uint8Array(buffer, bodyStart + header.items[k].runsOffset, header.items[k].runBytes),
     pixels: (k) =>
       header.pixelBytes === 2
         ? new Uint16Array(buffer, bodyStart + header.items[k].pixelsOffset, header.items[k].pixelCount)
         : new Uint8Array(buffer, bodyStart + header.items[k].pixelsOffset, 3 * header.items[k].pixelCount),
   };
-}
-
-/**
- * Serialises run pairs (start, length) as varints of (start − previous end, length), restarting
- * at each row block, with the block index (stream offset and first pixel of each block).
- */
-export function encodeRuns(runs: Uint32Array, width: number, height: number): { stream: Uint8Array; blocks: Uint32Array } {
-  const out = new Uint8Array(runs.length * 5);
-  const blockPixels = ROW_BLOCK * width;
-  const blocks: number[] = [];
-  let o = 0;
-  let end = 0;
-  let pixels = 0;
-  const put = (v: number) => {
-    while (v >= 0x80) {
-      out[o++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    out[o++] = v;
-  };
-  for (let r = 0; r < runs.length; r += 2) {
-    const block = Math.floor(runs[r] / blockPixels);
-    while (blocks.length / 2 <= block) {
-      blocks.push(o, pixels);
-      end = (blocks.length / 2 - 1) * blockPixels;
-    }
-    put(runs[r] - end);
-    put(runs[r + 1]);
-    end = runs[r] + runs[r + 1];
-    pixels += runs[r + 1];
-  }
-  while (blocks.length / 2 < Math.ceil(height / ROW_BLOCK)) blocks.push(o, pixels);
-  return { stream: out.slice(0, o), blocks: Uint32Array.from(blocks) };
 }
 
 function align4(n: number): number {

@@ -1,7 +1,8 @@
 import type { PreparedMask, TargetPixels } from "../scoring/fast-scorer.ts";
 import { RANK_OF_FRACTION, RATIO_BITS } from "../scoring/color-code.ts";
 import { codeOfValue } from "./encoded-target.ts";
-import { ROW_BLOCK, type Shard } from "./shard-format.ts";
+import type { Shard } from "./shard-format.ts";
+import { ROW_BLOCK, TILE_WIDTH, tileColumns } from "./tiled-runs.ts";
 
 /**
  * A shard's palette seen through a data threshold: id → colour code, or 0 where the pixel's
@@ -15,39 +16,65 @@ export function thresholdPalette(shard: Shard, dataThreshold: number): Int32Arra
   return out;
 }
 
+const footprintTiles = new WeakMap<PreparedMask, Int32Array>();
+
+/** The tiles (block · columns + column) that the mask's footprint touches, in stream order. */
+function tilesOf(prepared: PreparedMask): Int32Array {
+  let tiles = footprintTiles.get(prepared);
+  if (!tiles) {
+    const columns = tileColumns(prepared.width);
+    const set = new Set<number>();
+    for (let y = Math.max(0, prepared.firstRow); y <= prepared.lastRow; y++) {
+      for (let s = prepared.rowSpans[y]; s < prepared.rowSpans[y + 1]; s += 2) {
+        const first = Math.floor(prepared.spans[s] / TILE_WIDTH);
+        const last = Math.floor((prepared.spans[s + 1] - 1) / TILE_WIDTH);
+        for (let t = first; t <= last; t++) set.add(Math.floor(y / ROW_BLOCK) * columns + t);
+      }
+    }
+    tiles = Int32Array.from([...set].sort((a, b) => a - b));
+    footprintTiles.set(prepared, tiles);
+  }
+  return tiles;
+}
+
 /**
- * Collects an indexed target's lit footprint pixels for scoring: only the rows the mask can
- * reach are parsed (found through the item's row-block index), and of those only the pixels
- * inside the mask's footprint are kept.
+ * Collects an indexed target's lit footprint pixels for scoring. Only the tiles the mask's
+ * footprint touches are parsed (through the item's block and tile index), and of their runs
+ * only the pixels inside the footprint are kept.
  */
 export function loadTarget(
   prepared: PreparedMask,
-  blocks: Uint32Array,
-  stream: Uint8Array,
-  pixels: Uint16Array | Uint8Array,
+  shard: Shard,
+  item: number,
   codeOfId: Int32Array,
   out: TargetPixels,
 ): void {
-  const { firstRow, lastRow } = prepared;
-  out.count = 0;
-  if (lastRow < firstRow) return;
   const W = out.width;
-  const { footprint, codes } = out;
-  const { spanFirst } = prepared;
-  let n = 0;
-  const { rowSpans, spans } = prepared;
+  const columns = tileColumns(W);
+  const blocks = shard.blocks(item);
+  const tileIndex = shard.tiles(item);
+  const stream = shard.runs(item);
+  const pixels = shard.pixels(item);
   const palette = pixels instanceof Uint16Array;
   const threshold = prepared.dataThreshold;
-  const blockPixels = ROW_BLOCK * W;
-  const lastBlock = Math.floor(lastRow / ROW_BLOCK);
-  let spanRow = -1;
-  let s = 0;
-  let sEnd = 0;
-  for (let block = Math.floor(firstRow / ROW_BLOCK); block <= lastBlock; block++) {
-    let i = blocks[2 * block];
-    const stop = block + 1 < blocks.length / 2 ? blocks[2 * block + 2] : stream.length;
-    let k = blocks[2 * block + 1];
-    let end = block * blockPixels;
+  const { rowSpans, spans, spanFirst } = prepared;
+  const { footprint, codes } = out;
+  const tiles = tilesOf(prepared);
+  const lastTile = blocks.length / 2 * columns - 1;
+  let n = 0;
+  for (let ti = 0; ti < tiles.length; ti++) {
+    const tile = tiles[ti];
+    const block = (tile / columns) | 0;
+    const column = tile - block * columns;
+    const blockStream = blocks[2 * block];
+    let i = blockStream + tileIndex[2 * tile];
+    const stop =
+      tile === lastTile ? stream.length : column + 1 < columns ? blockStream + tileIndex[2 * tile + 2] : blocks[2 * block + 2];
+    let k = blocks[2 * block + 1] + tileIndex[2 * tile + 1];
+    let end = block * ROW_BLOCK * W + column * TILE_WIDTH;
+    let spanRow = -1;
+    let s = 0;
+    let sEnd = 0;
     while (i < stop) {
       let byte = stream[i++];
       let gap = byte & 0x7f;
@@ -64,10 +91,6 @@ export function loadTarget(
       const start = end + gap;
       end = start + length;
       const y = (start / W) | 0;
-      if (y < firstRow || y > lastRow) {
-        k += length;
-        continue;
-      }
       // Intersect the run [x0, x1) with the footprint spans of its row; runs of a row come in
       // x order, so the span cursor only moves forward.
       const x0 = start - y * W;

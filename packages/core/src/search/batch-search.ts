@@ -56,7 +56,7 @@ export async function searchLibraryRange(
     for (let k = 0; k < items.length; k++) {
       const index = entry.start + k;
       if (index < start || index >= end) continue;
-      loadTarget(prepared, shard.blocks(k), shard.runs(k), shard.pixels(k), codeOfId, pixels);
+      loadTarget(prepared, shard, k, codeOfId, pixels);
       const score = scoreTargetPixels(prepared, pixels, counts);
       scored++;
       if (options.keepAll || isMatch(score, options.minMatchingPixRatio)) {
@@ -70,6 +70,6 @@ export async function searchLibraryRange(
 }
 
 function metadataOf(header: ShardItemHeader): ItemMetadata {
-  const { blocksOffset: _k, runsOffset: _r, runBytes: _b, runCount: _c, pixelsOffset: _o, pixelCount: _p, ...metadata } = header;
+  const { blocksOffset: _k, tilesOffset: _t, runsOffset: _r, runBytes: _b, runCount: _c, pixelsOffset: _o, pixelCount: _p, ...metadata } = header;
   return metadata;
 }

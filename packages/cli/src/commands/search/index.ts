@@ -29,6 +29,8 @@ export interface SearchResultsDocument {
   scored: number;
   elapsedMs: number;
   skipped: { sourcePath: string; reason: string }[];
+  /** How the search ran: for benchmarks and for sizing machines. */
+  stats: { workers: number; objectsRead: number; peakRssMiB: number };
   matches: (Omit<TargetMatch, "item"> & TargetMatch["item"] & { rank: number })[];
 }
 
@@ -90,6 +92,11 @@ export async function searchCommand(maskPath: string, options: SearchCommandOpti
     scored: result.scored,
     elapsedMs: Math.round(result.elapsedMs),
     skipped: result.skipped,
+    stats: {
+      workers: result.workers,
+      objectsRead: result.objectsRead,
+      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    },
     matches: result.matches.map(({ item, ...score }, i) => ({ rank: i + 1, ...item, ...score })),
   };
   const rate = result.scored / (result.elapsedMs / 1000);

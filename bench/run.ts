@@ -1,0 +1,248 @@
+// `npm run bench [-- --targets 50000 --sample 1000 --plain-sample 40]`
+//
+// Measures, on one library and the same masks at NeuronBridge custom-search defaults:
+//   (a) the plain implementation on decoded images (the baseline),
+//   (b) raw PackBits TIFF search (read + decode + fast score),
+//   (c) indexed search (read shards + fast score),
+// each single-threaded (targets/s per core), then an end-to-end `cds search` over a large
+// synthetic library on all cores. Prints a table with ratios to the baseline and writes the
+// same figures to bench/results.json. Generated libraries are cached in bench/.cache.
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { availableParallelism, cpus } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import {
+  decodeImageFile,
+  decodeTiffInto,
+  defaultSearchParams,
+  layoutOf,
+  prepareMask,
+  readManifest,
+  renderMask,
+  type RgbImage,
+  scorePixelMatchPlain,
+  scoreTargetImage,
+  searchLibraryRange,
+  syntheticLibrary,
+} from "@cds/core";
+import { FolderBlobStore, indexLibrary, indexSyntheticLibrary, writeSyntheticFiles } from "@cds/local";
+import { parseArgs } from "node:util";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, "..");
+const { values: args } = parseArgs({
+  options: {
+    targets: { type: "string", default: "50000" },
+    sample: { type: "string", default: "1000" },
+    "plain-sample": { type: "string", default: "40" },
+    cache: { type: "string", default: join(here, ".cache") },
+  },
+});
+const e2eTargets = Number(args.targets);
+const sampleTargets = Number(args.sample);
+const plainSample = Number(args["plain-sample"]);
+const cache = resolve(args.cache!);
+const params = defaultSearchParams;
+const realMaskPath = resolve(repoRoot, "../shared/data/cdm/colormipsearch/cdsearch/ems/12191_JRC2018U.tif");
+
+function log(line: string) {
+  process.stderr.write(`${line}\n`);
+}
+
+async function cached<T>(dir: string, build: () => Promise<T>): Promise<void> {
+  if (existsSync(join(dir, ".complete"))) return;
+  await rm(dir, { recursive: true, force: true });
+  await build();
+  await writeFile(join(dir, ".complete"), new Date().toISOString());
+}
+
+// ---- libraries ---------------------------------------------------------------------------
+const sampleSpec = { seed: "bench-sample", count: sampleTargets, masks: 2, plantedPerMask: 2 };
+const sampleDir = join(cache, `sample-${sampleTargets}`);
+await cached(sampleDir, async () => {
+  log(`generating ${sampleTargets} synthetic targets as PackBits TIFFs in ${sampleDir} …`);
+  await writeSyntheticFiles(sampleDir, sampleSpec);
+});
+const sampleLibrary = join(sampleDir, "library");
+let indexSeconds = Number.NaN;
+if (!existsSync(join(sampleLibrary, "manifest.json"))) {
+  log("indexing the sample library …");
+  const t = performance.now();
+  await indexLibrary({ source: join(sampleDir, "targets"), name: "bench-sample", store: new FolderBlobStore(sampleLibrary) });
+  indexSeconds = (performance.now() - t) / 1000;
+}
+
+const e2eSpec = { seed: "bench-e2e", count: e2eTargets, masks: 2, plantedPerMask: 2 };
+const e2eDir = join(cache, `e2e-${e2eTargets}`);
+await cached(e2eDir, async () => {
+  log(`building a ${e2eTargets}-target synthetic library straight into the index format in ${e2eDir} (cached for later runs) …`);
+  let last = 0;
+  await indexSyntheticLibrary({
+    name: `bench-${e2eTargets}`,
+    store: new FolderBlobStore(e2eDir),
+    spec: e2eSpec,
+    onProgress: ({ done, total }) => {
+      if (done - last >= total / 20) {
+        last = done;
+        log(`  ${done}/${total}`);
+      }
+    },
+  });
+});
+
+// ---- masks -------------------------------------------------------------------------------
+const masks: { name: string; image: RgbImage }[] = [];
+if (existsSync(realMaskPath)) masks.push({ name: "12191 (real EM mask)", image: await decodeImageFile(realMaskPath) });
+else log(`../shared/data/cdm not found: measuring synthetic masks only (the 12191 figures need ${realMaskPath})`);
+syntheticLibrary(sampleSpec).neurons.forEach((neuron, i) => masks.push({ name: `synthetic mask ${i}`, image: renderMask(neuron) }));
+
+// ---- per-core measurements ---------------------------------------------------------------
+const tiffNames = (await readdir(join(sampleDir, "targets"))).sort();
+const tiffPaths = tiffNames.map((n) => join(sampleDir, "targets", n));
+const store = new FolderBlobStore(sampleLibrary);
+const manifest = await readManifest(store);
+const layout = layoutOf(manifest);
+const indexBytes = manifest.shards.reduce((n, s) => n + s.bytes, 0);
+const tiffBytes = (await Promise.all(tiffPaths.map(async (p) => (await readFile(p)).length))).reduce((a, b) => a + b, 0);
+const raster = new Uint8Array(manifest.width * manifest.height * 3);
+
+interface Row {
+  mask: string;
+  maskSize: number;
+  plainMsPerTarget: number;
+  rawTiffMsPerTarget: number;
+  indexedMsPerTarget: number;
+  exact: boolean;
+}
+const rows: Row[] = [];
+for (const mask of masks) {
+  const prepared = prepareMask(mask.image, params);
+  // (a) plain, on images decoded beforehand (decode time excluded, as the Java figures are).
+  const plainImages = await Promise.all(tiffPaths.slice(0, plainSample).map((p) => decodeImageFile(p)));
+  let t = performance.now();
+  const plainScores = plainImages.map((img) => scorePixelMatchPlain(mask.image, img, params));
+  const plainMs = (performance.now() - t) / plainImages.length;
+
+  // (b) raw PackBits TIFF: read, decode, score every target.
+  const rawScores = new Map<string, number>();
+  for (let pass = 0; pass < 2; pass++) {
+    t = performance.now();
+    for (const path of tiffPaths) {
+      const { width, height } = decodeTiffInto(new Uint8Array(await readFile(path)), raster);
+      const score = scoreTargetImage(prepared, { width, height, rgb: raster });
+      if (pass === 1) rawScores.set(path, score.matchingPixels);
+    }
+  }
+  const rawMs = (performance.now() - t) / tiffPaths.length;
+
+  // (c) indexed: read the shards and score every item (second pass timed: warm JIT, warm cache).
+  let indexed = await searchLibraryRange(store, layout, prepared, 0, layout.count, { minMatchingPixRatio: 0, keepAll: true });
+  t = performance.now();
+  indexed = await searchLibraryRange(store, layout, prepared, 0, layout.count, { minMatchingPixRatio: 0, keepAll: true });
+  const indexedMs = (performance.now() - t) / indexed.scored;
+
+  const byPath = new Map(indexed.matches.map((m) => [join(sampleDir, "targets", m.item.sourcePath), m.matchingPixels]));
+  const exact =
+    tiffPaths.every((p) => byPath.get(p) === rawScores.get(p)) &&
+    plainScores.every((s, i) => s.matchingPixels === rawScores.get(tiffPaths[i]));
+  rows.push({ mask: mask.name, maskSize: prepared.maskSize, plainMsPerTarget: plainMs, rawTiffMsPerTarget: rawMs, indexedMsPerTarget: indexedMs, exact });
+  log(`measured ${mask.name}`);
+}
+
+// ---- end to end: `cds search` over the large library on all cores -------------------------
+const e2eMask = existsSync(realMaskPath) ? realMaskPath : join(cache, "e2e-mask.tif");
+if (!existsSync(realMaskPath)) {
+  const { encodePackBitsTiff } = await import("@cds/core");
+  await writeFile(e2eMask, encodePackBitsTiff(renderMask(syntheticLibrary(e2eSpec).neurons[0])));
+}
+const e2eRuns: { seconds: number; scored: number; peakRssMiB: number; objectsRead: number; matches: number }[] = [];
+for (let run = 0; run < 2; run++) {
+  const out = join(cache, "e2e-results.json");
+  const t = performance.now();
+  await promisify(execFile)(process.execPath, [join(repoRoot, "packages/cli/bin/cds.js"), "search", e2eMask, "--library", e2eDir, "--top", "20", "--out", out], {
+    maxBuffer: 1 << 26,
+  });
+  const seconds = (performance.now() - t) / 1000;
+  const doc = JSON.parse(await readFile(out, "utf8"));
+  e2eRuns.push({ seconds, scored: doc.scored, peakRssMiB: doc.stats.peakRssMiB, objectsRead: doc.stats.objectsRead, matches: doc.matches.length });
+}
+const e2eManifest = await readManifest(new FolderBlobStore(e2eDir));
+const e2eBytes = e2eManifest.shards.reduce((n, s) => n + s.bytes, 0);
+
+// ---- report ------------------------------------------------------------------------------
+const perSecond = (ms: number) => Math.round(1000 / ms);
+const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+const lines: string[] = [];
+lines.push(`CDM search benchmark — ${cpus()[0]?.model ?? "cpu"}, ${availableParallelism()} cores, Node ${process.versions.node}`);
+lines.push(`parameters: custom-search defaults (maskThreshold ${params.maskThreshold}, dataThreshold ${params.dataThreshold}, pixColorFluctuation ${params.pixColorFluctuation}, xyShift ${params.xyShift}, mirror)`);
+lines.push(`per-core figures: one thread, ${sampleTargets} synthetic targets (plain: first ${plainSample}); "exact" = indexed, raw and plain scores identical`);
+lines.push("");
+lines.push(
+  ["mask", "maskSize", "(a) plain t/s", "(b) raw TIFF t/s", "(c) indexed t/s", "(b)/(a)", "(c)/(a)", "ms/target a | b | c", "exact"].join(" | "),
+);
+for (const r of rows) {
+  lines.push(
+    [
+      r.mask,
+      fmt(r.maskSize),
+      fmt(perSecond(r.plainMsPerTarget)),
+      fmt(perSecond(r.rawTiffMsPerTarget)),
+      fmt(perSecond(r.indexedMsPerTarget)),
+      `${fmt(r.plainMsPerTarget / r.rawTiffMsPerTarget, 1)}×`,
+      `${fmt(r.plainMsPerTarget / r.indexedMsPerTarget, 1)}×`,
+      `${fmt(r.plainMsPerTarget, 3)} | ${fmt(r.rawTiffMsPerTarget, 3)} | ${fmt(r.indexedMsPerTarget, 3)}`,
+      r.exact ? "yes" : "NO",
+    ].join(" | "),
+  );
+}
+lines.push("");
+lines.push(`storage: raw PackBits TIFF ${fmt(tiffBytes / tiffPaths.length / 1024)} KiB/target; index ${fmt(indexBytes / manifest.count / 1024)} KiB/target (sample), ${fmt(e2eBytes / e2eManifest.count / 1024)} KiB/target (e2e)`);
+lines.push(`object reads per 1,000 targets: raw ${fmt(1000)}; indexed ${fmt((manifest.shards.length / manifest.count) * 1000, 1)} (shards of ${fmt(manifest.shards[0]?.count ?? 0)})`);
+if (Number.isFinite(indexSeconds)) lines.push(`indexing (this run, all cores): ${fmt(manifest.count / indexSeconds)} targets/s`);
+for (const [i, r] of e2eRuns.entries()) {
+  lines.push(
+    `end to end, run ${i + 1}: \`cds search\` over ${fmt(r.scored)} synthetic targets on ${availableParallelism()} cores: ${fmt(r.seconds, 2)} s wall ` +
+      `(${fmt(r.scored / r.seconds)} targets/s), peak RSS ${fmt(r.peakRssMiB)} MiB, ${fmt(r.objectsRead)} objects read, ${r.matches} matches kept`,
+  );
+}
+lines.push(
+  "reference, same mask and parameters, one core (from the issue, not measured here): NeuronBridge Node worker 236 t/s reading PackBits TIFF, 133 t/s via its batch handler; Java 533–705 t/s pre-decoded, 131–146 t/s with TIFF decode",
+);
+console.log(lines.join("\n"));
+
+await mkdir(here, { recursive: true });
+await writeFile(
+  join(here, "results.json"),
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      machine: { cpu: cpus()[0]?.model, cores: availableParallelism(), node: process.versions.node },
+      parameters: params,
+      sampleTargets,
+      plainSample,
+      perCore: rows.map((r) => ({
+        ...r,
+        plainTargetsPerSecond: perSecond(r.plainMsPerTarget),
+        rawTiffTargetsPerSecond: perSecond(r.rawTiffMsPerTarget),
+        indexedTargetsPerSecond: perSecond(r.indexedMsPerTarget),
+        rawTiffSpeedup: r.plainMsPerTarget / r.rawTiffMsPerTarget,
+        indexedSpeedup: r.plainMsPerTarget / r.indexedMsPerTarget,
+      })),
+      storage: {
+        rawTiffBytesPerTarget: tiffBytes / tiffPaths.length,
+        indexBytesPerTarget: indexBytes / manifest.count,
+        e2eIndexBytesPerTarget: e2eBytes / e2eManifest.count,
+        rawObjectReadsPer1000: 1000,
+        indexedObjectReadsPer1000: (manifest.shards.length / manifest.count) * 1000,
+      },
+      indexingTargetsPerSecond: Number.isFinite(indexSeconds) ? manifest.count / indexSeconds : null,
+      endToEnd: e2eRuns,
+    },
+    null,
+    2,
+  )}\n`,
+);
+log(`figures written to ${join(here, "results.json")}`);
