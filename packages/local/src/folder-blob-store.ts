@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { BlobNotFoundError, type BlobStore } from "@cds/core";
 
@@ -31,6 +31,29 @@ export class FolderBlobStore implements BlobStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new BlobNotFoundError(this.location, key);
       throw error;
+    }
+  }
+
+  async getReusing(key: string, scratch: Uint8Array): Promise<Uint8Array> {
+    let handle;
+    try {
+      handle = await open(this.pathOf(key), "r");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new BlobNotFoundError(this.location, key);
+      throw error;
+    }
+    try {
+      const { size } = await handle.stat();
+      // Grow with headroom so that slightly larger shards do not reallocate each time.
+      const buffer = size <= scratch.byteLength ? scratch : new Uint8Array(Math.ceil(size * 1.25));
+      for (let offset = 0; offset < size; ) {
+        const { bytesRead } = await handle.read(buffer, offset, size - offset, offset);
+        if (bytesRead === 0) throw new Error(`${key} in ${this.location} shrank while being read`);
+        offset += bytesRead;
+      }
+      return buffer.subarray(0, size);
+    } finally {
+      await handle.close();
     }
   }
 

@@ -7,6 +7,12 @@ export interface BlobStore {
   readonly location: string;
   /** The whole object; throws {@link BlobNotFoundError} when absent. */
   get(key: string): Promise<Uint8Array>;
+  /**
+   * Optional: the whole object, read into `scratch` when it fits (else into a new, larger
+   * buffer). Searches read hundreds of 20 MB shards; reusing one buffer keeps memory flat
+   * instead of leaving the garbage collector gigabytes of dead buffers.
+   */
+  getReusing?(key: string, scratch: Uint8Array): Promise<Uint8Array>;
   /** Writes the object so that readers see either the old or the new bytes, never a mix. */
   put(key: string, bytes: Uint8Array): Promise<void>;
   /** Whether the object exists. */

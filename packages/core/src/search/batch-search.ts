@@ -47,9 +47,18 @@ export async function searchLibraryRange(
   const matches: TargetMatch[] = [];
   let scored = 0;
   let objectsRead = 0;
+  let scratch: Uint8Array = new Uint8Array(0);
+  const read = async (key: string): Promise<Uint8Array> => {
+    if (!store.getReusing) return store.get(key);
+    const bytes = await store.getReusing(key, scratch);
+    if (bytes.buffer !== scratch.buffer) scratch = new Uint8Array(bytes.buffer);
+    return bytes;
+  };
   for (const entry of layout.shards) {
     if (entry.start + entry.count <= start || entry.start >= end) continue;
-    const shard = readShard(await store.get(entry.key), entry.key);
+    // The shard's views live in the scratch buffer only until the next read: all of its
+    // items are scored (and metadata copied) before that.
+    const shard = readShard(await read(entry.key), entry.key);
     objectsRead++;
     const codeOfId = thresholdPalette(shard, prepared.dataThreshold);
     const items = shard.header.items;
