@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts", "stacks/test/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "events/test/**/*.test.ts", "test/**/*.test.ts", "stacks/test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -1,0 +1,103 @@
+import type { EventPattern } from "./event-pattern.ts";
+import { batchFailed } from "./batch-failed.ts";
+import { objectCreated } from "./object-created.ts";
+import { searchAccepted } from "./search-accepted.ts";
+import { searchBatchesCompleted } from "./search-batches-completed.ts";
+import { searchCompleted } from "./search-completed.ts";
+import { searchFailed } from "./search-failed.ts";
+
+/** The functions a rule can route to; each is one handler in `packages/functions`. */
+export const ruleTargets = ["intake", "dispatch", "worker", "combiner", "notify", "sweeper"] as const;
+
+/** A function a rule can route to. */
+export type RuleTarget = (typeof ruleTargets)[number];
+
+/**
+ * The bus a rule lives on in AWS: S3 delivers its events only to the account's `default` bus;
+ * the pipeline's own events go on the project's `search` bus. Locally one bus carries both.
+ */
+export type RuleBus = "default" | "search";
+
+/** One EventBridge rule: events matching `pattern` are sent to `target`. */
+export interface EventRule {
+  /** Kebab-case, unique; stacks derive resource names from it. */
+  readonly name: string;
+  /** What the rule is for, in a sentence (becomes the rule's description in AWS). */
+  readonly description: string;
+  readonly bus: RuleBus;
+  readonly pattern: EventPattern;
+  readonly target: RuleTarget;
+}
+
+/** What differs between deployments and so cannot be written into the rules. */
+export interface EventRulesConfig {
+  /**
+   * The upload bucket's name (locally, the name the watched folder reports; in a stack, the
+   * bucket's name token). Only uploads to it start a search.
+   */
+  readonly uploadBucketName: string;
+}
+
+/** Key endings of the mask images intake can decode (PNG, TIFF, JPEG), matched ignoring case. */
+export const maskImageSuffixes = [".png", ".tif", ".tiff", ".jpg", ".jpeg"] as const;
+
+/**
+ * Every rule of the pipeline, in one list that the SST stacks and the local bus both loop over,
+ * so the two cannot diverge. Detail-types and sources come from the catalog entries.
+ *
+ * @example
+ * for (const rule of eventRules({ uploadBucketName: uploads.bucketName })) {
+ *   new Rule(stack, rule.name, { eventBus: buses[rule.bus], eventPattern: rule.pattern, description: rule.description });
+ * }
+ */
+export function eventRules(config: EventRulesConfig): readonly EventRule[] {
+  // A pattern head that matches exactly these catalog events (their sources and detail-types).
+  const ofEvents = (...entries: { source: string; detailType: string }[]) => ({
+    source: [...new Set(entries.map((entry) => entry.source))],
+    "detail-type": entries.map((entry) => entry.detailType),
+  });
+  return [
+    {
+      name: "mask-uploaded",
+      description: "A mask image landed in the upload bucket: validate it and accept or refuse the search.",
+      bus: "default",
+      target: "intake",
+      pattern: {
+        ...ofEvents(objectCreated),
+        detail: {
+          bucket: { name: [config.uploadBucketName] },
+          // Image keys only: a sidecar JSON of parameters must not start a second search.
+          object: { key: maskImageSuffixes.map((suffix) => ({ suffix: { "equals-ignore-case": suffix } })) },
+        },
+      },
+    },
+    {
+      name: "search-accepted",
+      description: "A search was accepted: plan its batches and start the dispatch tree.",
+      bus: "search",
+      target: "dispatch",
+      pattern: ofEvents(searchAccepted),
+    },
+    {
+      name: "search-batches-completed",
+      description: "The completion rule: the last batch of a search was persisted, so combine the batch results.",
+      bus: "search",
+      target: "combiner",
+      pattern: ofEvents(searchBatchesCompleted),
+    },
+    {
+      name: "search-finished",
+      description: "A search completed or failed: tell its webhook subscribers and the submitter.",
+      bus: "search",
+      target: "notify",
+      pattern: ofEvents(searchCompleted, searchFailed),
+    },
+    {
+      name: "batch-failed",
+      description: "A worker gave up on a batch: the sweeper retries it or finishes the search with partial results.",
+      bus: "search",
+      target: "sweeper",
+      pattern: ofEvents(batchFailed),
+    },
+  ];
+}
