@@ -68,7 +68,7 @@ describe("cds library index on bad library input", () => {
     const { source, root } = await sourceWith({ "a.tif": cutShort(1), "b.tif": cutShort(2) });
     const { code, stderr } = await runCli(["library", "index", source, "--name", "truncated", "--root", root, "--workers", "2", "--shard-size", "1"]);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^cds: none of the 2 images of .*source could be indexed; the first problem: a\.tif Cannot decode "a\.tif": .*truncated/);
+    expect(stderr).toMatch(/^cds: none of the 2 images of .*source could be indexed; the first problem: Cannot decode "a\.tif": .*truncated/);
     expect(await filesUnder(root)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { seededRandom } from "../../packages/core/test/random-images.ts";
 import {
   encodePackBitsTiff,
   libraryEntry,
@@ -44,18 +45,6 @@ export async function writeSyntheticTargets(
     targets.push({ name: entry.name, file, sourcePath, ...(entry.planted ? { planted: entry.planted } : {}) });
   }
   return { masks: neurons.map(renderMask), targets };
-}
-
-/** A small seeded PRNG (mulberry32), so a failing image can be regenerated from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -1,15 +1,10 @@
 import type { RgbImage } from "../src/image/rgb-image.ts";
+import { createPrng } from "../src/prng.ts";
 
-/** A small seeded PRNG (mulberry32) so failing random cases can be replayed from the seed. */
+/** Uniform floats in [0, 1) from the project's seeded PRNG, so a failing case replays from its seed. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = createPrng(seed);
+  return () => rng.float();
 }
 
 /**

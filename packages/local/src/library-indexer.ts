@@ -56,7 +56,7 @@ export class LibraryIndexError extends CdsError {
  */
 export async function indexLibrary(options: IndexOptions): Promise<LibraryManifest> {
   const source = await listLibrarySource(options.source);
-  const size = await librarySize(source.images);
+  const size = await commonImageSize(source.images);
   const order = shuffled(source.images, options.seed ?? options.name);
   const tasks: IndexTask[] = chunks(order, options.shardSize ?? 100).map((files) => ({ kind: "files", files, ...size }));
   return writeLibrary(options, tasks, {
@@ -108,6 +108,9 @@ async function writeLibrary(
 ): Promise<LibraryManifest> {
   const { store, name } = options;
   const buildId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  // Written first, so that a run killed before its first shard lands still leaves an object
+  // under its build prefix for the next run's clean-up to find.
+  await store.put(`data/${buildId}/build.json`, new TextEncoder().encode(JSON.stringify({ name, startedAt: new Date().toISOString() })));
   const total = tasks.reduce((n, t) => n + (t.kind === "files" ? t.files.length : t.end - t.start), 0);
   const progress: IndexProgress = { done: 0, total, skipped: 0 };
   const pool = new WorkerPool<IndexTask, BuiltShard, number>(
@@ -151,7 +154,7 @@ async function writeLibrary(
   if (items.length === 0) {
     await store.deletePrefix(`data/${buildId}/`);
     throw new LibraryIndexError(
-      `none of the ${total} images of ${about.source.location} could be indexed; the first problem: ${skipped[0]?.sourcePath} ${skipped[0]?.reason}`,
+      `none of the ${total} images of ${about.source.location} could be indexed; the first problem: ${describeSkip(skipped[0])}`,
     );
   }
   const manifest: LibraryManifest = {
@@ -173,18 +176,48 @@ async function writeLibrary(
   return manifest;
 }
 
-/** The library's image size: that of the first readable image in path order. */
-async function librarySize(images: { sourcePath: string; absolutePath: string }[]): Promise<{ width: number; height: number }> {
-  let firstProblem = "";
-  for (const image of images) {
+/**
+ * The library's image size: the most common size among up to 32 images spread over the
+ * source (ties: the first in path order), so that one odd image sorting first cannot make the
+ * rest look wrong.
+ */
+export async function commonImageSize(images: { sourcePath: string; absolutePath: string }[]): Promise<{ width: number; height: number }> {
+  const sampleSize = Math.min(32, images.length);
+  const sample = Array.from({ length: sampleSize }, (_, i) => images[Math.floor((i * images.length) / sampleSize)]);
+  const counts = new Map<string, { width: number; height: number; n: number }>();
+  let firstProblem: { sourcePath: string; reason: string } | undefined;
+  const sizeOf = async (image: { sourcePath: string; absolutePath: string }) => {
     try {
-      const { width, height } = readImageHeader(new Uint8Array(await readFile(image.absolutePath)), { name: image.sourcePath });
-      return { width, height };
+      return readImageHeader(new Uint8Array(await readFile(image.absolutePath)), { name: image.sourcePath });
     } catch (error) {
-      firstProblem ||= error instanceof Error ? error.message : String(error);
+      firstProblem ??= { sourcePath: image.sourcePath, reason: error instanceof Error ? error.message : String(error) };
+      return undefined;
+    }
+  };
+  for (const image of sample) {
+    const size = await sizeOf(image);
+    if (!size) continue;
+    const entry = counts.get(`${size.width}x${size.height}`) ?? { width: size.width, height: size.height, n: 0 };
+    entry.n++;
+    counts.set(`${size.width}x${size.height}`, entry);
+  }
+  // None of the sample is readable: any readable image will do.
+  if (counts.size === 0) {
+    for (const image of images) {
+      const size = await sizeOf(image);
+      if (size) return { width: size.width, height: size.height };
     }
   }
-  throw new LibraryIndexError(`none of the ${images.length} images could be read; the first problem: ${firstProblem}`);
+  let best: { width: number; height: number; n: number } | undefined;
+  for (const entry of counts.values()) if (!best || entry.n > best.n) best = entry;
+  if (best) return { width: best.width, height: best.height };
+  throw new LibraryIndexError(`none of the ${images.length} images could be read; the first problem: ${describeSkip(firstProblem)}`);
+}
+
+/** A skipped image for a message: its path, then the reason unless the reason names it already. */
+function describeSkip(skip: { sourcePath: string; reason: string } | undefined): string {
+  if (!skip) return "unknown";
+  return skip.reason.includes(skip.sourcePath) ? skip.reason : `${skip.sourcePath}: ${skip.reason}`;
 }
 
 async function removeOtherBuilds(store: BlobStore, keep: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import {
   chunks,
+  ImageSizeMismatchError,
   layoutOf,
   type LibraryLayout,
   type LibraryManifest,
@@ -10,6 +11,7 @@ import {
   type SkippedImage,
   type TargetMatch,
 } from "@cds/core";
+import { commonImageSize } from "./library-indexer.ts";
 import { listLibrarySource } from "./library-source.ts";
 import { WorkerPool } from "./worker-pool.ts";
 
@@ -126,6 +128,10 @@ async function planLocalSearch(options: LocalSearchOptions) {
     return { batches, total: layout.count, init };
   }
   const source = await listLibrarySource(library.source);
+  const size = await commonImageSize(source.images);
+  if (size.width !== options.mask.width || size.height !== options.mask.height) {
+    throw new ImageSizeMismatchError(size, options.mask, `the mask (for the images in ${library.source})`);
+  }
   const files = source.images.map((image, index) => ({ index, ...image }));
   const batches: SearchBatch[] = chunks(files, options.batchSize ?? 50).map((f) => ({ kind: "files" as const, files: f }));
   const init: SearchWorkerInit = { mask: options.mask, params: options.params, keepAll, library: { kind: "raw" } };

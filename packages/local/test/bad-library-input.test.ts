@@ -96,7 +96,7 @@ describe("indexLibrary on a source it cannot make a library of", () => {
     const root = join(source, "..", "library");
     const indexing = indexLibrary({ source, name: "truncated", store: new FolderBlobStore(root), workers: 2, shardSize: 1 });
     await expect(indexing).rejects.toThrow(LibraryIndexError);
-    await expect(indexing).rejects.toThrow(/none of the 3 images of .* could be indexed; the first problem: a\.tif .*truncated/i);
+    await expect(indexing).rejects.toThrow(/none of the 3 images of .* could be indexed; the first problem: Cannot decode "a\.tif": .*truncated/i);
     expect(await filesUnder(root)).toEqual([]);
   });
 });
