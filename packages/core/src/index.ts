@@ -69,3 +69,39 @@ export {
   syntheticLibrary,
 } from "./synthetic/index.ts";
 export type { LibraryEntry, LibraryOptions, LibraryPlan, Neuron, PlantedInfo, SyntheticLibrarySpec } from "./synthetic/index.ts";
+export { defaultStateTableLayout, STATE_SERVICE, STATE_TTL_ATTRIBUTE, stateTableDefinition, stateTableLayout } from "./entities/state-table.ts";
+export type { StateTableDefinition, StateTableLayout, StateTableLayoutOverrides } from "./entities/state-table.ts";
+export type { EntityClause } from "./entities/entity-clause.ts";
+export { SEARCH_STATUSES, searchEntity } from "./entities/search.ts";
+export type { SearchEntity, SearchFailure, SearchItem, SearchStatus, StoredSearchParameters } from "./entities/search.ts";
+export { uploadClaimEntity } from "./entities/upload-claim.ts";
+export type { UploadClaimEntity, UploadClaimItem } from "./entities/upload-claim.ts";
+export { batchResultEntity, MATCHES_ENCODINGS } from "./entities/batch-result.ts";
+export type { BatchResultEntity, BatchResultItem, MatchesEncoding } from "./entities/batch-result.ts";
+export { subscriptionEntity } from "./entities/subscription.ts";
+export type { SubscriptionEntity, SubscriptionItem } from "./entities/subscription.ts";
+export { DELIVERY_STATUSES, deliveryEntity } from "./entities/delivery.ts";
+export type { DeliveryEntity, DeliveryItem, DeliveryStatus } from "./entities/delivery.ts";
+export { libraryEntity } from "./entities/library.ts";
+export type { LibraryEntity, LibraryItem } from "./entities/library.ts";
+export { createStateStore, DEFAULT_BATCH_RESULT_TTL_SECONDS, stateService } from "./state/service.ts";
+export type {
+  BatchRecording,
+  BatchResult,
+  DeliveryAttempt,
+  NewBatchResult,
+  NewLibrary,
+  NewSearch,
+  NewSubscription,
+  Page,
+  PageRequest,
+  Reconciliation,
+  SearchCreation,
+  SearchResults,
+  StateStore,
+  StateStoreOptions,
+} from "./state/service.ts";
+export { BatchResultRejectedError, IllegalStatusTransitionError, SearchNotFoundError, StateError } from "./state/state-errors.ts";
+export { isConditionFailure } from "./state/condition-failure.ts";
+export { decodeMatches, encodeMatches, MATCHES_GZIP_THRESHOLD_BYTES, MATCHES_MAX_STORED_BYTES } from "./state/matches-codec.ts";
+export type { EncodedMatches } from "./state/matches-codec.ts";

@@ -13,3 +13,10 @@ export { LocalEventBus, localAccount, localRegion } from "./event-bus/local-even
 export type { DeliveryContext, EventHandler, LocalEventBusOptions, PublishEntry } from "./event-bus/local-event-bus.ts";
 export { DeliveryError } from "./event-bus/delivery-error.ts";
 export { EventLog, EventLogError } from "./event-bus/event-log.ts";
+export { startDynalite } from "./state/dynalite-server.ts";
+export type { DynaliteOptions, RunningDynalite } from "./state/dynalite-server.ts";
+export { createDocumentClient } from "./state/document-client.ts";
+export type { LocalDocumentClientOptions } from "./state/document-client.ts";
+export { ensureStateTable } from "./state/state-table.ts";
+export { startLocalState } from "./state/local-state.ts";
+export type { LocalState, LocalStateOptions } from "./state/local-state.ts";

@@ -1,0 +1,84 @@
+import { CustomAttributeType, Entity } from "electrodb";
+import type { EntityItem } from "electrodb";
+import { STATE_SERVICE } from "./state-table.ts";
+import type { StateTableLayout } from "./state-table.ts";
+
+/**
+ * Where a search is in its life: `accepted` by intake, `running` once dispatched,
+ * then `completed` (results written) or `failed` (with a reason).
+ */
+export const SEARCH_STATUSES = ["accepted", "running", "completed", "failed"] as const;
+
+/** One of {@link SEARCH_STATUSES}. */
+export type SearchStatus = (typeof SEARCH_STATUSES)[number];
+
+/** Search parameters as stored: the JSON object of the search-parameter schema. */
+export type StoredSearchParameters = Record<string, unknown>;
+
+/** Why a search failed, written for a person, and the pipeline stage that failed it. */
+export type SearchFailure = { reason: string; stage: string };
+
+/**
+ * The `Search` entity: one mask searched over one library.
+ *
+ * Access patterns: "What is search S?" (`byId`) and "Which searches have status X,
+ * newest first?" (`byStatus`, on gsi1: status → submittedAt, searchId). The primary key
+ * holds only the immutable `searchId`; `status` lives in gsi1 only, where a change moves
+ * the item between index partitions.
+ *
+ * `completedBatches` counts batch results; `reconciledAt` marks a counter repaired by a
+ * recount, after which batches are counted by recount too (see `state/service.ts`).
+ *
+ * @example
+ * const searches = searchEntity(stateTableLayout());
+ * await searches.get({ searchId }).go();
+ */
+export function searchEntity(layout: StateTableLayout) {
+  return new Entity({
+    model: { entity: "search", version: "1", service: STATE_SERVICE },
+    attributes: {
+      searchId: { type: "string", required: true, readOnly: true },
+      library: { type: "string", required: true, readOnly: true },
+      maskKey: { type: "string", required: true, readOnly: true },
+      parameters: { type: CustomAttributeType<StoredSearchParameters>("any"), required: true, readOnly: true },
+      status: { type: SEARCH_STATUSES, required: true },
+      batchCount: { type: "number", required: true, readOnly: true },
+      batchSize: { type: "number", required: true, readOnly: true },
+      completedBatches: { type: "number", required: true, default: 0 },
+      targetCount: { type: "number", required: true, readOnly: true },
+      submittedAt: { type: "string", required: true, readOnly: true },
+      startedAt: { type: "string" },
+      completedAt: { type: "string" },
+      failure: {
+        type: "map",
+        properties: {
+          reason: { type: "string", required: true },
+          stage: { type: "string", required: true },
+        },
+      },
+      resultsKey: { type: "string" },
+      notifyEmail: { type: "string" },
+      uploadKey: { type: "string", required: true, readOnly: true },
+      matchCount: { type: "number" },
+      partial: { type: "boolean" },
+      reconciledAt: { type: "string" },
+    },
+    indexes: {
+      byId: {
+        pk: { field: layout.fields.pk, composite: ["searchId"], casing: "none" },
+        sk: { field: layout.fields.sk, composite: [], casing: "none" },
+      },
+      byStatus: {
+        index: layout.indexes.gsi1,
+        pk: { field: layout.fields.gsi1pk, composite: ["status"], casing: "none" },
+        sk: { field: layout.fields.gsi1sk, composite: ["submittedAt", "searchId"], casing: "none" },
+      },
+    },
+  }, { table: layout.tableName });
+}
+
+/** The `Search` entity's type. */
+export type SearchEntity = ReturnType<typeof searchEntity>;
+
+/** A stored search, as the service returns it. */
+export type SearchItem = EntityItem<SearchEntity>;
