@@ -47,8 +47,8 @@ export type { LibraryLayout, LibraryManifest, ShardEntry } from "./library/libra
 export { chunks, shuffled } from "./library/shuffle.ts";
 export { compareMatches, mergeRankings } from "./search/ranking.ts";
 export type { TargetMatch } from "./search/ranking.ts";
-export { searchLibraryRange } from "./search/batch-search.ts";
-export type { BatchSearchOptions, BatchSearchResult } from "./search/batch-search.ts";
+export { createSearchScratch, searchLibraryRange } from "./search/batch-search.ts";
+export type { BatchSearchOptions, BatchSearchResult, SearchScratch } from "./search/batch-search.ts";
 export { encodePackBitsTiff } from "./image/tiff-encoder.ts";
 export { createPrng, deriveSeed } from "./prng.ts";
 export type { Prng, Seed } from "./prng.ts";

@@ -45,7 +45,8 @@ export class FolderBlobStore implements BlobStore {
     try {
       const { size } = await handle.stat();
       // Grow with headroom so that slightly larger shards do not reallocate each time.
-      const buffer = size <= scratch.byteLength ? scratch : new Uint8Array(Math.ceil(size * 1.25));
+      // allocUnsafeSlow: a fresh buffer that is neither pooled nor zero-filled (it is overwritten).
+      const buffer = size <= scratch.byteLength ? scratch : new Uint8Array(Buffer.allocUnsafeSlow(Math.ceil(size * 1.25)).buffer);
       for (let offset = 0; offset < size; ) {
         const { bytesRead } = await handle.read(buffer, offset, size - offset, offset);
         if (bytesRead === 0) throw new Error(`${key} in ${this.location} shrank while being read`);

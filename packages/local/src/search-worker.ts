@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { parentPort, workerData } from "node:worker_threads";
 import {
+  createSearchScratch,
   decodeImage,
   isMatch,
   itemMetadataFromPath,
@@ -18,7 +19,7 @@ import type { WorkerReply } from "./worker-pool.ts";
 const init = workerData as SearchWorkerInit;
 const prepared = prepareMask(init.mask, init.params);
 const store = init.library.kind === "indexed" ? new FolderBlobStore(init.library.root) : null;
-const options = { minMatchingPixRatio: init.params.minMatchingPixRatio, keepAll: init.keepAll };
+const options = { minMatchingPixRatio: init.params.minMatchingPixRatio, keepAll: init.keepAll, scratch: createSearchScratch() };
 
 parentPort!.on("message", async (batch: SearchBatch) => {
   const post = (reply: WorkerReply<SearchBatchResult, number>) => parentPort!.postMessage(reply);

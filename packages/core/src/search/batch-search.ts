@@ -15,6 +15,22 @@ export interface BatchSearchOptions {
   keepAll?: boolean;
   /** Called after each shard with the number of targets scored so far in this batch. */
   onProgress?: (scored: number) => void;
+  /**
+   * Buffers kept from one call to the next by a caller that searches batch after batch (a
+   * worker): without it every call allocates a fresh shard-sized read buffer. Not for calls
+   * that run concurrently.
+   */
+  scratch?: SearchScratch;
+}
+
+/** Reusable buffers for {@link searchLibraryRange}; see `createSearchScratch`. */
+export interface SearchScratch {
+  read: Uint8Array;
+}
+
+/** An empty {@link SearchScratch}; it grows to the largest shard read. */
+export function createSearchScratch(): SearchScratch {
+  return { read: new Uint8Array(0) };
 }
 
 export interface BatchSearchResult {
@@ -47,11 +63,11 @@ export async function searchLibraryRange(
   const matches: TargetMatch[] = [];
   let scored = 0;
   let objectsRead = 0;
-  let scratch: Uint8Array = new Uint8Array(0);
+  const scratch = options.scratch ?? createSearchScratch();
   const read = async (key: string): Promise<Uint8Array> => {
     if (!store.getReusing) return store.get(key);
-    const bytes = await store.getReusing(key, scratch);
-    if (bytes.buffer !== scratch.buffer) scratch = new Uint8Array(bytes.buffer);
+    const bytes = await store.getReusing(key, scratch.read);
+    if (bytes.buffer !== scratch.read.buffer) scratch.read = new Uint8Array(bytes.buffer);
     return bytes;
   };
   for (const entry of layout.shards) {
