@@ -19,9 +19,6 @@ export interface EncodedTarget {
   values: Uint32Array;
 }
 
-/** Largest value + 1. */
-export const VALUE_LIMIT = 6 << 16;
-
 /**
  * The colour code of a value at a data threshold (0 when not lit). Mirrors `codeOfRgb`.
  */

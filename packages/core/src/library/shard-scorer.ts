@@ -115,6 +115,8 @@ export function loadTarget(
             }
           }
         } else {
+          // Direct values (sector, largest, second in bytes 2, 1, 0): codeOfValue, inlined
+          // because this is the per-pixel loop.
           for (let x = a, v = 3 * (k + a - x0); x < b; x++, v += 3) {
             if (pixels[v + 1] <= threshold) continue;
             footprint[n] = toFootprint + x;
