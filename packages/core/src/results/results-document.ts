@@ -1,0 +1,132 @@
+import { ParameterError } from "../errors.ts";
+import { compareMatches, type TargetMatch } from "../search/ranking.ts";
+import type { SearchParams } from "../search-params.ts";
+
+/** Version of the {@link ResultsDocument} shape; raised when a field changes meaning or goes. */
+export const RESULTS_DOCUMENT_VERSION = 1;
+
+/**
+ * One ranked match as a results document lists it: the target's metadata (null where the
+ * library does not know it, as NeuronBridge writes it) and its scores.
+ */
+export interface ResultEntry {
+  /** 1 for the best match. */
+  rank: number;
+  /** Position of the target in its library's order. */
+  index: number;
+  name: string;
+  sourcePath: string;
+  publishedName: string | null;
+  slideCode: string | null;
+  gender: string | null;
+  objective: string | null;
+  anatomicalArea: string | null;
+  alignmentSpace: string | null;
+  channel: string | null;
+  matchingPixels: number;
+  matchingRatio: number;
+  mirrored: boolean;
+  /** NeuronBridge's custom search sets this to matchingPixels; kept for its clients. */
+  normalizedScore: number;
+}
+
+/**
+ * The JSON document a finished search writes: what was searched, how, whether every batch
+ * was counted, and the ranked matches.
+ */
+export interface ResultsDocument {
+  version: typeof RESULTS_DOCUMENT_VERSION;
+  searchId: string;
+  /** When the document was built, ISO 8601. */
+  createdAt: string;
+  mask: { name: string; key: string };
+  library: { name: string; count: number };
+  parameters: SearchParams;
+  /** Targets actually scored; below `library.count` when batches are missing. */
+  scored: number;
+  elapsedMs: number;
+  /** True when some batches never reported: the ranking covers only the rest. */
+  partial: boolean;
+  /** Batch ids that never reported, ascending; present only when `partial`. */
+  missingBatches?: number[];
+  matchCount: number;
+  results: ResultEntry[];
+}
+
+/** What {@link buildResultsDocument} needs; `createdAt` is passed in so building stays pure. */
+export interface ResultsDocumentInput {
+  searchId: string;
+  createdAt: string;
+  mask: { name: string; key: string };
+  library: { name: string; count: number };
+  parameters: SearchParams;
+  /** The global ranking, e.g. from `combineBatchResults`. */
+  matches: readonly TargetMatch[];
+  scored: number;
+  elapsedMs: number;
+  partial: boolean;
+  missingBatches?: readonly number[];
+}
+
+/**
+ * Builds the results document of a search from its combined ranking. Ranks follow the
+ * ranking order (more matching pixels first, ties by library index) whatever order the
+ * matches come in. A document that is not partial cannot name missing batches.
+ *
+ * @example
+ * const document = buildResultsDocument({
+ *   searchId, createdAt: new Date().toISOString(),
+ *   mask: { name: "my-mask.png", key: "searches/s1/mask.png" },
+ *   library: { name: "FlyLight_Gen1_MCFO", count: 350_000 },
+ *   parameters, matches: combineBatchResults(batches), scored, elapsedMs,
+ *   partial: missing.length > 0, missingBatches: missing,
+ * });
+ * await store.put(`results/${searchId}.json`, JSON.stringify(document));
+ */
+export function buildResultsDocument(input: ResultsDocumentInput): ResultsDocument {
+  const missing = [...new Set(input.missingBatches ?? [])].sort((a, b) => a - b);
+  if (!input.partial && missing.length > 0) {
+    throw new ParameterError(
+      "missingBatches",
+      `a complete search cannot have missing batches (${missing.join(", ")}); set partial: true`,
+    );
+  }
+  // Sorting a copy costs little (a ranking is at most a few hundred entries) and makes
+  // `rank` mean the same thing whoever assembled the list.
+  const ranked = [...input.matches].sort(compareMatches);
+  return {
+    version: RESULTS_DOCUMENT_VERSION,
+    searchId: input.searchId,
+    createdAt: input.createdAt,
+    mask: { name: input.mask.name, key: input.mask.key },
+    library: { name: input.library.name, count: input.library.count },
+    parameters: structuredClone(input.parameters),
+    scored: input.scored,
+    elapsedMs: Math.round(input.elapsedMs),
+    partial: input.partial,
+    ...(input.partial ? { missingBatches: missing } : {}),
+    matchCount: ranked.length,
+    results: ranked.map(resultEntry),
+  };
+}
+
+function resultEntry(match: TargetMatch, position: number): ResultEntry {
+  const { item } = match;
+  return {
+    rank: position + 1,
+    index: match.index,
+    name: item.name,
+    sourcePath: item.sourcePath,
+    publishedName: item.publishedName ?? null,
+    slideCode: item.slideCode ?? null,
+    gender: item.gender ?? null,
+    objective: item.objective ?? null,
+    anatomicalArea: item.anatomicalArea ?? null,
+    alignmentSpace: item.alignmentSpace ?? null,
+    channel: item.channel ?? null,
+    matchingPixels: match.matchingPixels,
+    matchingRatio: match.matchingRatio,
+    mirrored: match.mirrored,
+    normalizedScore: match.matchingPixels,
+  };
+}

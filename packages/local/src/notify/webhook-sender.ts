@@ -1,0 +1,157 @@
+import { decideAfterAttempt, DEFAULT_RETRY_POLICY, planWebhookDeliveries, signWebhook } from "@cds/core";
+import type { DeliveryQueue, DeliveryStatus, NotifiableEvent, RetryPolicy, StateStore, WebhookAttemptResult, WebhookDeliveryMessage } from "@cds/core";
+import { postWebhook, WEBHOOK_TIMEOUT_MS } from "./webhook-post.ts";
+
+/** Options of {@link createWebhookSender}. */
+export type WebhookSenderOptions = {
+  state: Pick<StateStore, "listSubscriptionsForEvent" | "getSubscription" | "recordDeliveryAttempt" | "listDeliveryAttempts">;
+  /** Where attempts wait for their turn (first attempts with no delay, retries with backoff). */
+  queue: DeliveryQueue<WebhookDeliveryMessage>;
+  /** Receives deliveries that ran out of attempts, body included, so they can be redriven. */
+  deadLetterQueue?: DeliveryQueue<WebhookDeliveryMessage>;
+  /** Attempts and backoff; defaults per `DEFAULT_RETRY_POLICY` (8 attempts). */
+  retryPolicy?: Partial<RetryPolicy>;
+  /** Per-request timeout; default 10 s. */
+  timeoutMs?: number;
+  /** Told about a message whose handling threw (it stays queued and comes back). */
+  onError?: (error: unknown, message: WebhookDeliveryMessage) => void;
+  now?: () => Date;
+  random?: () => number;
+};
+
+/** What handling one queued attempt did. */
+export type WebhookAttemptOutcome = {
+  deliveryId: string;
+  attempt: number;
+  status: DeliveryStatus;
+  /** True when this attempt was already settled (a redelivered message): nothing was sent. */
+  duplicate: boolean;
+  result?: WebhookAttemptResult;
+};
+
+/** A running queue consumer; `stop` waits for the attempts in hand. */
+export type WebhookWorker = { stop(): Promise<void> };
+
+/**
+ * Delivers events to webhook subscriptions: `enqueueEvent` creates one delivery per
+ * interested subscription and queues its first attempt; `handle` makes one attempt —
+ * sign, POST, record the outcome — and queues the retry (after backoff) or dead-letters
+ * the delivery after the last attempt. `processQueue`, `runUntilIdle` and `start`
+ * consume the queue.
+ *
+ * Every attempt is recorded with `recordDeliveryAttempt`: when it is queued as
+ * `pending`, then replaced by its outcome (`delivered`, `failed`, or `dead-lettered` for
+ * the last one). A crash between attempts therefore loses at most the queued message
+ * (all of them with the in-process queue); the state still shows the attempt as pending.
+ *
+ * @example
+ * const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue() });
+ * await sender.enqueueEvent(searchCompletedEvent);
+ * const worker = sender.start();
+ * // … on shutdown
+ * await worker.stop();
+ */
+export function createWebhookSender(options: WebhookSenderOptions) {
+  const { state, queue } = options;
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
+  const now = options.now ?? (() => new Date());
+  const timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
+
+  /** Creates one delivery per active subscription that wants the event's type and queues its first attempt. */
+  async function enqueueEvent(event: NotifiableEvent): Promise<WebhookDeliveryMessage[]> {
+    const subscriptions = await state.listSubscriptionsForEvent(event["detail-type"]);
+    const firstAttempts = planWebhookDeliveries(event, subscriptions);
+    for (const message of firstAttempts) {
+      await recordPending(message, now());
+      await queue.send(message, 0);
+    }
+    return firstAttempts;
+  }
+
+  /** Makes one attempt of a delivery and records it; queues the retry or dead-letters. */
+  async function handle(message: WebhookDeliveryMessage): Promise<WebhookAttemptOutcome> {
+    const { deliveryId, attempt } = message;
+    // At-least-once queues redeliver: an attempt already settled is not sent again.
+    const recorded = (await state.listDeliveryAttempts(deliveryId)).find((a) => a.attempt === attempt);
+    if (recorded && recorded.status !== "pending") return { deliveryId, attempt, status: recorded.status, duplicate: true };
+
+    const subscription = await state.getSubscription(message.subscriptionId);
+    if (!subscription?.active) {
+      // Removed or paused since the event: nobody to send to, and retrying won't change that.
+      await record(message, "dead-lettered", { latencyMs: 0, error: `subscription ${message.subscriptionId} is ${subscription ? "inactive" : "gone"}` });
+      await options.deadLetterQueue?.send(message, 0);
+      return { deliveryId, attempt, status: "dead-lettered", duplicate: false };
+    }
+
+    const headers = signWebhook({ secret: subscription.secret, messageId: deliveryId, timestamp: now(), body: message.body });
+    const result = await postWebhook({ url: subscription.url, body: message.body, headers, timeoutMs });
+    const decision = decideAfterAttempt(message, result, policy, options.random);
+    await record(message, decision.status, result);
+    if (decision.status === "failed") {
+      await recordPending(decision.retry, new Date(now().getTime() + decision.delaySeconds * 1000));
+      await queue.send(decision.retry, decision.delaySeconds);
+    } else if (decision.status === "dead-lettered") {
+      await options.deadLetterQueue?.send(message, 0);
+    }
+    return { deliveryId, attempt, status: decision.status, duplicate: false, result };
+  }
+
+  /**
+   * Receives once (waiting up to `waitSeconds`) and handles what came, in parallel. A
+   * message is deleted only after it was handled; one whose handling threw stays and
+   * comes back after the visibility timeout. Resolves to the number received.
+   */
+  async function processQueue(receive: { waitSeconds?: number; maxMessages?: number } = {}): Promise<number> {
+    const received = await queue.receive(receive);
+    await Promise.all(
+      received.map(async ({ body, receiptHandle }) => {
+        try {
+          await handle(body);
+          await queue.delete(receiptHandle);
+        } catch (error) {
+          options.onError?.(error, body);
+        }
+      }),
+    );
+    return received.length;
+  }
+
+  /** Handles messages until none arrives for `idleSeconds` (for scripts and tests). */
+  async function runUntilIdle(idleSeconds = 1): Promise<void> {
+    while ((await processQueue({ waitSeconds: idleSeconds })) > 0) {
+      // keep going while messages arrive
+    }
+  }
+
+  /** Consumes the queue in the background until stopped. */
+  function start(pollSeconds = 1): WebhookWorker {
+    let running = true;
+    const loop = (async () => {
+      while (running) await processQueue({ waitSeconds: pollSeconds });
+    })();
+    return {
+      async stop() {
+        running = false;
+        await loop;
+      },
+    };
+  }
+
+  async function recordPending(message: WebhookDeliveryMessage, dueAt: Date): Promise<void> {
+    await state.recordDeliveryAttempt({ ...attemptKey(message), status: "pending", attemptedAt: dueAt.toISOString() });
+  }
+
+  async function record(message: WebhookDeliveryMessage, status: DeliveryStatus, result: WebhookAttemptResult): Promise<void> {
+    await state.recordDeliveryAttempt({ ...attemptKey(message), status, statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error, attemptedAt: now().toISOString() });
+  }
+
+  return { policy, enqueueEvent, handle, processQueue, runUntilIdle, start };
+}
+
+/** What {@link createWebhookSender} returns. */
+export type WebhookSender = ReturnType<typeof createWebhookSender>;
+
+function attemptKey(message: WebhookDeliveryMessage) {
+  const { deliveryId, subscriptionId, eventId, eventType, attempt } = message;
+  return { deliveryId, subscriptionId, eventId, eventType, attempt };
+}

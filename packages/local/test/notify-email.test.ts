@@ -1,0 +1,163 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { AddressInfo } from "node:net";
+import { simpleParser } from "mailparser";
+import type { ParsedMail } from "mailparser";
+import { SMTPServer } from "smtp-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { searchEmail } from "@cds/core";
+import type { StateStore } from "@cds/core";
+import { readFixture, searchCompleted, searchFailed } from "@cds/events";
+import { createLocalMailer, emailSearchOutcome, startLocalState } from "@cds/local";
+import type { LocalState } from "@cds/local";
+import { tempDir } from "../../../test/support/temp-dir.ts";
+
+type Received = { envelopeTo: string[]; mail: ParsedMail };
+
+/** A real SMTP server on 127.0.0.1: no TLS, no login required; keeps what it receives. */
+async function startSmtpServer() {
+  const received: Received[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS"],
+    logger: false,
+    onData(stream, session, callback) {
+      simpleParser(stream)
+        .then((mail) => {
+          received.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), mail });
+          callback();
+        })
+        .catch(callback);
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.server.address() as AddressInfo;
+  return { port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+let local: LocalState;
+let state: StateStore;
+let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+
+beforeAll(async () => {
+  local = await startLocalState();
+  state = local.state;
+  smtp = await startSmtpServer();
+});
+
+afterAll(async () => {
+  await smtp?.close();
+  await local?.stop();
+});
+
+/** A Search Completed event for a search stored with the submitter's address. */
+async function completedSearchOf(notifyEmail: string | undefined) {
+  const { search } = await state.createSearchFromUpload({
+    uploadKey: `uploads/${Math.random()}.png`,
+    library: "flylight-gen1",
+    maskKey: "masks/m.png",
+    parameters: { maskThreshold: 100, xyShift: 2, mirror: true },
+    batchCount: 1,
+    batchSize: 10,
+    targetCount: 10,
+    notifyEmail,
+  });
+  const event = readFixture(searchCompleted);
+  event.detail.searchId = search.searchId;
+  return event;
+}
+
+describe("search emails through SMTP", () => {
+  it("sends the Search Completed summary to the submitter's notifyEmail with the top match in the body", async () => {
+    const event = await completedSearchOf("fly@example.org");
+    const mailer = createLocalMailer({ from: "cds@localhost", smtp: { host: "127.0.0.1", port: smtp.port } });
+
+    const sent = await emailSearchOutcome(event, { state, mailer, defaultRecipient: "lab@example.org", resultsBaseUrl: "https://results.example.org/" });
+    mailer.close();
+
+    const got = smtp.received.find((r) => r.mail.messageId === sent?.messageId);
+    expect(got?.envelopeTo).toEqual(["fly@example.org"]);
+    expect(got?.mail.subject).toBe(`CDM search ${event.detail.searchId} completed: 1873 matches`);
+    expect(got?.mail.text).toContain("1. LH173_R1-20171023_B1-CDM_1 — 2210 matching pixels (41.3%)");
+    expect(got?.mail.text).toContain(`Full results: https://results.example.org/${event.detail.htmlKey}`);
+    expect(got?.mail.html).toContain("<li>LH173_R1-20171023_B1-CDM_1 — 2210 matching pixels (41.3%)</li>");
+  });
+
+  it("sends a Search Failed reason to the configured default recipient when the submitter gave no address", async () => {
+    const event = readFixture(searchFailed);
+    const mailer = createLocalMailer({ from: "cds@localhost", smtp: { host: "127.0.0.1", port: smtp.port } });
+
+    const sent = await emailSearchOutcome(event, { state, mailer, defaultRecipient: "lab@example.org" });
+    mailer.close();
+
+    const got = smtp.received.find((r) => r.mail.messageId === sent?.messageId);
+    expect(got?.envelopeTo).toEqual(["lab@example.org"]);
+    expect(got?.mail.subject).toBe(`CDM search ${event.detail.searchId} failed`);
+    expect(got?.mail.text).toContain(`Reason: ${event.detail.reason}`);
+  });
+});
+
+describe("search emails into an outbox folder", () => {
+  it("writes an .eml file with the same recipient, subject and body when no SMTP server is configured", async () => {
+    const outbox = join(await tempDir("cds-outbox-"), "outbox");
+    const event = await completedSearchOf("fly@example.org");
+    const viaSmtp = createLocalMailer({ from: "cds@localhost", smtp: { host: "127.0.0.1", port: smtp.port } });
+    const viaOutbox = createLocalMailer({ from: "cds@localhost", outboxFolder: outbox });
+
+    const overSmtp = await emailSearchOutcome(event, { state, mailer: viaSmtp });
+    const intoOutbox = await emailSearchOutcome(event, { state, mailer: viaOutbox });
+    viaSmtp.close();
+
+    const files = await readdir(outbox);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/\.eml$/);
+    expect(intoOutbox?.location).toBe(join(outbox, files[0]));
+    const raw = await readFile(join(outbox, files[0]), "utf8");
+    expect(raw).toMatch(/^Content-Type: multipart\/alternative;/m);
+    expect(raw).toContain("\r\n");
+    const fromFile = await simpleParser(raw);
+    const fromServer = smtp.received.find((r) => r.mail.messageId === overSmtp?.messageId)?.mail;
+    expect(fromFile.to).toEqual(fromServer?.to);
+    expect(fromFile.to && !Array.isArray(fromFile.to) ? fromFile.to.text : undefined).toBe("fly@example.org");
+    expect(fromFile.subject).toBe(fromServer?.subject);
+    expect(fromFile.text).toBe(fromServer?.text);
+    expect(fromFile.html).toBe(fromServer?.html);
+    expect(fromFile.text).toContain("LH173_R1-20171023_B1-CDM_1 — 2210 matching pixels (41.3%)");
+  });
+});
+
+describe("search email rendering", () => {
+  it("lists the top matches as percentages and says where the full results are", () => {
+    const event = readFixture(searchCompleted);
+
+    const email = searchEmail(event, { notifyEmail: "fly@example.org", topMatches: 2 });
+
+    expect(email?.to).toBe("fly@example.org");
+    expect(email?.text).toContain("1. LH173_R1-20171023_B1-CDM_1 — 2210 matching pixels (41.3%)");
+    expect(email?.text).toContain("2. SS01234-20180312_A3-CDM_2 — 1984 matching pixels (37.0%), mirrored");
+    expect(email?.text).not.toContain("R42B01");
+    expect(email?.text).toContain(`Full results: ${event.detail.htmlKey}`);
+  });
+
+  it("flags partial results", () => {
+    const event = readFixture(searchCompleted);
+    event.detail.partial = true;
+
+    expect(searchEmail(event, { notifyEmail: "a@b.org" })?.text).toContain("these results are partial");
+  });
+
+  it("prefers the submitter's address to the default and renders nothing when there is neither", () => {
+    const event = readFixture(searchFailed);
+
+    expect(searchEmail(event, { notifyEmail: "fly@example.org", defaultRecipient: "lab@example.org" })?.to).toBe("fly@example.org");
+    expect(searchEmail(event, { defaultRecipient: "lab@example.org" })?.to).toBe("lab@example.org");
+    expect(searchEmail(event, {})).toBeUndefined();
+  });
+
+  it("escapes the failure reason in the HTML part", () => {
+    const event = readFixture(searchFailed);
+    event.detail.reason = "The mask <file> is empty & unusable.";
+
+    expect(searchEmail(event, { notifyEmail: "a@b.org" })?.html).toContain("The mask &lt;file&gt; is empty &amp; unusable.");
+  });
+});
