@@ -4,9 +4,12 @@ import { parentPort, workerData } from "node:worker_threads";
 import {
   createSearchScratch,
   decodeImage,
+  decodeTiffInto,
   isMatch,
   itemMetadataFromPath,
   prepareMask,
+  readImageHeader,
+  type RgbImage,
   scoreTargetImage,
   searchLibraryRange,
   type BatchSearchResult,
@@ -47,6 +50,20 @@ async function searchIndexed(start: number, end: number, progress: (n: number) =
   return { ...result, skipped: [] };
 }
 
+let raster = new Uint8Array(0);
+
+/**
+ * Raw targets are mostly PackBits TIFFs: decode those into one reused raster instead of a
+ * fresh 2 MB image per target; anything else goes through the general decoder.
+ */
+async function decodeReusing(bytes: Uint8Array, name: string): Promise<RgbImage> {
+  const header = readImageHeader(bytes, { name });
+  if (header.format !== "tiff") return decodeImage(bytes, { name });
+  if (raster.length < 3 * header.width * header.height) raster = new Uint8Array(3 * header.width * header.height);
+  const { width, height } = decodeTiffInto(bytes, raster, { name });
+  return { width, height, rgb: raster.subarray(0, 3 * width * height) };
+}
+
 async function searchFiles(
   files: { index: number; sourcePath: string; absolutePath: string }[],
   progress: (n: number) => void,
@@ -55,7 +72,7 @@ async function searchFiles(
   const skipped: SearchBatchResult["skipped"] = [];
   for (const file of files) {
     try {
-      const image = await decodeImage(new Uint8Array(await readFile(file.absolutePath)), { name: file.sourcePath });
+      const image = await decodeReusing(new Uint8Array(await readFile(file.absolutePath)), file.sourcePath);
       const score = scoreTargetImage(prepared, image, file.sourcePath);
       if (options.keepAll || isMatch(score, options.minMatchingPixRatio)) {
         matches.push({ ...score, index: file.index, item: itemMetadataFromPath(file.sourcePath) });
