@@ -127,9 +127,9 @@ export function prepareMask(mask: RgbImage, params: ScoreParams): PreparedMask {
   }
   const paddedWidth = W + 2 * PAD;
   const offsets = Int32Array.from(xyOffsets(params.xyShift).map(([dx, dy]) => dy * paddedWidth + dx));
-  const touched = touchedPixels(params.mirrorMask ? [positions, mirroredPositions] : [positions], offsets, W, H);
-  const { rowSpans, spans, spanFirst } = spansByRow(touched.padded, W, H);
   const copies = params.mirrorMask ? [positions, mirroredPositions] : [positions];
+  const touched = touchedPixels(copies, offsets, W, H);
+  const { rowSpans, spans, spanFirst } = spansByRow(touched.padded, W, H);
   const { coverStart, covers } = coversOf(copies, slots, offsets, touched.padded, paddedWidth * (H + 2 * PAD));
   return {
     width: W,
