@@ -1,5 +1,9 @@
 import { Command } from "commander";
 import { registerDemoCommand } from "./commands/demo/index.ts";
+import { registerDevCommand } from "./commands/dev/index.ts";
+import { registerResultsCommand } from "./commands/results/index.ts";
+import { registerStatusCommand } from "./commands/status/index.ts";
+import { registerWebhooksCommands } from "./commands/webhooks/index.ts";
 import { registerLibraryCommands } from "./commands/library/index.ts";
 import { registerScoreCommand } from "./commands/score/index.ts";
 import { registerSearchCommand } from "./commands/search/index.ts";
@@ -21,5 +25,9 @@ export function buildProgram(io: Io): Command {
   registerLibraryCommands(program, io);
   registerSynthCommand(program, io);
   registerDemoCommand(program, io);
+  registerDevCommand(program, io);
+  registerStatusCommand(program, io);
+  registerResultsCommand(program, io);
+  registerWebhooksCommands(program, io);
   return program;
 }

@@ -1,0 +1,57 @@
+import type { Command } from "commander";
+import { join } from "node:path";
+import { startLocalRuntime, type LocalRuntime } from "@cds/local";
+import type { Io } from "../../io.ts";
+import { resolveRoot } from "../../options/root.ts";
+import { smtpSettingsFromUrl } from "../../options/smtp-url.ts";
+import { describeSearchEvent } from "../../output/search-event-line.ts";
+
+interface DevCommandOptions {
+  root?: string;
+  pollMs?: string;
+}
+
+export function registerDevCommand(program: Command, io: Io): void {
+  program
+    .command("dev")
+    .description("run the search pipeline on this machine: watch <root>/uploads/<library>/ for masks until Ctrl-C")
+    .option("--root <dir>", "the cds data folder (default: $CDS_ROOT or ./cds-data)")
+    .option("--poll-ms <ms>", "how often to look for new uploads", "500")
+    .action(async (options: DevCommandOptions) => {
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      try {
+        await devCommand(options, io, stop.signal);
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+    });
+}
+
+/**
+ * Runs the runtime until `signal` aborts, printing one line per search event. SMTP comes from
+ * $CDS_SMTP_URL when set (else .eml files in <root>/outbox); $CDS_NOTIFY_EMAIL receives results
+ * of uploads that name no notifyEmail.
+ */
+export async function devCommand(options: DevCommandOptions, io: Io, signal: AbortSignal, onStarted?: (runtime: LocalRuntime) => void): Promise<void> {
+  const root = resolveRoot(io.cwd, options.root);
+  const pollMs = Number(options.pollMs ?? "500");
+  const runtime = await startLocalRuntime({
+    root,
+    pollMs: Number.isFinite(pollMs) && pollMs > 0 ? pollMs : 500,
+    smtp: process.env.CDS_SMTP_URL ? smtpSettingsFromUrl(process.env.CDS_SMTP_URL) : undefined,
+    defaultRecipient: process.env.CDS_NOTIFY_EMAIL || undefined,
+    onEvent: (event) => io.out(describeSearchEvent(event, join(root, "results"))),
+    onError: (error) => io.error(`cds dev: ${error instanceof Error ? error.message : String(error)}`),
+  });
+  io.out(`cds dev: watching ${join(root, "uploads")}/<library>/ for masks (sidecar <mask>.json for parameters); results in ${join(root, "results")}`);
+  io.out(`cds dev: state ${runtime.endpoint} (other cds commands with --root ${root} use it); Ctrl-C stops`);
+  onStarted?.(runtime);
+  if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+  io.out("cds dev: stopping (running batches finish; unstarted work resumes next start)…");
+  await runtime.stop();
+  io.out("cds dev: stopped");
+}

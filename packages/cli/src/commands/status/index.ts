@@ -1,0 +1,55 @@
+import type { Command } from "commander";
+import { CdsError, SEARCH_STATUSES, type SearchItem } from "@cds/core";
+import type { Io } from "../../io.ts";
+import { resolveRoot } from "../../options/root.ts";
+import { withState } from "../../options/state.ts";
+import { renderTable } from "../../output/table.ts";
+
+interface StatusOptions {
+  root?: string;
+  json?: boolean;
+}
+
+export function registerStatusCommand(program: Command, io: Io): void {
+  program
+    .command("status")
+    .description("show one search, or the latest searches of each status")
+    .argument("[searchId]", "a search id (from `cds dev`'s log)")
+    .option("--root <dir>", "the cds data folder (default: $CDS_ROOT or ./cds-data)")
+    .option("--json", "print JSON")
+    .action(async (searchId: string | undefined, options: StatusOptions) => {
+      await statusCommand(searchId, options, io);
+    });
+}
+
+export async function statusCommand(searchId: string | undefined, options: StatusOptions, io: Io): Promise<SearchItem[]> {
+  const root = resolveRoot(io.cwd, options.root);
+  const searches = await withState(root, async (state) => {
+    if (searchId) {
+      const search = await state.getSearch(searchId);
+      if (!search) throw new CdsError(`no search ${searchId} under ${root}; run \`cds status --root ${root}\` to list searches`);
+      return [search];
+    }
+    const pages = await Promise.all(SEARCH_STATUSES.map((status) => state.listSearchesByStatus(status, { limit: 20 })));
+    return pages.flatMap((page) => page.items).sort((a, b) => (a.submittedAt < b.submittedAt ? 1 : -1));
+  });
+  if (options.json) {
+    io.out(JSON.stringify(searchId ? searches[0] : searches, null, 2));
+  } else if (searchId) {
+    const s = searches[0];
+    io.out(`search ${s.searchId}: ${s.status}`);
+    io.out(`  mask     ${s.maskKey} (library ${s.library}, ${s.targetCount.toLocaleString("en-US")} targets)`);
+    io.out(`  batches  ${s.completedBatches}/${s.batchCount} done`);
+    io.out(`  times    submitted ${s.submittedAt}${s.startedAt ? `, started ${s.startedAt}` : ""}${s.completedAt ? `, finished ${s.completedAt}` : ""}`);
+    if (s.failure) io.out(`  failed   (${s.failure.stage}) ${s.failure.reason}`);
+    if (s.resultsKey) io.out(`  results  ${s.matchCount} matches${s.partial ? " (partial)" : ""}: \`cds results ${s.searchId} --root ${root}\``);
+  } else if (searches.length === 0) {
+    io.out(`no searches under ${root} yet: run \`cds dev --root ${root}\` and drop a mask into ${root}/uploads/<library>/`);
+  } else {
+    renderTable(
+      ["searchId", "status", "mask", "batches", "submitted"],
+      searches.map((s) => [s.searchId, s.status, s.maskKey, `${s.completedBatches}/${s.batchCount}`, s.submittedAt]),
+    ).forEach((line) => io.out(line));
+  }
+  return searches;
+}

@@ -1,0 +1,133 @@
+import { CdsError, ImageSizeMismatchError } from "../errors.ts";
+import type { SearchItem } from "../entities/search.ts";
+import { decodeImage } from "../image/decode-image.ts";
+import { layoutOf, readManifest, type LibraryManifest } from "../library/library-manifest.ts";
+import { LibraryFormatError } from "../library/shard-format.ts";
+import { planBatches, type BatchPlan, type BatchPlanOptions } from "../planning/batch-plan.ts";
+import { BlobNotFoundError, type BlobStore } from "../ports/blob-store.ts";
+import { prepareMask } from "../scoring/fast-scorer.ts";
+import type { SearchParams } from "../search-params.ts";
+import type { StateStore } from "../state/service.ts";
+import { UploadRejectedError } from "./pipeline-errors.ts";
+import type { LibraryStores } from "./pipeline-ports.ts";
+import { uploadLocationOf, uploadSettingsOf, type UploadLocation, type UploadSettings } from "./upload-settings.ts";
+
+/** An object that landed in the upload bucket (from S3's `Object Created`, or the watched folder). */
+export interface UploadedObject {
+  bucket: string;
+  key: string;
+  /** Tells a re-upload under the same key from a redelivered event; part of the upload's identity. */
+  etag?: string;
+}
+
+/** What intake needs. */
+export interface AcceptUploadDeps {
+  state: Pick<StateStore, "createSearchFromUpload" | "markSearchFailed">;
+  uploads: BlobStore;
+  libraries: LibraryStores;
+  /** Must be the options dispatch plans with, so both count the same batches. */
+  batchPlan?: BatchPlanOptions;
+}
+
+/** What intake decided: a new search, a refused one (with the reason), or an event seen before. */
+export type UploadOutcome =
+  | { kind: "accepted"; search: SearchItem; params: SearchParams }
+  | { kind: "rejected"; search: SearchItem; reason: string }
+  | { kind: "duplicate"; search: SearchItem };
+
+/**
+ * Intake: validates an uploaded mask (sidecar parameters, library exists, the mask decodes, has
+ * the library's size and is not empty after thresholding) and creates its `Search` — once per
+ * upload, however often the event arrives. A refused upload still gets a search record, marked
+ * failed with a reason a person can act on, so `cds status` and webhooks can show it.
+ * Errors that are not about the input (the state store is down) are thrown, for a retry.
+ *
+ * @example
+ * const outcome = await acceptUpload({ bucket: "uploads", key: "lm/mask.png" }, { state, uploads, libraries });
+ * if (outcome.kind === "accepted") await bus.publish(searchAcceptedEntry(outcome));
+ */
+export async function acceptUpload(upload: UploadedObject, deps: AcceptUploadDeps): Promise<UploadOutcome> {
+  const uploadKey = `${upload.bucket}/${upload.key}${upload.etag ? `#${upload.etag}` : ""}`;
+  let checked: CheckedUpload;
+  try {
+    checked = await checkUpload(upload.key, deps);
+  } catch (error) {
+    if (!(error instanceof CdsError)) throw error;
+    return reject(uploadKey, upload.key, error.message, deps);
+  }
+  const { location, settings, manifest, plan } = checked;
+  const { search, created } = await deps.state.createSearchFromUpload({
+    uploadKey,
+    library: location.library,
+    maskKey: upload.key,
+    parameters: { ...settings.params, maxResultsPerMask: settings.maxResultsPerMask },
+    batchCount: plan.batches.length,
+    batchSize: plan.batchSize,
+    targetCount: manifest.count,
+    notifyEmail: settings.notifyEmail,
+  });
+  return created ? { kind: "accepted", search, params: settings.params } : { kind: "duplicate", search };
+}
+
+interface CheckedUpload {
+  location: UploadLocation;
+  settings: UploadSettings;
+  manifest: LibraryManifest;
+  plan: BatchPlan;
+}
+
+async function checkUpload(key: string, deps: AcceptUploadDeps): Promise<CheckedUpload> {
+  const location = uploadLocationOf(key);
+  const settings = uploadSettingsOf(await readSidecar(deps.uploads, location.sidecarKey));
+  let manifest: LibraryManifest;
+  try {
+    manifest = await readManifest(deps.libraries(location.library));
+  } catch (error) {
+    if (!(error instanceof LibraryFormatError)) throw error;
+    throw new UploadRejectedError(`there is no usable library named "${location.library}" (the upload's folder name): ${error.message}`, { cause: error });
+  }
+  const mask = await decodeImage(await deps.uploads.get(key), { name: location.fileName });
+  if (mask.width !== manifest.width || mask.height !== manifest.height) {
+    throw new ImageSizeMismatchError(manifest, mask, `the mask ${location.fileName} (for library "${location.library}")`);
+  }
+  const { params } = settings;
+  if (prepareMask(mask, params).maskSize === 0) {
+    throw new UploadRejectedError(
+      `the mask ${location.fileName} is empty: no pixel outside the excluded label regions ` +
+        `(top-left ${params.excludeTopLeft.width}x${params.excludeTopLeft.height}, top-right ${params.excludeTopRight.width}x${params.excludeTopRight.height}) ` +
+        `is brighter than maskThreshold ${params.maskThreshold}`,
+    );
+  }
+  return { location, settings, manifest, plan: planBatches(layoutOf(manifest), deps.batchPlan) };
+}
+
+async function readSidecar(uploads: BlobStore, key: string): Promise<unknown> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await uploads.get(key);
+  } catch (error) {
+    if (error instanceof BlobNotFoundError) return undefined;
+    throw error;
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new UploadRejectedError(`the parameters sidecar ${key} is not valid JSON (${(error as Error).message})`, { cause: error });
+  }
+}
+
+async function reject(uploadKey: string, key: string, reason: string, deps: AcceptUploadDeps): Promise<UploadOutcome> {
+  const { search, created } = await deps.state.createSearchFromUpload({
+    uploadKey,
+    library: key.split("/")[0] || "(none)",
+    maskKey: key,
+    parameters: {},
+    batchCount: 1,
+    batchSize: 1,
+    targetCount: 0,
+  });
+  // A search still `accepted` here was refused by an attempt that died before marking it failed.
+  if (!created && search.status !== "accepted") return { kind: "duplicate", search };
+  const failed = await deps.state.markSearchFailed(search.searchId, { reason, stage: "intake" });
+  return { kind: "rejected", search: failed, reason };
+}

@@ -1,0 +1,104 @@
+import type { RgbImage } from "../image/rgb-image.ts";
+import { decodeImage } from "../image/decode-image.ts";
+import { readManifest, type LibraryManifest } from "../library/library-manifest.ts";
+import type { BlobStore } from "../ports/blob-store.ts";
+import { combineBatchResults } from "../results/combine-batches.ts";
+import { buildResultsDocument, type ResultsDocument } from "../results/results-document.ts";
+import { matchesToShow, renderResultsPage } from "../results/results-page.ts";
+import type { TargetMatch } from "../search/ranking.ts";
+import type { StateStore } from "../state/service.ts";
+import { IllegalStatusTransitionError, SearchNotFoundError } from "../state/state-errors.ts";
+import type { LibraryStores, SourceImageReader } from "./pipeline-ports.ts";
+import { settingsOfSearch } from "./search-job.ts";
+
+/** What the combiner needs. */
+export interface CombineSearchDeps {
+  state: Pick<StateStore, "getSearch" | "listBatchResults" | "listMissingBatches" | "markSearchCompleted">;
+  uploads: BlobStore;
+  libraries: LibraryStores;
+  /** Where `<searchId>.json` and `<searchId>.html` go. */
+  results: BlobStore;
+  /** Original target images for the page; without it every match shows a placeholder. */
+  sourceImages?: SourceImageReader;
+  now?: () => Date;
+}
+
+/** How many matches a `Search Completed` event carries (the catalog's limit). */
+const TOP_MATCHES_IN_EVENT = 10;
+
+/** A combined search: where its results went and what the completion event says. */
+export interface CombinedSearch {
+  searchId: string;
+  document: ResultsDocument;
+  resultsKey: string;
+  htmlKey: string;
+  /** The best matches for the event, best first. */
+  topMatches: { name: string; matchingPixels: number; matchingRatio: number; mirrored: boolean }[];
+}
+
+/**
+ * Combiner: merges a running search's batch results into the global ranking, writes the results
+ * document and its HTML page, and marks the search completed. Resolves undefined when the search
+ * is not running (already combined, or failed): nothing to announce.
+ *
+ * @example
+ * const combined = await combineSearch(searchId, { state, uploads, libraries, results });
+ * if (combined) await publish(searchCompletedEntry(combined));
+ */
+export async function combineSearch(searchId: string, deps: CombineSearchDeps): Promise<CombinedSearch | undefined> {
+  const search = await deps.state.getSearch(searchId);
+  if (!search) throw new SearchNotFoundError(searchId);
+  if (search.status !== "running") return undefined;
+  const now = deps.now ?? (() => new Date());
+  const { params, top } = settingsOfSearch(search);
+  const batches = await deps.state.listBatchResults<TargetMatch>(searchId);
+  const missing = await deps.state.listMissingBatches(searchId);
+  const manifest = await readManifest(deps.libraries(search.library));
+  const createdAt = now();
+  const document = buildResultsDocument({
+    searchId,
+    createdAt: createdAt.toISOString(),
+    mask: { name: search.maskKey.split("/").pop() ?? search.maskKey, key: search.maskKey },
+    library: { name: search.library, count: manifest.count },
+    parameters: params,
+    matches: combineBatchResults(batches.map((b) => b.matches), { top }),
+    scored: batches.reduce((n, b) => n + b.scored, 0),
+    elapsedMs: Math.max(0, createdAt.getTime() - Date.parse(search.submittedAt)),
+    partial: missing.length > 0,
+    missingBatches: missing,
+  });
+  const maskImage = await decodeImage(await deps.uploads.get(search.maskKey), { name: search.maskKey });
+  const html = renderResultsPage(document, { maskImage, matchImages: await shownImages(document, manifest, deps.sourceImages) });
+  const resultsKey = `${searchId}.json`;
+  const htmlKey = `${searchId}.html`;
+  await deps.results.put(resultsKey, new TextEncoder().encode(`${JSON.stringify(document, null, 2)}\n`));
+  await deps.results.put(htmlKey, new TextEncoder().encode(html));
+  try {
+    await deps.state.markSearchCompleted(searchId, { resultsKey, matchCount: document.matchCount, partial: document.partial });
+  } catch (error) {
+    if (error instanceof IllegalStatusTransitionError) return undefined;
+    throw error;
+  }
+  const topMatches = document.results.slice(0, TOP_MATCHES_IN_EVENT).map((r) => ({
+    name: r.name,
+    matchingPixels: r.matchingPixels,
+    matchingRatio: Math.min(1, r.matchingRatio),
+    mirrored: r.mirrored,
+  }));
+  return { searchId, document, resultsKey, htmlKey, topMatches };
+}
+
+/** The original images of the shown matches that can still be read; the rest get placeholders. */
+async function shownImages(document: ResultsDocument, manifest: LibraryManifest, reader?: SourceImageReader): Promise<Map<string, RgbImage>> {
+  const images = new Map<string, RgbImage>();
+  if (!reader) return images;
+  for (const result of matchesToShow(document)) {
+    try {
+      const bytes = await reader.read(manifest.source.location, result.sourcePath);
+      if (bytes) images.set(result.name, await decodeImage(bytes, { name: result.sourcePath }));
+    } catch {
+      // A moved or damaged original costs the page one picture, not the search.
+    }
+  }
+  return images;
+}

@@ -1,0 +1,18 @@
+import { objectCreated, parseEvent } from "@cds/events";
+import { acceptUpload } from "@cds/core";
+import type { PipelineDeps } from "./ports.ts";
+import { searchAcceptedEntry, searchFailedEntry } from "./search-events.ts";
+
+/**
+ * Intake, on an upload's `Object Created`: accept the mask (Search Accepted) or refuse it with a
+ * reason (Search Failed); a redelivered event emits nothing.
+ *
+ * @example
+ * bus.subscribe("intake", (event) => intake(event, deps));
+ */
+export async function intake(event: unknown, deps: Pick<PipelineDeps, "state" | "uploads" | "libraries" | "batchPlan" | "bus">): Promise<void> {
+  const { bucket, object } = parseEvent(event, objectCreated).detail;
+  const outcome = await acceptUpload({ bucket: bucket.name, key: object.key, etag: object.etag }, deps);
+  if (outcome.kind === "accepted") await deps.bus.publish([searchAcceptedEntry(outcome.search, outcome.params)]);
+  if (outcome.kind === "rejected") await deps.bus.publish([searchFailedEntry(outcome.search)]);
+}

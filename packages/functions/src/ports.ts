@@ -1,0 +1,46 @@
+import type { CatalogEntryOfCatalog, CatalogEvent, DetailOf } from "@cds/events";
+import type { BatchPlanOptions, BlobStore, DispatchTreeOptions, Invoker, LibraryStores, PreparedMask, SourceImageReader, StateStore } from "@cds/core";
+
+/** One event to put on the bus, typed by its detail-type (EventBridge's PutEvents entry, camel-cased). */
+export type SearchEventEntry = EntryFor<CatalogEntryOfCatalog>;
+
+type EntryFor<Entry extends CatalogEntryOfCatalog> = Entry extends CatalogEntryOfCatalog
+  ? { source: Entry["source"]; detailType: Entry["detailType"]; detail: DetailOf<Entry> }
+  : never;
+
+/** Puts events on the bus (the local bus, or EventBridge's PutEvents). */
+export interface EventPublisher {
+  publish(entries: readonly SearchEventEntry[]): Promise<unknown>;
+}
+
+/** The deployed names of the functions the dispatch tree invokes. */
+export const functionNames = { dispatcher: "search-dispatcher", worker: "search-worker" } as const;
+
+/** A search's final event, as notify receives it. */
+export type SearchOutcomeEvent = Extract<CatalogEvent, { "detail-type": "Search Completed" | "Search Failed" }>;
+
+/**
+ * Every port a handler may use; each handler takes only the ones it names. The local runtime
+ * builds these from folders, dynalite and in-process queues; a Lambda entry from S3, DynamoDB,
+ * EventBridge and SQS.
+ */
+export interface PipelineDeps {
+  state: StateStore;
+  /** The upload bucket (keys `<library>/<mask file>`). */
+  uploads: BlobStore;
+  libraries: LibraryStores;
+  /** The results bucket (`<searchId>.json`, `<searchId>.html`). */
+  results: BlobStore;
+  sourceImages?: SourceImageReader;
+  bus: EventPublisher;
+  invoker: Invoker;
+  /** Batch planning, shared by intake and dispatch (tests use small batches). */
+  batchPlan?: BatchPlanOptions;
+  dispatchTree?: DispatchTreeOptions;
+  maskCache?: Map<string, PreparedMask>;
+  /** Queues webhook deliveries of an event (`createWebhookSender(...).enqueueEvent`). */
+  webhooks: { enqueueEvent(event: SearchOutcomeEvent): Promise<unknown> };
+  /** Emails a search's outcome to its submitter or the default recipient. */
+  email(event: SearchOutcomeEvent): Promise<unknown>;
+  now?: () => Date;
+}

@@ -1,0 +1,66 @@
+import { searchEventSource } from "@cds/events";
+import type { CombinedSearch, SearchItem, SearchParams } from "@cds/core";
+import type { SearchEventEntry } from "./ports.ts";
+
+// Envelope builders: what each handler emits, from what its core function returned.
+
+/** `Search Accepted` for a search intake just created. */
+export function searchAcceptedEntry(search: SearchItem, params: SearchParams): SearchEventEntry {
+  return {
+    source: searchEventSource,
+    detailType: "Search Accepted",
+    detail: {
+      searchId: search.searchId,
+      library: search.library,
+      maskKey: search.maskKey,
+      parameters: params,
+      targetCount: search.targetCount,
+      submittedAt: search.submittedAt,
+      ...(search.notifyEmail ? { notifyEmail: search.notifyEmail } : {}),
+    },
+  };
+}
+
+/** `Search Started` once dispatch marked the search running. */
+export function searchStartedEntry(search: SearchItem, batchSize: number): SearchEventEntry {
+  const detail = { searchId: search.searchId, batchCount: search.batchCount, batchSize, startedAt: search.startedAt ?? new Date().toISOString() };
+  return { source: searchEventSource, detailType: "Search Started", detail };
+}
+
+/** `Search Batches Completed`, from the worker that counted the last batch. */
+export function batchesCompletedEntry(searchId: string, batchCount: number, now: Date = new Date()): SearchEventEntry {
+  return { source: searchEventSource, detailType: "Search Batches Completed", detail: { searchId, batchCount, completedAt: now.toISOString() } };
+}
+
+/** `Search Completed`, from the combiner. */
+export function searchCompletedEntry(combined: CombinedSearch): SearchEventEntry {
+  const { document } = combined;
+  return {
+    source: searchEventSource,
+    detailType: "Search Completed",
+    detail: {
+      searchId: combined.searchId,
+      matchCount: document.matchCount,
+      resultsKey: combined.resultsKey,
+      htmlKey: combined.htmlKey,
+      topMatches: combined.topMatches,
+      partial: document.partial,
+      elapsedMs: document.elapsedMs,
+    },
+  };
+}
+
+/** `Search Failed` for a search just marked failed. */
+export function searchFailedEntry(search: SearchItem): SearchEventEntry {
+  const failure = search.failure ?? { reason: "the search failed", stage: "sweeper" };
+  return {
+    source: searchEventSource,
+    detailType: "Search Failed",
+    detail: {
+      searchId: search.searchId,
+      reason: failure.reason,
+      stage: failure.stage as "intake" | "dispatch" | "worker" | "combiner" | "sweeper",
+      failedAt: search.completedAt ?? new Date().toISOString(),
+    },
+  };
+}

@@ -1,0 +1,223 @@
+import { mkdir, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { BatchPlanOptions, DispatchTreeOptions, FailingStage, PreparedMask, RetryPolicy, SearchItem, SearchStatus, StateStore, WebhookDeliveryMessage } from "@cds/core";
+import { searchEventSource, s3EventSource, type CatalogEvent, type RuleTarget } from "@cds/events";
+import {
+  combiner,
+  dispatcher,
+  dispatchSearch,
+  functionNames,
+  intake,
+  notify,
+  resume,
+  stageFailed,
+  sweeper,
+  worker,
+  type PipelineDeps,
+  type SearchEventEntry,
+} from "@cds/functions";
+import { FolderBlobStore } from "../folder-blob-store.ts";
+import { LocalEventBus } from "../event-bus/local-event-bus.ts";
+import { LocalInvoker, type InvocationFailure } from "../invoker/local-invoker.ts";
+import { createLocalMailer, type SmtpSettings } from "../notify/mailer.ts";
+import { InProcessDeliveryQueue } from "../notify/in-process-delivery-queue.ts";
+import { emailSearchOutcome } from "../notify/search-emailer.ts";
+import { createWebhookSender } from "../notify/webhook-sender.ts";
+import { startLocalState } from "../state/local-state.ts";
+import { folderSourceImages } from "./source-image-reader.ts";
+import { removeStateEndpoint, writeStateEndpoint } from "./state-endpoint.ts";
+import { watchUploads, type UploadWatcher } from "./upload-watcher.ts";
+
+/** The bucket name the watched folder reports in its `Object Created` events. */
+export const LOCAL_UPLOAD_BUCKET = "uploads";
+
+/** Options of {@link startLocalRuntime}. */
+export interface LocalRuntimeOptions {
+  /** The data folder: libraries/, uploads/, results/, state/, outbox/, events.log. */
+  root: string;
+  /** Upload folder poll interval (default 500 ms). */
+  pollMs?: number;
+  /** Send email through this server; else .eml files in root/outbox. */
+  smtp?: SmtpSettings;
+  /** Where results emails go when the upload named no notifyEmail. */
+  defaultRecipient?: string;
+  /** Sender of results emails (default cds@localhost). */
+  from?: string;
+  /** Batch planning for intake and dispatch (default: one batch per shard). */
+  batchPlan?: BatchPlanOptions;
+  dispatchTree?: DispatchTreeOptions;
+  /** Invocations run at once (default: one per core). */
+  concurrency?: number;
+  /** Waits before the invoker's retries (default 1 s, 2 s: Lambda's two retries). */
+  retryDelaysMs?: readonly number[];
+  /** Webhook attempts and backoff (default: 8 attempts). */
+  webhookRetry?: Partial<RetryPolicy>;
+  /** Told about every event this runtime publishes, after it is in the log. */
+  onEvent?: (event: CatalogEvent) => void;
+  /** Told about errors no search can carry (a handler that broke without a search id); default stderr. */
+  onError?: (error: unknown) => void;
+}
+
+/** A running local runtime. */
+export interface LocalRuntime {
+  readonly root: string;
+  readonly state: StateStore;
+  readonly bus: LocalEventBus;
+  readonly invoker: LocalInvoker;
+  /** dynalite's endpoint (also in root/state/endpoint.json while running). */
+  readonly endpoint: string;
+  /** Scans the upload folder now instead of at the next tick. */
+  scanUploads(): Promise<void>;
+  /** Stops watching, lets running handlers finish (unstarted work resumes at the next start), releases everything. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole pipeline on this machine: dynalite state under root/state, the in-process bus
+ * (log root/events.log) evaluating the project's rules, the Lambda-like invoker for the dispatch
+ * tree and workers, webhook delivery with retries, email (SMTP or root/outbox), and a watcher on
+ * root/uploads/<library>/. Searches that were in flight when it last stopped are resumed.
+ *
+ * Workers score on the main thread (the invoker interleaves them at I/O points); fine for
+ * libraries of tens of thousands of targets, but a worker-thread pool would use every core.
+ *
+ * @example
+ * const runtime = await startLocalRuntime({ root: "cds-data", onEvent: (e) => console.log(e["detail-type"]) });
+ * // drop cds-data/uploads/lm/mask.png …
+ * await runtime.stop();
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const { root } = options;
+  const folders = { uploads: join(root, "uploads"), results: join(root, "results"), state: join(root, "state"), outbox: join(root, "outbox") };
+  for (const folder of Object.values(folders)) await mkdir(folder, { recursive: true });
+  // An upload folder per library, so a person sees where masks go.
+  for (const library of await readdir(join(root, "libraries"), { withFileTypes: true }).catch(() => [])) {
+    if (library.isDirectory()) await mkdir(join(folders.uploads, library.name), { recursive: true });
+  }
+  const onError = options.onError ?? ((error: unknown) => console.error("cds:", error));
+
+  const local = await startLocalState({ folder: folders.state });
+  await writeStateEndpoint(folders.state, local.endpoint);
+  const bus = new LocalEventBus({ logFile: join(root, "events.log"), uploadBucketName: LOCAL_UPLOAD_BUCKET, onDeliveryError: onError });
+  const publisher = {
+    async publish(entries: readonly SearchEventEntry[]) {
+      const events = await bus.publish(entries);
+      for (const event of events) options.onEvent?.(event);
+      return events;
+    },
+  };
+  let stopping = false;
+  const invoker = new LocalInvoker({ concurrency: options.concurrency, retryDelaysMs: options.retryDelaysMs, onFailure: (failure) => invocationFailed(failure) });
+  const queue = new InProcessDeliveryQueue<WebhookDeliveryMessage>();
+  const deadLetters = new InProcessDeliveryQueue<WebhookDeliveryMessage>();
+  const webhooks = createWebhookSender({ state: local.state, queue, deadLetterQueue: deadLetters, retryPolicy: options.webhookRetry, onError });
+  const webhookWorker = webhooks.start(0.2);
+  const mailer = createLocalMailer({ from: options.from ?? "cds@localhost", smtp: options.smtp, outboxFolder: folders.outbox });
+  const libraries = (name: string) => new FolderBlobStore(join(root, "libraries", name));
+  const deps: PipelineDeps = {
+    state: local.state,
+    uploads: new FolderBlobStore(folders.uploads),
+    libraries,
+    results: new FolderBlobStore(folders.results),
+    sourceImages: folderSourceImages,
+    bus: publisher,
+    invoker,
+    batchPlan: options.batchPlan,
+    dispatchTree: options.dispatchTree,
+    maskCache: new Map<string, PreparedMask>(),
+    webhooks,
+    email: (event) =>
+      emailSearchOutcome(event, { state: local.state, mailer, defaultRecipient: options.defaultRecipient, resultsBaseUrl: `file://${folders.results}` }),
+  };
+
+  // A handler that broke for good fails its search with the error (EventBridge → Lambda would
+  // retry and then hand it to an on-failure destination; here the stage fails the search).
+  const routes: [RuleTarget, FailingStage | undefined, (event: unknown) => Promise<void>][] = [
+    ["intake", "intake", (event) => intake(event, deps)],
+    ["dispatch", "dispatch", (event) => dispatchSearch(event, deps)],
+    ["combiner", "combiner", (event) => combiner(event, deps)],
+    ["notify", undefined, (event) => notify(event, deps)],
+    ["sweeper", undefined, (event) => sweeper(event, deps)],
+  ];
+  for (const [target, stage, handle] of routes) {
+    bus.subscribe(target, async (event) => {
+      if (stopping) return;
+      try {
+        await handle(event);
+      } catch (error) {
+        const searchId = (event.detail as { searchId?: unknown }).searchId;
+        if (stage && typeof searchId === "string") await stageFailed(searchId, stage, error, deps);
+        else onError(error);
+      }
+    });
+  }
+  invoker.register(functionNames.dispatcher, async (payload) => (stopping ? undefined : dispatcher(payload, deps)));
+  invoker.register(functionNames.worker, async (payload) => (stopping ? undefined : worker(payload, deps)));
+
+  async function invocationFailed(failure: InvocationFailure): Promise<void> {
+    const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
+    if (failure.functionName === functionNames.worker) {
+      const { batch, job } = failure.payload as { batch: { batchId: number }; job: { searchId: string } };
+      await publisher.publish([
+        { source: searchEventSource, detailType: "Batch Failed", detail: { searchId: job.searchId, batchId: batch.batchId, attempt: failure.attempts, error: message || "unknown error" } },
+      ]);
+    } else {
+      const searchId = (failure.payload as { plan?: { job?: { searchId?: string } } }).plan?.job?.searchId;
+      if (searchId) await stageFailed(searchId, "dispatch", failure.error, deps);
+    }
+  }
+
+  for (const search of await searchesInFlight(local.state)) {
+    try {
+      await resume(search, deps);
+    } catch (error) {
+      await stageFailed(search.searchId, "sweeper", error, deps);
+    }
+  }
+
+  const watcher: UploadWatcher = watchUploads({
+    folder: folders.uploads,
+    intervalMs: options.pollMs,
+    onError,
+    onUpload: async ({ key, size, etag }) => {
+      await publisher.publish([
+        { source: s3EventSource, detailType: "Object Created", detail: { bucket: { name: LOCAL_UPLOAD_BUCKET }, object: { key, size, etag } } },
+      ]);
+    },
+  });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    root,
+    state: local.state,
+    bus,
+    invoker,
+    endpoint: local.endpoint,
+    scanUploads: () => watcher.scan(),
+    stop() {
+      stopped ??= (async () => {
+        await watcher.stop();
+        stopping = true;
+        await Promise.all([bus.idle(), invoker.idle()]);
+        await webhookWorker.stop();
+        mailer.close();
+        await removeStateEndpoint(folders.state);
+        await local.stop();
+      })();
+      return stopped;
+    },
+  };
+}
+
+async function searchesInFlight(state: StateStore): Promise<SearchItem[]> {
+  const found: SearchItem[] = [];
+  for (const status of ["accepted", "running"] satisfies SearchStatus[]) {
+    let cursor: string | null = null;
+    do {
+      const page = await state.listSearchesByStatus(status, { cursor });
+      found.push(...page.items);
+      cursor = page.cursor;
+    } while (cursor);
+  }
+  return found.reverse(); // oldest first
+}

@@ -1,0 +1,68 @@
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createStateStore, type StateStore } from "@cds/core";
+import { createDocumentClient } from "../state/document-client.ts";
+import { startLocalState } from "../state/local-state.ts";
+
+/** Where a running `cds dev` says which port its dynalite listens on. */
+export function endpointFile(stateFolder: string): string {
+  return join(stateFolder, "endpoint.json");
+}
+
+/** Records the running state's endpoint, so other commands can reach it while LevelDB is locked. */
+export async function writeStateEndpoint(stateFolder: string, endpoint: string): Promise<void> {
+  await writeFile(endpointFile(stateFolder), `${JSON.stringify({ endpoint, pid: process.pid })}\n`);
+}
+
+/** Removes the endpoint record (on stop). */
+export async function removeStateEndpoint(stateFolder: string): Promise<void> {
+  await rm(endpointFile(stateFolder), { force: true });
+}
+
+/** A state store for a command, and how to let go of it. */
+export interface OpenedState {
+  state: StateStore;
+  /** "shared" when it talks to a running `cds dev`, "own" when it started dynalite itself. */
+  mode: "shared" | "own";
+  close(): Promise<void>;
+}
+
+/**
+ * The state under `stateFolder` for a short-lived command: through the running runtime's
+ * dynalite when its endpoint record is live, else by starting dynalite on the folder (LevelDB
+ * admits one process at a time).
+ *
+ * @example
+ * const { state, close } = await openStateFolder("cds-data/state");
+ * try { console.log(await state.listSubscriptions()); } finally { await close(); }
+ */
+export async function openStateFolder(stateFolder: string): Promise<OpenedState> {
+  const endpoint = await liveEndpoint(stateFolder);
+  if (endpoint) {
+    const client = createDocumentClient({ endpoint });
+    return { state: createStateStore({ client }), mode: "shared", close: async () => client.destroy() };
+  }
+  const local = await startLocalState({ folder: stateFolder });
+  return { state: local.state, mode: "own", close: () => local.stop() };
+}
+
+async function liveEndpoint(stateFolder: string): Promise<string | undefined> {
+  let record: { endpoint?: unknown; pid?: unknown };
+  try {
+    record = JSON.parse(await readFile(endpointFile(stateFolder), "utf8")) as typeof record;
+  } catch {
+    return undefined;
+  }
+  if (typeof record.endpoint !== "string" || typeof record.pid !== "number") return undefined;
+  try {
+    process.kill(record.pid, 0);
+  } catch {
+    return undefined; // the process that wrote it is gone
+  }
+  try {
+    await fetch(record.endpoint, { method: "POST", signal: AbortSignal.timeout(1000) });
+    return record.endpoint;
+  } catch {
+    return undefined;
+  }
+}

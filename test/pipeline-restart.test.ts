@@ -1,0 +1,65 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { encodePackBitsTiff, renderMask, syntheticLibrary, type ResultsDocument, type SyntheticLibrarySpec } from "@cds/core";
+import type { CatalogEvent } from "@cds/events";
+import { FolderBlobStore, indexSyntheticLibrary, startLocalRuntime, type LocalRuntime } from "@cds/local";
+import { tempDir } from "./support/temp-dir.ts";
+
+const spec: SyntheticLibrarySpec = { seed: "pipeline-restart", count: 200, masks: 1, plantedPerMask: 2 };
+
+describe("the local runtime across a restart", () => {
+  it("finishes a search that was stopped mid-way, scoring every target once", async () => {
+    // Prepare: a search stopped after its first batches
+    const root = await tempDir("cds-restart-");
+    await indexSyntheticLibrary({ name: "lib", store: new FolderBlobStore(join(root, "libraries", "lib")), spec, shardSize: 20 });
+    const options = { root, pollMs: 50, batchPlan: { batchSize: 5 }, concurrency: 1, onError: () => undefined };
+    const first = await startLocalRuntime(options);
+    await writeFile(join(root, "uploads", "lib", "m.tif"), encodePackBitsTiff(renderMask(syntheticLibrary(spec).neurons[0])));
+    const searchId = await waitFor(async () => {
+      const started = (await first.bus.readLog()).find((e) => e["detail-type"] === "Search Started");
+      return started && "searchId" in started.detail ? started.detail.searchId : undefined;
+    });
+    await first.stop();
+    const stopped = await readSearchAfterStop(root, searchId);
+    expect(stopped.status).toBe("running");
+    expect(stopped.completedBatches).toBeLessThan(stopped.batchCount);
+
+    // Act
+    const second = await startLocalRuntime(options);
+    try {
+      await waitForEvent(second, (e) => e["detail-type"] === "Search Completed" && e.detail.searchId === searchId);
+      // Assess
+      const document = JSON.parse(await readFile(join(root, "results", `${searchId}.json`), "utf8")) as ResultsDocument;
+      expect(document.scored).toBe(spec.count);
+      expect(document.partial).toBe(false);
+      expect(await second.state.getSearch(searchId)).toMatchObject({ status: "completed", completedBatches: 40, batchCount: 40 });
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
+async function readSearchAfterStop(root: string, searchId: string) {
+  const { openStateFolder } = await import("@cds/local");
+  const opened = await openStateFolder(join(root, "state"));
+  try {
+    return (await opened.state.getSearch(searchId))!;
+  } finally {
+    await opened.close();
+  }
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function waitForEvent(runtime: LocalRuntime, match: (event: CatalogEvent) => boolean): Promise<CatalogEvent> {
+  return waitFor(async () => (await runtime.bus.readLog()).find(match));
+}
