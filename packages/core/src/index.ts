@@ -142,8 +142,6 @@ export { acceptUpload } from "./pipeline/accept-upload.ts";
 export type { AcceptUploadDeps, UploadedObject, UploadOutcome } from "./pipeline/accept-upload.ts";
 export { planSearch, startSearch } from "./pipeline/start-search.ts";
 export type { StartedSearch, StartSearchDeps } from "./pipeline/start-search.ts";
-export { scoreBatch } from "./pipeline/score-batch.ts";
-export type { ScoreBatchDeps } from "./pipeline/score-batch.ts";
 export { combineSearch } from "./pipeline/combine-search.ts";
 export type { CombinedSearch, CombineSearchDeps } from "./pipeline/combine-search.ts";
 export { failSearch, stageFailureReason } from "./pipeline/fail-search.ts";

@@ -10,3 +10,5 @@ export { combiner } from "./combiner.ts";
 export { notify } from "./notify.ts";
 export { stageFailed, sweeper } from "./sweeper.ts";
 export { resume } from "./resume.ts";
+export { inProcessBatchScorer } from "./batch-scorer.ts";
+export type { BatchScore, BatchScorer, InProcessBatchScorerDeps } from "./batch-scorer.ts";

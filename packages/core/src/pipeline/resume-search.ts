@@ -15,8 +15,10 @@ export type ResumeAction =
 
 /**
  * Decides how to finish a search found unfinished at start-up: an accepted one is started; a
- * running one gets workers for the batches that have no result (those queued in the dead
- * process were lost), or — every batch stored — its counter is reconciled and the combiner runs.
+ * running one first has its counter reconciled — the dead process may have stored a batch
+ * result and died before counting it, and no worker of this search runs yet — then gets
+ * workers for the batches that have no result (those queued in the dead process were lost),
+ * or, every batch stored, the combiner.
  *
  * @example
  * for (const search of inFlight) {
@@ -26,13 +28,13 @@ export type ResumeAction =
  */
 export async function resumeSearch(
   search: SearchItem,
-  deps: { state: Pick<StateStore, "listMissingBatches" | "reconcileCompletedBatches">; libraries: LibraryStores; batchPlan?: BatchPlanOptions },
+  deps: { state: Pick<StateStore, "reconcileCompletedBatches">; libraries: LibraryStores; batchPlan?: BatchPlanOptions },
 ): Promise<ResumeAction> {
   if (search.status === "accepted") return { kind: "start" };
   if (search.status !== "running") return { kind: "none" };
-  const missing = await deps.state.listMissingBatches(search.searchId);
+  const reconciled = await deps.state.reconcileCompletedBatches(search.searchId);
+  const missing = reconciled.missingBatches;
   if (missing.length === 0) {
-    const reconciled = await deps.state.reconcileCompletedBatches(search.searchId);
     return reconciled.completedBatches >= search.batchCount ? { kind: "combine", batchCount: search.batchCount } : { kind: "none" };
   }
   const { plan, job } = await planSearch(search, deps);

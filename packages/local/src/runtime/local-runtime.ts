@@ -1,6 +1,6 @@
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { BatchPlanOptions, DispatchTreeOptions, FailingStage, PreparedMask, RetryPolicy, SearchItem, SearchStatus, StateStore, WebhookDeliveryMessage } from "@cds/core";
+import type { BatchPlanOptions, DispatchTreeOptions, FailingStage, RetryPolicy, SearchItem, SearchStatus, StateStore, WebhookDeliveryMessage } from "@cds/core";
 import { searchEventSource, s3EventSource, type CatalogEvent, type RuleTarget } from "@cds/events";
 import {
   combiner,
@@ -26,6 +26,7 @@ import { createWebhookSender } from "../notify/webhook-sender.ts";
 import { startLocalState } from "../state/local-state.ts";
 import { folderSourceImages } from "./source-image-reader.ts";
 import { removeStateEndpoint, writeStateEndpoint } from "./state-endpoint.ts";
+import { threadPoolBatchScorer } from "./thread-pool-batch-scorer.ts";
 import { watchUploads, type UploadWatcher } from "./upload-watcher.ts";
 
 /** The bucket name the watched folder reports in its `Object Created` events. */
@@ -46,12 +47,19 @@ export interface LocalRuntimeOptions {
   /** Batch planning for intake and dispatch (default: one batch per shard). */
   batchPlan?: BatchPlanOptions;
   dispatchTree?: DispatchTreeOptions;
-  /** Invocations run at once (default: one per core). */
+  /** Worker threads that score batches (default: os.availableParallelism()). */
+  scorerThreads?: number;
+  /**
+   * Invocations run at once, dispatchers and workers together (default: twice the scorer
+   * threads, so every thread has a batch queued while finished ones are being recorded).
+   */
   concurrency?: number;
   /** Waits before the invoker's retries (default 1 s, 2 s: Lambda's two retries). */
   retryDelaysMs?: readonly number[];
   /** Webhook attempts and backoff (default: 8 attempts). */
   webhookRetry?: Partial<RetryPolicy>;
+  /** How long one webhook attempt waits for an answer (default 10 s). */
+  webhookTimeoutMs?: number;
   /** Told about every event this runtime publishes, after it is in the log. */
   onEvent?: (event: CatalogEvent) => void;
   /** Told about errors no search can carry (a handler that broke without a search id); default stderr. */
@@ -66,6 +74,8 @@ export interface LocalRuntime {
   readonly invoker: LocalInvoker;
   /** dynalite's endpoint (also in root/state/endpoint.json while running). */
   readonly endpoint: string;
+  /** Webhook deliveries that used up their attempts, whole (body included), for a redrive. */
+  readonly deadLetters: InProcessDeliveryQueue<WebhookDeliveryMessage>;
   /** Scans the upload folder now instead of at the next tick. */
   scanUploads(): Promise<void>;
   /** Stops watching, lets running handlers finish (unstarted work resumes at the next start), releases everything. */
@@ -78,8 +88,9 @@ export interface LocalRuntime {
  * tree and workers, webhook delivery with retries, email (SMTP or root/outbox), and a watcher on
  * root/uploads/<library>/. Searches that were in flight when it last stopped are resumed.
  *
- * Workers score on the main thread (the invoker interleaves them at I/O points); fine for
- * libraries of tens of thousands of targets, but a worker-thread pool would use every core.
+ * Workers score in a pool of worker threads as wide as the machine (one batch per invocation,
+ * each thread keeping the search's prepared mask and a read buffer); the main thread only
+ * records batch results and emits events, so the watcher and webhooks stay responsive.
  *
  * @example
  * const runtime = await startLocalRuntime({ root: "cds-data", onEvent: (e) => console.log(e["detail-type"]) });
@@ -107,10 +118,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     },
   };
   let stopping = false;
-  const invoker = new LocalInvoker({ concurrency: options.concurrency, retryDelaysMs: options.retryDelaysMs, onFailure: (failure) => invocationFailed(failure) });
+  const scorer = threadPoolBatchScorer({ uploadsFolder: folders.uploads, librariesFolder: join(root, "libraries"), threads: options.scorerThreads });
+  const invoker = new LocalInvoker({ concurrency: options.concurrency ?? 2 * scorer.threads, retryDelaysMs: options.retryDelaysMs, onFailure: (failure) => invocationFailed(failure) });
   const queue = new InProcessDeliveryQueue<WebhookDeliveryMessage>();
   const deadLetters = new InProcessDeliveryQueue<WebhookDeliveryMessage>();
-  const webhooks = createWebhookSender({ state: local.state, queue, deadLetterQueue: deadLetters, retryPolicy: options.webhookRetry, onError });
+  const webhooks = createWebhookSender({
+    state: local.state,
+    queue,
+    deadLetterQueue: deadLetters,
+    retryPolicy: options.webhookRetry,
+    timeoutMs: options.webhookTimeoutMs,
+    onError,
+  });
   const webhookWorker = webhooks.start(0.2);
   const mailer = createLocalMailer({ from: options.from ?? "cds@localhost", smtp: options.smtp, outboxFolder: folders.outbox });
   const libraries = (name: string) => new FolderBlobStore(join(root, "libraries", name));
@@ -124,7 +143,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     invoker,
     batchPlan: options.batchPlan,
     dispatchTree: options.dispatchTree,
-    maskCache: new Map<string, PreparedMask>(),
     webhooks,
     email: (event) =>
       emailSearchOutcome(event, { state: local.state, mailer, defaultRecipient: options.defaultRecipient, resultsBaseUrl: `file://${folders.results}` }),
@@ -152,7 +170,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
   }
   invoker.register(functionNames.dispatcher, async (payload) => (stopping ? undefined : dispatcher(payload, deps)));
-  invoker.register(functionNames.worker, async (payload) => (stopping ? undefined : worker(payload, deps)));
+  invoker.register(functionNames.worker, async (payload) => (stopping ? undefined : worker(payload, { ...deps, scorer })));
 
   async function invocationFailed(failure: InvocationFailure): Promise<void> {
     const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
@@ -193,12 +211,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     bus,
     invoker,
     endpoint: local.endpoint,
+    deadLetters,
     scanUploads: () => watcher.scan(),
     stop() {
       stopped ??= (async () => {
         await watcher.stop();
         stopping = true;
         await Promise.all([bus.idle(), invoker.idle()]);
+        await scorer.close();
         await webhookWorker.stop();
         mailer.close();
         await removeStateEndpoint(folders.state);

@@ -1,0 +1,81 @@
+import {
+  createSearchScratch,
+  decodeImage,
+  prepareMask,
+  searchLibraryRange,
+  type BlobStore,
+  type LibraryStores,
+  type PreparedMask,
+  type SearchJob,
+  type TargetMatch,
+  type WorkerPayload,
+} from "@cds/core";
+
+/** One batch scored: its best `job.top` matches, best first, and how many targets it scored. */
+export interface BatchScore {
+  matches: TargetMatch[];
+  scored: number;
+}
+
+/**
+ * The worker's scoring port: scores one batch of a search. On Lambda it is
+ * {@link inProcessBatchScorer} (the function's own CPU); the local runtime posts the batch to a
+ * pool of worker threads, each of which runs an {@link inProcessBatchScorer} of its own.
+ */
+export interface BatchScorer {
+  score(payload: WorkerPayload<SearchJob>): Promise<BatchScore>;
+}
+
+/** Where an {@link inProcessBatchScorer} reads masks and libraries, and what it keeps warm. */
+export interface InProcessBatchScorerDeps {
+  uploads: BlobStore;
+  libraries: LibraryStores;
+  /**
+   * Prepared masks kept between batches (key: search, mask and parameters), least recently
+   * used first; pass one that outlives the scorer (a Lambda's module scope) to keep them
+   * across invocations. Default: the scorer's own.
+   */
+  maskCache?: Map<string, PreparedMask>;
+  /** Prepared masks kept (default 4; a big mask's is ~10 MB and ~50 ms to build). */
+  maskCacheSize?: number;
+}
+
+/**
+ * Scores batches on the calling thread, keeping prepared masks (an LRU) and the shard read
+ * buffer from one batch to the next. Not for concurrent calls on one scorer: they would share
+ * the read buffer (a Lambda container and a pool thread run one batch at a time).
+ *
+ * @example
+ * const scorer = inProcessBatchScorer({ uploads, libraries });
+ * const { matches, scored } = await scorer.score(payload);
+ */
+export function inProcessBatchScorer(deps: InProcessBatchScorerDeps): BatchScorer {
+  const masks = deps.maskCache ?? new Map<string, PreparedMask>();
+  const size = Math.max(1, deps.maskCacheSize ?? 4);
+  const scratch = createSearchScratch();
+
+  async function preparedMask(job: SearchJob): Promise<PreparedMask> {
+    const key = `${job.searchId} ${job.maskKey} ${JSON.stringify(job.params)}`;
+    const cached = masks.get(key);
+    if (cached) {
+      masks.delete(key); // most recently used goes last
+      masks.set(key, cached);
+      return cached;
+    }
+    const prepared = prepareMask(await decodeImage(await deps.uploads.get(job.maskKey), { name: job.maskKey }), job.params);
+    while (masks.size >= size) masks.delete(masks.keys().next().value!);
+    masks.set(key, prepared);
+    return prepared;
+  }
+
+  return {
+    async score({ batch, job }) {
+      const prepared = await preparedMask(job);
+      const result = await searchLibraryRange(deps.libraries(job.library), job.layout, prepared, batch.start, batch.end, {
+        minMatchingPixRatio: job.params.minMatchingPixRatio,
+        scratch,
+      });
+      return { matches: result.matches.slice(0, job.top), scored: result.scored };
+    },
+  };
+}
