@@ -3,19 +3,7 @@ import { ParameterError } from "../src/errors.ts";
 import { combineBatchResults, MAX_CUSTOM_RESULTS } from "../src/results/combine-batches.ts";
 import { createPrng } from "../src/prng.ts";
 import type { TargetMatch } from "../src/search/ranking.ts";
-
-/** A match of library target `index` with `matchingPixels` pixels out of a 1000-pixel mask. */
-function aMatch(index: number, matchingPixels: number, overrides: Partial<TargetMatch> = {}): TargetMatch {
-  return {
-    index,
-    matchingPixels,
-    matchingRatio: matchingPixels / 1000,
-    mirrored: false,
-    maskSize: 1000,
-    item: { name: `target-${index}`, sourcePath: `raw/target-${index}.png` },
-    ...overrides,
-  };
-}
+import { aMatch } from "./results-builders.ts";
 
 /** Batches of consecutive targets with seeded scores (many ties), each ranked as a worker would. */
 function seededBatches(seed: number, batches: number, perBatch: number): TargetMatch[][] {

@@ -2,41 +2,10 @@ import { describe, expect, it } from "vitest";
 import { decodePng } from "../src/image/index.ts";
 import type { RgbImage } from "../src/image/rgb-image.ts";
 import { downscale2x } from "../src/results/downscale-2x.ts";
-import { buildResultsDocument, type ResultsDocument, type ResultsDocumentInput } from "../src/results/results-document.ts";
+import { buildResultsDocument, type ResultsDocument } from "../src/results/results-document.ts";
 import { matchesToShow, renderResultsPage } from "../src/results/results-page.ts";
 import { generateCdm, generateNeuron, renderMask } from "../src/synthetic/index.ts";
-import type { TargetMatch } from "../src/search/ranking.ts";
-import { defaultSearchParams, type SearchParams } from "../src/search-params.ts";
-
-/** A match of library target `index` with `matchingPixels` pixels out of a 1000-pixel mask. */
-function aMatch(index: number, matchingPixels: number, overrides: Partial<TargetMatch> = {}): TargetMatch {
-  return {
-    index,
-    matchingPixels,
-    matchingRatio: matchingPixels / 1000,
-    mirrored: false,
-    maskSize: 1000,
-    item: { name: `target-${index}`, sourcePath: `raw/target-${index}.png` },
-    ...overrides,
-  };
-}
-
-/** Everything a results document needs, for a complete search unless overridden. */
-function aDocumentInput(overrides: Partial<ResultsDocumentInput> = {}): ResultsDocumentInput {
-  const parameters: SearchParams = structuredClone(defaultSearchParams) as SearchParams;
-  return {
-    searchId: "search-1",
-    createdAt: "2025-01-02T03:04:05.000Z",
-    mask: { name: "my-mask.png", key: "searches/search-1/mask.png" },
-    library: { name: "synthetic", count: 100 },
-    parameters,
-    matches: [aMatch(3, 500), aMatch(7, 900, { mirrored: true }), aMatch(1, 500)],
-    scored: 100,
-    elapsedMs: 1234.4,
-    partial: false,
-    ...overrides,
-  };
-}
+import { aDocumentInput, aMatch } from "./results-builders.ts";
 
 // Small images keep the page test fast; the page code does not care about the size.
 const WIDTH = 400;
