@@ -148,3 +148,5 @@ export { failSearch, stageFailureReason } from "./pipeline/fail-search.ts";
 export type { FailingStage } from "./pipeline/fail-search.ts";
 export { resumeSearch } from "./pipeline/resume-search.ts";
 export type { ResumeAction } from "./pipeline/resume-search.ts";
+export { decideSweep } from "./pipeline/sweep-search.ts";
+export type { SweepDecision, SweepFacts } from "./pipeline/sweep-search.ts";

@@ -12,3 +12,5 @@ export { stageFailed, sweeper } from "./sweeper.ts";
 export { resume } from "./resume.ts";
 export { inProcessBatchScorer } from "./batch-scorer.ts";
 export type { BatchScore, BatchScorer, InProcessBatchScorerDeps } from "./batch-scorer.ts";
+export { sweepSearches } from "./sweep.ts";
+export type { SweepReport, SweepSettings } from "./sweep.ts";

@@ -4,18 +4,16 @@ import type { PipelineDeps } from "./ports.ts";
 import { searchFailedEntry } from "./search-events.ts";
 
 /**
- * The sweeper, on `Batch Failed` (a worker gave up after its retries). For now it fails the
- * search with the batch's error as the reason; retrying the batch and finishing with partial
- * results after a deadline are still to come.
+ * The sweeper, on `Batch Failed` (a worker gave up after its retries). The search is not failed
+ * here: the batch stays missing, and the periodic sweep (`sweepSearches`) re-runs it after
+ * a while, and after the search's deadline finishes it with partial results or fails it.
+ * This only checks the event.
  *
  * @example
  * bus.subscribe("sweeper", (event) => sweeper(event, deps));
  */
-export async function sweeper(event: unknown, deps: Pick<PipelineDeps, "state" | "bus">): Promise<void> {
-  const { searchId, batchId, attempt, error } = parseEvent(event, batchFailed).detail;
-  const reason = `batch ${batchId} could not be scored after ${attempt} attempts: ${error}`;
-  const failed = await failSearch(searchId, "sweeper", reason, deps);
-  if (failed) await deps.bus.publish([searchFailedEntry(failed)]);
+export async function sweeper(event: unknown, _deps: Pick<PipelineDeps, "state" | "bus">): Promise<void> {
+  parseEvent(event, batchFailed);
 }
 
 /**

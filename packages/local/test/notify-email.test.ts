@@ -1,48 +1,23 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { AddressInfo } from "node:net";
 import { simpleParser } from "mailparser";
-import type { ParsedMail } from "mailparser";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { searchEmail } from "@cds/core";
 import type { StateStore } from "@cds/core";
 import { readFixture, searchCompleted, searchFailed } from "@cds/events";
 import { createLocalMailer, emailSearchOutcome, startLocalState } from "@cds/local";
 import type { LocalState } from "@cds/local";
+import { startSmtpReceiver, type SmtpReceiver } from "../../../test/support/smtp-receiver.ts";
 import { tempDir } from "../../../test/support/temp-dir.ts";
-
-type Received = { envelopeTo: string[]; mail: ParsedMail };
-
-/** A real SMTP server on 127.0.0.1: no TLS, no login required; keeps what it receives. */
-async function startSmtpServer() {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS"],
-    logger: false,
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          received.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), mail });
-          callback();
-        })
-        .catch(callback);
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return { port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 let local: LocalState;
 let state: StateStore;
-let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+let smtp: SmtpReceiver;
 
 beforeAll(async () => {
   local = await startLocalState();
   state = local.state;
-  smtp = await startSmtpServer();
+  smtp = await startSmtpReceiver();
 });
 
 afterAll(async () => {

@@ -12,6 +12,7 @@ import {
   resume,
   stageFailed,
   sweeper,
+  sweepSearches,
   worker,
   type PipelineDeps,
   type SearchEventEntry,
@@ -60,6 +61,12 @@ export interface LocalRuntimeOptions {
   webhookRetry?: Partial<RetryPolicy>;
   /** How long one webhook attempt waits for an answer (default 10 s). */
   webhookTimeoutMs?: number;
+  /** How often the sweeper looks at running searches (default 30 s). */
+  sweepIntervalMs?: number;
+  /** A search still missing batches this long after it started finishes partial or fails (default 400 s, NeuronBridge's timeout). */
+  searchDeadlineMs?: number;
+  /** Missing batches are re-run once a search (or its last re-run) is this old (default 60 s). */
+  retryMissingAfterMs?: number;
   /** Told about every event this runtime publishes, after it is in the log. */
   onEvent?: (event: CatalogEvent) => void;
   /** Told about errors no search can carry (a handler that broke without a search id); default stderr. */
@@ -204,6 +211,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     },
   });
 
+  // The sweeper: re-runs missing batches, finishes overdue searches. One sweep at a time.
+  const sweepSettings = { searchDeadlineMs: options.searchDeadlineMs, retryMissingAfterMs: options.retryMissingAfterMs, retried: new Map<string, Date>() };
+  let sweeping: Promise<void> | undefined;
+  const sweepTimer = setInterval(() => {
+    if (stopping || sweeping) return;
+    sweeping = sweepSearches(deps, sweepSettings)
+      .then(() => undefined, onError)
+      .finally(() => (sweeping = undefined));
+  }, options.sweepIntervalMs ?? 30_000);
+  sweepTimer.unref();
+
   let stopped: Promise<void> | undefined;
   return {
     root,
@@ -217,6 +235,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       stopped ??= (async () => {
         await watcher.stop();
         stopping = true;
+        clearInterval(sweepTimer);
+        await sweeping;
         await Promise.all([bus.idle(), invoker.idle()]);
         await scorer.close();
         await webhookWorker.stop();
