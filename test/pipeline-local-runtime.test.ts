@@ -102,6 +102,8 @@ describe("the local runtime: a mask dropped into uploads/<library>/ becomes rank
 
   it.each([
     ["a text file", "notes.tif", () => new TextEncoder().encode("this is not an image\n"), /image|TIFF|PNG|JPEG/i],
+    ["a file that is no image format at all", "notes.txt", () => new TextEncoder().encode("my notes\n"), /not an image/],
+    ["a BMP image", "scan.bmp", () => Uint8Array.from([0x42, 0x4d, 0x3a, 0, 0, 0, 0, 0, 0, 0, 0x36, 0, 0, 0]), /BMP|not an image|only PNG, TIFF and JPEG/i],
     ["a mask of the wrong size", "small.tif", () => encodePackBitsTiff(brightImage(100, 50)), /100×50 but 1210×566/],
     ["an all-black mask", "black.tif", () => encodePackBitsTiff({ width: 1210, height: 566, rgb: new Uint8Array(3 * 1210 * 566) }), /empty/],
   ])("refuses %s with Search Failed and a reason, delivered to the webhook", async (_what, file, bytes, reason) => {

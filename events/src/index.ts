@@ -34,5 +34,5 @@ export type {
   PatternLiteral,
 } from "./event-pattern.ts";
 export { assertValidPattern, matchesPattern } from "./pattern-matcher.ts";
-export { eventRules, maskImageSuffixes, ruleTargets } from "./rules.ts";
+export { eventRules, maskImageSuffixes, ruleTargets, sidecarSuffix } from "./rules.ts";
 export type { EventRule, EventRulesConfig, RuleBus, RuleTarget } from "./rules.ts";

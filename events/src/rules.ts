@@ -38,8 +38,11 @@ export interface EventRulesConfig {
   readonly uploadBucketName: string;
 }
 
-/** Key endings of the mask images intake can decode (PNG, TIFF, JPEG), matched ignoring case. */
+/** Key endings of the mask images intake can decode (PNG, TIFF, JPEG). */
 export const maskImageSuffixes = [".png", ".tif", ".tiff", ".jpg", ".jpeg"] as const;
+
+/** Key ending of a mask's parameter sidecar (`<mask file name>.json`), which is not a mask. */
+export const sidecarSuffix = ".json";
 
 /**
  * Every rule of the pipeline, in one list that the SST stacks and the local bus both loop over,
@@ -66,8 +69,9 @@ export function eventRules(config: EventRulesConfig): readonly EventRule[] {
         ...ofEvents(objectCreated),
         detail: {
           bucket: { name: [config.uploadBucketName] },
-          // Image keys only: a sidecar JSON of parameters must not start a second search.
-          object: { key: maskImageSuffixes.map((suffix) => ({ suffix: { "equals-ignore-case": suffix } })) },
+          // Every upload but a parameter sidecar reaches intake, so that a file that is not an
+          // image (a .bmp, a text file) ends as "Search Failed" with the reason, not in silence.
+          object: { key: [{ "anything-but": { suffix: sidecarSuffix } }] },
         },
       },
     },

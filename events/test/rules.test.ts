@@ -84,8 +84,12 @@ describe("the upload rule", () => {
     }
   });
 
-  it("ignores sidecar parameter files and other non-images", () => {
-    for (const key of ["a.png.json", "params.json", "notes.txt", "png"]) expect(targetsOf(upload(uploadBucketName, key))).toEqual([]);
+  it("ignores sidecar parameter files", () => {
+    for (const key of ["a.png.json", "params.json", "masks/b.tif.json"]) expect(targetsOf(upload(uploadBucketName, key))).toEqual([]);
+  });
+
+  it("sends other non-image uploads to intake too, which refuses them with a reason", () => {
+    for (const key of ["notes.txt", "scan.bmp", "png"]) expect(targetsOf(upload(uploadBucketName, key))).toEqual(["intake"]);
   });
 
   it("ignores uploads to any other bucket", () => {
