@@ -5,10 +5,14 @@ import type { Io } from "../../io.ts";
 import { resolveRoot } from "../../options/root.ts";
 import { smtpSettingsFromUrl } from "../../options/smtp-url.ts";
 import { describeSearchEvent } from "../../output/search-event-line.ts";
+import { positiveInteger } from "../library/index.ts";
 
 interface DevCommandOptions {
   root?: string;
   pollMs?: string;
+  batchSize?: string;
+  deadline?: string;
+  sweepEvery?: string;
 }
 
 export function registerDevCommand(program: Command, io: Io): void {
@@ -17,6 +21,9 @@ export function registerDevCommand(program: Command, io: Io): void {
     .description("run the search pipeline on this machine: watch <root>/uploads/<library>/ for masks until Ctrl-C")
     .option("--root <dir>", "the cds data folder (default: $CDS_ROOT or ./cds-data)")
     .option("--poll-ms <ms>", "how often to look for new uploads", "500")
+    .option("--batch-size <n>", "targets per worker batch (default: one library shard)")
+    .option("--deadline <s>", "seconds after which an unfinished search ends with partial results, or fails", "400")
+    .option("--sweep-every <s>", "seconds between sweeps for missing batches", "30")
     .action(async (options: DevCommandOptions) => {
       const stop = new AbortController();
       const onSignal = () => stop.abort();
@@ -38,10 +45,17 @@ export function registerDevCommand(program: Command, io: Io): void {
  */
 export async function devCommand(options: DevCommandOptions, io: Io, signal: AbortSignal, onStarted?: (runtime: LocalRuntime) => void): Promise<void> {
   const root = resolveRoot(io.cwd, options.root);
-  const pollMs = Number(options.pollMs ?? "500");
+  const pollMs = positiveInteger("--poll-ms", options.pollMs ?? "500");
+  const deadlineSeconds = positiveInteger("--deadline", options.deadline ?? "400");
+  const sweepSeconds = positiveInteger("--sweep-every", options.sweepEvery ?? "30");
+  const batchSize = options.batchSize === undefined ? undefined : positiveInteger("--batch-size", options.batchSize);
   const runtime = await startLocalRuntime({
     root,
-    pollMs: Number.isFinite(pollMs) && pollMs > 0 ? pollMs : 500,
+    pollMs,
+    batchPlan: batchSize ? { batchSize } : undefined,
+    searchDeadlineMs: deadlineSeconds * 1000,
+    sweepIntervalMs: sweepSeconds * 1000,
+    retryMissingAfterMs: Math.min(60, deadlineSeconds / 4) * 1000,
     smtp: process.env.CDS_SMTP_URL ? smtpSettingsFromUrl(process.env.CDS_SMTP_URL) : undefined,
     defaultRecipient: process.env.CDS_NOTIFY_EMAIL || undefined,
     onEvent: (event) => io.out(describeSearchEvent(event, join(root, "results"))),
