@@ -1,0 +1,187 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { S3Client } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BlobNotFoundError, layoutOf, parseSearchParams, prepareMask, readManifest, searchLibraryRange } from "@cds/core";
+import { FolderBlobStore, indexLibrary } from "@cds/local";
+import { MULTIPART_THRESHOLD, S3BlobStore } from "@cds/aws";
+import { writeSyntheticTargets } from "../../../test/support/synthetic-targets.ts";
+import { tempDir } from "../../../test/support/temp-dir.ts";
+
+const BUCKET = "cds-test";
+let server: ChildProcess;
+let client: S3Client;
+
+/**
+ * Starts s3rver in a child process with --openssl-legacy-provider (s3rver 3.7.1 pages
+ * ListObjectsV2 with DES-encrypted tokens, which Node 22 refuses without it), on 127.0.0.1 and a
+ * port the system picks, over a fresh temporary folder.
+ */
+async function startS3rver(directory: string): Promise<number> {
+  const script = fileURLToPath(new URL("./s3rver-child.js", import.meta.url));
+  server = spawn(process.execPath, ["--openssl-legacy-provider", script, directory, BUCKET], { stdio: ["pipe", "pipe", "inherit"] });
+  const exited = new Promise<never>((_, reject) => server.once("exit", (code) => reject(new Error(`s3rver exited with ${code}`))));
+  const firstLine = new Promise<string>((resolve) => createInterface({ input: server.stdout! }).once("line", resolve));
+  return (JSON.parse(await Promise.race([firstLine, exited])) as { port: number }).port;
+}
+
+beforeAll(async () => {
+  const port = await startS3rver(await tempDir("cds-s3rver-"));
+  client = new S3Client({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+  });
+});
+
+afterAll(async () => {
+  client?.destroy();
+  if (server && server.exitCode === null) {
+    const exited = new Promise((resolve) => server.once("exit", resolve));
+    server.stdin!.end();
+    await exited;
+  }
+});
+
+const storeAt = (prefix: string) => new S3BlobStore({ client, bucket: BUCKET, prefix });
+const text = (s: string) => new TextEncoder().encode(s);
+async function collect(keys: AsyncIterable<string>): Promise<string[]> {
+  const all: string[] = [];
+  for await (const key of keys) all.push(key);
+  return all;
+}
+
+describe("S3BlobStore", () => {
+  it("describes itself as s3://bucket/prefix", () => {
+    expect(storeAt("libraries/a/").location).toBe(`s3://${BUCKET}/libraries/a/`);
+  });
+
+  it("round-trips binary bytes, under its prefix", async () => {
+    const store = storeAt("round-trip/");
+    const bytes = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 131 + 7) & 0xff);
+    await store.put("data/shard-0.bin", bytes);
+    expect(await store.get("data/shard-0.bin")).toEqual(bytes);
+    expect(await storeAt("").get("round-trip/data/shard-0.bin")).toEqual(bytes);
+    await store.put("empty.bin", new Uint8Array(0));
+    expect(await store.get("empty.bin")).toEqual(new Uint8Array(0));
+  });
+
+  it("uploads objects over the multipart threshold in parts, and reads them back whole", async () => {
+    const store = storeAt("multipart/");
+    const bytes = new Uint8Array(MULTIPART_THRESHOLD + 3 * 1024 * 1024 + 5);
+    for (let i = 0; i < bytes.length; i += 4096) bytes[i] = (i / 4096) & 0xff;
+    bytes[bytes.length - 1] = 42;
+    const commands: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        commands.push(context.commandName ?? "");
+        return next(args);
+      },
+      { step: "initialize", name: "recordCommands" },
+    );
+    try {
+      await store.put("huge.bin", bytes);
+    } finally {
+      client.middlewareStack.remove("recordCommands");
+    }
+    expect(commands).toContain("CreateMultipartUploadCommand");
+    expect(commands.filter((c) => c === "UploadPartCommand").length).toBeGreaterThan(1);
+    expect(commands).toContain("CompleteMultipartUploadCommand");
+    expect(commands).not.toContain("PutObjectCommand");
+    expect(Buffer.from(await store.get("huge.bin")).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it("throws BlobNotFoundError for a missing key, and reports existence", async () => {
+    const store = storeAt("missing/");
+    await expect(store.get("nope.bin")).rejects.toBeInstanceOf(BlobNotFoundError);
+    await expect(store.getReusing("nope.bin", new Uint8Array(8))).rejects.toBeInstanceOf(BlobNotFoundError);
+    expect(await store.exists("nope.bin")).toBe(false);
+    await store.put("yes.bin", text("y"));
+    expect(await store.exists("yes.bin")).toBe(true);
+    expect(await store.exists("yes")).toBe(false);
+  });
+
+  it("lists more than 1000 keys under a prefix in order, across pages, and nothing outside it", async () => {
+    const store = storeAt("listing/");
+    const keys = Array.from({ length: 1050 }, (_, i) => `in/${String(i).padStart(5, "0")}.bin`);
+    // Keys just outside the prefix on either side. (Not `in.bin`: s3rver walks its folders, so
+    // it lists `in/…` before `in.bin` and then drops `in.bin` from the page after a
+    // continuation token; real S3 lists in byte order.)
+    const outside = ["a.bin", "in0.bin", "inner/x.bin", "out/1.bin"];
+    const all = [...keys, ...outside];
+    for (let i = 0; i < all.length; i += 64) await Promise.all(all.slice(i, i + 64).map((key) => store.put(key, text(key))));
+    await storeAt("").put("listing-sibling/in/00001.bin", text("not this store's"));
+    // Act
+    const listed = await collect(store.list("in/"));
+    // Assess
+    expect(listed).toEqual(keys);
+    expect(await collect(store.list(""))).toEqual([...all].sort());
+    expect(await collect(store.list("nothing/"))).toEqual([]);
+  });
+
+  it("deletes only the objects under a prefix, in batches of at most 1000", async () => {
+    const store = storeAt("deleting/");
+    const doomed = Array.from({ length: 1010 }, (_, i) => `build-1/${String(i).padStart(5, "0")}`);
+    const kept = ["build-10/a", "build-2/a", "manifest.json"];
+    const all = [...doomed, ...kept];
+    for (let i = 0; i < all.length; i += 64) await Promise.all(all.slice(i, i + 64).map((key) => store.put(key, text(key))));
+    // Act
+    await store.deletePrefix("build-1/");
+    await store.deletePrefix("nothing/");
+    // Assess
+    expect(await collect(store.list(""))).toEqual(kept);
+    expect(await store.get("build-10/a")).toEqual(text("build-10/a"));
+  });
+
+  it("reads into a large-enough scratch buffer, and grows one that is too small", async () => {
+    const store = storeAt("reusing/");
+    const big = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7) & 0xff);
+    const small = Uint8Array.from({ length: 1000 }, (_, i) => 255 - (i & 0xff));
+    await store.put("big.bin", big);
+    await store.put("small.bin", small);
+    const scratch = new Uint8Array(4096);
+    // Act: fits
+    const read = await store.getReusing("small.bin", scratch);
+    // Assess
+    expect(read.buffer).toBe(scratch.buffer);
+    expect(read).toEqual(small);
+    // Act: does not fit
+    const grown = await store.getReusing("big.bin", scratch);
+    expect(grown.buffer).not.toBe(scratch.buffer);
+    expect(grown.buffer.byteLength).toBeGreaterThanOrEqual(big.byteLength);
+    expect(grown).toEqual(big);
+    // ...and the grown buffer is reused in turn.
+    const again = await store.getReusing("small.bin", new Uint8Array(grown.buffer));
+    expect(again.buffer).toBe(grown.buffer);
+    expect(again).toEqual(small);
+  });
+
+  it("serves a library copied from a folder so that searches score exactly as over the folder", async () => {
+    // Arrange: a tiny library indexed into a folder, then copied key by key into S3.
+    const dir = await tempDir("cds-aws-library-");
+    const { masks } = await writeSyntheticTargets(join(dir, "source"), { seed: "aws", count: 12, masks: 1, plantedPerMask: 3 });
+    const folder = new FolderBlobStore(join(dir, "library"));
+    await indexLibrary({ source: join(dir, "source"), name: "tiny", store: folder, workers: 1, shardSize: 5 });
+    const s3 = storeAt("libraries/tiny/");
+    const keys = await collect(folder.list(""));
+    for (const key of keys) await s3.put(key, await folder.get(key));
+    expect(await collect(s3.list(""))).toEqual(keys);
+    const params = parseSearchParams({});
+    const prepared = prepareMask(masks[0], params);
+    const search = async (store: FolderBlobStore | S3BlobStore) => {
+      const layout = layoutOf(await readManifest(store));
+      return searchLibraryRange(store, layout, prepared, 0, layout.count, { minMatchingPixRatio: 0, keepAll: true });
+    };
+    // Act
+    const [overFolder, overS3] = await Promise.all([search(folder), search(s3)]);
+    // Assess
+    const scores = (r: Awaited<ReturnType<typeof search>>) =>
+      r.matches.map((m) => ({ sourcePath: m.item.sourcePath, matchingPixels: m.matchingPixels, matchingRatio: m.matchingRatio, mirrored: m.mirrored }));
+    expect(overS3.scored).toBe(12);
+    expect(scores(overS3)).toEqual(scores(overFolder));
+    expect(overS3.matches.some((m) => m.matchingPixels > 0)).toBe(true);
+  });
+});
