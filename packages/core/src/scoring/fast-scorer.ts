@@ -30,17 +30,13 @@ export interface PreparedMask {
   height: number;
   /** Mask pixels counted in the ratio's denominator (including those no colour can match). */
   maskSize: number;
-  /** Mask pixels that can match something: their padded positions, unmirrored and mirrored. */
-  positions: Int32Array;
-  mirroredPositions: Int32Array;
   /** Padded-raster offsets of the distinct XY shifts (1, 9 or 17). */
   offsets: Int32Array;
   mirror: boolean;
   dataThreshold: number;
   /** Per distinct mask colour (slot), the three (lo, width) code intervals it matches, flattened. */
   slotIntervals: Int32Array;
-  /** The footprint, sorted: padded index and RGB byte offset (in an unpadded image) of each pixel. */
-  touchedPadded: Int32Array;
+  /** The footprint, sorted: the RGB byte offset (in an unpadded image) of each pixel. */
   touchedRgb: Int32Array;
   coverStart: Int32Array;
   covers: Int32Array;
@@ -69,12 +65,12 @@ export interface TargetPixels {
 
 /** Room for the lit footprint pixels of any target of this mask. */
 export function createTargetPixels(prepared: PreparedMask): TargetPixels {
-  const capacity = prepared.touchedPadded.length;
+  const capacity = prepared.touchedRgb.length;
   return { width: prepared.width, height: prepared.height, footprint: new Int32Array(capacity), codes: new Int32Array(capacity), count: 0 };
 }
 
 /** Index of pixel (x, y) in the padded raster. */
-export function paddedIndex(x: number, y: number, width: number): number {
+function paddedIndex(x: number, y: number, width: number): number {
   return (y + PAD) * (width + 2 * PAD) + x + PAD;
 }
 
@@ -135,13 +131,10 @@ export function prepareMask(mask: RgbImage, params: ScoreParams): PreparedMask {
     width: W,
     height: H,
     maskSize,
-    positions: Int32Array.from(positions),
-    mirroredPositions: Int32Array.from(mirroredPositions),
     offsets,
     mirror: params.mirrorMask,
     dataThreshold: params.dataThreshold,
     slotIntervals: Int32Array.from(intervalTable),
-    touchedPadded: touched.padded,
     touchedRgb: touched.rgb,
     coverStart,
     covers,
