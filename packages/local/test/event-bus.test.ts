@@ -17,6 +17,7 @@ import {
   type CatalogEvent,
   type RuleTarget,
 } from "@cds/events";
+import { expectedRoutes } from "../../../events/test/expected-routes.ts";
 import { DeliveryError, LocalEventBus, type PublishEntry } from "@cds/local";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 
@@ -39,16 +40,7 @@ async function recordingBus(options: { onDeliveryError?: (error: DeliveryError) 
   return { bus, logFile, received };
 }
 
-/** Where each catalog event must go, and nowhere else. */
-const routes: [CatalogEntry, RuleTarget[]][] = [
-  [objectCreated, ["intake"]],
-  [searchAccepted, ["dispatch"]],
-  [searchStarted, []],
-  [searchBatchesCompleted, ["combiner"]],
-  [searchCompleted, ["notify"]],
-  [searchFailed, ["notify"]],
-  [batchFailed, ["sweeper"]],
-];
+const routes = expectedRoutes;
 
 describe("LocalEventBus routing", () => {
   it("has a route for every catalog entry", () => {

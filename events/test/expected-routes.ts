@@ -1,0 +1,25 @@
+import {
+  batchFailed,
+  objectCreated,
+  searchAccepted,
+  searchBatchesCompleted,
+  searchCompleted,
+  searchFailed,
+  searchStarted,
+  type CatalogEntry,
+  type RuleTarget,
+} from "@cds/events";
+
+/**
+ * Where each catalog event must go, and nowhere else: the one table both the rule tests and the
+ * local bus tests check against.
+ */
+export const expectedRoutes: [CatalogEntry, RuleTarget[]][] = [
+  [objectCreated, ["intake"]],
+  [searchAccepted, ["dispatch"]],
+  [searchStarted, []],
+  [searchBatchesCompleted, ["combiner"]],
+  [searchCompleted, ["notify"]],
+  [searchFailed, ["notify"]],
+  [batchFailed, ["sweeper"]],
+];
