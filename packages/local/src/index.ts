@@ -24,14 +24,11 @@ export { FunctionNotFoundError, InvalidPayloadError, LocalInvoker } from "./invo
 export type { InvocationFailure, InvocationHandler, LocalInvokerOptions } from "./invoker/local-invoker.ts";
 export { InProcessDeliveryQueue } from "./notify/in-process-delivery-queue.ts";
 export type { InProcessDeliveryQueueOptions } from "./notify/in-process-delivery-queue.ts";
-export { postWebhook, WEBHOOK_TIMEOUT_MS } from "./notify/webhook-post.ts";
-export type { WebhookRequest } from "./notify/webhook-post.ts";
-export { createWebhookSender } from "./notify/webhook-sender.ts";
-export type { WebhookAttemptOutcome, WebhookSender, WebhookSenderOptions, WebhookWorker } from "./notify/webhook-sender.ts";
+// Webhook delivery and outcome email run the same on Lambda, so they live in @cds/functions.
+export { createWebhookSender, emailSearchOutcome, postWebhook, WEBHOOK_TIMEOUT_MS } from "@cds/functions";
+export type { SearchEmailerOptions, SearchOutcomeEvent, WebhookAttemptOutcome, WebhookRequest, WebhookSender, WebhookSenderOptions, WebhookWorker } from "@cds/functions";
 export { createLocalMailer } from "./notify/mailer.ts";
 export type { LocalMailer, LocalMailerOptions, SmtpSettings } from "./notify/mailer.ts";
-export { emailSearchOutcome } from "./notify/search-emailer.ts";
-export type { SearchEmailerOptions, SearchOutcomeEvent } from "./notify/search-emailer.ts";
 export { LOCAL_UPLOAD_BUCKET, startLocalRuntime } from "./runtime/local-runtime.ts";
 export type { LocalRuntime, LocalRuntimeOptions } from "./runtime/local-runtime.ts";
 export { watchUploads } from "./runtime/upload-watcher.ts";

@@ -4,8 +4,10 @@ import type { BatchPlanOptions, DispatchTreeOptions, FailingStage, RetryPolicy, 
 import { searchEventSource, s3EventSource, type CatalogEvent, type RuleTarget } from "@cds/events";
 import {
   combiner,
+  createWebhookSender,
   dispatcher,
   dispatchSearch,
+  emailSearchOutcome,
   functionNames,
   intake,
   notify,
@@ -22,8 +24,6 @@ import { LocalEventBus } from "../event-bus/local-event-bus.ts";
 import { LocalInvoker, type InvocationFailure } from "../invoker/local-invoker.ts";
 import { createLocalMailer, type SmtpSettings } from "../notify/mailer.ts";
 import { InProcessDeliveryQueue } from "../notify/in-process-delivery-queue.ts";
-import { emailSearchOutcome } from "../notify/search-emailer.ts";
-import { createWebhookSender } from "../notify/webhook-sender.ts";
 import { startLocalState } from "../state/local-state.ts";
 import { folderSourceImages } from "./source-image-reader.ts";
 import { removeStateEndpoint, writeStateEndpoint } from "./state-endpoint.ts";

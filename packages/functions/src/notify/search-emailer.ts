@@ -1,11 +1,6 @@
 import { searchEmail } from "@cds/core";
 import type { Mailer, SearchEmailOptions, SentEmail, StateStore } from "@cds/core";
-import type { EventEnvelope, SearchCompletedDetail, SearchFailedDetail } from "@cds/events";
-
-/** A search's final event, as the catalog defines it. */
-export type SearchOutcomeEvent =
-  | EventEnvelope<"Search Completed", string, SearchCompletedDetail>
-  | EventEnvelope<"Search Failed", string, SearchFailedDetail>;
+import type { SearchOutcomeEvent } from "../ports.ts";
 
 /** Options of {@link emailSearchOutcome}. */
 export type SearchEmailerOptions = {
