@@ -20,3 +20,5 @@ export { createWebhookSender } from "./notify/webhook-sender.ts";
 export type { WebhookAttemptOutcome, WebhookSender, WebhookSenderOptions, WebhookWorker } from "./notify/webhook-sender.ts";
 export { emailSearchOutcome } from "./notify/search-emailer.ts";
 export type { SearchEmailerOptions } from "./notify/search-emailer.ts";
+export { invocationGaveUp } from "./gave-up.ts";
+export type { GaveUpInvocation } from "./gave-up.ts";

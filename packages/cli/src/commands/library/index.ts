@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { CdsError, ParameterError, readManifest } from "@cds/core";
+import { ParameterError, readManifest, type BlobStore } from "@cds/core";
+import { parseS3Url, s3StoreAt } from "@cds/aws/s3-url";
 import { FolderBlobStore, indexLibrary } from "@cds/local";
 import { readdir } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -24,7 +25,7 @@ export function registerLibraryCommands(program: Command, io: Io): void {
     .description("index a folder of CDM images (or a NeuronBridge searchable_neurons layout) into a search-ready library")
     .argument("<source>", "folder of .tif/.png/.jpg CDMs (recursive), or a folder holding searchable_neurons/")
     .requiredOption("--name <name>", "the library's name")
-    .option("--to <dir>", "where to write the library (default: <root>/libraries/<name>)")
+    .option("--to <dir|s3://bucket>", "where to write the library (default: <root>/libraries/<name>); s3://<library bucket> writes under <name>/, where a deployed stage looks")
     .option("--root <dir>", "the cds data folder (default: $CDS_ROOT or ./cds-data)")
     .option("--shard-size <n>", "targets per shard object", "100")
     .option("--workers <n>", "worker threads (default: one per core)")
@@ -43,10 +44,7 @@ export function registerLibraryCommands(program: Command, io: Io): void {
 
 export async function indexCommand(source: string, options: IndexCommandOptions, io: Io) {
   const name = checkLibraryName(options.name);
-  if (options.to?.startsWith("s3://")) {
-    throw new CdsError("indexing into S3 comes with the AWS adapters; write to a folder with --to <dir> for now");
-  }
-  const destination = options.to ? resolve(io.cwd, options.to) : libraryFolder(resolveRoot(io.cwd, options.root), name);
+  const { store, destination } = libraryDestination(name, options, io);
   const shardSize = positiveInteger("--shard-size", options.shardSize ?? "100");
   const workers = options.workers === undefined ? undefined : positiveInteger("--workers", options.workers);
   const bar = progressBar(io, "indexing");
@@ -54,7 +52,7 @@ export async function indexCommand(source: string, options: IndexCommandOptions,
   const manifest = await indexLibrary({
     source: resolve(io.cwd, source),
     name,
-    store: new FolderBlobStore(destination),
+    store,
     shardSize,
     workers,
     seed: options.seed,
@@ -97,6 +95,20 @@ async function listCommand(options: { root?: string }, io: Io) {
     return;
   }
   renderTable(["library", "targets", "size", "skipped", "created"], rows).forEach((l) => io.out(l));
+}
+
+/**
+ * Where `library index` writes: a folder, or an S3 bucket. `s3://bucket` alone means the prefix
+ * `<name>/`, the layout a deployed stage reads libraries from; a path after the bucket is used as given.
+ */
+function libraryDestination(name: string, options: IndexCommandOptions, io: Io): { store: BlobStore; destination: string } {
+  if (options.to?.startsWith("s3://")) {
+    const { bucket, prefix } = parseS3Url(options.to, "--to");
+    const store = s3StoreAt(`s3://${bucket}/${prefix || `${name}/`}`, "--to");
+    return { store, destination: store.location };
+  }
+  const destination = options.to ? resolve(io.cwd, options.to) : libraryFolder(resolveRoot(io.cwd, options.root), name);
+  return { store: new FolderBlobStore(destination), destination };
 }
 
 export function positiveInteger(option: string, value: string): number {

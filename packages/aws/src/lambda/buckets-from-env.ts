@@ -1,0 +1,46 @@
+import { S3Client } from "@aws-sdk/client-s3";
+import type { BlobStore, LibraryStores, SourceImageReader } from "@cds/core";
+import { S3BlobStore } from "../s3-blob-store.ts";
+import { once, optionalSetting, setting } from "./settings.ts";
+
+// Path-style addressing only for local S3 servers (s3rver), which cannot serve bucket subdomains.
+const s3 = once(() => new S3Client({ forcePathStyle: optionalSetting("CDS_S3_FORCE_PATH_STYLE") === "1" }));
+
+/** The upload bucket (`CDS_UPLOADS_BUCKET`): masks at `<library>/<file>`, sidecars beside them. */
+export const uploadsFromEnv: () => BlobStore = once(() => new S3BlobStore({ client: s3(), bucket: setting("CDS_UPLOADS_BUCKET") }));
+
+/** The results bucket (`CDS_RESULTS_BUCKET`). */
+export const resultsFromEnv: () => BlobStore = once(() => new S3BlobStore({ client: s3(), bucket: setting("CDS_RESULTS_BUCKET") }));
+
+/** Each library under its own prefix of the library bucket (`CDS_LIBRARY_BUCKET`), as `cds library index --to s3://…` writes them. */
+export const librariesFromEnv: () => LibraryStores = once(() => {
+  const bucket = setting("CDS_LIBRARY_BUCKET");
+  const stores = new Map<string, BlobStore>();
+  return (name: string) => {
+    let store = stores.get(name);
+    if (!store) stores.set(name, (store = new S3BlobStore({ client: s3(), bucket, prefix: `${name}/` })));
+    return store;
+  };
+});
+
+/**
+ * Original target images for the results page, when a library was indexed from images kept in
+ * the library bucket (`s3://<library bucket>/<prefix>`). Anything else (a laptop's folder, another
+ * bucket the function may not read) gives a placeholder rather than an error.
+ */
+export const sourceImagesFromEnv: () => SourceImageReader = once(() => {
+  const bucket = setting("CDS_LIBRARY_BUCKET");
+  const store = new S3BlobStore({ client: s3(), bucket });
+  const prefixOf = `s3://${bucket}/`;
+  return {
+    async read(location, sourcePath) {
+      if (!location.startsWith(prefixOf)) return undefined;
+      const folder = location.slice(prefixOf.length);
+      try {
+        return await store.get(`${folder}${folder && !folder.endsWith("/") ? "/" : ""}${sourcePath}`);
+      } catch {
+        return undefined;
+      }
+    },
+  };
+});

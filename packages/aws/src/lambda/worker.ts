@@ -1,0 +1,13 @@
+import { inProcessBatchScorer, worker } from "@cds/functions";
+import { librariesFromEnv, uploadsFromEnv } from "./buckets-from-env.ts";
+import { busFromEnv } from "./bus-from-env.ts";
+import { once } from "./settings.ts";
+import { stateFromEnv } from "./state-from-env.ts";
+
+// One scorer per container: a warm container keeps the search's prepared mask and its shard read
+// buffer for the next batch, which is most of the saving of a warm start.
+const scorer = once(() => inProcessBatchScorer({ uploads: uploadsFromEnv(), libraries: librariesFromEnv() }));
+
+/** Invoked asynchronously by a leaf dispatcher (or the sweeper): scores one batch and records it. */
+export const handler = (payload: unknown): Promise<void> =>
+  worker(payload, { state: stateFromEnv(), uploads: uploadsFromEnv(), libraries: librariesFromEnv(), bus: busFromEnv(), scorer: scorer() });

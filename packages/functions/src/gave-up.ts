@@ -1,0 +1,51 @@
+import { searchEventSource } from "@cds/events";
+import type { DispatcherPayload, FailingStage, SearchJob, WorkerPayload } from "@cds/core";
+import { functionNames, type PipelineDeps } from "./ports.ts";
+import { stageFailed } from "./sweeper.ts";
+
+/** An invocation whose retries are spent: what Lambda hands an on-failure destination. */
+export interface GaveUpInvocation {
+  /** Logical function name (`functionNames`), or undefined when only the payload tells. */
+  functionName?: string;
+  payload: unknown;
+  /** The last error, as a message. */
+  error: string;
+  attempts: number;
+}
+
+/**
+ * What happens when an invoked function gave up for good: a worker's batch becomes `Batch Failed`
+ * (the sweeper re-runs it or finishes the search partial); a dispatcher's search, or the search of
+ * an event a routed handler could not handle, is failed with the stage's reason. Resolves false
+ * when the payload names no search (an upload event that never became a search), so the caller
+ * can log it.
+ *
+ * The function is recognised by its name when given, else by the payload's shape, because
+ * Lambda's destination record names the function only by ARN.
+ *
+ * @example
+ * await invocationGaveUp({ payload: record.requestPayload, error: "Task timed out", attempts: 3 }, deps);
+ */
+export async function invocationGaveUp(failure: GaveUpInvocation, deps: Pick<PipelineDeps, "state" | "bus" | "now">): Promise<boolean> {
+  const payload = failure.payload as Partial<WorkerPayload<SearchJob>> & Partial<DispatcherPayload<SearchJob>> & { "detail-type"?: unknown; detail?: { searchId?: unknown } };
+  const error = failure.error || "unknown error";
+  if (failure.functionName === functionNames.worker || (payload.batch && payload.job)) {
+    const { batch, job } = payload as WorkerPayload<SearchJob>;
+    const detail = { searchId: job.searchId, batchId: batch.batchId, attempt: failure.attempts, error };
+    await deps.bus.publish([{ source: searchEventSource, detailType: "Batch Failed", detail }]);
+    return true;
+  }
+  const searchId = failure.functionName === functionNames.dispatcher || payload.plan ? payload.plan?.job?.searchId : payload.detail?.searchId;
+  const stage = failure.functionName === functionNames.dispatcher || payload.plan ? "dispatch" : stageOfEvent(payload["detail-type"]);
+  if (typeof searchId !== "string" || !stage) return false;
+  await stageFailed(searchId, stage, new Error(error), deps);
+  return true;
+}
+
+/** The stage whose handler a routed event feeds, for the failure reason. */
+function stageOfEvent(detailType: unknown): FailingStage | undefined {
+  if (detailType === "Search Accepted") return "dispatch";
+  if (detailType === "Search Batches Completed") return "combiner";
+  if (detailType === "Object Created") return "intake";
+  return undefined;
+}
