@@ -159,6 +159,38 @@ describe("S3BlobStore", () => {
     expect(again).toEqual(small);
   });
 
+  it("reads an object in parallel byte ranges into one buffer, whatever the part size", async () => {
+    const bytes = Uint8Array.from({ length: 10_007 }, (_, i) => (i * 13 + 5) & 0xff);
+    await storeAt("ranged/").put("shard.bin", bytes);
+    // Part sizes that divide the object, leave a short last range, exceed it, and equal it.
+    for (const rangePartBytes of [999, 1000, 1001, 10_007, 65_536]) {
+      const store = new S3BlobStore({ client, bucket: BUCKET, prefix: "ranged/", rangePartBytes });
+      const read = await store.getReusing("shard.bin", new Uint8Array(20_000));
+      expect(read, `part ${rangePartBytes}`).toEqual(bytes);
+    }
+  });
+
+  it("reads an object replaced between its ranges again, from the new version, never a mix", async () => {
+    const before = new Uint8Array(3000).fill(1);
+    const after = new Uint8Array(3000).fill(2);
+    await storeAt("replaced/").put("shard.bin", before);
+    // A client that replaces the object right after the first range was answered.
+    let replaced = false;
+    const replacing = Object.create(client) as S3Client;
+    replacing.send = (async (command: { input?: { Range?: string } }) => {
+      const response = await (client.send as (c: unknown) => Promise<unknown>)(command);
+      if (!replaced && command.input?.Range?.startsWith("bytes=0-")) {
+        replaced = true;
+        await storeAt("replaced/").put("shard.bin", after);
+      }
+      return response;
+    }) as S3Client["send"];
+    const store = new S3BlobStore({ client: replacing, bucket: BUCKET, prefix: "replaced/", rangePartBytes: 1000 });
+    const read = await store.getReusing("shard.bin", new Uint8Array(4000));
+    expect(replaced).toBe(true);
+    expect(read).toEqual(after);
+  });
+
   it("serves a library copied from a folder so that searches score exactly as over the folder", async () => {
     // Arrange: a tiny library indexed into a folder, then copied key by key into S3.
     const dir = await tempDir("cds-aws-library-");
