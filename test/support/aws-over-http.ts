@@ -1,0 +1,473 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { createSqsServer } from "local-aws-sqs";
+import { createStateStore, stateTableLayout, type StateStore } from "@cds/core";
+import { eventRules, matchesPattern, type EventRule, type RuleTarget } from "@cds/events";
+import { createDocumentClient, ensureStateTable, startDynalite, type RunningDynalite } from "@cds/local";
+import { eventOfEntry, startFakeEventBridge, type FakeEventBridge, type PutEventsWireEntry } from "../../packages/aws/test/support/fake-eventbridge.ts";
+import { startFakeLambda, type FakeLambda } from "../../packages/aws/test/support/fake-lambda.ts";
+import { startFakeSes, type FakeSes } from "../../packages/aws/test/support/fake-ses.ts";
+import { awsError } from "../../packages/aws/test/support/local-endpoint.ts";
+
+// A tiny "cloud" on 127.0.0.1 for running the unchanged Lambda entries (packages/aws/src/lambda)
+// end to end: S3 is s3rver, DynamoDB is dynalite, SQS is local-aws-sqs; EventBridge, Lambda and
+// SES have no emulator, so the wire-protocol fakes of packages/aws/test/support stand in, with
+// just enough of the service's behaviour on top: the fake EventBridge routes accepted entries
+// through the project's rules to the rules' targets, the fake Lambda runs the dispatch tree's
+// functions on `Event` invokes, both with Lambda's asynchronous semantics (two retries, then
+// the on-failure destination), and a poller plays the SQS event source of webhook delivery.
+//
+// Lambda runs one invocation at a time per container and starts more containers for
+// concurrent ones; an entry relies on it (the worker keeps one scorer, with one shard read
+// buffer, per container). A container here is one instance of the entry module, imported
+// as `<entry>.ts?container=<n>`; the modules it imports (the clients built from the
+// environment) are shared by all containers, which only saves sockets.
+
+/** The Lambda entries, by file name in packages/aws/src/lambda. */
+export type FunctionKey = RuleTarget | "dispatcher" | "webhook-delivery" | "on-failure";
+
+/** A Lambda entry's `handler` (the context argument is not used by any entry). */
+export type LambdaHandler = (event: never) => Promise<unknown>;
+
+/** Loads a fresh instance of an entry (a cold start): its `handler`. */
+export type EntryLoader = (fn: FunctionKey, container: number) => Promise<LambdaHandler>;
+
+/** Names as a stage would deploy them. */
+export const cloudNames = {
+  account: "123456789012",
+  region: "us-east-1",
+  buckets: { uploads: "uploads", library: "library", results: "results" },
+  table: "cds-e2e-state",
+  bus: "cds-e2e-search",
+  webhookQueue: "cds-e2e-webhook-deliveries",
+  webhookDeadLetters: "cds-e2e-webhook-dead-letters",
+  emailFrom: "cds@example.org",
+} as const;
+
+/** Deployed function name of each entry (stacks: `<app>-<stage>-<entry>`). */
+export const deployedFunctionNames: Record<FunctionKey, string> = {
+  intake: "cds-e2e-intake",
+  dispatch: "cds-e2e-dispatch",
+  dispatcher: "cds-e2e-search-dispatcher",
+  worker: "cds-e2e-search-worker",
+  combiner: "cds-e2e-combiner",
+  notify: "cds-e2e-notify",
+  sweeper: "cds-e2e-sweeper",
+  "webhook-delivery": "cds-e2e-webhook-delivery",
+  "on-failure": "cds-e2e-on-failure",
+};
+
+/** The functions whose asynchronous invocations end at the on-failure function (stacks/Pipeline.ts); others' records are only kept. */
+const FAILS_ITS_SEARCH: ReadonlySet<FunctionKey> = new Set(["intake", "dispatch", "dispatcher", "worker", "combiner"]);
+
+/** Lambda retries a failed asynchronous invocation twice (the stacks keep that default). */
+const ASYNC_ATTEMPTS = 3;
+
+/** Lambda waits about a minute, then two, between asynchronous retries; here a moment. */
+const RETRY_DELAY_MS = 20;
+
+/** One run of a function: which, the how-manieth attempt of its invocation, and how it ended. */
+export interface FunctionRun {
+  fn: FunctionKey;
+  attempt: number;
+  payload: unknown;
+  /** The error message when the run threw. */
+  error?: string;
+}
+
+/** The record Lambda hands an on-failure destination (or a failure queue) after the last retry. */
+export interface DestinationRecord {
+  version: "1.0";
+  timestamp: string;
+  requestContext: { requestId: string; functionArn: string; condition: "RetriesExhausted"; approximateInvokeCount: number };
+  requestPayload: unknown;
+  responseContext: { statusCode: number; executedVersion: string; functionError: "Unhandled" };
+  responsePayload: { errorMessage: string; errorType: string };
+}
+
+/** An event the fake EventBridge accepted, as its rules' targets receive it, and where it went. */
+export interface RoutedEvent {
+  busName: string;
+  event: ReturnType<typeof eventOfEntry>;
+  targets: RuleTarget[];
+}
+
+/** A running {@link startLocalCloud}. */
+export interface LocalCloud {
+  /** The environment a stage's functions (and the CLI) get: endpoints, credentials, and the CDS_* settings. */
+  env: Record<string, string>;
+  eventBridge: FakeEventBridge;
+  lambda: FakeLambda;
+  ses: FakeSes;
+  /** Test-side clients (their own, not the entries'). */
+  s3: S3Client;
+  sqs: SQSClient;
+  /** The state store over the stage's table, for the test to read and to add subscriptions. */
+  state: StateStore;
+  queueUrls: { webhooks: string; webhookDeadLetters: string };
+  /** Every event the bus accepted, in order. */
+  events: RoutedEvent[];
+  /** Every function run, retries included, in start order. */
+  runs: FunctionRun[];
+  /** Records of invocations that gave up with no on-failure function (notify, sweeper, on-failure itself). */
+  undeliverable: DestinationRecord[];
+  /** Plugs the Lambda entries in; until then nothing is run. */
+  deploy(load: EntryLoader): void;
+  /** Containers started so far for a function (its cold starts). */
+  containers(fn: FunctionKey): number;
+  /** Runs later invocations of `fn`, in whichever container, through `wrap(handler)`, e.g. to make some fail; the returned function undoes it. */
+  wrap(fn: FunctionKey, wrap: (handler: LambdaHandler) => LambdaHandler): () => void;
+  /** Resolves once no event, invocation or queued webhook message is in flight. */
+  idle(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the local cloud: s3rver (a child process) with the three buckets, dynalite with the
+ * state table, local-aws-sqs with the webhook queue (redriving to its dead-letter queue after 5
+ * receives, as the stack does), and the fakes of EventBridge, Lambda and SES. `env` holds what
+ * the entries read; set it on `process.env` before importing them.
+ *
+ * @example
+ * const cloud = await startLocalCloud(await tempDir());
+ * Object.assign(process.env, cloud.env);
+ * cloud.deploy(lambdaEntries);
+ */
+export async function startLocalCloud(s3Directory: string): Promise<LocalCloud> {
+  const closers: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const closer of closers.splice(0).reverse()) await closer();
+  };
+  try {
+    return await start(s3Directory, closers, close);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function start(s3Directory: string, closers: (() => Promise<void> | void)[], close: () => Promise<void>): Promise<LocalCloud> {
+  const { account, region, buckets, table, bus, emailFrom } = cloudNames;
+  const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+
+  // S3: s3rver, with the buckets created over the S3 API (its child script configures one).
+  const s3rver = await startS3rver(s3Directory, buckets.uploads);
+  closers.push(() => s3rver.stop());
+  const s3 = new S3Client({ endpoint: s3rver.endpoint, region, forcePathStyle: true, credentials });
+  closers.push(() => s3.destroy());
+  for (const bucket of [buckets.library, buckets.results]) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+
+  // DynamoDB: dynalite, with the state table.
+  const dynamo: RunningDynalite = await startDynalite();
+  closers.push(() => dynamo.stop());
+  const documents: DynamoDBDocumentClient = createDocumentClient({ endpoint: dynamo.endpoint, region });
+  closers.push(() => documents.destroy());
+  await ensureStateTable(documents, stateTableLayout({ tableName: table }));
+  const state = createStateStore({ client: documents, table: { tableName: table } });
+
+  // SQS: local-aws-sqs (JSON protocol), the webhook queue and its dead-letter queue.
+  const sqsServer: Server = await createSqsServer({ port: 0, hostname: "127.0.0.1", region, accountId: account, emulateQueueCreationLifecycle: false });
+  closers.push(() => new Promise<void>((resolve) => (sqsServer.close(() => resolve()), sqsServer.closeAllConnections())));
+  const sqsEndpoint = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
+  const sqs = new SQSClient({ endpoint: sqsEndpoint, region, credentials });
+  closers.push(() => sqs.destroy());
+  const deadLetters = await sqs.send(new CreateQueueCommand({ QueueName: cloudNames.webhookDeadLetters }));
+  const webhooks = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: cloudNames.webhookQueue,
+      Attributes: {
+        VisibilityTimeout: "60",
+        RedrivePolicy: JSON.stringify({ maxReceiveCount: 5, deadLetterTargetArn: `arn:aws:sqs:${region}:${account}:${cloudNames.webhookDeadLetters}` }),
+      },
+    }),
+  );
+  const queueUrls = { webhooks: webhooks.QueueUrl!, webhookDeadLetters: deadLetters.QueueUrl! };
+
+  // What runs where: filled in by deploy().
+  let load: EntryLoader | undefined;
+  const pools = new Map<FunctionKey, { handler: Promise<LambdaHandler>; busy: boolean }[]>();
+  const wrappers = new Map<FunctionKey, (handler: LambdaHandler) => LambdaHandler>();
+  const events: RoutedEvent[] = [];
+  const runs: FunctionRun[] = [];
+  const undeliverable: DestinationRecord[] = [];
+  const rules: readonly EventRule[] = eventRules({ uploadBucketName: buckets.uploads });
+  let inFlight = 0;
+  let closing = false;
+  /** Runs `work` in the background, counted as in flight until it settles. */
+  const background = (work: () => Promise<void>) => {
+    inFlight++;
+    setImmediate(() => {
+      work()
+        .catch((error: unknown) => console.error("local cloud:", error))
+        .finally(() => inFlight--);
+    });
+  };
+
+  /** One invocation in an idle container of `fn`, or in a new one (a cold start). */
+  async function runInContainer(fn: FunctionKey, payload: unknown): Promise<unknown> {
+    if (!load) throw new Error("nothing deployed yet");
+    const pool = pools.get(fn) ?? [];
+    pools.set(fn, pool);
+    let container = pool.find((c) => !c.busy);
+    if (!container) pool.push((container = { handler: load(fn, pool.length + 1), busy: false }));
+    container.busy = true;
+    try {
+      const handler = await container.handler;
+      const wrapped = wrappers.get(fn)?.(handler) ?? handler;
+      // Each run gets its own copy, as each Lambda invocation deserialises the payload anew.
+      return await wrapped(structuredClone(payload) as never);
+    } finally {
+      container.busy = false;
+    }
+  }
+
+  /** Lambda's asynchronous invocation: the run, two retries, then the destination record. */
+  async function invokeAsync(fn: FunctionKey, payload: unknown): Promise<void> {
+    let error: unknown;
+    for (let attempt = 1; attempt <= ASYNC_ATTEMPTS; attempt++) {
+      if (attempt > 1) await sleep(RETRY_DELAY_MS);
+      const run: FunctionRun = { fn, attempt, payload };
+      runs.push(run);
+      try {
+        await runInContainer(fn, payload);
+        return;
+      } catch (thrown) {
+        error = thrown;
+        run.error = thrown instanceof Error ? thrown.message : String(thrown);
+      }
+    }
+    const record = destinationRecord(fn, payload, error);
+    if (FAILS_ITS_SEARCH.has(fn)) await invokeAsync("on-failure", record);
+    else undeliverable.push(record);
+  }
+
+  // EventBridge: PutEvents entries are accepted, answered, then routed through the project's
+  // rules to their targets, asynchronously (as EventBridge invokes Lambda targets).
+  const eventBridge = await startFakeEventBridge((request) => {
+    const busOf = (entry: PutEventsWireEntry) => entry.EventBusName ?? "default";
+    const unknown = request.Entries.find((entry) => busOf(entry) !== "default" && busOf(entry) !== bus);
+    if (unknown) return awsError(400, "ResourceNotFoundException", `Event bus ${busOf(unknown)} does not exist.`);
+    const accepted = request.Entries.map((entry) => {
+      const event = eventOfEntry(entry, randomUUID());
+      const ruleBus = busOf(entry) === "default" ? "default" : "search";
+      const targets = rules.filter((rule) => rule.bus === ruleBus && matchesPattern(rule.pattern, event)).map((rule) => rule.target);
+      events.push({ busName: busOf(entry), event, targets });
+      for (const target of targets) if (!closing) background(() => invokeAsync(target, event));
+      return { EventId: event.id };
+    });
+    return { Entries: accepted };
+  });
+  closers.push(() => eventBridge.close());
+
+  // Lambda: `Event` invokes of deployed functions are queued (202) and run in the background.
+  const byDeployedName = new Map(Object.entries(deployedFunctionNames).map(([fn, name]) => [name, fn as FunctionKey]));
+  const lambda = await startFakeLambda((request) => {
+    const fn = byDeployedName.get(request.functionName);
+    if (!fn) return awsError(404, "ResourceNotFoundException", `Function not found: arn:aws:lambda:${region}:${account}:function:${request.functionName}`);
+    if (request.invocationType !== "Event") return awsError(400, "InvalidParameterValueException", `this local Lambda runs only Event invocations, not ${request.invocationType}`);
+    if (!closing) background(() => invokeAsync(fn, request.payload));
+    return {};
+  });
+  closers.push(() => lambda.close());
+
+  const ses = await startFakeSes();
+  closers.push(() => ses.close());
+
+  // The SQS event source of webhook delivery: receive (short polls), hand the batch to the
+  // function, delete what it did not report as failed. Reported ones come back after the
+  // visibility timeout (and, after 5 receives, go to the dead-letter queue).
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      let received;
+      try {
+        received = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrls.webhooks, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ["All"] }),
+        );
+      } catch (error) {
+        if (polling) console.error("local cloud: webhook queue poll failed:", error);
+        await sleep(50);
+        continue;
+      }
+      const messages = received.Messages ?? [];
+      if (messages.length === 0 || !load) {
+        await sleep(25);
+        continue;
+      }
+      inFlight++;
+      try {
+        const event = {
+          Records: messages.map((m) => ({
+            messageId: m.MessageId!,
+            receiptHandle: m.ReceiptHandle!,
+            body: m.Body ?? "",
+            attributes: { ...m.Attributes, ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? "1" },
+            messageAttributes: {},
+            md5OfBody: m.MD5OfBody,
+            eventSource: "aws:sqs",
+            eventSourceARN: `arn:aws:sqs:${region}:${account}:${cloudNames.webhookQueue}`,
+            awsRegion: region,
+          })),
+        };
+        runs.push({ fn: "webhook-delivery", attempt: 1, payload: event });
+        const reply = (await runInContainer("webhook-delivery", event)) as { batchItemFailures?: { itemIdentifier: string }[] } | undefined;
+        const failed = new Set((reply?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+        const done = messages.filter((m) => !failed.has(m.MessageId!));
+        if (done.length > 0) {
+          await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrls.webhooks, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+        }
+      } catch (error) {
+        // A function error fails the whole batch: every message comes back.
+        runs.push({ fn: "webhook-delivery", attempt: 1, payload: undefined, error: error instanceof Error ? error.message : String(error) });
+      } finally {
+        inFlight--;
+      }
+    }
+  })();
+  closers.push(async () => {
+    polling = false;
+    await poller;
+  });
+
+  const queueIsEmpty = async () => {
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrls.webhooks,
+        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+      }),
+    );
+    return Object.values(Attributes ?? {}).every((n) => Number(n) === 0);
+  };
+
+  const env: Record<string, string> = {
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_ENDPOINT_URL_S3: s3rver.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
+    AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+    AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+    CDS_S3_FORCE_PATH_STYLE: "1",
+    CDS_UPLOADS_BUCKET: buckets.uploads,
+    CDS_LIBRARY_BUCKET: buckets.library,
+    CDS_RESULTS_BUCKET: buckets.results,
+    CDS_STATE_TABLE: table,
+    CDS_EVENT_BUS: bus,
+    CDS_DISPATCHER_FUNCTION: deployedFunctionNames.dispatcher,
+    CDS_WORKER_FUNCTION: deployedFunctionNames.worker,
+    CDS_WEBHOOK_QUEUE_URL: queueUrls.webhooks,
+    CDS_WEBHOOK_DLQ_URL: queueUrls.webhookDeadLetters,
+    CDS_EMAIL_FROM: emailFrom,
+  };
+
+  return {
+    env,
+    eventBridge,
+    lambda,
+    ses,
+    s3,
+    sqs,
+    state,
+    queueUrls,
+    events,
+    runs,
+    undeliverable,
+    deploy(loader) {
+      load = loader;
+    },
+    containers: (fn) => pools.get(fn)?.length ?? 0,
+    wrap(fn, wrap) {
+      wrappers.set(fn, wrap);
+      return () => wrappers.delete(fn);
+    },
+    async idle(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      // Quiet twice in a row, with the queue checked in between: a webhook message sent by the
+      // last function to finish is seen by then.
+      let quiet = 0;
+      while (quiet < 2) {
+        if (Date.now() > deadline) throw new Error(`the local cloud was still busy after ${timeoutMs} ms (${inFlight} in flight)`);
+        quiet = inFlight === 0 && (await queueIsEmpty()) && inFlight === 0 ? quiet + 1 : 0;
+        await sleep(20);
+      }
+    },
+    async close() {
+      closing = true;
+      const deadline = Date.now() + 10_000;
+      while (inFlight > 0 && Date.now() < deadline) await sleep(20);
+      await close();
+    },
+  };
+}
+
+function destinationRecord(fn: FunctionKey, payload: unknown, error: unknown): DestinationRecord {
+  const e = error instanceof Error ? error : new Error(String(error));
+  return {
+    version: "1.0",
+    timestamp: new Date().toISOString(),
+    requestContext: {
+      requestId: randomUUID(),
+      functionArn: `arn:aws:lambda:${cloudNames.region}:${cloudNames.account}:function:${deployedFunctionNames[fn]}:$LATEST`,
+      condition: "RetriesExhausted",
+      approximateInvokeCount: ASYNC_ATTEMPTS,
+    },
+    requestPayload: payload,
+    responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
+    responsePayload: { errorMessage: e.message, errorType: e.name },
+  };
+}
+
+const ENTRY_FOLDER = new URL("../../packages/aws/src/lambda/", import.meta.url);
+
+/**
+ * Loads the entry `packages/aws/src/lambda/<fn>.ts` as a new module instance for container
+ * `container`, as a deployment loads its handler. Use it only once the environment is set:
+ * the entries build their clients on first use, from `process.env`.
+ *
+ * @example
+ * cloud.deploy(lambdaEntries);
+ */
+export const lambdaEntries: EntryLoader = async (fn, container) => {
+  const url = `${new URL(`${fn}.ts`, ENTRY_FOLDER).href}?container=${container}`;
+  const entry = (await import(/* @vite-ignore */ url)) as { handler?: unknown };
+  if (typeof entry.handler !== "function") throw new Error(`${url} exports no handler function`);
+  return entry.handler as LambdaHandler;
+};
+
+/** A running s3rver child process. */
+interface RunningS3rver {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts packages/aws/test/s3rver-child.js (s3rver 3.7.1 under --openssl-legacy-provider, which
+ * its ListObjectsV2 paging needs on Node 22) over `directory`, with `bucket` created.
+ */
+async function startS3rver(directory: string, bucket: string): Promise<RunningS3rver> {
+  const script = fileURLToPath(new URL("../../packages/aws/test/s3rver-child.js", import.meta.url));
+  const child: ChildProcess = spawn(process.execPath, ["--openssl-legacy-provider", script, directory, bucket], { stdio: ["pipe", "pipe", "inherit"] });
+  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`s3rver exited with ${code}`))));
+  exited.catch(() => undefined);
+  const firstLine = new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once("line", resolve));
+  const { port } = JSON.parse(await Promise.race([firstLine, exited])) as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise((resolve) => child.once("exit", resolve));
+      child.stdin!.end();
+      await gone;
+    },
+  };
+}
