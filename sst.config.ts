@@ -1,4 +1,7 @@
 import type { SSTConfig } from "sst";
+import { Events } from "./stacks/Events.ts";
+import { Pipeline } from "./stacks/Pipeline.ts";
+import { State } from "./stacks/State.ts";
 import { Storage } from "./stacks/Storage.ts";
 
 export default {
@@ -10,5 +13,8 @@ export default {
   },
   stacks(app) {
     app.stack(Storage);
+    app.stack(State);
+    app.stack(Pipeline);
+    app.stack(Events);
   },
 } satisfies SSTConfig;

@@ -1,58 +1,38 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Match } from "aws-cdk-lib/assertions";
 import type { CfnBucket } from "aws-cdk-lib/aws-s3";
-import { App, getStack, use } from "sst/constructs";
-import { initProject, useProject } from "sst/project.js";
-import sstConfig from "../../sst.config.ts";
+import { getStack, use } from "sst/constructs";
 import { Storage } from "../Storage.ts";
+import { synthesizedApp, type SynthesizedApp } from "./synthesized-app.ts";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const outdirs: string[] = [];
+const synthesized: SynthesizedApp[] = [];
 
-// Synthesizes the app the way `sst deploy` would, minus the AWS calls: no
-// credentials exist offline, so the account is a placeholder.
+// Synthesizes the app the way `sst deploy` would, minus the AWS calls, through sst.config.ts
+// (so the test also proves the app really lists Storage). Only Storage is built in full: the
+// other stacks' functions are not bundled, as with `sst deploy Storage`.
 async function synth(stage: string) {
-  process.env.SST_TELEMETRY_DISABLED = "1";
-  process.env.CDK_DEFAULT_ACCOUNT = "123456789012";
-  process.env.CDK_DEFAULT_REGION = "us-east-1";
-  // Makes App.finish() skip the bootstrap-stack lookup, which needs AWS.
-  process.env.NODE_ENV = "test";
-
-  await initProject({ root, stage });
-  const { config } = useProject();
-  // Keep CDK's asset staging out of the repo and out of a shared cdk.out.
-  const outdir = mkdtempSync(join(tmpdir(), "cdm-search-cdk-"));
-  outdirs.push(outdir);
-  // App does not read the stage from the project; without it every synth is "dev".
-  const app = new App(
-    { mode: "deploy", stage: config.stage, name: config.name, region: config.region },
-    { outdir },
-  );
-  // Through sst.config.ts, so the test also proves the app really lists Storage.
-  await sstConfig.stacks(app);
-  await app.finish();
-
+  const result = await synthesizedApp(stage, { activeStacks: ["Storage"] });
+  synthesized.push(result);
   const stack = getStack(Storage);
-  const { libraryBucket, resultsBucket } = use(Storage);
+  const { libraryBucket, resultsBucket, uploadsBucket } = use(Storage);
   const logicalId = (b: typeof libraryBucket) =>
     stack.getLogicalId(b.cdk.bucket.node.defaultChild as CfnBucket);
   return {
     stack,
-    template: Template.fromStack(stack),
+    template: result.template("Storage"),
     libraryId: logicalId(libraryBucket),
     resultsId: logicalId(resultsBucket),
+    uploadsId: logicalId(uploadsBucket),
   };
 }
 
 afterAll(() => {
-  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+  for (const result of synthesized) result.dispose();
 });
 
 type Synth = Awaited<ReturnType<typeof synth>>;
+
+const allBuckets = (s: Synth) => [s.libraryId, s.resultsId, s.uploadsId];
 
 describe("Storage stack on a non-prod stage", () => {
   let s: Synth;
@@ -64,12 +44,12 @@ describe("Storage stack on a non-prod stage", () => {
     expect(s.stack.stackName).toBe("test-cdm-search-Storage");
   });
 
-  it("creates exactly the library and results buckets", () => {
-    s.template.resourceCountIs("AWS::S3::Bucket", 2);
-    expect(s.libraryId).not.toBe(s.resultsId);
+  it("creates exactly the library, results and uploads buckets", () => {
+    s.template.resourceCountIs("AWS::S3::Bucket", 3);
+    expect(new Set(allBuckets(s)).size).toBe(3);
   });
 
-  it("blocks every form of public access on both buckets and serves no CORS", () => {
+  it("blocks every form of public access on all three buckets and serves no CORS", () => {
     s.template.allResourcesProperties("AWS::S3::Bucket", {
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: true,
@@ -82,11 +62,11 @@ describe("Storage stack on a non-prod stage", () => {
     });
   });
 
-  it("denies non-TLS requests to both buckets", () => {
+  it("denies non-TLS requests to all three buckets", () => {
     const policies = Object.values(s.template.findResources("AWS::S3::BucketPolicy")) as {
       Properties: { Bucket: { Ref: string }; PolicyDocument: { Statement: Record<string, unknown>[] } };
     }[];
-    for (const id of [s.libraryId, s.resultsId]) {
+    for (const id of allBuckets(s)) {
       const policy = policies.find((p) => p.Properties.Bucket.Ref === id);
       expect(policy, `policy for ${id}`).toBeDefined();
       expect(policy!.Properties.PolicyDocument.Statement).toContainEqual(
@@ -100,26 +80,45 @@ describe("Storage stack on a non-prod stage", () => {
     }
   });
 
-  it("expires results after 30 days but never expires the library", () => {
+  it("expires results after 30 days and uploads after 7, but never expires the library", () => {
     const resources = s.template.toJSON().Resources;
     expect(resources[s.resultsId].Properties.LifecycleConfiguration).toEqual({
       Rules: [{ Id: "expire-results", Status: "Enabled", ExpirationInDays: 30 }],
     });
+    expect(resources[s.uploadsId].Properties.LifecycleConfiguration).toEqual({
+      Rules: [{ Id: "expire-uploads", Status: "Enabled", ExpirationInDays: 7, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }],
+    });
     expect(resources[s.libraryId].Properties.LifecycleConfiguration).toBeUndefined();
   });
 
-  it("deletes both buckets and their objects when the stage is removed", () => {
+  it("sends the uploads bucket's object events to EventBridge, and no other bucket's", () => {
+    const notifications = Object.values(s.template.findResources("Custom::S3BucketNotifications")) as {
+      Properties: { BucketName: { Ref: string }; NotificationConfiguration: Record<string, unknown> };
+    }[];
+    expect(notifications).toHaveLength(1);
+    expect(notifications[0].Properties.BucketName).toEqual({ Ref: s.uploadsId });
+    // EventBridge only: no SNS, SQS or Lambda targets wired to the bucket directly.
+    expect(notifications[0].Properties.NotificationConfiguration).toEqual({ EventBridgeConfiguration: {} });
+  });
+
+  it("lets the notification handler configure the uploads bucket only", () => {
+    s.template.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: {
+        Statement: [{ Action: "s3:PutBucketNotification", Effect: "Allow", Resource: { "Fn::GetAtt": [s.uploadsId, "Arn"] } }],
+      },
+    });
+  });
+
+  it("deletes all three buckets and their objects when the stage is removed", () => {
     const resources = s.template.toJSON().Resources;
-    for (const id of [s.libraryId, s.resultsId]) {
+    for (const id of allBuckets(s)) {
       expect(resources[id].DeletionPolicy).toBe("Delete");
       expect(resources[id].UpdateReplacePolicy).toBe("Delete");
     }
     const autoDelete = Object.values(s.template.findResources("Custom::S3AutoDeleteObjects")) as {
       Properties: { BucketName: { Ref: string } };
     }[];
-    expect(autoDelete.map((r) => r.Properties.BucketName.Ref).sort()).toEqual(
-      [s.libraryId, s.resultsId].sort(),
-    );
+    expect(autoDelete.map((r) => r.Properties.BucketName.Ref).sort()).toEqual(allBuckets(s).sort());
   });
 });
 
@@ -133,17 +132,17 @@ describe("Storage stack on the prod stage", () => {
     expect(s.stack.stackName).toBe("prod-cdm-search-Storage");
   });
 
-  it("retains both buckets and their objects when the stack is deleted or replaced", () => {
+  it("retains all three buckets and their objects when the stack is deleted or replaced", () => {
     const resources = s.template.toJSON().Resources;
-    for (const id of [s.libraryId, s.resultsId]) {
+    for (const id of allBuckets(s)) {
       expect(resources[id].DeletionPolicy).toBe("Retain");
       expect(resources[id].UpdateReplacePolicy).toBe("Retain");
     }
     s.template.resourceCountIs("Custom::S3AutoDeleteObjects", 0);
   });
 
-  it("keeps the same private, TLS-only, expiring configuration as other stages", () => {
-    s.template.resourceCountIs("AWS::S3::Bucket", 2);
+  it("keeps the same private, TLS-only, expiring, EventBridge-notifying configuration as other stages", () => {
+    s.template.resourceCountIs("AWS::S3::Bucket", 3);
     s.template.allResourcesProperties("AWS::S3::Bucket", {
       PublicAccessBlockConfiguration: Match.objectEquals({
         BlockPublicAcls: true,
@@ -152,16 +151,25 @@ describe("Storage stack on the prod stage", () => {
         RestrictPublicBuckets: true,
       }),
     });
-    s.template.hasResourceProperties("AWS::S3::BucketPolicy", {
-      Bucket: { Ref: s.resultsId },
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
-        ]),
-      },
-    });
+    for (const id of allBuckets(s)) {
+      s.template.hasResourceProperties("AWS::S3::BucketPolicy", {
+        Bucket: { Ref: id },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+          ]),
+        },
+      });
+    }
     s.template.hasResourceProperties("AWS::S3::Bucket", {
       LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 30 })] },
+    });
+    s.template.hasResourceProperties("AWS::S3::Bucket", {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 7 })] },
+    });
+    s.template.hasResourceProperties("Custom::S3BucketNotifications", {
+      BucketName: { Ref: s.uploadsId },
+      NotificationConfiguration: { EventBridgeConfiguration: {} },
     });
   });
 });

@@ -24,7 +24,7 @@ async function publisherOn(handler: PutEventsHandler, options: { sdkMaxAttempts?
 }
 
 /** A `Search Failed` event whose reason pads the detail to about `reasonBytes`. */
-function failedEvent(searchId: string, reasonBytes = 10): SearchEventEntry {
+function failedEvent(searchId: string, reasonBytes = 10): SearchEventEntry & { detail: { searchId: string } } {
   return {
     source: searchEventSource,
     detailType: "Search Failed",
