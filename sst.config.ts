@@ -1,4 +1,5 @@
 import type { SSTConfig } from "sst";
+import { APP_NAME } from "@cds/aws/stage-state";
 import { Events } from "./stacks/Events.ts";
 import { Pipeline } from "./stacks/Pipeline.ts";
 import { State } from "./stacks/State.ts";
@@ -7,7 +8,7 @@ import { Storage } from "./stacks/Storage.ts";
 export default {
   config(_input) {
     return {
-      name: "cdm-search",
+      name: APP_NAME,
       region: "us-east-1",
     };
   },

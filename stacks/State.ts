@@ -2,6 +2,7 @@ import { STATE_TTL_ATTRIBUTE, stateTableDefinition, stateTableLayout } from "@cd
 import { BillingMode } from "aws-cdk-lib/aws-dynamodb";
 import { Table } from "sst/constructs";
 import type { StackContext, TableProps } from "sst/constructs";
+import { stageStateTableName } from "@cds/aws/stage-state";
 import { stageLifetime } from "./stage-lifetime.ts";
 
 type Definition = ReturnType<typeof stateTableDefinition>;
@@ -21,7 +22,8 @@ const fieldTypes: Record<Definition["AttributeDefinitions"][number]["AttributeTy
  */
 export function State({ stack, app }: StackContext) {
   const { isProduction, removalPolicy } = stageLifetime(app);
-  const layout = stateTableLayout({ tableName: app.logicalPrefixedName("state") });
+  // The same name the CLI derives for `--stage` (packages/aws/src/stage-state.ts).
+  const layout = stateTableLayout({ tableName: stageStateTableName(app.stage) });
   const definition = stateTableDefinition(layout);
 
   const table = new Table(stack, "State", {
