@@ -47,7 +47,8 @@ type Setting =
   | "CDS_WEBHOOK_DLQ_URL"
   | "CDS_EMAIL_FROM"
   | "CDS_NOTIFY_EMAIL"
-  | "CDS_RESULTS_BASE_URL";
+  | "CDS_RESULTS_BASE_URL"
+  | "CDS_MAX_RUNNING";
 
 /**
  * Memory (MB) and timeout (s) of each function. Lambda gives CPU in proportion to memory (one
@@ -150,6 +151,8 @@ export function Pipeline({ stack, app }: StackContext) {
     state: { CDS_STATE_TABLE: table.tableName },
     bus: { CDS_EVENT_BUS: searchBusName(app) },
     invoker: { CDS_DISPATCHER_FUNCTION: dispatcherName, CDS_WORKER_FUNCTION: workerName },
+    // Searches running at once, from the deploy's environment (`.env.<stage>`); core's default otherwise.
+    admission: process.env.CDS_MAX_RUNNING ? { CDS_MAX_RUNNING: process.env.CDS_MAX_RUNNING } : {},
   } satisfies Record<string, Partial<Record<Setting, string>>>;
   const access = {
     readUploads: readObjects(uploadsBucket),
@@ -208,7 +211,7 @@ export function Pipeline({ stack, app }: StackContext) {
   });
 
   const dispatch = pipelineFunction("Dispatch", "dispatch", {
-    environment: { ...settings.library, ...settings.state, ...settings.bus, ...settings.invoker },
+    environment: { ...settings.library, ...settings.state, ...settings.bus, ...settings.invoker, ...settings.admission },
     permissions: [...access.readLibrary, ...access.state, ...access.putEvents, ...invokeFunctions([dispatcherArn, workerArn])],
     async: failsItsSearch(Duration.hours(1)),
   });
@@ -258,9 +261,17 @@ export function Pipeline({ stack, app }: StackContext) {
   });
 
   const sweeper = pipelineFunction("Sweeper", "sweeper", {
-    environment: { ...settings.uploads, ...settings.library, ...settings.results, ...settings.state, ...settings.bus, ...settings.invoker },
-    // Re-runs missing batches (workers only) and combines overdue searches as the combiner does.
-    permissions: [...access.readUploads, ...access.readLibrary, ...access.writeResults, ...access.state, ...access.putEvents, ...invokeFunctions([workerArn])],
+    environment: { ...settings.uploads, ...settings.library, ...settings.results, ...settings.state, ...settings.bus, ...settings.invoker, ...settings.admission },
+    // Re-runs missing batches (workers), starts admitted searches whose admitter died (dispatch
+    // tree roots), and combines overdue searches as the combiner does.
+    permissions: [
+      ...access.readUploads,
+      ...access.readLibrary,
+      ...access.writeResults,
+      ...access.state,
+      ...access.putEvents,
+      ...invokeFunctions([dispatcherArn, workerArn]),
+    ],
     // A sweep is repeated every minute anyway: an old one is worth nothing.
     async: otherwiseQueued(Duration.minutes(2)),
   });

@@ -6,6 +6,7 @@ import { searchBatchesCompleted } from "./search-batches-completed.ts";
 import { searchCompleted } from "./search-completed.ts";
 import { searchFailed } from "./search-failed.ts";
 import { searchStarted } from "./search-started.ts";
+import { submissionCompleted } from "./submission-completed.ts";
 
 /**
  * Every event the pipeline emits or consumes, one entry each. The local bus refuses anything
@@ -22,6 +23,7 @@ export const catalog = [
   searchCompleted,
   searchFailed,
   batchFailed,
+  submissionCompleted,
 ] as const;
 
 /** Any one entry of {@link catalog}. */

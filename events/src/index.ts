@@ -21,6 +21,8 @@ export { searchFailed, searchFailureStages } from "./search-failed.ts";
 export type { SearchFailedDetail, SearchFailureStage } from "./search-failed.ts";
 export { batchFailed } from "./batch-failed.ts";
 export type { BatchFailedDetail } from "./batch-failed.ts";
+export { submissionCompleted } from "./submission-completed.ts";
+export type { SubmissionCompletedDetail } from "./submission-completed.ts";
 export { catalog, catalogEntryFor } from "./catalog.ts";
 export type { CatalogDetailType, CatalogEntryOfCatalog, CatalogEvent, CatalogEventOfType } from "./catalog.ts";
 export { parseEvent } from "./parse-event.ts";

@@ -5,8 +5,14 @@ import { searchAccepted } from "./search-accepted.ts";
 import { searchBatchesCompleted } from "./search-batches-completed.ts";
 import { searchCompleted } from "./search-completed.ts";
 import { searchFailed } from "./search-failed.ts";
+import { submissionCompleted } from "./submission-completed.ts";
 
-/** The functions a rule can route to; each is one handler in `packages/functions`. */
+/**
+ * The functions a rule can route to; each is one handler in `packages/functions`. `dispatch` is
+ * also admission control: it starts accepted searches only while fewer than the limit run, and
+ * admits the next waiting ones when a search ends. `combiner` also combines a submission's
+ * searches into the submission's summary.
+ */
 export const ruleTargets = ["intake", "dispatch", "worker", "combiner", "notify", "sweeper"] as const;
 
 /** A function a rule can route to. */
@@ -77,7 +83,7 @@ export function eventRules(config: EventRulesConfig): readonly EventRule[] {
     },
     {
       name: "search-accepted",
-      description: "A search was accepted: plan its batches and start the dispatch tree.",
+      description: "A search was accepted: start it (plan its batches, start the dispatch tree) when a running slot is free, else queue it.",
       bus: "search",
       target: "dispatch",
       pattern: ofEvents(searchAccepted),
@@ -95,6 +101,27 @@ export function eventRules(config: EventRulesConfig): readonly EventRule[] {
       bus: "search",
       target: "notify",
       pattern: ofEvents(searchCompleted, searchFailed),
+    },
+    {
+      name: "search-slot-freed",
+      description: "A search completed or failed: free its running slot and start the searches waiting longest.",
+      bus: "search",
+      target: "dispatch",
+      pattern: ofEvents(searchCompleted, searchFailed),
+    },
+    {
+      name: "submission-progress",
+      description: "A search completed or failed: record it in its submission and, when it was the last, write the submission's summary.",
+      bus: "search",
+      target: "combiner",
+      pattern: ofEvents(searchCompleted, searchFailed),
+    },
+    {
+      name: "submission-completed",
+      description: "A submission's last search ended and its summary is written: tell webhook subscribers and the submitter.",
+      bus: "search",
+      target: "notify",
+      pattern: ofEvents(submissionCompleted),
     },
     {
       name: "batch-failed",

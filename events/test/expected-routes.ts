@@ -6,6 +6,7 @@ import {
   searchCompleted,
   searchFailed,
   searchStarted,
+  submissionCompleted,
   type CatalogEntry,
   type RuleTarget,
 } from "@cds/events";
@@ -19,7 +20,8 @@ export const expectedRoutes: [CatalogEntry, RuleTarget[]][] = [
   [searchAccepted, ["dispatch"]],
   [searchStarted, []],
   [searchBatchesCompleted, ["combiner"]],
-  [searchCompleted, ["notify"]],
-  [searchFailed, ["notify"]],
+  [searchCompleted, ["notify", "dispatch", "combiner"]],
+  [searchFailed, ["notify", "dispatch", "combiner"]],
   [batchFailed, ["sweeper"]],
+  [submissionCompleted, ["notify"]],
 ];

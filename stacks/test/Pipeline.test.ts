@@ -123,7 +123,7 @@ const expectedGrants: Record<LambdaEntry, string[]> = {
     "sqs:SendMessage webhook-dlq",
     ...["ReceiveMessage", "ChangeMessageVisibility", "GetQueueUrl", "DeleteMessage", "GetQueueAttributes"].map((a) => `sqs:${a} webhook-queue`),
   ],
-  sweeper: [...logs, ...read("uploads"), ...read("library"), ...writeResults, ...state, ...putEvents, ...invoke(functionNames.worker), ...failsToQueue],
+  sweeper: [...logs, ...read("uploads"), ...read("library"), ...writeResults, ...state, ...putEvents, ...invoke(functionNames.dispatcher, functionNames.worker), ...failsToQueue],
   "on-failure": [...logs, ...state, ...putEvents, ...failsToQueue],
 };
 

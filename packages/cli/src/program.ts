@@ -3,6 +3,8 @@ import { registerDemoCommand } from "./commands/demo/index.ts";
 import { registerDevCommand } from "./commands/dev/index.ts";
 import { registerResultsCommand } from "./commands/results/index.ts";
 import { registerStatusCommand } from "./commands/status/index.ts";
+import { registerSubmissionsCommands } from "./commands/submissions/index.ts";
+import { registerSubmitCommand } from "./commands/submit/index.ts";
 import { registerWebhooksCommands } from "./commands/webhooks/index.ts";
 import { registerLibraryCommands } from "./commands/library/index.ts";
 import { registerScoreCommand } from "./commands/score/index.ts";
@@ -26,6 +28,8 @@ export function buildProgram(io: Io): Command {
   registerSynthCommand(program, io);
   registerDemoCommand(program, io);
   registerDevCommand(program, io);
+  registerSubmitCommand(program, io);
+  registerSubmissionsCommands(program, io);
   registerStatusCommand(program, io);
   registerResultsCommand(program, io);
   registerWebhooksCommands(program, io);

@@ -22,6 +22,7 @@ export {
   scoreTargetPixels,
 } from "./scoring/fast-scorer.ts";
 export type { PreparedMask, TargetPixels } from "./scoring/fast-scorer.ts";
+export { maskSizeOf } from "./scoring/mask-size.ts";
 export {
   DEFAULT_MAX_PIXELS,
   decodeGray16Png,
@@ -84,6 +85,12 @@ export { DELIVERY_STATUSES, deliveryEntity } from "./entities/delivery.ts";
 export type { DeliveryEntity, DeliveryItem, DeliveryStatus } from "./entities/delivery.ts";
 export { libraryEntity } from "./entities/library.ts";
 export type { LibraryEntity, LibraryItem } from "./entities/library.ts";
+export { SUBMISSION_STATUSES, submissionEntity } from "./entities/submission.ts";
+export type { SubmissionEntity, SubmissionItem, SubmissionStatus } from "./entities/submission.ts";
+export { MASK_OUTCOMES, submissionMaskEntity } from "./entities/submission-mask.ts";
+export type { MaskOutcome, SubmissionMaskEntity, SubmissionMaskItem } from "./entities/submission-mask.ts";
+export { admissionGateEntity, SEARCH_GATE } from "./entities/admission-gate.ts";
+export type { AdmissionGateEntity, AdmissionGateItem } from "./entities/admission-gate.ts";
 export { createStateStore, DEFAULT_BATCH_RESULT_TTL_SECONDS, stateService } from "./state/service.ts";
 export type {
   BatchRecording,
@@ -101,6 +108,8 @@ export type {
   StateStore,
   StateStoreOptions,
 } from "./state/service.ts";
+export type { SlotAcquisition } from "./state/admission-access.ts";
+export type { MaskOutcomeRecord, NewSubmission, NewSubmissionMask, SubmissionCompletion, SubmissionRecording } from "./state/submission-access.ts";
 export { BatchResultRejectedError, IllegalStatusTransitionError, SearchNotFoundError, StateError } from "./state/state-errors.ts";
 export { isConditionFailure } from "./state/condition-failure.ts";
 export { decodeMatches, encodeMatches, MATCHES_GZIP_THRESHOLD_BYTES, MATCHES_MAX_STORED_BYTES } from "./state/matches-codec.ts";
@@ -131,11 +140,15 @@ export { decideAfterAttempt, deliveryIdOf, isAccepted, planWebhookDeliveries } f
 export type { NotifiableEvent, WebhookAttemptDecision, WebhookAttemptResult, WebhookDeliveryMessage } from "./notify/webhook-delivery.ts";
 export type { EmailMessage, Mailer, SentEmail } from "./notify/mailer.ts";
 export { searchEmail } from "./notify/search-email.ts";
+export { submissionEmail } from "./notify/submission-email.ts";
+export type { SubmissionEmailMask, SubmissionForEmail } from "./notify/submission-email.ts";
 export type { CompletedSearchForEmail, EmailedMatch, FailedSearchForEmail, SearchEmailOptions, SearchOutcomeForEmail } from "./notify/search-email.ts";
 export { UploadRejectedError } from "./pipeline/pipeline-errors.ts";
 export type { LibraryStores, SourceImageReader } from "./pipeline/pipeline-ports.ts";
-export { uploadLocationOf, uploadSettingsOf } from "./pipeline/upload-settings.ts";
-export type { UploadLocation, UploadSettings } from "./pipeline/upload-settings.ts";
+export { submissionTagOf, uploadLocationOf, uploadSettingsOf } from "./pipeline/upload-settings.ts";
+export type { SubmissionTag, UploadLocation, UploadSettings } from "./pipeline/upload-settings.ts";
+export { checkMask } from "./pipeline/check-mask.ts";
+export type { CheckedMask, MaskCheck } from "./pipeline/check-mask.ts";
 export { settingsOfSearch } from "./pipeline/search-job.ts";
 export type { SearchJob } from "./pipeline/search-job.ts";
 export { acceptUpload } from "./pipeline/accept-upload.ts";
@@ -150,3 +163,20 @@ export { resumeSearch } from "./pipeline/resume-search.ts";
 export type { ResumeAction } from "./pipeline/resume-search.ts";
 export { decideSweep } from "./pipeline/sweep-search.ts";
 export type { SweepDecision, SweepFacts } from "./pipeline/sweep-search.ts";
+export { admitNextSearch, checkMaxRunning, checkRunningSlots, DEFAULT_MAX_RUNNING, defaultMaxRunning, isInFlight } from "./pipeline/admission.ts";
+export type { AdmissionDeps, SlotCheck } from "./pipeline/admission.ts";
+export { canonicalSettings, maskIdOf, submissionIdOf } from "./submission/mask-identity.ts";
+export { prepareSubmission } from "./submission/prepare-submission.ts";
+export type { PlannedMask, RejectedMask, SubmissionInput, SubmissionLibrary, SubmissionPlan } from "./submission/prepare-submission.ts";
+export { submitMasks } from "./submission/submit-masks.ts";
+export type { SubmissionReceipt, SubmitMasksDeps } from "./submission/submit-masks.ts";
+export { buildSubmissionSummary, SUBMISSION_SUMMARY_VERSION, submissionSummaryCsv, summaryKeysOf, TOP_MATCHES_PER_MASK } from "./submission/submission-summary.ts";
+export type { SubmissionSummary, SummaryMask, SummaryMatch } from "./submission/submission-summary.ts";
+export { recordOutcomeOfSearch } from "./submission/record-mask-outcome.ts";
+export type { RecordMaskOutcomeDeps } from "./submission/record-mask-outcome.ts";
+export { completeSubmissionIfDone } from "./submission/complete-submission.ts";
+export type { CompletedSubmission, CompleteSubmissionDeps } from "./submission/complete-submission.ts";
+export { sweepSubmissions, trackSubmissionSearch } from "./submission/track-submission.ts";
+export type { TrackSubmissionDeps } from "./submission/track-submission.ts";
+export { submissionProgress } from "./submission/submission-progress.ts";
+export type { MaskProgress, MaskState, SubmissionProgress } from "./submission/submission-progress.ts";

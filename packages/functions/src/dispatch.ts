@@ -1,24 +1,20 @@
-import { parseEvent, searchAccepted } from "@cds/events";
-import { startSearch } from "@cds/core";
-import { functionNames, type PipelineDeps } from "./ports.ts";
-import { searchStartedEntry } from "./search-events.ts";
+import { parseEvent } from "@cds/events";
+import { admitWaitingSearches, type AdmissionHandlerDeps } from "./admission.ts";
 
 /**
- * Dispatch, on `Search Accepted`: plan the batches, mark the search running, emit Search
- * Started and invoke the root dispatcher.
+ * Dispatch, with admission control. On `Search Accepted`: start waiting searches, oldest first,
+ * while fewer than `maxRunning` run (the new one waits its turn). On `Search Completed` /
+ * `Search Failed`: give that search's running slot back, then start the searches waiting
+ * longest. Starting a search plans its batches, marks it running, emits Search Started and
+ * invokes the root dispatcher.
  *
  * @example
  * bus.subscribe("dispatch", (event) => dispatchSearch(event, deps));
  */
-export async function dispatchSearch(event: unknown, deps: Pick<PipelineDeps, "state" | "libraries" | "batchPlan" | "dispatchTree" | "bus" | "invoker">): Promise<void> {
-  const { searchId } = parseEvent(event, searchAccepted).detail;
-  await startAcceptedSearch(searchId, deps);
-}
-
-/** The body of {@link dispatchSearch}, also used to resume an accepted search after a restart. */
-export async function startAcceptedSearch(searchId: string, deps: Pick<PipelineDeps, "state" | "libraries" | "batchPlan" | "dispatchTree" | "bus" | "invoker">): Promise<void> {
-  const started = await startSearch(searchId, deps);
-  if (!started) return;
-  await deps.bus.publish([searchStartedEntry(started.search, started.batchSize)]);
-  await deps.invoker.invokeAsync(functionNames.dispatcher, started.root);
+export async function dispatchSearch(event: unknown, deps: AdmissionHandlerDeps): Promise<void> {
+  const parsed = parseEvent(event);
+  const type = parsed["detail-type"];
+  if (type === "Search Completed" || type === "Search Failed") await deps.state.releaseRunningSlot(parsed.detail.searchId);
+  else if (type !== "Search Accepted") return;
+  await (deps.admitWaiting ?? (() => admitWaitingSearches(deps)))();
 }

@@ -1,9 +1,12 @@
 // Public surface of @cds/functions, listed by name.
 export { functionNames } from "./ports.ts";
-export type { EventPublisher, PipelineDeps, SearchEventEntry, SearchOutcomeEvent } from "./ports.ts";
-export { batchesCompletedEntry, searchAcceptedEntry, searchCompletedEntry, searchFailedEntry, searchStartedEntry } from "./search-events.ts";
+export type { EventPublisher, NotifiedEvent, PipelineDeps, SearchEventEntry, SearchOutcomeEvent, SubmissionOutcomeEvent } from "./ports.ts";
+export { batchesCompletedEntry, searchAcceptedEntry, searchCompletedEntry, searchFailedEntry, searchStartedEntry, submissionCompletedEntry } from "./search-events.ts";
 export { intake } from "./intake.ts";
-export { dispatchSearch, startAcceptedSearch } from "./dispatch.ts";
+export { dispatchSearch } from "./dispatch.ts";
+export { startAcceptedSearch } from "./start-accepted-search.ts";
+export { admitWaitingSearches, startAdmittedSearch, sweepAdmission } from "./admission.ts";
+export type { AdmissionHandlerDeps } from "./admission.ts";
 export { dispatcher } from "./dispatcher.ts";
 export { worker } from "./worker.ts";
 export { combiner } from "./combiner.ts";
@@ -20,5 +23,7 @@ export { createWebhookSender } from "./notify/webhook-sender.ts";
 export type { WebhookAttemptOutcome, WebhookSender, WebhookSenderOptions, WebhookWorker } from "./notify/webhook-sender.ts";
 export { emailSearchOutcome } from "./notify/search-emailer.ts";
 export type { SearchEmailerOptions } from "./notify/search-emailer.ts";
+export { emailSubmissionOutcome } from "./notify/submission-emailer.ts";
+export type { SubmissionEmailerOptions } from "./notify/submission-emailer.ts";
 export { invocationGaveUp } from "./gave-up.ts";
 export type { GaveUpInvocation } from "./gave-up.ts";

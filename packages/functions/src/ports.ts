@@ -19,6 +19,12 @@ export const functionNames = { dispatcher: "search-dispatcher", worker: "search-
 /** A search's final event, as notify receives it. */
 export type SearchOutcomeEvent = Extract<CatalogEvent, { "detail-type": "Search Completed" | "Search Failed" }>;
 
+/** A submission's final event, as notify receives it. */
+export type SubmissionOutcomeEvent = Extract<CatalogEvent, { "detail-type": "Submission Completed" }>;
+
+/** Every event notify hands to webhook subscribers. */
+export type NotifiedEvent = SearchOutcomeEvent | SubmissionOutcomeEvent;
+
 /**
  * Every port a handler may use; each handler takes only the ones it names. The local runtime
  * builds these from folders, dynalite and in-process queues; a Lambda entry from S3, DynamoDB,
@@ -37,10 +43,17 @@ export interface PipelineDeps {
   /** Batch planning, shared by intake and dispatch (tests use small batches). */
   batchPlan?: BatchPlanOptions;
   dispatchTree?: DispatchTreeOptions;
+  /**
+   * Admission control: at most this many searches run at once, the rest wait in arrival order
+   * (default `DEFAULT_MAX_RUNNING`; the local runtime derives its own from its scoring threads).
+   */
+  maxRunning?: number;
   maskCache?: Map<string, PreparedMask>;
   /** Queues webhook deliveries of an event (`createWebhookSender(...).enqueueEvent`). */
-  webhooks: { enqueueEvent(event: SearchOutcomeEvent): Promise<unknown> };
+  webhooks: { enqueueEvent(event: NotifiedEvent): Promise<unknown> };
   /** Emails a search's outcome to its submitter or the default recipient. */
   email(event: SearchOutcomeEvent): Promise<unknown>;
+  /** Emails a submission's outcome to its submitter or the default recipient; no email without it. */
+  emailSubmission?(event: SubmissionOutcomeEvent): Promise<unknown>;
   now?: () => Date;
 }

@@ -1,18 +1,18 @@
 import { resumeSearch, type SearchItem } from "@cds/core";
 import { functionNames, type PipelineDeps } from "./ports.ts";
-import { startAcceptedSearch } from "./dispatch.ts";
 import { batchesCompletedEntry } from "./search-events.ts";
 
 /**
- * Finishes a search that was in flight when the runtime stopped: start it, score its missing
- * batches, or run the combiner (see core `resumeSearch`).
+ * Finishes a search that was in flight when the runtime stopped: score its missing batches, or
+ * run the combiner (see core `resumeSearch`). An accepted search is left to admission
+ * (`sweepAdmission`, which a restarting runtime runs after resuming), so a restart never starts
+ * more searches than the running limit.
  *
  * @example
  * for (const search of (await state.listSearchesByStatus("running")).items) await resume(search, deps);
  */
 export async function resume(search: SearchItem, deps: Pick<PipelineDeps, "state" | "libraries" | "batchPlan" | "dispatchTree" | "bus" | "invoker" | "now">): Promise<void> {
   const action = await resumeSearch(search, deps);
-  if (action.kind === "start") await startAcceptedSearch(search.searchId, deps);
   if (action.kind === "score") for (const payload of action.workers) await deps.invoker.invokeAsync(functionNames.worker, payload);
   if (action.kind === "combine") await deps.bus.publish([batchesCompletedEntry(search.searchId, action.batchCount, deps.now?.())]);
 }

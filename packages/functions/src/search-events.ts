@@ -1,5 +1,5 @@
 import { searchEventSource } from "@cds/events";
-import type { CombinedSearch, SearchItem, SearchParams } from "@cds/core";
+import type { CombinedSearch, CompletedSubmission, SearchItem, SearchParams } from "@cds/core";
 import type { SearchEventEntry } from "./ports.ts";
 
 // Envelope builders: what each handler emits, from what its core function returned.
@@ -61,6 +61,27 @@ export function searchFailedEntry(search: SearchItem): SearchEventEntry {
       reason: failure.reason,
       stage: failure.stage as "intake" | "dispatch" | "worker" | "combiner" | "sweeper",
       failedAt: search.completedAt ?? new Date().toISOString(),
+    },
+  };
+}
+
+/** `Submission Completed`, from the combiner that recorded a submission's last search. */
+export function submissionCompletedEntry(completed: CompletedSubmission): SearchEventEntry {
+  const { summary } = completed;
+  return {
+    source: searchEventSource,
+    detailType: "Submission Completed",
+    detail: {
+      submissionId: summary.submissionId,
+      library: summary.library,
+      maskCount: summary.counts.masks,
+      completed: summary.counts.completed,
+      failed: summary.counts.failed,
+      rejected: summary.counts.rejected,
+      summaryKey: completed.summaryKey,
+      summaryCsvKey: completed.summaryCsvKey,
+      completedAt: summary.completedAt,
+      elapsedMs: summary.elapsedMs,
     },
   };
 }

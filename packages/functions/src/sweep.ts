@@ -1,6 +1,7 @@
-import { combineSearch, decideSweep, failSearch, planSearch, type SearchItem, type SweepDecision } from "@cds/core";
+import { combineSearch, decideSweep, failSearch, planSearch, sweepSubmissions, type SearchItem, type SweepDecision } from "@cds/core";
+import { sweepAdmission, type AdmissionHandlerDeps } from "./admission.ts";
 import { functionNames, type PipelineDeps } from "./ports.ts";
-import { batchesCompletedEntry, searchCompletedEntry, searchFailedEntry } from "./search-events.ts";
+import { batchesCompletedEntry, searchCompletedEntry, searchFailedEntry, submissionCompletedEntry } from "./search-events.ts";
 
 /** Timing of {@link sweepSearches}. */
 export interface SweepSettings {
@@ -17,12 +18,16 @@ export interface SweepSettings {
 /** What one sweep did, search by search. */
 export type SweepReport = { searchId: string; decision: SweepDecision["kind"] }[];
 
-type SweepDeps = Pick<PipelineDeps, "state" | "uploads" | "libraries" | "results" | "sourceImages" | "batchPlan" | "bus" | "invoker" | "now">;
+type SweepDeps = Pick<PipelineDeps, "state" | "uploads" | "libraries" | "results" | "sourceImages" | "batchPlan" | "dispatchTree" | "maxRunning" | "bus" | "invoker" | "now"> &
+  Pick<AdmissionHandlerDeps, "admitWaiting">;
 
 /**
  * The periodic sweeper: for every running search, re-invoke workers for batches that went
  * missing, or after the deadline combine what exists as partial results (or fail the search);
- * a search whose counter lags its stored results is reconciled (see core `decideSweep`).
+ * a search whose counter lags its stored results is reconciled (see core `decideSweep`). Then
+ * what events may have missed: running slots of searches that ended are given back and waiting
+ * searches admitted (`sweepAdmission`), and open submissions whose searches have all ended are
+ * completed (`sweepSubmissions`). The report lists the running searches' decisions.
  *
  * @example
  * setInterval(() => void sweepSearches(deps, { searchDeadlineMs: 400_000 }), 30_000);
@@ -32,6 +37,8 @@ export async function sweepSearches(deps: SweepDeps, settings: SweepSettings = {
   for (const search of await runningSearches(deps)) {
     report.push({ searchId: search.searchId, decision: await sweepSearch(search, deps, settings) });
   }
+  await sweepAdmission(deps);
+  for (const completed of await sweepSubmissions(deps)) await deps.bus.publish([submissionCompletedEntry(completed)]);
   return report;
 }
 

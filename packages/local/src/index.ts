@@ -34,5 +34,5 @@ export type { LocalRuntime, LocalRuntimeOptions } from "./runtime/local-runtime.
 export { watchUploads } from "./runtime/upload-watcher.ts";
 export type { UploadWatcher, UploadWatcherOptions, WatchedUpload } from "./runtime/upload-watcher.ts";
 export { folderSourceImages } from "./runtime/source-image-reader.ts";
-export { endpointFile, openStateFolder, removeStateEndpoint, writeStateEndpoint } from "./runtime/state-endpoint.ts";
+export { endpointFile, openRunningState, openStateFolder, removeStateEndpoint, writeStateEndpoint } from "./runtime/state-endpoint.ts";
 export type { OpenedState } from "./runtime/state-endpoint.ts";

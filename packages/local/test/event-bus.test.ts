@@ -203,7 +203,8 @@ describe("LocalEventBus handler failures", () => {
     const published = await bus.publish([entryFromFixture(searchCompleted), entryFromFixture(batchFailed)]);
     await bus.idle();
 
-    expect(received.map((r) => r.target)).toEqual(["notify", "sweeper"]);
+    const routesOf = (entry: CatalogEntry) => routes.find(([routed]) => routed === entry)![1];
+    expect(received.map((r) => r.target)).toEqual([...routesOf(searchCompleted), ...routesOf(batchFailed)]);
     expect(errors.map((e) => [e.name, e.target, e.rule, e.eventId, (e.cause as Error).message])).toEqual([
       ["DeliveryError", "notify", "search-finished", published[0]!.id, "webhook endpoint refused"],
       ["DeliveryError", "sweeper", "batch-failed", published[1]!.id, "retry queue unavailable"],

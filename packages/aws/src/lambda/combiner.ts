@@ -3,7 +3,11 @@ import { librariesFromEnv, resultsFromEnv, sourceImagesFromEnv, uploadsFromEnv }
 import { busFromEnv } from "./bus-from-env.ts";
 import { stateFromEnv } from "./state-from-env.ts";
 
-/** Rule `search-batches-completed` (the completion rule) → write the results, emit Search Completed. */
+/**
+ * Rule `search-batches-completed` (the completion rule) → write the results, emit Search Completed;
+ * rule `submission-progress` → record a finished search in its submission and, after the last
+ * one, write the submission's summary and emit Submission Completed.
+ */
 export const handler = (event: unknown): Promise<void> =>
   combiner(event, {
     state: stateFromEnv(),

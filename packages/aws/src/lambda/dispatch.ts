@@ -2,8 +2,13 @@ import { dispatchSearch } from "@cds/functions";
 import { librariesFromEnv } from "./buckets-from-env.ts";
 import { busFromEnv } from "./bus-from-env.ts";
 import { invokerFromEnv } from "./invoker-from-env.ts";
+import { maxRunningSetting } from "./settings.ts";
 import { stateFromEnv } from "./state-from-env.ts";
 
-/** Rule `search-accepted` → plan the batches, mark the search running, start the dispatch tree. */
+/**
+ * Rules `search-accepted` and `search-slot-freed` → admission control: start the searches waiting
+ * longest while fewer than `CDS_MAX_RUNNING` run (plan the batches, mark running, start the
+ * dispatch tree); a finished search first gives its running slot back.
+ */
 export const handler = (event: unknown): Promise<void> =>
-  dispatchSearch(event, { state: stateFromEnv(), libraries: librariesFromEnv(), bus: busFromEnv(), invoker: invokerFromEnv() });
+  dispatchSearch(event, { state: stateFromEnv(), libraries: librariesFromEnv(), bus: busFromEnv(), invoker: invokerFromEnv(), maxRunning: maxRunningSetting() });

@@ -1,5 +1,5 @@
 import { SESv2Client } from "@aws-sdk/client-sesv2";
-import { emailSearchOutcome, type SearchOutcomeEvent } from "@cds/functions";
+import { emailSearchOutcome, emailSubmissionOutcome, type SearchOutcomeEvent, type SubmissionOutcomeEvent } from "@cds/functions";
 import { SesMailer } from "../ses-mailer.ts";
 import { once, optionalSetting } from "./settings.ts";
 import { stateFromEnv } from "./state-from-env.ts";
@@ -18,6 +18,18 @@ export async function emailFromEnv(event: SearchOutcomeEvent): Promise<unknown> 
   const sender = mailer();
   if (!sender) return undefined;
   return emailSearchOutcome(event, {
+    state: stateFromEnv(),
+    mailer: sender,
+    defaultRecipient: optionalSetting("CDS_NOTIFY_EMAIL"),
+    resultsBaseUrl: optionalSetting("CDS_RESULTS_BASE_URL"),
+  });
+}
+
+/** Emails a finished submission (each mask's best match) the same way, from the same sender. */
+export async function emailSubmissionFromEnv(event: SubmissionOutcomeEvent): Promise<unknown> {
+  const sender = mailer();
+  if (!sender) return undefined;
+  return emailSubmissionOutcome(event, {
     state: stateFromEnv(),
     mailer: sender,
     defaultRecipient: optionalSetting("CDS_NOTIFY_EMAIL"),

@@ -1,6 +1,6 @@
 import { notify } from "@cds/functions";
-import { emailFromEnv } from "./email-from-env.ts";
+import { emailFromEnv, emailSubmissionFromEnv } from "./email-from-env.ts";
 import { webhooksFromEnv } from "./webhooks-from-env.ts";
 
-/** Rule `search-finished` → queue the webhook deliveries (SQS) and email the outcome (SES). */
-export const handler = (event: unknown): Promise<void> => notify(event, { webhooks: webhooksFromEnv(), email: emailFromEnv });
+/** Rules `search-finished` and `submission-completed` → queue the webhook deliveries (SQS) and email the outcome (SES). */
+export const handler = (event: unknown): Promise<void> => notify(event, { webhooks: webhooksFromEnv(), email: emailFromEnv, emailSubmission: emailSubmissionFromEnv });

@@ -30,3 +30,16 @@ export function once<T>(build: () => T): () => T {
   let built: { value: T } | undefined;
   return () => (built ??= { value: build() }).value;
 }
+
+/**
+ * Searches allowed to run at once (`CDS_MAX_RUNNING`), or undefined for core's default. A stage
+ * sizes it from the Lambda concurrency it may use: each running search keeps up to one worker
+ * per batch busy.
+ */
+export function maxRunningSetting(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const value = optionalSetting("CDS_MAX_RUNNING", env);
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`environment variable CDS_MAX_RUNNING must be a whole number ≥ 1, not "${value}"`);
+  return n;
+}

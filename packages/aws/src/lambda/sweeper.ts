@@ -2,6 +2,7 @@ import { sweeper, sweepSearches, type SweepSettings } from "@cds/functions";
 import { librariesFromEnv, resultsFromEnv, sourceImagesFromEnv, uploadsFromEnv } from "./buckets-from-env.ts";
 import { busFromEnv } from "./bus-from-env.ts";
 import { invokerFromEnv } from "./invoker-from-env.ts";
+import { maxRunningSetting } from "./settings.ts";
 import { stateFromEnv } from "./state-from-env.ts";
 
 // When each search's missing batches were last re-run, kept while the container lives. A new
@@ -22,6 +23,7 @@ export const handler = async (event: unknown): Promise<void> => {
     sourceImages: sourceImagesFromEnv(),
     bus: busFromEnv(),
     invoker: invokerFromEnv(),
+    maxRunning: maxRunningSetting(),
   };
   const report = await sweepSearches(deps, settings);
   for (const { searchId, decision } of report) if (decision !== "none") console.log(`sweep: ${searchId} ${decision}`);

@@ -30,5 +30,10 @@ export function describeSearchEvent(event: CatalogEvent, resultsFolder = "result
       return line("FAILED", `${event.detail.searchId}  (${event.detail.stage}) ${event.detail.reason}`);
     case "Batch Failed":
       return line("batch err", `${event.detail.searchId}  batch ${event.detail.batchId} after ${event.detail.attempt} attempts: ${event.detail.error}`);
+    case "Submission Completed": {
+      const { detail } = event;
+      const failed = detail.failed > 0 ? `, ${detail.failed} failed` : "";
+      return line("submitted", `${detail.submissionId}  ${detail.completed} of ${detail.maskCount} masks searched${failed} → ${resultsFolder}/${detail.summaryCsvKey}`);
+    }
   }
 }

@@ -26,6 +26,8 @@ export type SearchFailure = { reason: string; stage: string };
  * holds only the immutable `searchId`; `status` lives in gsi1 only, where a change moves
  * the item between index partitions.
  *
+ * A search of a `cds submit` batch names its submission (`submissionId`, `submissionMaskId`).
+ *
  * `completedBatches` counts batch results; `reconciledAt` marks a counter repaired by a
  * recount, after which batches are counted by recount too (see `state/service.ts`).
  *
@@ -62,6 +64,9 @@ export function searchEntity(layout: StateTableLayout) {
       matchCount: { type: "number" },
       partial: { type: "boolean" },
       reconciledAt: { type: "string" },
+      /** The submission the mask came in (from the upload's sidecar), and the mask's id in it. */
+      submissionId: { type: "string", readOnly: true },
+      submissionMaskId: { type: "string", readOnly: true },
     },
     indexes: {
       byId: {

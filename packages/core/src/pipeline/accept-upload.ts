@@ -1,16 +1,15 @@
-import { CdsError, ImageSizeMismatchError } from "../errors.ts";
+import { CdsError } from "../errors.ts";
 import type { SearchItem } from "../entities/search.ts";
-import { decodeImage } from "../image/decode-image.ts";
 import { layoutOf, readManifest, type LibraryManifest } from "../library/library-manifest.ts";
 import { LibraryFormatError } from "../library/shard-format.ts";
 import { planBatches, type BatchPlan, type BatchPlanOptions } from "../planning/batch-plan.ts";
 import { BlobNotFoundError, type BlobStore } from "../ports/blob-store.ts";
-import { prepareMask } from "../scoring/fast-scorer.ts";
 import type { SearchParams } from "../search-params.ts";
 import type { StateStore } from "../state/service.ts";
+import { checkMask } from "./check-mask.ts";
 import { UploadRejectedError } from "./pipeline-errors.ts";
 import type { LibraryStores } from "./pipeline-ports.ts";
-import { uploadLocationOf, uploadSettingsOf, type UploadLocation, type UploadSettings } from "./upload-settings.ts";
+import { submissionTagOf, uploadLocationOf, uploadSettingsOf, type SubmissionTag, type UploadLocation, type UploadSettings } from "./upload-settings.ts";
 
 /** An object that landed in the upload bucket (from S3's `Object Created`, or the watched folder). */
 export interface UploadedObject {
@@ -22,7 +21,7 @@ export interface UploadedObject {
 
 /** What intake needs. */
 export interface AcceptUploadDeps {
-  state: Pick<StateStore, "createSearchFromUpload" | "markSearchFailed">;
+  state: Pick<StateStore, "createSearchFromUpload" | "markSearchFailed" | "linkSubmissionSearch">;
   uploads: BlobStore;
   libraries: LibraryStores;
   /** Must be the options dispatch plans with, so both count the same batches. */
@@ -40,6 +39,8 @@ export type UploadOutcome =
  * the library's size and is not empty after thresholding) and creates its `Search` — once per
  * upload, however often the event arrives. A refused upload still gets a search record, marked
  * failed with a reason a person can act on, so `cds status` and webhooks can show it.
+ * An upload that `cds submit` tagged with a submission (sidecar `submissionId`) is linked to its
+ * submission's mask, accepted or refused, so the submission learns how each of its masks ended.
  * Errors that are not about the input (the state store is down) are thrown, for a retry.
  *
  * @example
@@ -49,11 +50,12 @@ export type UploadOutcome =
 export async function acceptUpload(upload: UploadedObject, deps: AcceptUploadDeps): Promise<UploadOutcome> {
   const uploadKey = `${upload.bucket}/${upload.key}${upload.etag ? `#${upload.etag}` : ""}`;
   let checked: CheckedUpload;
+  const seen: { submission?: SubmissionTag } = {};
   try {
-    checked = await checkUpload(upload.key, deps);
+    checked = await checkUpload(upload.key, deps, seen);
   } catch (error) {
     if (!(error instanceof CdsError)) throw error;
-    return reject(uploadKey, upload.key, error.message, deps);
+    return reject(uploadKey, upload.key, error.message, deps, seen.submission);
   }
   const { location, settings, manifest, plan } = checked;
   const { search, created } = await deps.state.createSearchFromUpload({
@@ -65,7 +67,10 @@ export async function acceptUpload(upload: UploadedObject, deps: AcceptUploadDep
     batchSize: plan.batchSize,
     targetCount: manifest.count,
     notifyEmail: settings.notifyEmail,
+    submission: settings.submission,
   });
+  // Also for a redelivered event: the attempt that created the search may have died before this.
+  if (settings.submission) await deps.state.linkSubmissionSearch({ ...settings.submission, searchId: search.searchId });
   return created ? { kind: "accepted", search, params: settings.params } : { kind: "duplicate", search };
 }
 
@@ -76,9 +81,12 @@ interface CheckedUpload {
   plan: BatchPlan;
 }
 
-async function checkUpload(key: string, deps: AcceptUploadDeps): Promise<CheckedUpload> {
+/** Checks an upload; `seen.submission` is set as soon as the sidecar names one, even if a later check fails. */
+async function checkUpload(key: string, deps: AcceptUploadDeps, seen: { submission?: SubmissionTag }): Promise<CheckedUpload> {
   const location = uploadLocationOf(key);
-  const settings = uploadSettingsOf(await readSidecar(deps.uploads, location.sidecarKey));
+  const sidecar = await readSidecar(deps.uploads, location.sidecarKey);
+  seen.submission = submissionTagOf(sidecar);
+  const settings = uploadSettingsOf(sidecar);
   let manifest: LibraryManifest;
   try {
     manifest = await readManifest(deps.libraries(location.library));
@@ -86,18 +94,8 @@ async function checkUpload(key: string, deps: AcceptUploadDeps): Promise<Checked
     if (!(error instanceof LibraryFormatError)) throw error;
     throw new UploadRejectedError(`there is no usable library named "${location.library}" (the upload's folder name): ${error.message}`, { cause: error });
   }
-  const mask = await decodeImage(await deps.uploads.get(key), { name: location.fileName });
-  if (mask.width !== manifest.width || mask.height !== manifest.height) {
-    throw new ImageSizeMismatchError(manifest, mask, `the mask ${location.fileName} (for library "${location.library}")`);
-  }
-  const { params } = settings;
-  if (prepareMask(mask, params).maskSize === 0) {
-    throw new UploadRejectedError(
-      `the mask ${location.fileName} is empty: no pixel outside the excluded label regions ` +
-        `(top-left ${params.excludeTopLeft.width}x${params.excludeTopLeft.height}, top-right ${params.excludeTopRight.width}x${params.excludeTopRight.height}) ` +
-        `is brighter than maskThreshold ${params.maskThreshold}`,
-    );
-  }
+  const library = { name: location.library, width: manifest.width, height: manifest.height };
+  await checkMask(await deps.uploads.get(key), { fileName: location.fileName, library, params: settings.params });
   return { location, settings, manifest, plan: planBatches(layoutOf(manifest), deps.batchPlan) };
 }
 
@@ -116,7 +114,7 @@ async function readSidecar(uploads: BlobStore, key: string): Promise<unknown> {
   }
 }
 
-async function reject(uploadKey: string, key: string, reason: string, deps: AcceptUploadDeps): Promise<UploadOutcome> {
+async function reject(uploadKey: string, key: string, reason: string, deps: AcceptUploadDeps, submission?: SubmissionTag): Promise<UploadOutcome> {
   const { search, created } = await deps.state.createSearchFromUpload({
     uploadKey,
     library: key.split("/")[0] || "(none)",
@@ -125,7 +123,9 @@ async function reject(uploadKey: string, key: string, reason: string, deps: Acce
     batchCount: 1,
     batchSize: 1,
     targetCount: 0,
+    submission,
   });
+  if (submission) await deps.state.linkSubmissionSearch({ ...submission, searchId: search.searchId });
   // A search still `accepted` here was refused by an attempt that died before marking it failed.
   if (!created && search.status !== "accepted") return { kind: "duplicate", search };
   const failed = await deps.state.markSearchFailed(search.searchId, { reason, stage: "intake" });

@@ -8,14 +8,15 @@ import type { BatchPlanOptions } from "../planning/batch-plan.ts";
 
 /** What a restarted runtime must do to finish a search that was in flight. */
 export type ResumeAction =
-  | { kind: "start" }
+  /** Accepted, not started: it waits for a running slot like any other (admission starts it). */
+  | { kind: "admit" }
   | { kind: "score"; workers: WorkerPayload<SearchJob>[] }
   | { kind: "combine"; batchCount: number }
   | { kind: "none" };
 
 /**
- * Decides how to finish a search found unfinished at start-up: an accepted one is started; a
- * running one first has its counter reconciled — the dead process may have stored a batch
+ * Decides how to finish a search found unfinished at start-up: an accepted one goes back to
+ * admission, which starts it when a running slot is free (it may hold one already); a running one first has its counter reconciled — the dead process may have stored a batch
  * result and died before counting it, and no worker of this search runs yet — then gets
  * workers for the batches that have no result (those queued in the dead process were lost),
  * or, every batch stored, the combiner.
@@ -30,7 +31,7 @@ export async function resumeSearch(
   search: SearchItem,
   deps: { state: Pick<StateStore, "reconcileCompletedBatches">; libraries: LibraryStores; batchPlan?: BatchPlanOptions },
 ): Promise<ResumeAction> {
-  if (search.status === "accepted") return { kind: "start" };
+  if (search.status === "accepted") return { kind: "admit" };
   if (search.status !== "running") return { kind: "none" };
   const reconciled = await deps.state.reconcileCompletedBatches(search.searchId);
   const missing = reconciled.missingBatches;

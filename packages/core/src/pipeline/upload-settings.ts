@@ -11,13 +11,24 @@ export interface UploadLocation {
   sidecarKey: string;
 }
 
+/** The submission an upload belongs to (`cds submit` writes it into the sidecar). */
+export interface SubmissionTag {
+  submissionId: string;
+  /** The mask's id in the submission. */
+  maskId: string;
+}
+
 /** What a search runs with, resolved from an upload's sidecar (or the defaults). */
 export interface UploadSettings {
   params: SearchParams;
   /** Matches kept in the results (NeuronBridge's `maxResultsPerMask`); default 400. */
   maxResultsPerMask: number;
   notifyEmail?: string;
+  submission?: SubmissionTag;
 }
+
+/** Sidecar keys that tag an upload with its submission; not search parameters. */
+const SUBMISSION_KEYS = ["submissionId", "submissionMaskId"] as const;
 
 /**
  * Splits an upload key into library and mask file.
@@ -38,7 +49,8 @@ export function uploadLocationOf(key: string): UploadLocation {
 /**
  * Resolves a sidecar's NeuronBridge-style keys (maskThreshold, dataThreshold,
  * pixColorFluctuation, xyShift, mirrorMask, minMatchingPixRatio, maxResultsPerMask,
- * excludeTopLeft / excludeTopRight as "WxH", notifyEmail) into settings, defaults for the rest.
+ * excludeTopLeft / excludeTopRight as "WxH", notifyEmail) into settings, defaults for the rest;
+ * `submissionId` / `submissionMaskId` (written by `cds submit`) tag the search with its submission.
  * Throws {@link UploadRejectedError} with a sentence naming the bad key.
  *
  * @example
@@ -49,17 +61,37 @@ export function uploadSettingsOf(sidecar: unknown): UploadSettings {
   if (typeof sidecar !== "object" || Array.isArray(sidecar)) {
     throw new UploadRejectedError("the parameters sidecar must hold a JSON object, e.g. { \"xyShift\": 4 }");
   }
-  const { maxResultsPerMask, notifyEmail, ...rest } = sidecar as Record<string, unknown>;
+  const { maxResultsPerMask, notifyEmail, submissionId, submissionMaskId, ...rest } = sidecar as Record<string, unknown>;
+  const submission = submissionTagOf(sidecar);
+  if ((submissionId !== undefined || submissionMaskId !== undefined) && !submission) {
+    throw new UploadRejectedError("the sidecar's submissionId and submissionMaskId must both be ids (letters, digits, '.', '_' or '-')");
+  }
   try {
     return {
       params: parseSearchParams(rest),
       maxResultsPerMask: maxResultsOf(maxResultsPerMask),
       ...(notifyEmail === undefined || notifyEmail === "" ? {} : { notifyEmail: emailOf(notifyEmail) }),
+      ...(submission ? { submission } : {}),
     };
   } catch (error) {
     if (error instanceof ParameterError) throw new UploadRejectedError(`bad search parameter in the sidecar: ${error.message}`, { cause: error });
     throw error;
   }
+}
+
+/**
+ * The submission tag of a sidecar, when it carries a well-formed one (else undefined, never a
+ * throw): intake reads it even from a sidecar whose parameters it refuses, so the submission
+ * still learns that its mask failed.
+ *
+ * @example
+ * submissionTagOf({ submissionId: "sub-3f2a", submissionMaskId: "9c1e…" }) // { submissionId: "sub-3f2a", maskId: "9c1e…" }
+ */
+export function submissionTagOf(sidecar: unknown): SubmissionTag | undefined {
+  if (typeof sidecar !== "object" || sidecar === null || Array.isArray(sidecar)) return undefined;
+  const [submissionId, maskId] = SUBMISSION_KEYS.map((key) => (sidecar as Record<string, unknown>)[key]);
+  const isId = (value: unknown): value is string => typeof value === "string" && /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value);
+  return isId(submissionId) && isId(maskId) ? { submissionId, maskId } : undefined;
 }
 
 function maxResultsOf(value: unknown): number {

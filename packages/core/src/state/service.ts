@@ -35,6 +35,23 @@
  * - Library L was indexed / what is library L / which libraries exist?
  *                                                              putLibrary, getLibrary, listLibraries
  *
+ * Admission (state/admission-access.ts)
+ * - Which searches hold a running slot?                        listSlotHolders
+ * - Give search S a running slot if one of K is free (and S holds none)
+ *                                                              acquireRunningSlot
+ * - Search S no longer runs: free its slot                     releaseRunningSlot
+ * - Which searches wait for a slot, oldest first?              listWaitingSearches
+ *
+ * Submissions (state/submission-access.ts)
+ * - Record submission X — once, however often the command runs recordSubmission
+ * - List mask M in submission X — once                         recordSubmissionMask
+ * - What is submission X? Which masks does it have?            getSubmission, listSubmissionMasks
+ * - Search S was made of mask M of X: link them (first wins)   linkSubmissionSearch
+ * - Mask M's search ended: record its outcome, once            recordMaskOutcome
+ * - Submission X is done: mark it completed, once              markSubmissionCompleted
+ * - Which submissions are open (or completed), oldest first?   listSubmissionsByStatus
+ * - What are searches S1 … Sn?                                 getSearches
+ *
  * No write here uses a transaction (dynalite has none): every guarantee comes from a
  * single-item conditional write, built from the named clauses below.
  */
@@ -47,18 +64,23 @@ import type { BatchResultEntity, BatchResultItem } from "../entities/batch-resul
 import { deliveryEntity } from "../entities/delivery.ts";
 import type { DeliveryEntity, DeliveryItem, DeliveryStatus } from "../entities/delivery.ts";
 import type { EntityClause } from "../entities/entity-clause.ts";
+import { admissionGateEntity } from "../entities/admission-gate.ts";
 import { libraryEntity } from "../entities/library.ts";
 import type { LibraryItem } from "../entities/library.ts";
 import { searchEntity } from "../entities/search.ts";
 import type { SearchEntity, SearchFailure, SearchItem, SearchStatus, StoredSearchParameters } from "../entities/search.ts";
 import { stateTableLayout } from "../entities/state-table.ts";
 import type { StateTableLayout, StateTableLayoutOverrides } from "../entities/state-table.ts";
+import { submissionEntity } from "../entities/submission.ts";
+import { submissionMaskEntity } from "../entities/submission-mask.ts";
 import { subscriptionEntity } from "../entities/subscription.ts";
 import type { SubscriptionItem } from "../entities/subscription.ts";
 import { uploadClaimEntity } from "../entities/upload-claim.ts";
 import type { UploadClaimEntity } from "../entities/upload-claim.ts";
+import { admissionAccess } from "./admission-access.ts";
 import { isConditionFailure } from "./condition-failure.ts";
 import { decodeMatches, encodeMatches, MATCHES_MAX_STORED_BYTES } from "./matches-codec.ts";
+import { submissionAccess } from "./submission-access.ts";
 import { BatchResultRejectedError, IllegalStatusTransitionError, SearchNotFoundError, StateError } from "./state-errors.ts";
 
 /** How long batch results live after they are written, unless told otherwise: 30 days. */
@@ -84,6 +106,9 @@ export function stateService(client: DocumentClient, layout: StateTableLayout) {
       subscription: subscriptionEntity(layout),
       delivery: deliveryEntity(layout),
       library: libraryEntity(layout),
+      submission: submissionEntity(layout),
+      submissionMask: submissionMaskEntity(layout),
+      admissionGate: admissionGateEntity(layout),
     },
     { client, table: layout.tableName },
   );
@@ -175,6 +200,8 @@ export type NewSearch = {
   batchSize: number;
   targetCount: number;
   notifyEmail?: string;
+  /** The submission the mask came in, and the mask's id in it (from the upload's sidecar). */
+  submission?: { submissionId: string; maskId: string };
   searchId?: string;
   submittedAt?: string;
 };
@@ -343,6 +370,8 @@ export function createStateStore(options: StateStoreOptions) {
           targetCount: input.targetCount,
           submittedAt,
           notifyEmail: input.notifyEmail,
+          submissionId: input.submission?.submissionId,
+          submissionMaskId: input.submission?.maskId,
         })
         .where(searchNotYetCreated)
         .go();
@@ -702,6 +731,8 @@ export function createStateStore(options: StateStoreOptions) {
     putLibrary,
     getLibrary,
     listLibraries,
+    ...admissionAccess(db.entities, now),
+    ...submissionAccess(db.entities, now),
   };
 }
 

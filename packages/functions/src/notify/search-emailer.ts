@@ -10,7 +10,9 @@ export type SearchEmailerOptions = {
 
 /**
  * Emails a search's outcome to its submitter (the search's `notifyEmail`) or the
- * configured default recipient; resolves to undefined when there is neither.
+ * configured default recipient; resolves to undefined when there is neither. A search of a
+ * submission is emailed only when its own sidecar named an address: the submission's one
+ * `Submission Completed` email covers the others, instead of one email per mask.
  *
  * @example
  * await emailSearchOutcome(event, { state, mailer, defaultRecipient: "lab@example.org" });
@@ -18,6 +20,7 @@ export type SearchEmailerOptions = {
 export async function emailSearchOutcome(event: SearchOutcomeEvent, options: SearchEmailerOptions): Promise<SentEmail | undefined> {
   const { state, mailer, ...rendering } = options;
   const search = await state.getSearch(event.detail.searchId);
+  if (search?.submissionId && !search.notifyEmail) return undefined;
   const email = searchEmail(event, { ...rendering, notifyEmail: search?.notifyEmail });
   return email ? mailer.send(email) : undefined;
 }

@@ -1,18 +1,24 @@
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { BatchPlanOptions, DispatchTreeOptions, FailingStage, RetryPolicy, SearchItem, SearchStatus, StateStore, WebhookDeliveryMessage } from "@cds/core";
-import { searchEventSource, s3EventSource, type CatalogEvent, type RuleTarget } from "@cds/events";
+import { checkMaxRunning, defaultMaxRunning, sweepSubmissions } from "@cds/core";
+import type { BatchPlanOptions, DispatchTreeOptions, FailingStage, RetryPolicy, SearchItem, StateStore, WebhookDeliveryMessage } from "@cds/core";
+import { s3EventSource, type CatalogEvent, type RuleTarget } from "@cds/events";
 import {
   combiner,
   createWebhookSender,
   dispatcher,
   dispatchSearch,
   emailSearchOutcome,
+  emailSubmissionOutcome,
   functionNames,
+  invocationGaveUp,
   intake,
   notify,
   resume,
+  admitWaitingSearches,
   stageFailed,
+  submissionCompletedEntry,
+  sweepAdmission,
   sweeper,
   sweepSearches,
   worker,
@@ -25,6 +31,7 @@ import { LocalInvoker, type InvocationFailure } from "../invoker/local-invoker.t
 import { createLocalMailer, type SmtpSettings } from "../notify/mailer.ts";
 import { InProcessDeliveryQueue } from "../notify/in-process-delivery-queue.ts";
 import { startLocalState } from "../state/local-state.ts";
+import { coalescedRun } from "./coalesced-run.ts";
 import { folderSourceImages } from "./source-image-reader.ts";
 import { removeStateEndpoint, writeStateEndpoint } from "./state-endpoint.ts";
 import { threadPoolBatchScorer } from "./thread-pool-batch-scorer.ts";
@@ -55,6 +62,11 @@ export interface LocalRuntimeOptions {
    * threads, so every thread has a batch queued while finished ones are being recorded).
    */
   concurrency?: number;
+  /**
+   * Searches running at once; the rest wait in arrival order (default: `defaultMaxRunning` of
+   * the scorer threads — half of them, at least 2).
+   */
+  maxRunning?: number;
   /** Waits before the invoker's retries (default 1 s, 2 s: Lambda's two retries). */
   retryDelaysMs?: readonly number[];
   /** Webhook attempts and backoff (default: 8 attempts). */
@@ -83,6 +95,8 @@ export interface LocalRuntime {
   readonly endpoint: string;
   /** Webhook deliveries that used up their attempts, whole (body included), for a redrive. */
   readonly deadLetters: InProcessDeliveryQueue<WebhookDeliveryMessage>;
+  /** At most this many searches run at once. */
+  readonly maxRunning: number;
   /** Scans the upload folder now instead of at the next tick. */
   scanUploads(): Promise<void>;
   /** Stops watching, lets running handlers finish (unstarted work resumes at the next start), releases everything. */
@@ -93,7 +107,9 @@ export interface LocalRuntime {
  * Starts the whole pipeline on this machine: dynalite state under root/state, the in-process bus
  * (log root/events.log) evaluating the project's rules, the Lambda-like invoker for the dispatch
  * tree and workers, webhook delivery with retries, email (SMTP or root/outbox), and a watcher on
- * root/uploads/<library>/. Searches that were in flight when it last stopped are resumed.
+ * root/uploads/<library>/. At most `maxRunning` searches run at once; the others wait, in arrival
+ * order, for a slot. Searches that were in flight when it last stopped are resumed, slots held by
+ * searches that ended meanwhile are freed, and submissions whose last search ended are completed.
  *
  * Workers score in a pool of worker threads as wide as the machine (one batch per invocation,
  * each thread keeping the search's prepared mask and a read buffer); the main thread only
@@ -140,6 +156,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const webhookWorker = webhooks.start(0.2);
   const mailer = createLocalMailer({ from: options.from ?? "cds@localhost", smtp: options.smtp, outboxFolder: folders.outbox });
   const libraries = (name: string) => new FolderBlobStore(join(root, "libraries", name));
+  const maxRunning = checkMaxRunning(options.maxRunning ?? defaultMaxRunning(scorer.threads));
+  const emailOptions = { state: local.state, mailer, defaultRecipient: options.defaultRecipient, resultsBaseUrl: `file://${folders.results}` };
   const deps: PipelineDeps = {
     state: local.state,
     uploads: new FolderBlobStore(folders.uploads),
@@ -150,16 +168,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     invoker,
     batchPlan: options.batchPlan,
     dispatchTree: options.dispatchTree,
+    maxRunning,
     webhooks,
-    email: (event) =>
-      emailSearchOutcome(event, { state: local.state, mailer, defaultRecipient: options.defaultRecipient, resultsBaseUrl: `file://${folders.results}` }),
+    email: (event) => emailSearchOutcome(event, emailOptions),
+    emailSubmission: (event) => emailSubmissionOutcome(event, emailOptions),
   };
+  // One admission pass at a time in this process; passes asked for meanwhile become one more.
+  const admission = { ...deps, admitWaiting: coalescedRun(() => admitWaitingSearches(deps)) };
 
   // A handler that broke for good fails its search with the error (EventBridge → Lambda would
   // retry and then hand it to an on-failure destination; here the stage fails the search).
   const routes: [RuleTarget, FailingStage | undefined, (event: unknown) => Promise<void>][] = [
     ["intake", "intake", (event) => intake(event, deps)],
-    ["dispatch", "dispatch", (event) => dispatchSearch(event, deps)],
+    ["dispatch", "dispatch", (event) => dispatchSearch(event, admission)],
     ["combiner", "combiner", (event) => combiner(event, deps)],
     ["notify", undefined, (event) => notify(event, deps)],
     ["sweeper", undefined, (event) => sweeper(event, deps)],
@@ -179,25 +200,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   invoker.register(functionNames.dispatcher, async (payload) => (stopping ? undefined : dispatcher(payload, deps)));
   invoker.register(functionNames.worker, async (payload) => (stopping ? undefined : worker(payload, { ...deps, scorer })));
 
+  // What Lambda's on-failure destination does in the cloud (packages/aws/src/lambda/on-failure.ts).
   async function invocationFailed(failure: InvocationFailure): Promise<void> {
-    const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
-    if (failure.functionName === functionNames.worker) {
-      const { batch, job } = failure.payload as { batch: { batchId: number }; job: { searchId: string } };
-      await publisher.publish([
-        { source: searchEventSource, detailType: "Batch Failed", detail: { searchId: job.searchId, batchId: batch.batchId, attempt: failure.attempts, error: message || "unknown error" } },
-      ]);
-    } else {
-      const searchId = (failure.payload as { plan?: { job?: { searchId?: string } } }).plan?.job?.searchId;
-      if (searchId) await stageFailed(searchId, "dispatch", failure.error, deps);
-    }
+    const error = failure.error instanceof Error ? failure.error.message : String(failure.error);
+    await invocationGaveUp({ functionName: failure.functionName, payload: failure.payload, error, attempts: failure.attempts }, { ...deps, bus: publisher });
   }
 
-  for (const search of await searchesInFlight(local.state)) {
+  for (const search of await searchesRunning(local.state)) {
     try {
       await resume(search, deps);
     } catch (error) {
       await stageFailed(search.searchId, "sweeper", error, deps);
     }
+  }
+  // Accepted searches wait for a slot like new ones; slots of searches that ended while nothing
+  // ran are freed first. Submissions whose last outcome was lost in the stop complete now.
+  await sweepAdmission(admission).catch(onError);
+  for (const completed of await sweepSubmissions(deps).catch((error: unknown) => (onError(error), []))) {
+    await publisher.publish([submissionCompletedEntry(completed)]);
   }
 
   const watcher: UploadWatcher = watchUploads({
@@ -216,7 +236,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   let sweeping: Promise<void> | undefined;
   const sweepTimer = setInterval(() => {
     if (stopping || sweeping) return;
-    sweeping = sweepSearches(deps, sweepSettings)
+    sweeping = sweepSearches(admission, sweepSettings)
       .then(() => undefined, onError)
       .finally(() => (sweeping = undefined));
   }, options.sweepIntervalMs ?? 30_000);
@@ -230,6 +250,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     invoker,
     endpoint: local.endpoint,
     deadLetters,
+    maxRunning,
     scanUploads: () => watcher.scan(),
     stop() {
       stopped ??= (async () => {
@@ -249,15 +270,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   };
 }
 
-async function searchesInFlight(state: StateStore): Promise<SearchItem[]> {
+async function searchesRunning(state: StateStore): Promise<SearchItem[]> {
   const found: SearchItem[] = [];
-  for (const status of ["accepted", "running"] satisfies SearchStatus[]) {
-    let cursor: string | null = null;
-    do {
-      const page = await state.listSearchesByStatus(status, { cursor });
-      found.push(...page.items);
-      cursor = page.cursor;
-    } while (cursor);
-  }
+  let cursor: string | null = null;
+  do {
+    const page = await state.listSearchesByStatus("running", { cursor });
+    found.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
   return found.reverse(); // oldest first
 }

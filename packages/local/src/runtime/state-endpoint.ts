@@ -46,6 +46,22 @@ export async function openStateFolder(stateFolder: string): Promise<OpenedState>
   return { state: local.state, mode: "own", close: () => local.stop() };
 }
 
+/**
+ * The state of a running `cds dev` on `stateFolder`, or undefined when none runs. Never starts
+ * dynalite itself, so a command that polls for a long time (a live progress view) does not hold
+ * LevelDB's lock and keep `cds dev` from starting.
+ *
+ * @example
+ * const running = await openRunningState("cds-data/state");
+ * if (!running) console.log("start `cds dev` first");
+ */
+export async function openRunningState(stateFolder: string): Promise<OpenedState | undefined> {
+  const endpoint = await liveEndpoint(stateFolder);
+  if (!endpoint) return undefined;
+  const client = createDocumentClient({ endpoint });
+  return { state: createStateStore({ client }), mode: "shared", close: async () => client.destroy() };
+}
+
 async function liveEndpoint(stateFolder: string): Promise<string | undefined> {
   let record: { endpoint?: unknown; pid?: unknown };
   try {

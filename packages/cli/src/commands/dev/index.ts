@@ -13,6 +13,7 @@ interface DevCommandOptions {
   batchSize?: string;
   deadline?: string;
   sweepEvery?: string;
+  maxRunning?: string;
 }
 
 export function registerDevCommand(program: Command, io: Io): void {
@@ -24,6 +25,7 @@ export function registerDevCommand(program: Command, io: Io): void {
     .option("--batch-size <n>", "targets per worker batch (default: one library shard)")
     .option("--deadline <s>", "seconds after which an unfinished search ends with partial results, or fails", "400")
     .option("--sweep-every <s>", "seconds between sweeps for missing batches", "30")
+    .option("--max-running <n>", "searches running at once; the rest wait in arrival order (default: half the scoring threads, at least 2)")
     .action(async (options: DevCommandOptions) => {
       const stop = new AbortController();
       const onSignal = () => stop.abort();
@@ -49,6 +51,7 @@ export async function devCommand(options: DevCommandOptions, io: Io, signal: Abo
   const deadlineSeconds = positiveInteger("--deadline", options.deadline ?? "400");
   const sweepSeconds = positiveInteger("--sweep-every", options.sweepEvery ?? "30");
   const batchSize = options.batchSize === undefined ? undefined : positiveInteger("--batch-size", options.batchSize);
+  const maxRunning = options.maxRunning === undefined ? undefined : positiveInteger("--max-running", options.maxRunning);
   const runtime = await startLocalRuntime({
     root,
     pollMs,
@@ -56,12 +59,14 @@ export async function devCommand(options: DevCommandOptions, io: Io, signal: Abo
     searchDeadlineMs: deadlineSeconds * 1000,
     sweepIntervalMs: sweepSeconds * 1000,
     retryMissingAfterMs: Math.min(60, deadlineSeconds / 4) * 1000,
+    maxRunning,
     smtp: process.env.CDS_SMTP_URL ? smtpSettingsFromUrl(process.env.CDS_SMTP_URL) : undefined,
     defaultRecipient: process.env.CDS_NOTIFY_EMAIL || undefined,
     onEvent: (event) => io.out(describeSearchEvent(event, join(root, "results"))),
     onError: (error) => io.error(`cds dev: ${error instanceof Error ? error.message : String(error)}`),
   });
   io.out(`cds dev: watching ${join(root, "uploads")}/<library>/ for masks (sidecar <mask>.json for parameters); results in ${join(root, "results")}`);
+  io.out(`cds dev: at most ${runtime.maxRunning} searches run at once, the rest wait their turn (--max-running)`);
   io.out(`cds dev: state ${runtime.endpoint} (other cds commands with --root ${root} use it); Ctrl-C stops`);
   onStarted?.(runtime);
   if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));

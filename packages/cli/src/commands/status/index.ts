@@ -2,11 +2,12 @@ import type { Command } from "commander";
 import { CdsError, SEARCH_STATUSES, type SearchItem } from "@cds/core";
 import type { Io } from "../../io.ts";
 import { resolveRoot } from "../../options/root.ts";
-import { withState } from "../../options/state.ts";
+import { stageOption, stateLocationOf, withState } from "../../options/state.ts";
 import { renderTable } from "../../output/table.ts";
 
 interface StatusOptions {
   root?: string;
+  stage?: string;
   json?: boolean;
 }
 
@@ -16,6 +17,7 @@ export function registerStatusCommand(program: Command, io: Io): void {
     .description("show one search, or the latest searches of each status")
     .argument("[searchId]", "a search id (from `cds dev`'s log)")
     .option("--root <dir>", "the cds data folder (default: $CDS_ROOT or ./cds-data)")
+    .option(...stageOption)
     .option("--json", "print JSON")
     .action(async (searchId: string | undefined, options: StatusOptions) => {
       await statusCommand(searchId, options, io);
@@ -24,10 +26,11 @@ export function registerStatusCommand(program: Command, io: Io): void {
 
 export async function statusCommand(searchId: string | undefined, options: StatusOptions, io: Io): Promise<SearchItem[]> {
   const root = resolveRoot(io.cwd, options.root);
-  const searches = await withState(root, async (state) => {
+  const where = options.stage ? `stage ${options.stage}` : root;
+  const searches = await withState(stateLocationOf(root, options), async (state) => {
     if (searchId) {
       const search = await state.getSearch(searchId);
-      if (!search) throw new CdsError(`no search ${searchId} under ${root}; run \`cds status --root ${root}\` to list searches`);
+      if (!search) throw new CdsError(`no search ${searchId} in ${where}; run \`cds status\` with the same --root or --stage to list searches`);
       return [search];
     }
     const pages = await Promise.all(SEARCH_STATUSES.map((status) => state.listSearchesByStatus(status, { limit: 20 })));
@@ -42,9 +45,13 @@ export async function statusCommand(searchId: string | undefined, options: Statu
     io.out(`  batches  ${s.completedBatches}/${s.batchCount} done`);
     io.out(`  times    submitted ${s.submittedAt}${s.startedAt ? `, started ${s.startedAt}` : ""}${s.completedAt ? `, finished ${s.completedAt}` : ""}`);
     if (s.failure) io.out(`  failed   (${s.failure.stage}) ${s.failure.reason}`);
-    if (s.resultsKey) io.out(`  results  ${s.matchCount} matches${s.partial ? " (partial)" : ""}: \`cds results ${s.searchId} --root ${root}\``);
+    if (s.resultsKey) io.out(`  results  ${s.matchCount} matches${s.partial ? " (partial)" : ""}: ${options.stage ? `${s.resultsKey} in the stage's results bucket` : `\`cds results ${s.searchId} --root ${root}\``}`);
   } else if (searches.length === 0) {
-    io.out(`no searches under ${root} yet: run \`cds dev --root ${root}\` and drop a mask into ${root}/uploads/<library>/`);
+    io.out(
+      options.stage
+        ? `no searches in stage ${options.stage} yet: upload a mask to its uploads bucket under <library>/`
+        : `no searches under ${root} yet: run \`cds dev --root ${root}\` and drop a mask into ${root}/uploads/<library>/`,
+    );
   } else {
     renderTable(
       ["searchId", "status", "mask", "batches", "submitted"],

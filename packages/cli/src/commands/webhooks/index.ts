@@ -2,10 +2,10 @@ import type { Command } from "commander";
 import { CdsError, generateWebhookSecret, type DeliveryItem, type SubscriptionItem } from "@cds/core";
 import type { Io } from "../../io.ts";
 import { resolveRoot } from "../../options/root.ts";
-import { withState } from "../../options/state.ts";
+import { stageOption, stateLocationOf, withState } from "../../options/state.ts";
 import { renderTable } from "../../output/table.ts";
 
-const NOTIFIED_EVENTS = ["Search Completed", "Search Failed"];
+const NOTIFIED_EVENTS = ["Search Completed", "Search Failed", "Submission Completed"];
 const rootOption = ["--root <dir>", "the cds data folder (default: $CDS_ROOT or ./cds-data)"] as const;
 
 export function registerWebhooksCommands(program: Command, io: Io): void {
@@ -16,14 +16,16 @@ export function registerWebhooksCommands(program: Command, io: Io): void {
     .argument("<url>", "http(s) URL that receives POSTs")
     .option("--events <types...>", `event types (default: ${NOTIFIED_EVENTS.map((e) => `"${e}"`).join(" ")})`)
     .option(...rootOption)
-    .action(async (url: string, options: { events?: string[]; root?: string }) => {
+    .option(...stageOption)
+    .action(async (url: string, options: { events?: string[]; root?: string; stage?: string }) => {
       await addWebhookCommand(url, options, io);
     });
   webhooks
     .command("list")
     .description("list subscriptions")
     .option(...rootOption)
-    .action(async (options: { root?: string }) => {
+    .option(...stageOption)
+    .action(async (options: { root?: string; stage?: string }) => {
       await listWebhooksCommand(options, io);
     });
   webhooks
@@ -31,7 +33,8 @@ export function registerWebhooksCommands(program: Command, io: Io): void {
     .description("list delivery attempts (of one subscription, or of all)")
     .argument("[subscriptionId]", "a subscription id")
     .option(...rootOption)
-    .action(async (subscriptionId: string | undefined, options: { root?: string }) => {
+    .option(...stageOption)
+    .action(async (subscriptionId: string | undefined, options: { root?: string; stage?: string }) => {
       await deliveriesCommand(subscriptionId, options, io);
     });
   webhooks
@@ -39,12 +42,13 @@ export function registerWebhooksCommands(program: Command, io: Io): void {
     .description("remove a subscription")
     .argument("<subscriptionId>", "a subscription id")
     .option(...rootOption)
-    .action(async (subscriptionId: string, options: { root?: string }) => {
+    .option(...stageOption)
+    .action(async (subscriptionId: string, options: { root?: string; stage?: string }) => {
       await removeWebhookCommand(subscriptionId, options, io);
     });
 }
 
-export async function addWebhookCommand(url: string, options: { events?: string[]; root?: string }, io: Io): Promise<SubscriptionItem> {
+export async function addWebhookCommand(url: string, options: { events?: string[]; root?: string; stage?: string }, io: Io): Promise<SubscriptionItem> {
   let parsed: URL | undefined;
   try {
     parsed = new URL(url);
@@ -54,8 +58,8 @@ export async function addWebhookCommand(url: string, options: { events?: string[
   if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) throw new CdsError(`"${url}" is not an http(s) URL`);
   const events = (options.events ?? NOTIFIED_EVENTS).flatMap((e) => e.split(",")).map((e) => e.trim()).filter(Boolean);
   const unknown = events.filter((e) => !NOTIFIED_EVENTS.includes(e));
-  if (unknown.length > 0) throw new CdsError(`webhooks can receive ${NOTIFIED_EVENTS.map((e) => `"${e}"`).join(" and ")}, not ${unknown.map((e) => `"${e}"`).join(", ")}`);
-  const subscription = await withState(resolveRoot(io.cwd, options.root), (state) => state.createSubscription({ url, events, secret: generateWebhookSecret() }));
+  if (unknown.length > 0) throw new CdsError(`webhooks can receive ${NOTIFIED_EVENTS.map((e) => `"${e}"`).join(", ")}, not ${unknown.map((e) => `"${e}"`).join(", ")}`);
+  const subscription = await withState(stateLocationOf(resolveRoot(io.cwd, options.root), options), (state) => state.createSubscription({ url, events, secret: generateWebhookSecret() }));
   io.out(`subscription ${subscription.subscriptionId}`);
   io.out(`  url     ${subscription.url}`);
   io.out(`  events  ${subscription.events.join(", ")}`);
@@ -63,11 +67,12 @@ export async function addWebhookCommand(url: string, options: { events?: string[
   return subscription;
 }
 
-export async function listWebhooksCommand(options: { root?: string }, io: Io): Promise<SubscriptionItem[]> {
+export async function listWebhooksCommand(options: { root?: string; stage?: string }, io: Io): Promise<SubscriptionItem[]> {
   const root = resolveRoot(io.cwd, options.root);
-  const subscriptions = await withState(root, (state) => state.listSubscriptions());
+  const subscriptions = await withState(stateLocationOf(root, options), (state) => state.listSubscriptions());
   if (subscriptions.length === 0) {
-    io.out(`no webhook subscriptions under ${root}; add one with \`cds webhooks add <url> --root ${root}\``);
+    const where = options.stage ? `--stage ${options.stage}` : `--root ${root}`;
+    io.out(`no webhook subscriptions in ${options.stage ? `stage ${options.stage}` : root}; add one with \`cds webhooks add <url> ${where}\``);
   } else {
     renderTable(
       ["subscriptionId", "url", "events", "active", "secret"],
@@ -77,9 +82,9 @@ export async function listWebhooksCommand(options: { root?: string }, io: Io): P
   return subscriptions;
 }
 
-export async function deliveriesCommand(subscriptionId: string | undefined, options: { root?: string }, io: Io): Promise<DeliveryItem[]> {
+export async function deliveriesCommand(subscriptionId: string | undefined, options: { root?: string; stage?: string }, io: Io): Promise<DeliveryItem[]> {
   const root = resolveRoot(io.cwd, options.root);
-  const attempts = await withState(root, async (state) => {
+  const attempts = await withState(stateLocationOf(root, options), async (state) => {
     const ids = subscriptionId ? [subscriptionId] : (await state.listSubscriptions()).map((s) => s.subscriptionId);
     const pages = await Promise.all(ids.map((id) => state.listDeliveriesOfSubscription(id, { limit: 50 })));
     return pages.flatMap((p) => p.items).sort((a, b) => (a.attemptedAt < b.attemptedAt ? 1 : -1));
@@ -95,8 +100,8 @@ export async function deliveriesCommand(subscriptionId: string | undefined, opti
   return attempts;
 }
 
-export async function removeWebhookCommand(subscriptionId: string, options: { root?: string }, io: Io): Promise<void> {
-  const removed = await withState(resolveRoot(io.cwd, options.root), (state) => state.removeSubscription(subscriptionId));
+export async function removeWebhookCommand(subscriptionId: string, options: { root?: string; stage?: string }, io: Io): Promise<void> {
+  const removed = await withState(stateLocationOf(resolveRoot(io.cwd, options.root), options), (state) => state.removeSubscription(subscriptionId));
   if (!removed) throw new CdsError(`no subscription ${subscriptionId}; \`cds webhooks list\` shows them`);
   io.out(`removed subscription ${subscriptionId}`);
 }

@@ -1,0 +1,96 @@
+import type { Command } from "commander";
+import { join } from "node:path";
+import { CdsError, ParameterError, prepareSubmission, readManifest, submitMasks, type SubmissionProgress, type SubmissionReceipt } from "@cds/core";
+import { FolderBlobStore } from "@cds/local";
+import type { Io } from "../../io.ts";
+import { checkLibraryName, libraryFolder, resolveRoot } from "../../options/root.ts";
+import { addSearchOptions, searchParamsFromOptions, type SearchOptionValues } from "../../options/search-options.ts";
+import { withState } from "../../options/state.ts";
+import { submissionSummaryLines } from "../../output/submission-summary-table.ts";
+import { watchSubmission } from "../../output/watch-submission.ts";
+import { positiveInteger } from "../library/index.ts";
+import { readMaskInputs } from "./mask-inputs.ts";
+
+interface SubmitCommandOptions extends SearchOptionValues {
+  library: string;
+  root?: string;
+  maxResults?: string;
+  email?: string;
+  wait?: boolean;
+}
+
+/** What `cds submit` did, for callers and tests. */
+export interface SubmitOutcome {
+  receipt: SubmissionReceipt;
+  rejected: { name: string; file: string; reason: string }[];
+  /** The final progress, with --wait. */
+  final?: SubmissionProgress;
+}
+
+export function registerSubmitCommand(program: Command, io: Io): void {
+  const command = program
+    .command("submit")
+    .description("submit many masks at once to the pipeline (`cds dev`): each becomes a search; they run a few at a time")
+    .argument("<masks...>", "mask files, folders of masks, or manifests (.csv with a header row / .json) naming masks and their parameters")
+    .requiredOption("--library <name>", "an indexed library under <root>/libraries")
+    .option("--root <dir>", "the cds data folder (default: $CDS_ROOT or ./cds-data)");
+  addSearchOptions(command)
+    .option("--max-results <n>", "matches kept per mask (NeuronBridge's maxResultsPerMask; default 400)")
+    .option("--email <address>", "email the submission's summary to this address when its last search ends")
+    .option("--wait", "follow the submission until every search has ended: live progress, then a summary table")
+    .action(async (masks: string[], options: SubmitCommandOptions) => {
+      await submitCommand(masks, options, io);
+    });
+}
+
+/**
+ * Validates the masks (the checks intake makes), records the submission and uploads each mask
+ * with its sidecar into <root>/uploads/<library>/, where `cds dev` picks them up. The same
+ * command run again resumes the submission: masks already uploaded are not uploaded again.
+ * Rejected masks are listed with the reason and the rest go on. With --wait it follows the
+ * submission to its end. Exits 1 when any mask was rejected or any search failed.
+ */
+export async function submitCommand(args: string[], options: SubmitCommandOptions, io: Io): Promise<SubmitOutcome> {
+  const root = resolveRoot(io.cwd, options.root);
+  const library = checkLibraryName(options.library);
+  const base = {
+    ...searchParamsFromOptions(options),
+    ...(options.maxResults === undefined ? {} : { maxResultsPerMask: positiveInteger("--max-results", options.maxResults) }),
+  };
+  if (options.email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(options.email)) {
+    throw new ParameterError("--email", `--email must be an email address, got "${options.email}"`);
+  }
+  const libraryStore = new FolderBlobStore(libraryFolder(root, library));
+  if (!(await libraryStore.exists("manifest.json"))) {
+    throw new CdsError(`no library "${library}" under ${join(root, "libraries")}: index one with \`cds library index <source> --name ${library} --root ${root}\``);
+  }
+  const manifest = await readManifest(libraryStore);
+
+  const { inputs, unreadable } = await readMaskInputs(args, { cwd: io.cwd, base });
+  const prepared = await prepareSubmission(inputs, { name: library, width: manifest.width, height: manifest.height, count: manifest.count });
+  const rejected = [...unreadable, ...prepared.rejected];
+  const plan = { ...prepared, rejected };
+  for (const bad of rejected) io.error(`cds: rejected ${bad.file}: ${bad.reason}`);
+  for (const duplicate of plan.duplicates) io.error(`cds: ${duplicate.file} is the same mask with the same parameters as ${duplicate.sameAs}: searched once`);
+  if (plan.masks.length === 0) {
+    throw new CdsError(`nothing to submit: ${rejected.length === 0 ? "no mask was given" : `all ${rejected.length} masks were rejected`}`);
+  }
+
+  const uploads = new FolderBlobStore(join(root, "uploads"));
+  const receipt = await withState(root, (state) => submitMasks(plan, { state, uploads }, { notifyEmail: options.email }));
+  const { submissionId } = receipt.submission;
+  io.out(
+    `submission ${submissionId}: ${plan.masks.length} mask${plan.masks.length === 1 ? "" : "s"} against library ${library} ` +
+      `(${receipt.uploaded.length} uploaded now, ${receipt.alreadySubmitted.length} submitted before)` +
+      (rejected.length > 0 ? `; ${rejected.length} rejected` : ""),
+  );
+  io.exitCode = rejected.length > 0 ? 1 : 0;
+  if (!options.wait) {
+    io.out(`follow it with \`cds submissions show ${submissionId} --root ${root}\` (\`cds dev --root ${root}\` must be running)`);
+    return { receipt, rejected };
+  }
+  const final = await watchSubmission(root, submissionId, io);
+  for (const line of submissionSummaryLines(final, join(root, "results"))) io.out(line);
+  if (final.counts.failed > 0) io.exitCode = 1;
+  return { receipt, rejected, final };
+}

@@ -1,0 +1,92 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { join } from "node:path";
+import { CdsError, submissionProgress, type StateStore, type SubmissionProgress } from "@cds/core";
+import { openRunningState, openStateFolder } from "@cds/local";
+import type { Io } from "../io.ts";
+import { submissionView, type SubmissionViewOptions } from "./submission-view.ts";
+
+/** Options of {@link watchSubmission}. */
+export interface WatchSubmissionOptions extends SubmissionViewOptions {
+  /** How often the state is read (default 250 ms on a terminal, 1 s otherwise). */
+  intervalMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Follows a submission until its summary is written, drawing the live view; resolves its final
+ * progress. Reads through the running `cds dev`'s state; while none runs it says so once and
+ * waits for one, without opening the state folder itself (that would lock `cds dev` out).
+ *
+ * @example
+ * const final = await watchSubmission(root, "sub-5b0c…", io);
+ */
+export async function watchSubmission(root: string, submissionId: string, io: Io, options: WatchSubmissionOptions = {}): Promise<SubmissionProgress> {
+  const stateFolder = join(root, "state");
+  const view = submissionView(io, options);
+  const intervalMs = options.intervalMs ?? (io.isTty ? 250 : 1000);
+  let toldNoRuntime = false;
+  let failedReads = 0;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const running = await openRunningState(stateFolder);
+    if (!running) {
+      if (!toldNoRuntime) {
+        // One direct read: a finished submission needs no runtime to be shown.
+        const progress = await readOnce(stateFolder, submissionId);
+        if (progress.status === "completed") {
+          view.finish(progress);
+          return progress;
+        }
+        view.update(progress);
+        view.note(`no \`cds dev\` is running on ${root}: the queued searches run once it starts (\`cds dev --root ${root}\`); waiting…`);
+        toldNoRuntime = true;
+      }
+      await sleep(1000, undefined, { signal: options.signal });
+      continue;
+    }
+    try {
+      for (;;) {
+        const progress = await readSubmissionProgress(running.state, submissionId);
+        if (progress.status === "completed") {
+          view.finish(progress);
+          return progress;
+        }
+        view.update(progress);
+        failedReads = 0;
+        await sleep(intervalMs, undefined, { signal: options.signal });
+      }
+    } catch (error) {
+      if (error instanceof CdsError || options.signal?.aborted || ++failedReads >= 5) throw error;
+      // The runtime went away mid-read (stopped, restarted): look for it again.
+      await sleep(intervalMs, undefined, { signal: options.signal });
+    } finally {
+      await running.close();
+    }
+  }
+}
+
+/**
+ * A submission's progress as the state holds it now. Ended masks are told by their recorded
+ * outcomes; only the searches holding a running slot are read (at most the running limit), for
+ * their batches — a poll stays a few reads however many masks wait.
+ *
+ * @example
+ * const progress = await readSubmissionProgress(state, submissionId);
+ */
+export async function readSubmissionProgress(state: StateStore, submissionId: string): Promise<SubmissionProgress> {
+  const submission = await state.getSubmission(submissionId);
+  if (!submission) throw new CdsError(`no submission ${submissionId}; \`cds submissions list\` shows the ones there are`);
+  const masks = await state.listSubmissionMasks(submissionId);
+  const unfinished = new Set(masks.filter((mask) => mask.searchId && !mask.outcome).map((mask) => mask.searchId!));
+  const searches = await state.getSearches((await state.listSlotHolders()).filter((searchId) => unfinished.has(searchId)));
+  return submissionProgress(submission, masks, searches);
+}
+
+async function readOnce(stateFolder: string, submissionId: string): Promise<SubmissionProgress> {
+  const opened = await openStateFolder(stateFolder);
+  try {
+    return await readSubmissionProgress(opened.state, submissionId);
+  } finally {
+    await opened.close();
+  }
+}

@@ -1,0 +1,48 @@
+import { ImageSizeMismatchError } from "../errors.ts";
+import { decodeImage } from "../image/decode-image.ts";
+import type { RgbImage } from "../image/rgb-image.ts";
+import { maskSizeOf } from "../scoring/mask-size.ts";
+import type { SearchParams } from "../search-params.ts";
+import { UploadRejectedError } from "./pipeline-errors.ts";
+
+/** What {@link checkMask} checks a mask against. */
+export interface MaskCheck {
+  /** The mask's file name, for messages. */
+  fileName: string;
+  /** The library searched: its name and image size. */
+  library: { name: string; width: number; height: number };
+  params: SearchParams;
+}
+
+/** A mask that can be searched: its image and how many of its pixels take part. */
+export interface CheckedMask {
+  image: RgbImage;
+  maskSize: number;
+}
+
+/**
+ * The checks a mask passes before it becomes a search, shared by intake and `cds submit` so
+ * both refuse the same masks with the same words: it decodes (PNG, TIFF or JPEG), has the
+ * library's size, and is not empty after thresholding outside the excluded label regions.
+ * Throws `ImageDecodeError`, `ImageSizeMismatchError` or {@link UploadRejectedError}, each with
+ * a message written for the person who gave the mask.
+ *
+ * @example
+ * const { maskSize } = await checkMask(bytes, { fileName: "LC4.png", library: manifest, params });
+ */
+export async function checkMask(bytes: Uint8Array, check: MaskCheck): Promise<CheckedMask> {
+  const { fileName, library, params } = check;
+  const image = await decodeImage(bytes, { name: fileName });
+  if (image.width !== library.width || image.height !== library.height) {
+    throw new ImageSizeMismatchError(library, image, `the mask ${fileName} (for library "${library.name}")`);
+  }
+  const maskSize = maskSizeOf(image, params);
+  if (maskSize === 0) {
+    throw new UploadRejectedError(
+      `the mask ${fileName} is empty: no pixel outside the excluded label regions ` +
+        `(top-left ${params.excludeTopLeft.width}x${params.excludeTopLeft.height}, top-right ${params.excludeTopRight.width}x${params.excludeTopRight.height}) ` +
+        `is brighter than maskThreshold ${params.maskThreshold}`,
+    );
+  }
+  return { image, maskSize };
+}
