@@ -110,6 +110,7 @@ const failsToOnFailure = invoke("on-failure", "on-failure:*");
 const failsToQueue = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"].map((a) => `${a} failed-invocations`);
 const logs = ["logs:CreateLogStream logs", "logs:PutLogEvents logs"];
 const expectedGrants: Record<LambdaEntry, string[]> = {
+  // s3:GetObject also allows HeadObject, with which intake reads the parameters `cds submit --stage` put in an upload's metadata.
   intake: [...logs, ...read("uploads"), ...read("library"), ...state, ...putEvents, ...failsToOnFailure],
   dispatch: [...logs, ...read("library"), ...state, ...putEvents, ...invoke(functionNames.dispatcher, functionNames.worker), ...failsToOnFailure],
   dispatcher: [...logs, ...invoke(functionNames.dispatcher, functionNames.worker), ...failsToOnFailure],

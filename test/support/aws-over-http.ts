@@ -15,6 +15,9 @@ import { createDocumentClient, ensureStateTable, startDynalite, type RunningDyna
 import { eventOfEntry, startFakeEventBridge, type FakeEventBridge, type PutEventsWireEntry } from "../../packages/aws/test/support/fake-eventbridge.ts";
 import { startFakeLambda, type FakeLambda } from "../../packages/aws/test/support/fake-lambda.ts";
 import { startFakeSes, type FakeSes } from "../../packages/aws/test/support/fake-ses.ts";
+import { startFakeSsm, type FakeSsm } from "../../packages/aws/test/support/fake-ssm.ts";
+import { stageBucketParameter } from "../../packages/aws/src/stage-resources.ts";
+import { stageStateTableName } from "../../packages/aws/src/stage-state.ts";
 import { awsError } from "../../packages/aws/test/support/local-endpoint.ts";
 
 // A tiny "cloud" on 127.0.0.1 for running the unchanged Lambda entries (packages/aws/src/lambda)
@@ -100,10 +103,29 @@ export interface RoutedEvent {
   targets: RuleTarget[];
 }
 
+/** Options of {@link startLocalCloud}; without any, the cloud is as it always was. */
+export interface LocalCloudOptions {
+  /**
+   * Play a deployed stage of that name: the state table is the stage's
+   * (`<stage>-cdm-search-state`, as `--stage` finds it), and an SSM endpoint holds the
+   * parameters SST writes for the stage's buckets (`env.AWS_ENDPOINT_URL_SSM`).
+   */
+  stage?: string;
+  /**
+   * Send `Object Created` for every object stored in the uploads bucket, as S3 with EventBridge
+   * notifications does (s3rver reports each stored object; the test need not post the event).
+   */
+  s3Events?: boolean;
+}
+
 /** A running {@link startLocalCloud}. */
 export interface LocalCloud {
   /** The environment a stage's functions (and the CLI) get: endpoints, credentials, and the CDS_* settings. */
   env: Record<string, string>;
+  /** The state table's name. */
+  tableName: string;
+  /** The SSM endpoint of a cloud started with `stage`. */
+  ssm?: FakeSsm;
   eventBridge: FakeEventBridge;
   lambda: FakeLambda;
   ses: FakeSes;
@@ -141,25 +163,29 @@ export interface LocalCloud {
  * Object.assign(process.env, cloud.env);
  * cloud.deploy(lambdaEntries);
  */
-export async function startLocalCloud(s3Directory: string): Promise<LocalCloud> {
+export async function startLocalCloud(s3Directory: string, options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const closers: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const closer of closers.splice(0).reverse()) await closer();
   };
   try {
-    return await start(s3Directory, closers, close);
+    return await start(s3Directory, options, closers, close);
   } catch (error) {
     await close();
     throw error;
   }
 }
 
-async function start(s3Directory: string, closers: (() => Promise<void> | void)[], close: () => Promise<void>): Promise<LocalCloud> {
-  const { account, region, buckets, table, bus, emailFrom } = cloudNames;
+async function start(s3Directory: string, options: LocalCloudOptions, closers: (() => Promise<void> | void)[], close: () => Promise<void>): Promise<LocalCloud> {
+  const { account, region, buckets, bus, emailFrom } = cloudNames;
+  const table = options.stage ? stageStateTableName(options.stage) : cloudNames.table;
   const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
   // S3: s3rver, with the buckets created over the S3 API (its child script configures one).
-  const s3rver = await startS3rver(s3Directory, buckets.uploads);
+  // With s3Events, each object s3rver stores in the uploads bucket becomes an S3 notification,
+  // turned into `Object Created` once the bus is up (below).
+  let notify: (record: S3NotificationRecord) => void = () => undefined;
+  const s3rver = await startS3rver(s3Directory, buckets.uploads, options.s3Events ? (record) => notify(record) : undefined);
   closers.push(() => s3rver.stop());
   const s3 = new S3Client({ endpoint: s3rver.endpoint, region, forcePathStyle: true, credentials });
   closers.push(() => s3.destroy());
@@ -251,7 +277,7 @@ async function start(s3Directory: string, closers: (() => Promise<void> | void)[
 
   // EventBridge: PutEvents entries are accepted, answered, then routed through the project's
   // rules to their targets, asynchronously (as EventBridge invokes Lambda targets).
-  const eventBridge = await startFakeEventBridge((request) => {
+  const acceptEntries = (request: { Entries: PutEventsWireEntry[] }) => {
     const busOf = (entry: PutEventsWireEntry) => entry.EventBusName ?? "default";
     const unknown = request.Entries.find((entry) => busOf(entry) !== "default" && busOf(entry) !== bus);
     if (unknown) return awsError(400, "ResourceNotFoundException", `Event bus ${busOf(unknown)} does not exist.`);
@@ -264,8 +290,25 @@ async function start(s3Directory: string, closers: (() => Promise<void> | void)[
       return { EventId: event.id };
     });
     return { Entries: accepted };
-  });
+  };
+  const eventBridge = await startFakeEventBridge(acceptEntries);
   closers.push(() => eventBridge.close());
+  notify = (record) => {
+    if (record.s3.bucket.name !== buckets.uploads || !record.eventName.startsWith("ObjectCreated:") || closing) return;
+    acceptEntries({ Entries: [objectCreatedEntry(record)] });
+  };
+
+  // SSM: the parameters SST writes for a stage's buckets, which `--stage` reads.
+  let ssm: FakeSsm | undefined;
+  if (options.stage) {
+    const stage = options.stage;
+    ssm = await startFakeSsm({
+      [stageBucketParameter(stage, "uploads")]: buckets.uploads,
+      [stageBucketParameter(stage, "library")]: buckets.library,
+      [stageBucketParameter(stage, "results")]: buckets.results,
+    });
+    closers.push(() => ssm!.close());
+  }
 
   // Lambda: `Event` invokes of deployed functions are queued (202) and run in the background.
   const byDeployedName = new Map(Object.entries(deployedFunctionNames).map(([fn, name]) => [name, fn as FunctionKey]));
@@ -357,6 +400,7 @@ async function start(s3Directory: string, closers: (() => Promise<void> | void)[
     AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
     AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
     AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+    ...(ssm ? { AWS_ENDPOINT_URL_SSM: ssm.endpoint } : {}),
     CDS_S3_FORCE_PATH_STYLE: "1",
     CDS_UPLOADS_BUCKET: buckets.uploads,
     CDS_LIBRARY_BUCKET: buckets.library,
@@ -372,6 +416,8 @@ async function start(s3Directory: string, closers: (() => Promise<void> | void)[
 
   return {
     env,
+    tableName: table,
+    ...(ssm ? { ssm } : {}),
     eventBridge,
     lambda,
     ses,
@@ -444,6 +490,26 @@ export const lambdaEntries: EntryLoader = async (fn, container) => {
   return entry.handler as LambdaHandler;
 };
 
+/** One record of an S3 event notification, as s3rver emits it (the fields read here). */
+interface S3NotificationRecord {
+  eventName: string;
+  s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string; sequencer: string } };
+}
+
+/** The entry S3 puts on the default bus for a stored object (EventBridge notifications: `Object Created`). */
+function objectCreatedEntry(record: S3NotificationRecord): PutEventsWireEntry {
+  const { bucket, object } = record.s3;
+  const detail = {
+    version: "0",
+    bucket: { name: bucket.name },
+    object: { key: object.key, size: object.size ?? 0, ...(object.eTag ? { etag: object.eTag } : {}), sequencer: object.sequencer },
+    "request-id": randomUUID(),
+    requester: cloudNames.account,
+    reason: record.eventName === "ObjectCreated:Post" ? "CompleteMultipartUpload" : "PutObject",
+  };
+  return { Source: "aws.s3", DetailType: "Object Created", Resources: [`arn:aws:s3:::${bucket.name}`], Detail: JSON.stringify(detail) };
+}
+
 /** A running s3rver child process. */
 interface RunningS3rver {
   endpoint: string;
@@ -452,14 +518,23 @@ interface RunningS3rver {
 
 /**
  * Starts packages/aws/test/s3rver-child.js (s3rver 3.7.1 under --openssl-legacy-provider, which
- * its ListObjectsV2 paging needs on Node 22) over `directory`, with `bucket` created.
+ * its ListObjectsV2 paging needs on Node 22) over `directory`, with `bucket` created; with
+ * `onEvent`, every event notification record s3rver emits is handed to it.
  */
-async function startS3rver(directory: string, bucket: string): Promise<RunningS3rver> {
+async function startS3rver(directory: string, bucket: string, onEvent?: (record: S3NotificationRecord) => void): Promise<RunningS3rver> {
   const script = fileURLToPath(new URL("../../packages/aws/test/s3rver-child.js", import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, ["--openssl-legacy-provider", script, directory, bucket], { stdio: ["pipe", "pipe", "inherit"] });
+  const args = ["--openssl-legacy-provider", script, directory, bucket, ...(onEvent ? ["--events"] : [])];
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });
   const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`s3rver exited with ${code}`))));
   exited.catch(() => undefined);
-  const firstLine = new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once("line", resolve));
+  const lines = createInterface({ input: child.stdout! });
+  const firstLine = new Promise<string>((resolve) => lines.once("line", resolve));
+  if (onEvent) {
+    lines.on("line", (line) => {
+      const message = JSON.parse(line) as { event?: S3NotificationRecord };
+      if (message.event) onEvent(message.event);
+    });
+  }
   const { port } = JSON.parse(await Promise.race([firstLine, exited])) as { port: number };
   return {
     endpoint: `http://127.0.0.1:${port}`,

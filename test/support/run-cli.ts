@@ -12,12 +12,16 @@ export async function runCli(args: string[], cwd = repoRoot): Promise<{ code: nu
   return { code, stdout: io.stdout.join("\n"), stderr: io.stderr.join("\n") };
 }
 
-/** Runs the real `cds` bin in a child process (as `npx cds` would), for exit codes and wiring. */
-export async function runCliProcess(args: string[], cwd = repoRoot): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs the real `cds` bin in a child process (as `npx cds` would), for exit codes and wiring;
+ * `env` replaces the environment it gets (default: this process's).
+ */
+export async function runCliProcess(args: string[], cwd = repoRoot, env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(repoRoot, "packages/cli/bin/cds.js"), ...args], {
       cwd,
       maxBuffer: 64 * 1024 * 1024,
+      ...(env ? { env } : {}),
     });
     return { code: 0, stdout, stderr };
   } catch (error) {

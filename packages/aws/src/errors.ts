@@ -100,3 +100,19 @@ export class MalformedQueueMessageError extends AwsAdapterError {
     this.messageId = messageId;
   }
 }
+
+/**
+ * A deployed stage's resource could not be found where SST records it (an SSM parameter), so
+ * the stage is not deployed in this account and region, or not to this app.
+ */
+export class StageResourceMissingError extends AwsAdapterError {
+  override name = "StageResourceMissingError";
+  readonly stage: string;
+  /** The SSM parameters that were not there. */
+  readonly parameters: readonly string[];
+  constructor(stage: string, parameters: readonly string[], hint: string) {
+    super(`stage ${stage} has no ${parameters.join(", ")} in SSM Parameter Store: ${hint}`);
+    this.stage = stage;
+    this.parameters = parameters;
+  }
+}

@@ -7,6 +7,7 @@ export {
   InvocationPayloadError,
   MalformedQueueMessageError,
   PutEventsFailedError,
+  StageResourceMissingError,
   UnknownFunctionError,
 } from "./errors.ts";
 export {

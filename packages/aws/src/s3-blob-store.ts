@@ -7,7 +7,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { BlobNotFoundError, type BlobStore } from "@cds/core";
+import { BlobNotFoundError, type BlobStore, type PutOptions } from "@cds/core";
 
 /** Objects larger than this are uploaded in parts (S3 caps a single PutObject at 5 GB). */
 export const MULTIPART_THRESHOLD = 64 * 1024 * 1024;
@@ -157,13 +157,25 @@ export class S3BlobStore implements BlobStore {
     if (offset !== to) throw new Error(`${key} in ${this.location}: range at ${from} ended after ${offset - from} of ${to - from} bytes`);
   }
 
-  async put(key: string, bytes: Uint8Array): Promise<void> {
-    const target = { Bucket: this.bucket, Key: this.prefix + key, Body: bytes };
+  /** One PutObject, or a multipart upload above {@link MULTIPART_THRESHOLD}; metadata goes with either (as `x-amz-meta-*`). */
+  async put(key: string, bytes: Uint8Array, options?: PutOptions): Promise<void> {
+    const target = { Bucket: this.bucket, Key: this.prefix + key, Body: bytes, ...(options?.metadata ? { Metadata: options.metadata } : {}) };
     if (bytes.byteLength <= MULTIPART_THRESHOLD) {
       await this.client.send(new PutObjectCommand(target));
       return;
     }
     await new Upload({ client: this.client, params: target, partSize: PART_SIZE, queueSize: 4, leavePartsOnError: false }).done();
+  }
+
+  /** The object's user-defined metadata, from HeadObject (no body is read); keys come back lowercased. */
+  async metadata(key: string): Promise<Record<string, string>> {
+    try {
+      const response = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
+      return { ...response.Metadata };
+    } catch (error) {
+      if (isNotFound(error)) throw new BlobNotFoundError(this.location, key);
+      throw error;
+    }
   }
 
   async exists(key: string): Promise<boolean> {

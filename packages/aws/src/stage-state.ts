@@ -12,9 +12,19 @@ export const APP_NAME = "cdm-search";
  * stageStateTableName("lab") // "lab-cdm-search-state"
  */
 export function stageStateTableName(stage: string): string {
-  // SST's own stage rule: letters, digits and hyphens, starting with a letter.
+  return `${checkStageName(stage)}-${APP_NAME}-state`;
+}
+
+/**
+ * Checks a stage name against SST's own rule: letters, digits and hyphens, starting with a
+ * letter. A name that breaks it names nothing a deployment could have made.
+ *
+ * @example
+ * checkStageName("lab") // "lab"
+ */
+export function checkStageName(stage: string): string {
   if (!/^[a-zA-Z][a-zA-Z0-9-]*$/.test(stage)) throw new ParameterError("--stage", `"${stage}" is not a stage name (letters, digits and hyphens, starting with a letter)`);
-  return `${stage}-${APP_NAME}-state`;
+  return stage;
 }
 
 /**

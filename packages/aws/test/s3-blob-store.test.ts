@@ -69,7 +69,7 @@ describe("S3BlobStore", () => {
     expect(await store.get("empty.bin")).toEqual(new Uint8Array(0));
   });
 
-  it("uploads objects over the multipart threshold in parts, and reads them back whole", async () => {
+  it("uploads objects over the multipart threshold in parts, with their metadata, and reads them back whole", async () => {
     const store = storeAt("multipart/");
     const bytes = new Uint8Array(MULTIPART_THRESHOLD + 3 * 1024 * 1024 + 5);
     for (let i = 0; i < bytes.length; i += 4096) bytes[i] = (i / 4096) & 0xff;
@@ -83,7 +83,7 @@ describe("S3BlobStore", () => {
       { step: "initialize", name: "recordCommands" },
     );
     try {
-      await store.put("huge.bin", bytes);
+      await store.put("huge.bin", bytes, { metadata: { "cds-settings": "eyJ4eVNoaWZ0IjowfQ" } });
     } finally {
       client.middlewareStack.remove("recordCommands");
     }
@@ -92,6 +92,18 @@ describe("S3BlobStore", () => {
     expect(commands).toContain("CompleteMultipartUploadCommand");
     expect(commands).not.toContain("PutObjectCommand");
     expect(Buffer.from(await store.get("huge.bin")).equals(Buffer.from(bytes))).toBe(true);
+    expect(await store.metadata("huge.bin")).toEqual({ "cds-settings": "eyJ4eVNoaWZ0IjowfQ" });
+  });
+
+  it("keeps user metadata with a PutObject and reads it back with HeadObject, keys lowercased as S3 does", async () => {
+    const store = storeAt("metadata/");
+    await store.put("lm/mask.tif", text("mask bytes"), { metadata: { "cds-settings": "e30", "Other-Key": "x" } });
+    await store.put("lm/plain.tif", text("no metadata"));
+
+    expect(await store.metadata("lm/mask.tif")).toEqual({ "cds-settings": "e30", "other-key": "x" });
+    expect(await store.metadata("lm/plain.tif")).toEqual({});
+    await expect(store.metadata("lm/missing.tif")).rejects.toBeInstanceOf(BlobNotFoundError);
+    expect(await store.get("lm/mask.tif")).toEqual(text("mask bytes"));
   });
 
   it("throws BlobNotFoundError for a missing key, and reports existence", async () => {

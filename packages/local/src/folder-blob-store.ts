@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import { BlobNotFoundError, type BlobStore } from "@cds/core";
+import { BlobNotFoundError, type BlobStore, CdsError, type PutOptions } from "@cds/core";
 
 /**
  * A {@link BlobStore} on a local folder: keys are relative paths. Writes go to a temporary
@@ -58,7 +58,11 @@ export class FolderBlobStore implements BlobStore {
     }
   }
 
-  async put(key: string, bytes: Uint8Array): Promise<void> {
+  async put(key: string, bytes: Uint8Array, options?: PutOptions): Promise<void> {
+    // A file has nowhere to keep metadata; refusing beats dropping a mask's parameters silently.
+    if (options?.metadata && Object.keys(options.metadata).length > 0) {
+      throw new CdsError(`${this.location} is a folder and keeps no object metadata: write the parameters as a sidecar ${key}.json instead`);
+    }
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
     const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;

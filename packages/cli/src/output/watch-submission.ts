@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { CdsError, submissionProgress, type StateStore, type SubmissionProgress } from "@cds/core";
 import { openRunningState, openStateFolder } from "@cds/local";
 import type { Io } from "../io.ts";
+import { withState, type StateLocation } from "../options/state.ts";
 import { submissionView, type SubmissionViewOptions } from "./submission-view.ts";
 
 /** Options of {@link watchSubmission}. */
@@ -14,13 +15,17 @@ export interface WatchSubmissionOptions extends SubmissionViewOptions {
 
 /**
  * Follows a submission until its summary is written, drawing the live view; resolves its final
- * progress. Reads through the running `cds dev`'s state; while none runs it says so once and
- * waits for one, without opening the state folder itself (that would lock `cds dev` out).
+ * progress. Locally it reads through the running `cds dev`'s state; while none runs it says so
+ * once and waits for one, without opening the state folder itself (that would lock `cds dev`
+ * out). A deployed stage's table is read directly, one client for the whole follow.
  *
  * @example
  * const final = await watchSubmission(root, "sub-5b0c…", io);
+ * const same = await watchSubmission({ stage: "lab" }, "sub-5b0c…", io);
  */
-export async function watchSubmission(root: string, submissionId: string, io: Io, options: WatchSubmissionOptions = {}): Promise<SubmissionProgress> {
+export async function watchSubmission(where: StateLocation, submissionId: string, io: Io, options: WatchSubmissionOptions = {}): Promise<SubmissionProgress> {
+  if (typeof where !== "string") return withState(where, (state) => followInTable(state, submissionId, io, options));
+  const root = where;
   const stateFolder = join(root, "state");
   const view = submissionView(io, options);
   const intervalMs = options.intervalMs ?? (io.isTty ? 250 : 1000);
@@ -62,6 +67,22 @@ export async function watchSubmission(root: string, submissionId: string, io: Io
     } finally {
       await running.close();
     }
+  }
+}
+
+/** Polls a state store that is always there (a stage's table) until the submission completes. */
+async function followInTable(state: StateStore, submissionId: string, io: Io, options: WatchSubmissionOptions): Promise<SubmissionProgress> {
+  const view = submissionView(io, options);
+  const intervalMs = options.intervalMs ?? (io.isTty ? 250 : 1000);
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const progress = await readSubmissionProgress(state, submissionId);
+    if (progress.status === "completed") {
+      view.finish(progress);
+      return progress;
+    }
+    view.update(progress);
+    await sleep(intervalMs, undefined, { signal: options.signal });
   }
 }
 

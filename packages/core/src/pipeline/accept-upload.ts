@@ -3,12 +3,13 @@ import type { SearchItem } from "../entities/search.ts";
 import { layoutOf, readManifest, type LibraryManifest } from "../library/library-manifest.ts";
 import { LibraryFormatError } from "../library/shard-format.ts";
 import { planBatches, type BatchPlan, type BatchPlanOptions } from "../planning/batch-plan.ts";
-import { BlobNotFoundError, type BlobStore } from "../ports/blob-store.ts";
+import type { BlobStore } from "../ports/blob-store.ts";
 import type { SearchParams } from "../search-params.ts";
 import type { StateStore } from "../state/service.ts";
 import { checkMask } from "./check-mask.ts";
 import { UploadRejectedError } from "./pipeline-errors.ts";
 import type { LibraryStores } from "./pipeline-ports.ts";
+import { readUploadParameters } from "./read-upload-parameters.ts";
 import { submissionTagOf, uploadLocationOf, uploadSettingsOf, type SubmissionTag, type UploadLocation, type UploadSettings } from "./upload-settings.ts";
 
 /** An object that landed in the upload bucket (from S3's `Object Created`, or the watched folder). */
@@ -35,11 +36,12 @@ export type UploadOutcome =
   | { kind: "duplicate"; search: SearchItem };
 
 /**
- * Intake: validates an uploaded mask (sidecar parameters, library exists, the mask decodes, has
- * the library's size and is not empty after thresholding) and creates its `Search` — once per
+ * Intake: validates an uploaded mask (its parameters — from the object's metadata, else its
+ * sidecar, else the defaults: {@link readUploadParameters} — and that the library exists, the
+ * mask decodes, has the library's size and is not empty after thresholding) and creates its `Search` — once per
  * upload, however often the event arrives. A refused upload still gets a search record, marked
  * failed with a reason a person can act on, so `cds status` and webhooks can show it.
- * An upload that `cds submit` tagged with a submission (sidecar `submissionId`) is linked to its
+ * An upload that `cds submit` tagged with a submission (`submissionId` in its parameters) is linked to its
  * submission's mask, accepted or refused, so the submission learns how each of its masks ended.
  * Errors that are not about the input (the state store is down) are thrown, for a retry.
  *
@@ -81,10 +83,10 @@ interface CheckedUpload {
   plan: BatchPlan;
 }
 
-/** Checks an upload; `seen.submission` is set as soon as the sidecar names one, even if a later check fails. */
+/** Checks an upload; `seen.submission` is set as soon as its parameters name one, even if a later check fails. */
 async function checkUpload(key: string, deps: AcceptUploadDeps, seen: { submission?: SubmissionTag }): Promise<CheckedUpload> {
   const location = uploadLocationOf(key);
-  const sidecar = await readSidecar(deps.uploads, location.sidecarKey);
+  const { sidecar } = await readUploadParameters(deps.uploads, key);
   seen.submission = submissionTagOf(sidecar);
   const settings = uploadSettingsOf(sidecar);
   let manifest: LibraryManifest;
@@ -97,21 +99,6 @@ async function checkUpload(key: string, deps: AcceptUploadDeps, seen: { submissi
   const library = { name: location.library, width: manifest.width, height: manifest.height };
   await checkMask(await deps.uploads.get(key), { fileName: location.fileName, library, params: settings.params });
   return { location, settings, manifest, plan: planBatches(layoutOf(manifest), deps.batchPlan) };
-}
-
-async function readSidecar(uploads: BlobStore, key: string): Promise<unknown> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await uploads.get(key);
-  } catch (error) {
-    if (error instanceof BlobNotFoundError) return undefined;
-    throw error;
-  }
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch (error) {
-    throw new UploadRejectedError(`the parameters sidecar ${key} is not valid JSON (${(error as Error).message})`, { cause: error });
-  }
 }
 
 async function reject(uploadKey: string, key: string, reason: string, deps: AcceptUploadDeps, submission?: SubmissionTag): Promise<UploadOutcome> {

@@ -13,8 +13,17 @@ export interface BlobStore {
    * instead of leaving the garbage collector gigabytes of dead buffers.
    */
   getReusing?(key: string, scratch: Uint8Array): Promise<Uint8Array>;
-  /** Writes the object so that readers see either the old or the new bytes, never a mix. */
-  put(key: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Writes the object so that readers see either the old or the new bytes, never a mix. A store
+   * that cannot keep `metadata` (the folder store) throws rather than drop it.
+   */
+  put(key: string, bytes: Uint8Array, options?: PutOptions): Promise<void>;
+  /**
+   * Optional: the object's user-defined metadata (S3's `x-amz-meta-*`, keys lowercased), `{}`
+   * when it has none; throws {@link BlobNotFoundError} when absent. Only stores that keep
+   * metadata have it, so a caller that finds no method falls back to sidecar files.
+   */
+  metadata?(key: string): Promise<Record<string, string>>;
   /** Whether the object exists. */
   exists(key: string): Promise<boolean>;
   /** Keys under a prefix, in lexicographic order. */
@@ -24,6 +33,12 @@ export interface BlobStore {
 }
 
 import { CdsError } from "../errors.ts";
+
+/** What {@link BlobStore.put} may store with the bytes. */
+export interface PutOptions {
+  /** User-defined metadata: ASCII keys and values, 2 KB in all on S3 (`x-amz-meta-<key>`). */
+  metadata?: Record<string, string>;
+}
 
 /** An object that a reader expected is not in the store. */
 export class BlobNotFoundError extends CdsError {

@@ -1,5 +1,6 @@
 import { CdsError } from "../errors.ts";
 import { checkMask } from "../pipeline/check-mask.ts";
+import { uploadMetadataOf } from "../pipeline/upload-metadata.ts";
 import { uploadSettingsOf, type UploadSettings } from "../pipeline/upload-settings.ts";
 import { canonicalSettings, maskIdOf, submissionIdOf } from "./mask-identity.ts";
 
@@ -22,7 +23,7 @@ export interface PlannedMask {
   sourceFile: string;
   /** `<library>/<submissionId>-<position>-<name><ext>` in the upload bucket. */
   uploadKey: string;
-  /** The sidecar uploaded at `<uploadKey>.json`: resolved parameters and the submission tag. */
+  /** Resolved parameters and the submission tag: uploaded as the sidecar `<uploadKey>.json`, or as the mask's object metadata. */
   sidecar: Record<string, string | number | boolean>;
   bytes: Uint8Array;
   settings: UploadSettings;
@@ -57,7 +58,7 @@ export interface SubmissionLibrary {
 
 /**
  * Checks every mask of a submission the way intake will (parameters, decodes, the library's
- * size, not empty after thresholding) and plans the rest: each mask's identity, upload key and
+ * size, not empty after thresholding; its parameters fit in S3 object metadata) and plans the rest: each mask's identity, upload key and
  * sidecar, and the submission's id. A bad mask is listed in `rejected` with the reason, and the
  * others go on. No I/O: the caller has read the files.
  *
@@ -81,6 +82,17 @@ export async function prepareSubmission(inputs: readonly SubmissionInput[], libr
       continue;
     }
     const maskId = maskIdOf(input.bytes, settings);
+    try {
+      // Whichever runtime it goes to, a mask's parameters must fit in S3's 2 KB of object
+      // metadata, so the same command accepts the same masks (and names the same submission)
+      // locally and on a stage. Checked with stand-in ids of the real ids' lengths: the
+      // submission's id depends on which masks are accepted.
+      uploadMetadataOf({ ...canonicalSettings(settings), submissionId: `sub-${maskId}`, submissionMaskId: maskId });
+    } catch (error) {
+      if (!(error instanceof CdsError)) throw error;
+      rejected.push({ name: input.name, file: input.file, reason: error.message });
+      continue;
+    }
     const first = seen.get(maskId);
     if (first !== undefined) {
       duplicates.push({ name: input.name, file: input.file, sameAs: first });

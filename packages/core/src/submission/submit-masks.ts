@@ -1,4 +1,5 @@
 import type { SubmissionItem } from "../entities/submission.ts";
+import { uploadMetadataOf } from "../pipeline/upload-metadata.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
 import type { StateStore } from "../state/service.ts";
 import type { PlannedMask, SubmissionPlan } from "./prepare-submission.ts";
@@ -7,6 +8,13 @@ import type { PlannedMask, SubmissionPlan } from "./prepare-submission.ts";
 export interface SubmitMasksDeps {
   state: Pick<StateStore, "recordSubmission" | "recordSubmissionMask">;
   uploads: BlobStore;
+  /**
+   * How each upload carries its parameters: a sidecar file `<key>.json` written first (the
+   * upload folder; the default), or the mask object's own metadata, in the same request (S3,
+   * where intake reads them with HeadObject). Metadata makes one upload one object: no second
+   * `Object Created` event, and no sidecar that can go missing or outlive its mask.
+   */
+  parametersAs?: "sidecar" | "metadata";
   /** Told after each mask is uploaded (or found uploaded before), for a progress line. */
   onMask?: (mask: PlannedMask, uploaded: boolean) => void;
 }
@@ -23,7 +31,8 @@ export interface SubmissionReceipt {
 }
 
 /**
- * Records a planned submission and uploads each of its masks with its sidecar — each mask once,
+ * Records a planned submission and uploads each of its masks with its parameters (a sidecar, or
+ * the object's metadata: `deps.parametersAs`) — each mask once,
  * however often the command runs. The submission is recorded first, with the number of masks
  * it will have (so it cannot complete before the last one is in); then, mask by mask in
  * submission order, the mask is listed and its sidecar and image uploaded, unless the mask
@@ -60,9 +69,13 @@ export async function submitMasks(plan: SubmissionPlan, deps: SubmitMasksDeps, o
       deps.onMask?.(mask, false);
       continue;
     }
-    // Sidecar first: the upload of the mask is what starts the search, and intake reads both.
-    await deps.uploads.put(`${mask.uploadKey}.json`, new TextEncoder().encode(`${JSON.stringify(mask.sidecar, null, 2)}\n`));
-    await deps.uploads.put(mask.uploadKey, mask.bytes);
+    if (deps.parametersAs === "metadata") {
+      await deps.uploads.put(mask.uploadKey, mask.bytes, { metadata: uploadMetadataOf(mask.sidecar) });
+    } else {
+      // Sidecar first: the upload of the mask is what starts the search, and intake reads both.
+      await deps.uploads.put(`${mask.uploadKey}.json`, new TextEncoder().encode(`${JSON.stringify(mask.sidecar, null, 2)}\n`));
+      await deps.uploads.put(mask.uploadKey, mask.bytes);
+    }
     receipt.uploaded.push(mask);
     deps.onMask?.(mask, true);
   }

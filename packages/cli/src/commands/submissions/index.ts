@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { SUBMISSION_STATUSES, type SubmissionItem, type SubmissionProgress } from "@cds/core";
 import type { Io } from "../../io.ts";
 import { resolveRoot } from "../../options/root.ts";
-import { withState } from "../../options/state.ts";
+import { stageOption, stateLocationOf, withState } from "../../options/state.ts";
 import { submissionSummaryLines } from "../../output/submission-summary-table.ts";
 import { renderTable } from "../../output/table.ts";
 import { readSubmissionProgress, watchSubmission } from "../../output/watch-submission.ts";
@@ -17,43 +17,55 @@ export function registerSubmissionsCommands(program: Command, io: Io): void {
     .description("follow a submission live until its last search ends, then print its summary table")
     .argument("<submissionId>", "a submission id (printed by `cds submit`)")
     .option(...rootOption)
+    .option(...stageOption)
     .option("--once", "print where it stands now instead of following it")
     .option("--json", "print the progress as JSON (implies --once)")
-    .action(async (submissionId: string, options: { root?: string; once?: boolean; json?: boolean }) => {
+    .action(async (submissionId: string, options: ShowOptions) => {
       await showSubmissionCommand(submissionId, options, io);
     });
   submissions
     .command("list")
     .description("list submissions, newest first")
     .option(...rootOption)
-    .action(async (options: { root?: string }) => {
+    .option(...stageOption)
+    .action(async (options: { root?: string; stage?: string }) => {
       await listSubmissionsCommand(options, io);
     });
 }
 
+interface ShowOptions {
+  root?: string;
+  stage?: string;
+  once?: boolean;
+  json?: boolean;
+}
+
 /**
  * Shows a submission: followed live to its end (the summary table follows), or as it stands
- * with --once / --json. Exits 1 when any of its masks was rejected or failed.
+ * with --once / --json; from a root folder, or a deployed stage's table with --stage (results
+ * shown as `s3://<results bucket>/…`). Exits 1 when any of its masks was rejected or failed.
  */
-export async function showSubmissionCommand(submissionId: string, options: { root?: string; once?: boolean; json?: boolean }, io: Io): Promise<SubmissionProgress> {
+export async function showSubmissionCommand(submissionId: string, options: ShowOptions, io: Io): Promise<SubmissionProgress> {
   const root = resolveRoot(io.cwd, options.root);
+  const where = stateLocationOf(root, options);
   const progress =
     options.once || options.json
-      ? await withState(root, (state) => readSubmissionProgress(state, submissionId))
-      : await watchSubmission(root, submissionId, io);
+      ? await withState(where, (state) => readSubmissionProgress(state, submissionId))
+      : await watchSubmission(where, submissionId, io);
   if (options.json) io.out(JSON.stringify(progress, null, 2));
-  else for (const line of submissionSummaryLines(progress, join(root, "results"))) io.out(line);
+  else for (const line of submissionSummaryLines(progress, await resultsLocation(root, options.stage))) io.out(line);
   if (progress.counts.failed > 0 || progress.counts.rejected > 0) io.exitCode = 1;
   return progress;
 }
 
-/** Lists submissions, newest first, with their counts. */
-export async function listSubmissionsCommand(options: { root?: string }, io: Io): Promise<SubmissionItem[]> {
+/** Lists submissions, newest first, with their counts (of a root folder, or a deployed stage with --stage). */
+export async function listSubmissionsCommand(options: { root?: string; stage?: string }, io: Io): Promise<SubmissionItem[]> {
   const root = resolveRoot(io.cwd, options.root);
-  const found = await withState(root, async (state) => (await Promise.all(SUBMISSION_STATUSES.map((status) => state.listSubmissionsByStatus(status)))).flat());
+  const found = await withState(stateLocationOf(root, options), async (state) => (await Promise.all(SUBMISSION_STATUSES.map((status) => state.listSubmissionsByStatus(status)))).flat());
   found.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
   if (found.length === 0) {
-    io.out(`no submissions under ${root} yet: \`cds submit <masks…> --library <name> --root ${root}\` makes one`);
+    const flags = options.stage ? `--stage ${options.stage}` : `--root ${root}`;
+    io.out(`no submissions ${options.stage ? `in stage ${options.stage}` : `under ${root}`} yet: \`cds submit <masks…> --library <name> ${flags}\` makes one`);
     return found;
   }
   renderTable(
@@ -61,4 +73,11 @@ export async function listSubmissionsCommand(options: { root?: string }, io: Io)
     found.map((s) => [s.submissionId, s.status, s.library, s.maskCount, s.completedCount ?? "", s.failedCount ?? "", s.rejected.length, s.createdAt]),
   ).forEach((line) => io.out(line));
   return found;
+}
+
+/** Where results keys are shown: under the root's results folder, or in the stage's results bucket (its name looked up only now, for the table's last lines). */
+async function resultsLocation(root: string, stage: string | undefined): Promise<string | ((key: string) => string)> {
+  if (!stage) return join(root, "results");
+  const { results } = await (await import("@cds/aws/stage-resources")).stageBucketNames(stage);
+  return (key) => `s3://${results}/${key}`;
 }

@@ -1,19 +1,19 @@
 import type { Command } from "commander";
-import { join } from "node:path";
 import { CdsError, ParameterError, prepareSubmission, readManifest, submitMasks, type SubmissionProgress, type SubmissionReceipt } from "@cds/core";
-import { FolderBlobStore } from "@cds/local";
 import type { Io } from "../../io.ts";
-import { checkLibraryName, libraryFolder, resolveRoot } from "../../options/root.ts";
+import { checkLibraryName, resolveRoot } from "../../options/root.ts";
 import { addSearchOptions, searchParamsFromOptions, type SearchOptionValues } from "../../options/search-options.ts";
 import { withState } from "../../options/state.ts";
 import { submissionSummaryLines } from "../../output/submission-summary-table.ts";
 import { watchSubmission } from "../../output/watch-submission.ts";
 import { positiveInteger } from "../library/index.ts";
 import { readMaskInputs } from "./mask-inputs.ts";
+import { openSubmissionTarget, type SubmissionTarget } from "./submission-target.ts";
 
 interface SubmitCommandOptions extends SearchOptionValues {
   library: string;
   root?: string;
+  stage?: string;
   maxResults?: string;
   email?: string;
   wait?: boolean;
@@ -30,10 +30,15 @@ export interface SubmitOutcome {
 export function registerSubmitCommand(program: Command, io: Io): void {
   const command = program
     .command("submit")
-    .description("submit many masks at once to the pipeline (`cds dev`): each becomes a search; they run a few at a time")
+    .description("submit many masks at once to the pipeline (`cds dev`, or a deployed stage with --stage): each becomes a search; they run a few at a time")
     .argument("<masks...>", "mask files, folders of masks, or manifests (.csv with a header row / .json) naming masks and their parameters")
-    .requiredOption("--library <name>", "an indexed library under <root>/libraries")
-    .option("--root <dir>", "the cds data folder (default: $CDS_ROOT or ./cds-data)");
+    .requiredOption("--library <name>", "an indexed library under <root>/libraries (with --stage: under <name>/ in the stage's library bucket)")
+    .option("--root <dir>", "the cds data folder (default: $CDS_ROOT or ./cds-data)")
+    .option(
+      "--stage <stage>",
+      "submit to a deployed stage instead: masks go to its uploads bucket with their parameters as object metadata, the submission to its table " +
+        "(bucket names from SST's SSM parameters, or CDS_UPLOADS_BUCKET / CDS_LIBRARY_BUCKET / CDS_RESULTS_BUCKET; AWS credentials from the environment)",
+    );
   addSearchOptions(command)
     .option("--max-results <n>", "matches kept per mask (NeuronBridge's maxResultsPerMask; default 400)")
     .option("--email <address>", "email the submission's summary to this address when its last search ends")
@@ -45,7 +50,8 @@ export function registerSubmitCommand(program: Command, io: Io): void {
 
 /**
  * Validates the masks (the checks intake makes), records the submission and uploads each mask
- * with its sidecar into <root>/uploads/<library>/, where `cds dev` picks them up. The same
+ * with its parameters: with a sidecar into <root>/uploads/<library>/, where `cds dev` picks them
+ * up, or with --stage into the stage's uploads bucket, parameters as object metadata. The same
  * command run again resumes the submission: masks already uploaded are not uploaded again.
  * Rejected masks are listed with the reason and the rest go on. With --wait it follows the
  * submission to its end. Exits 1 when any mask was rejected or any search failed.
@@ -60,13 +66,20 @@ export async function submitCommand(args: string[], options: SubmitCommandOption
   if (options.email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(options.email)) {
     throw new ParameterError("--email", `--email must be an email address, got "${options.email}"`);
   }
-  const libraryStore = new FolderBlobStore(libraryFolder(root, library));
-  if (!(await libraryStore.exists("manifest.json"))) {
-    throw new CdsError(`no library "${library}" under ${join(root, "libraries")}: index one with \`cds library index <source> --name ${library} --root ${root}\``);
+  const target = await openSubmissionTarget({ root, library, stage: options.stage });
+  try {
+    return await submitTo(target, args, { ...options, library, base }, io);
+  } finally {
+    target.close();
   }
-  const manifest = await readManifest(libraryStore);
+}
 
-  const { inputs, unreadable } = await readMaskInputs(args, { cwd: io.cwd, base });
+async function submitTo(target: SubmissionTarget, args: string[], options: SubmitCommandOptions & { base: Record<string, unknown> }, io: Io): Promise<SubmitOutcome> {
+  const { library } = options;
+  if (!(await target.library.exists("manifest.json"))) throw new CdsError(target.noLibraryMessage);
+  const manifest = await readManifest(target.library);
+
+  const { inputs, unreadable } = await readMaskInputs(args, { cwd: io.cwd, base: options.base });
   const prepared = await prepareSubmission(inputs, { name: library, width: manifest.width, height: manifest.height, count: manifest.count });
   const rejected = [...unreadable, ...prepared.rejected];
   const plan = { ...prepared, rejected };
@@ -76,8 +89,8 @@ export async function submitCommand(args: string[], options: SubmitCommandOption
     throw new CdsError(`nothing to submit: ${rejected.length === 0 ? "no mask was given" : `all ${rejected.length} masks were rejected`}`);
   }
 
-  const uploads = new FolderBlobStore(join(root, "uploads"));
-  const receipt = await withState(root, (state) => submitMasks(plan, { state, uploads }, { notifyEmail: options.email }));
+  const { uploads, parametersAs } = target;
+  const receipt = await withState(target.state, (state) => submitMasks(plan, { state, uploads, parametersAs }, { notifyEmail: options.email }));
   const { submissionId } = receipt.submission;
   io.out(
     `submission ${submissionId}: ${plan.masks.length} mask${plan.masks.length === 1 ? "" : "s"} against library ${library} ` +
@@ -86,11 +99,11 @@ export async function submitCommand(args: string[], options: SubmitCommandOption
   );
   io.exitCode = rejected.length > 0 ? 1 : 0;
   if (!options.wait) {
-    io.out(`follow it with \`cds submissions show ${submissionId} --root ${root}\` (\`cds dev --root ${root}\` must be running)`);
+    io.out(`follow it with \`cds submissions show ${submissionId} ${target.flags}\` ${target.runsWhere}`);
     return { receipt, rejected };
   }
-  const final = await watchSubmission(root, submissionId, io);
-  for (const line of submissionSummaryLines(final, join(root, "results"))) io.out(line);
+  const final = await watchSubmission(target.state, submissionId, io);
+  for (const line of submissionSummaryLines(final, target.resultsAt)) io.out(line);
   if (final.counts.failed > 0) io.exitCode = 1;
   return { receipt, rejected, final };
 }
