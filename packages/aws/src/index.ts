@@ -19,6 +19,7 @@ export {
 } from "./eventbridge-publisher.ts";
 export { ASYNC_INVOKE_MAX_PAYLOAD_BYTES, LambdaInvoker, type LambdaInvokerOptions } from "./lambda-invoker.ts";
 export { MULTIPART_THRESHOLD, S3BlobStore, type S3BlobStoreOptions } from "./s3-blob-store.ts";
+export { createS3Client, libraryPrefix, libraryStore } from "./s3-client.ts";
 export { SesMailer, type SesMailerOptions } from "./ses-mailer.ts";
 export {
   receivedMessageFromSqsRecord,

@@ -1,6 +1,9 @@
-import { S3Client } from "@aws-sdk/client-s3";
 import { ParameterError } from "@cds/core";
 import { S3BlobStore } from "./s3-blob-store.ts";
+import { createS3Client } from "./s3-client.ts";
+
+// The CLI imports S3 locations from this module alone, to keep the rest of the SDK out of its start-up.
+export { libraryPrefix } from "./s3-client.ts";
 
 /** A bucket and key prefix, parsed from `s3://bucket[/prefix]`. */
 export interface S3Location {
@@ -24,15 +27,13 @@ export function parseS3Url(url: string, option = "location"): S3Location {
 }
 
 /**
- * A blob store at an `s3://` location, with the SDK's usual credentials and region chain.
- * `AWS_ENDPOINT_URL_S3` points it at another S3 server; `CDS_S3_FORCE_PATH_STYLE=1` is needed for
- * one that cannot serve bucket subdomains (s3rver).
+ * A blob store at an `s3://` location, over {@link createS3Client}. A URL naming only a bucket
+ * gets `defaultPrefix` (none unless given).
  *
  * @example
- * const library = s3StoreAt("s3://cds-prod-library/lm");
+ * const library = s3StoreAt("s3://cds-prod-library", { defaultPrefix: libraryPrefix("lm") }); // s3://cds-prod-library/lm/
  */
-export function s3StoreAt(url: string, option?: string): S3BlobStore {
-  const { bucket, prefix } = parseS3Url(url, option);
-  const client = new S3Client({ forcePathStyle: process.env.CDS_S3_FORCE_PATH_STYLE === "1" });
-  return new S3BlobStore({ client, bucket, prefix });
+export function s3StoreAt(url: string, options: { option?: string; defaultPrefix?: string } = {}): S3BlobStore {
+  const { bucket, prefix } = parseS3Url(url, options.option);
+  return new S3BlobStore({ client: createS3Client(), bucket, prefix: prefix || (options.defaultPrefix ?? "") });
 }

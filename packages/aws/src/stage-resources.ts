@@ -1,7 +1,7 @@
-import { S3Client } from "@aws-sdk/client-s3";
 import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { StageResourceMissingError } from "./errors.ts";
 import { S3BlobStore } from "./s3-blob-store.ts";
+import { createS3Client, libraryStore } from "./s3-client.ts";
 import { APP_NAME, checkStageName } from "./stage-state.ts";
 
 /** A stage's three buckets, by their role. */
@@ -98,11 +98,11 @@ export interface StageBuckets {
 export async function openStageBuckets(stage: string, options: { env?: NodeJS.ProcessEnv; ssm?: SSMClient } = {}): Promise<StageBuckets> {
   const env = options.env ?? process.env;
   const names = await stageBucketNames(stage, options);
-  const client = new S3Client({ forcePathStyle: env.CDS_S3_FORCE_PATH_STYLE === "1" });
+  const client = createS3Client(env);
   return {
     names,
     uploads: new S3BlobStore({ client, bucket: names.uploads }),
-    library: (name) => new S3BlobStore({ client, bucket: names.library, prefix: `${name}/` }),
+    library: (name) => libraryStore(client, names.library, name),
     resultsUrl: (key) => `s3://${names.results}/${key}`,
     close: () => client.destroy(),
   };

@@ -1,4 +1,3 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createStateStore, ParameterError, type StateStore } from "@cds/core";
 import { createDynamoDocumentClient } from "./dynamodb-document-client.ts";
 
@@ -37,6 +36,6 @@ export function checkStageName(stage: string): string {
  */
 export function openStageState(stage: string): { state: StateStore; tableName: string; close(): void } {
   const tableName = stageStateTableName(stage);
-  const client = createDynamoDocumentClient({ client: new DynamoDBClient({}) });
+  const client = createDynamoDocumentClient();
   return { state: createStateStore({ client, table: { tableName } }), tableName, close: () => client.destroy() };
 }

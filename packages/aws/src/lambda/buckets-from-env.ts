@@ -1,10 +1,9 @@
-import { S3Client } from "@aws-sdk/client-s3";
 import type { BlobStore, LibraryStores, SourceImageReader } from "@cds/core";
 import { S3BlobStore } from "../s3-blob-store.ts";
-import { once, optionalSetting, setting } from "./settings.ts";
+import { createS3Client, libraryStore } from "../s3-client.ts";
+import { once, setting } from "./settings.ts";
 
-// Path-style addressing only for local S3 servers (s3rver), which cannot serve bucket subdomains.
-const s3 = once(() => new S3Client({ forcePathStyle: optionalSetting("CDS_S3_FORCE_PATH_STYLE") === "1" }));
+const s3 = once(() => createS3Client());
 
 /** The upload bucket (`CDS_UPLOADS_BUCKET`): masks at `<library>/<file>`, sidecars beside them. */
 export const uploadsFromEnv: () => BlobStore = once(() => new S3BlobStore({ client: s3(), bucket: setting("CDS_UPLOADS_BUCKET") }));
@@ -18,7 +17,7 @@ export const librariesFromEnv: () => LibraryStores = once(() => {
   const stores = new Map<string, BlobStore>();
   return (name: string) => {
     let store = stores.get(name);
-    if (!store) stores.set(name, (store = new S3BlobStore({ client: s3(), bucket, prefix: `${name}/` })));
+    if (!store) stores.set(name, (store = libraryStore(s3(), bucket, name)));
     return store;
   };
 });

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { ParameterError, readManifest, type BlobStore } from "@cds/core";
-import { parseS3Url, s3StoreAt } from "@cds/aws/s3-url";
+import { libraryPrefix, s3StoreAt } from "@cds/aws/s3-url";
 import { FolderBlobStore, indexLibrary } from "@cds/local";
 import { readdir } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -103,8 +103,7 @@ async function listCommand(options: { root?: string }, io: Io) {
  */
 function libraryDestination(name: string, options: IndexCommandOptions, io: Io): { store: BlobStore; destination: string } {
   if (options.to?.startsWith("s3://")) {
-    const { bucket, prefix } = parseS3Url(options.to, "--to");
-    const store = s3StoreAt(`s3://${bucket}/${prefix || `${name}/`}`, "--to");
+    const store = s3StoreAt(options.to, { option: "--to", defaultPrefix: libraryPrefix(name) });
     return { store, destination: store.location };
   }
   const destination = options.to ? resolve(io.cwd, options.to) : libraryFolder(resolveRoot(io.cwd, options.root), name);
