@@ -15,7 +15,7 @@ export { stageFailed, sweeper } from "./sweeper.ts";
 export { resume } from "./resume.ts";
 export { inProcessBatchScorer } from "./batch-scorer.ts";
 export type { BatchScore, BatchScorer, InProcessBatchScorerDeps } from "./batch-scorer.ts";
-export { sweepSearches } from "./sweep.ts";
+export { runningSearches, sweepSearches } from "./sweep.ts";
 export type { SweepReport, SweepSettings } from "./sweep.ts";
 export { postWebhook, WEBHOOK_TIMEOUT_MS } from "./notify/webhook-post.ts";
 export type { WebhookRequest } from "./notify/webhook-post.ts";

@@ -84,7 +84,13 @@ async function sweepSearch(search: SearchItem, deps: SweepDeps, settings: SweepS
   return decision.kind;
 }
 
-async function runningSearches(deps: Pick<SweepDeps, "state">): Promise<SearchItem[]> {
+/**
+ * Every running search, newest first (the status index's order), across all pages.
+ *
+ * @example
+ * for (const search of (await runningSearches({ state })).reverse()) await resume(search, deps);
+ */
+export async function runningSearches(deps: Pick<SweepDeps, "state">): Promise<SearchItem[]> {
   const found: SearchItem[] = [];
   let cursor: string | null = null;
   do {

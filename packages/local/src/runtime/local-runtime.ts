@@ -1,7 +1,7 @@
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { checkMaxRunning, defaultMaxRunning, sweepSubmissions } from "@cds/core";
-import type { BatchPlanOptions, DispatchTreeOptions, FailingStage, RetryPolicy, SearchItem, StateStore, WebhookDeliveryMessage } from "@cds/core";
+import type { BatchPlanOptions, DispatchTreeOptions, FailingStage, RetryPolicy, StateStore, WebhookDeliveryMessage } from "@cds/core";
 import { s3EventSource, type CatalogEvent, type RuleTarget } from "@cds/events";
 import {
   combiner,
@@ -15,6 +15,7 @@ import {
   intake,
   notify,
   resume,
+  runningSearches,
   admitWaitingSearches,
   stageFailed,
   submissionCompletedEntry,
@@ -206,7 +207,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await invocationGaveUp({ functionName: failure.functionName, payload: failure.payload, error, attempts: failure.attempts }, { ...deps, bus: publisher });
   }
 
-  for (const search of await searchesRunning(local.state)) {
+  for (const search of (await runningSearches({ state: local.state })).reverse()) {
     try {
       await resume(search, deps);
     } catch (error) {
@@ -268,15 +269,4 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       return stopped;
     },
   };
-}
-
-async function searchesRunning(state: StateStore): Promise<SearchItem[]> {
-  const found: SearchItem[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await state.listSearchesByStatus("running", { cursor });
-    found.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  return found.reverse(); // oldest first
 }
