@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { CdsError, submissionProgress, type StateStore, type SubmissionProgress } from "@cds/core";
-import { openRunningState, openStateFolder } from "@cds/local";
+import { openRunningState } from "@cds/local";
 import type { Io } from "../io.ts";
 import { withState, type StateLocation } from "../options/state.ts";
-import { submissionView, type SubmissionViewOptions } from "./submission-view.ts";
+import { submissionView, type SubmissionView, type SubmissionViewOptions } from "./submission-view.ts";
 
 /** Options of {@link watchSubmission}. */
 export interface WatchSubmissionOptions extends SubmissionViewOptions {
@@ -24,11 +24,11 @@ export interface WatchSubmissionOptions extends SubmissionViewOptions {
  * const same = await watchSubmission({ stage: "lab" }, "sub-5b0c…", io);
  */
 export async function watchSubmission(where: StateLocation, submissionId: string, io: Io, options: WatchSubmissionOptions = {}): Promise<SubmissionProgress> {
-  if (typeof where !== "string") return withState(where, (state) => followInTable(state, submissionId, io, options));
+  const view = submissionView(io, options);
+  const follow = { intervalMs: options.intervalMs ?? (io.isTty ? 250 : 1000), signal: options.signal };
+  if (typeof where !== "string") return withState(where, (state) => followState(state, submissionId, view, follow));
   const root = where;
   const stateFolder = join(root, "state");
-  const view = submissionView(io, options);
-  const intervalMs = options.intervalMs ?? (io.isTty ? 250 : 1000);
   let toldNoRuntime = false;
   let failedReads = 0;
   for (;;) {
@@ -37,7 +37,7 @@ export async function watchSubmission(where: StateLocation, submissionId: string
     if (!running) {
       if (!toldNoRuntime) {
         // One direct read: a finished submission needs no runtime to be shown.
-        const progress = await readOnce(stateFolder, submissionId);
+        const progress = await withState(root, (state) => readSubmissionProgress(state, submissionId));
         if (progress.status === "completed") {
           view.finish(progress);
           return progress;
@@ -50,39 +50,38 @@ export async function watchSubmission(where: StateLocation, submissionId: string
       continue;
     }
     try {
-      for (;;) {
-        const progress = await readSubmissionProgress(running.state, submissionId);
-        if (progress.status === "completed") {
-          view.finish(progress);
-          return progress;
-        }
-        view.update(progress);
-        failedReads = 0;
-        await sleep(intervalMs, undefined, { signal: options.signal });
-      }
+      return await followState(running.state, submissionId, view, follow, () => (failedReads = 0));
     } catch (error) {
       if (error instanceof CdsError || options.signal?.aborted || ++failedReads >= 5) throw error;
       // The runtime went away mid-read (stopped, restarted): look for it again.
-      await sleep(intervalMs, undefined, { signal: options.signal });
+      await sleep(follow.intervalMs, undefined, { signal: options.signal });
     } finally {
       await running.close();
     }
   }
 }
 
-/** Polls a state store that is always there (a stage's table) until the submission completes. */
-async function followInTable(state: StateStore, submissionId: string, io: Io, options: WatchSubmissionOptions): Promise<SubmissionProgress> {
-  const view = submissionView(io, options);
-  const intervalMs = options.intervalMs ?? (io.isTty ? 250 : 1000);
+/**
+ * Polls one state store until the submission completes, drawing each reading; `onRead` is told
+ * of every successful read (the local follow counts failures in a row by it).
+ */
+async function followState(
+  state: StateStore,
+  submissionId: string,
+  view: SubmissionView,
+  { intervalMs, signal }: { intervalMs: number; signal?: AbortSignal },
+  onRead?: () => void,
+): Promise<SubmissionProgress> {
   for (;;) {
-    options.signal?.throwIfAborted();
+    signal?.throwIfAborted();
     const progress = await readSubmissionProgress(state, submissionId);
     if (progress.status === "completed") {
       view.finish(progress);
       return progress;
     }
     view.update(progress);
-    await sleep(intervalMs, undefined, { signal: options.signal });
+    onRead?.();
+    await sleep(intervalMs, undefined, { signal });
   }
 }
 
@@ -101,13 +100,4 @@ export async function readSubmissionProgress(state: StateStore, submissionId: st
   const unfinished = new Set(masks.filter((mask) => mask.searchId && !mask.outcome).map((mask) => mask.searchId!));
   const searches = await state.getSearches((await state.listSlotHolders()).filter((searchId) => unfinished.has(searchId)));
   return submissionProgress(submission, masks, searches);
-}
-
-async function readOnce(stateFolder: string, submissionId: string): Promise<SubmissionProgress> {
-  const opened = await openStateFolder(stateFolder);
-  try {
-    return await readSubmissionProgress(opened.state, submissionId);
-  } finally {
-    await opened.close();
-  }
 }

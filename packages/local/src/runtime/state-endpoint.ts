@@ -37,11 +37,8 @@ export interface OpenedState {
  * try { console.log(await state.listSubscriptions()); } finally { await close(); }
  */
 export async function openStateFolder(stateFolder: string): Promise<OpenedState> {
-  const endpoint = await liveEndpoint(stateFolder);
-  if (endpoint) {
-    const client = createDocumentClient({ endpoint });
-    return { state: createStateStore({ client }), mode: "shared", close: async () => client.destroy() };
-  }
+  const running = await openRunningState(stateFolder);
+  if (running) return running;
   const local = await startLocalState({ folder: stateFolder });
   return { state: local.state, mode: "own", close: () => local.stop() };
 }
