@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { ParameterError, readManifest, type BlobStore } from "@cds/core";
-import { libraryPrefix, s3StoreAt } from "@cds/aws/s3-url";
 import { FolderBlobStore, indexLibrary } from "@cds/local";
 import { readdir } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -44,7 +43,7 @@ export function registerLibraryCommands(program: Command, io: Io): void {
 
 export async function indexCommand(source: string, options: IndexCommandOptions, io: Io) {
   const name = checkLibraryName(options.name);
-  const { store, destination } = libraryDestination(name, options, io);
+  const { store, destination } = await libraryDestination(name, options, io);
   const shardSize = positiveInteger("--shard-size", options.shardSize ?? "100");
   const workers = options.workers === undefined ? undefined : positiveInteger("--workers", options.workers);
   const bar = progressBar(io, "indexing");
@@ -101,8 +100,10 @@ async function listCommand(options: { root?: string }, io: Io) {
  * Where `library index` writes: a folder, or an S3 bucket. `s3://bucket` alone means the prefix
  * `<name>/`, the layout a deployed stage reads libraries from; a path after the bucket is used as given.
  */
-function libraryDestination(name: string, options: IndexCommandOptions, io: Io): { store: BlobStore; destination: string } {
+async function libraryDestination(name: string, options: IndexCommandOptions, io: Io): Promise<{ store: BlobStore; destination: string }> {
   if (options.to?.startsWith("s3://")) {
+    // The AWS SDK loads only for an S3 destination: every other command starts without it.
+    const { libraryPrefix, s3StoreAt } = await import("@cds/aws/s3-url");
     const store = s3StoreAt(options.to, { option: "--to", defaultPrefix: libraryPrefix(name) });
     return { store, destination: store.location };
   }
