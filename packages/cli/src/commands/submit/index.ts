@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { CdsError, ParameterError, prepareSubmission, readManifest, submitMasks, type SubmissionProgress, type SubmissionReceipt } from "@cds/core";
+import { CdsError, MANIFEST_KEY, ParameterError, prepareSubmission, readManifest, submitMasks, type SubmissionProgress, type SubmissionReceipt } from "@cds/core";
 import type { Io } from "../../io.ts";
 import { checkLibraryName, resolveRoot } from "../../options/root.ts";
 import { addSearchOptions, searchParamsFromOptions, type SearchOptionValues } from "../../options/search-options.ts";
@@ -76,7 +76,7 @@ export async function submitCommand(args: string[], options: SubmitCommandOption
 
 async function submitTo(target: SubmissionTarget, args: string[], options: SubmitCommandOptions & { base: Record<string, unknown> }, io: Io): Promise<SubmitOutcome> {
   const { library } = options;
-  if (!(await target.library.exists("manifest.json"))) throw new CdsError(target.noLibraryMessage);
+  if (!(await target.library.exists(MANIFEST_KEY))) throw new CdsError(target.noLibraryMessage);
   const manifest = await readManifest(target.library);
 
   const { inputs, unreadable } = await readMaskInputs(args, { cwd: io.cwd, base: options.base });
