@@ -2,7 +2,7 @@ import { dispatchSearch } from "@cds/functions";
 import { librariesFromEnv } from "./buckets-from-env.ts";
 import { busFromEnv } from "./bus-from-env.ts";
 import { invokerFromEnv } from "./invoker-from-env.ts";
-import { maxRunningSetting } from "./settings.ts";
+import { maxRunningSetting, workerBudgetSetting } from "./settings.ts";
 import { stateFromEnv } from "./state-from-env.ts";
 
 /**
@@ -11,4 +11,4 @@ import { stateFromEnv } from "./state-from-env.ts";
  * dispatch tree); a finished search first gives its running slot back.
  */
 export const handler = (event: unknown): Promise<void> =>
-  dispatchSearch(event, { state: stateFromEnv(), libraries: librariesFromEnv(), bus: busFromEnv(), invoker: invokerFromEnv(), maxRunning: maxRunningSetting() });
+  dispatchSearch(event, { state: stateFromEnv(), libraries: librariesFromEnv(), bus: busFromEnv(), invoker: invokerFromEnv(), maxRunning: maxRunningSetting(), workerBudget: workerBudgetSetting() });

@@ -1,7 +1,9 @@
 import { dispatcher } from "@cds/functions";
+import { librariesFromEnv } from "./buckets-from-env.ts";
 import { invokerFromEnv } from "./invoker-from-env.ts";
+import { stateFromEnv } from "./state-from-env.ts";
 
-/** Invoked asynchronously by dispatch or a parent dispatcher: starts its children in the tree. */
+/** Invoked asynchronously by dispatch, a parent dispatcher, a worker (the next wave) or the sweeper: starts its children in the tree. */
 export const handler = async (payload: unknown): Promise<void> => {
-  await dispatcher(payload, { invoker: invokerFromEnv() });
+  await dispatcher(payload, { invoker: invokerFromEnv(), libraries: librariesFromEnv(), state: stateFromEnv() });
 };

@@ -1,3 +1,5 @@
+import { DEFAULT_WORKER_BUDGET } from "@cds/core";
+
 
 /**
  * A setting the stack gives the function as an environment variable; a missing one is a
@@ -32,14 +34,35 @@ export function once<T>(build: () => T): () => T {
 }
 
 /**
- * Searches allowed to run at once (`CDS_MAX_RUNNING`), or undefined for core's default. A stage
- * sizes it from the Lambda concurrency it may use: each running search keeps up to one worker
- * per batch busy.
+ * Searches allowed to run at once (`CDS_MAX_RUNNING`), or undefined for no limit but the worker
+ * budget.
  */
 export function maxRunningSetting(env: NodeJS.ProcessEnv = process.env): number | undefined {
   const value = optionalSetting("CDS_MAX_RUNNING", env);
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`environment variable CDS_MAX_RUNNING must be a whole number ≥ 1, not "${value}"`);
+  return n;
+}
+
+/**
+ * Workers allowed in flight over all running searches (`CDS_WORKER_BUDGET`, default 800 of an
+ * account's default 1,000 concurrent executions): admission grants each search a share of it, and
+ * a search with more batches than its share runs in waves. Size it from the account's quota minus
+ * the control functions' reserved concurrency (README, "Sizing a deployment").
+ */
+export function workerBudgetSetting(env: NodeJS.ProcessEnv = process.env): number {
+  const value = optionalSetting("CDS_WORKER_BUDGET", env);
+  if (value === undefined) return DEFAULT_WORKER_BUDGET;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`environment variable CDS_WORKER_BUDGET must be a whole number ≥ 1, not "${value}"`);
+  return n;
+}
+
+/** How long a dispatched batch counts as in flight before the sweeper dispatches it again (`CDS_IN_FLIGHT_MS`; default 120 s, twice the worker's timeout). */
+export function inFlightSetting(env: NodeJS.ProcessEnv = process.env): number {
+  const value = optionalSetting("CDS_IN_FLIGHT_MS", env);
+  const n = value === undefined ? 120_000 : Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`environment variable CDS_IN_FLIGHT_MS must be a whole number of milliseconds, not "${value}"`);
   return n;
 }
