@@ -48,7 +48,8 @@ export async function startSearch(searchId: string, deps: StartSearchDeps): Prom
   if (search.status !== "accepted") return undefined;
   const { source, tree, job } = await planSearch(search, deps);
   const granted = (await deps.state.listSlotGrants())[searchId];
-  const lanes = granted === undefined ? undefined : Math.max(1, Math.floor(granted / tree.branchingFactor));
+  // Granted fewer workers than batches: run in waves of whole leaves (at least one).
+  const lanes = granted === undefined || granted >= tree.batchCount ? undefined : Math.max(1, Math.floor(granted / tree.branchingFactor));
   try {
     const running = await deps.state.markSearchRunning(searchId, undefined, lanes !== undefined && lanes < leafCount(tree) ? lanes : undefined);
     return { search: running, root: planDispatch(source, job, { ...deps.dispatchTree, lanes: running.lanes }), batchSize: source.rule.batchSize };
