@@ -126,7 +126,7 @@ export function planBatches(layout: LibraryLayout, options: BatchPlanOptions = {
   const shards = layout.shards.filter((shard) => shard.count > 0);
   const rule = planBatchRule({ name: layout.name, count: layout.count, shardCount: shards.length, shardSize: shards.reduce((n, s) => Math.max(n, s.count), 0) }, options);
   const batches = Array.from({ length: rule.batchCount }, (_, batchId) => batchOfRule(rule, batchId, shards, 0, layout.count).batch);
-  return { batchSize: batches.reduce((n, b) => Math.max(n, b.end - b.start), 0), batches };
+  return { batchSize: rule.unit === "items" ? rule.batchSize : batches.reduce((n, b) => Math.max(n, b.end - b.start), 0), batches };
 }
 
 function assertPositiveInteger(name: string, value: number): void {

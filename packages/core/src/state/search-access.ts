@@ -30,7 +30,7 @@ export type Page<T> = { items: T[]; cursor: string | null };
 export type PageRequest = { limit?: number; cursor?: string | null };
 
 /** What the combiner reports when it has written a search's results. */
-export type SearchResults = { resultsKey: string; matchCount: number; completedBatches: number; partial?: boolean; completedAt?: string };
+export type SearchResults = { resultsKey: string; matchCount: number; completedBatches?: number; partial?: boolean; completedAt?: string };
 
 // ---------------------------------------------------------------------------------------
 // Named clauses. Each is one condition of a conditional write, named for what it guarantees.
@@ -189,7 +189,7 @@ export function searchAccess(entities: { search: SearchEntity; uploadClaim: Uplo
     return changeStatus(searchId, "completed", searchStillRunning, {
       resultsKey: results.resultsKey,
       matchCount: results.matchCount,
-      completedBatches: results.completedBatches,
+      ...(results.completedBatches === undefined ? {} : { completedBatches: results.completedBatches }),
       partial: results.partial ?? false,
       completedAt: results.completedAt ?? now().toISOString(),
     });
