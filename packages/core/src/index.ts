@@ -115,6 +115,8 @@ export { isConditionFailure } from "./state/condition-failure.ts";
 export { decodeMatches, encodeMatches, MATCHES_GZIP_THRESHOLD_BYTES, MATCHES_MAX_STORED_BYTES } from "./state/matches-codec.ts";
 export type { EncodedMatches } from "./state/matches-codec.ts";
 export type { Invoker } from "./ports/invoker.ts";
+export { noTelemetry, telemetryMetrics } from "./ports/telemetry.ts";
+export type { Telemetry } from "./ports/telemetry.ts";
 export { DEFAULT_MAX_PARALLELISM, planBatches } from "./planning/batch-plan.ts";
 export type { BatchPlan, BatchPlanOptions, BatchRange } from "./planning/batch-plan.ts";
 export { childrenOf, planDispatchTree, rootOf } from "./planning/dispatch-tree.ts";

@@ -3,6 +3,7 @@ import { librariesFromEnv, resultsFromEnv, sourceImagesFromEnv, uploadsFromEnv }
 import { busFromEnv } from "./bus-from-env.ts";
 import { invokerFromEnv } from "./invoker-from-env.ts";
 import { maxRunningSetting } from "./settings.ts";
+import { logger, observed } from "./observability.ts";
 import { stateFromEnv } from "./state-from-env.ts";
 
 // When each search's missing batches were last re-run, kept while the container lives. A new
@@ -10,7 +11,7 @@ import { stateFromEnv } from "./state-from-env.ts";
 const settings: SweepSettings = { retried: new Map() };
 
 /** Rule `batch-failed`, and the schedule (every minute): re-run missing batches, finish overdue searches. */
-export const handler = async (event: unknown): Promise<void> => {
+export const handler = observed("sweeper", async (event: unknown): Promise<void> => {
   if ((event as { "detail-type"?: unknown })["detail-type"] === "Batch Failed") {
     await sweeper(event, { state: stateFromEnv(), bus: busFromEnv() });
     return;
@@ -26,5 +27,5 @@ export const handler = async (event: unknown): Promise<void> => {
     maxRunning: maxRunningSetting(),
   };
   const report = await sweepSearches(deps, settings);
-  for (const { searchId, decision } of report) if (decision !== "none") console.log(`sweep: ${searchId} ${decision}`);
-};
+  for (const { searchId, decision } of report) if (decision !== "none") logger().info("sweep decision", { searchId, decision });
+});

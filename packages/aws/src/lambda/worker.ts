@@ -1,6 +1,8 @@
 import { inProcessBatchScorer, worker } from "@cds/functions";
 import { librariesFromEnv, uploadsFromEnv } from "./buckets-from-env.ts";
 import { busFromEnv } from "./bus-from-env.ts";
+import { telemetryMetrics } from "@cds/core";
+import { observed } from "./observability.ts";
 import { once } from "./settings.ts";
 import { stateFromEnv } from "./state-from-env.ts";
 
@@ -9,5 +11,5 @@ import { stateFromEnv } from "./state-from-env.ts";
 const scorer = once(() => inProcessBatchScorer({ uploads: uploadsFromEnv(), libraries: librariesFromEnv() }));
 
 /** Invoked asynchronously by a leaf dispatcher (or the sweeper): scores one batch and records it. */
-export const handler = (payload: unknown): Promise<void> =>
-  worker(payload, { state: stateFromEnv(), uploads: uploadsFromEnv(), libraries: librariesFromEnv(), bus: busFromEnv(), scorer: scorer() });
+export const handler = observed("worker", (payload: unknown): Promise<void> =>
+  worker(payload, { state: stateFromEnv(), uploads: uploadsFromEnv(), libraries: librariesFromEnv(), bus: busFromEnv(), scorer: scorer() }), { succeeded: telemetryMetrics.batchesScored });
