@@ -55,6 +55,9 @@ export interface InvocationContext {
   awsRequestId: string;
 }
 
+/** The phase an {@link observed} handler logs as: a property of the handler, so tests can tell it is wrapped. */
+export const OBSERVED_PHASE: unique symbol = Symbol("observed phase");
+
 /** Options of {@link observed}. */
 export interface ObservedOptions {
   /** A count to add 1 to when the handler returns (the worker: `BatchesScored`). */
@@ -75,10 +78,10 @@ export function observed<Event, Result>(
   phase: string,
   handler: (event: Event, context?: InvocationContext) => Promise<Result>,
   options: ObservedOptions = {},
-): (event: Event, context?: InvocationContext) => Promise<Result> {
+): ((event: Event, context?: InvocationContext) => Promise<Result>) & { [OBSERVED_PHASE]: string } {
   containerPhase = phase;
   let cold = true;
-  return async (event, context) => {
+  const wrapped = async (event: Event, context?: InvocationContext): Promise<Result> => {
     const log = logger();
     const telemetry = telemetryFromEnv();
     log.resetKeys();
@@ -104,6 +107,7 @@ export function observed<Event, Result>(
       log.resetKeys();
     }
   };
+  return Object.assign(wrapped, { [OBSERVED_PHASE]: phase });
 }
 
 /** What a log line says an invocation is about; only our own identifiers, never payload contents. */
