@@ -167,9 +167,12 @@ export function Monitoring({ stack, app }: StackContext) {
       left: [
         ...(["worker", "dispatcher"] as const).map((entry) => lambda(entry, "ConcurrentExecutions", "Maximum")),
         new Metric({ namespace: "AWS/Lambda", metricName: "ConcurrentExecutions", statistic: "Maximum", period: GRAPH_PERIOD, label: "account" }),
+        // The pool the workers and dispatchers share with the account's other unreserved functions.
+        new Metric({ namespace: "AWS/Lambda", metricName: "UnreservedConcurrentExecutions", statistic: "Maximum", period: GRAPH_PERIOD, label: "account, unreserved" }),
       ],
       leftAnnotations: [
         { value: concurrency.workerBudget, label: "CDS_WORKER_BUDGET" },
+        { value: concurrency.accountConcurrency - concurrency.reservedTotal, label: "unreserved pool" },
         { value: concurrency.accountConcurrency, label: "account quota" },
       ],
     }),

@@ -77,6 +77,8 @@ export const LOG_LEVEL = "INFO";
  * - notify, webhook-delivery, on-failure: a few AWS calls or one webhook POST (10 s timeout)
  *   per message. 256 MB would hold them, but its ~1/7 vCPU would stretch each (usually cold)
  *   start's import to most of a second; they run a few times per search, so 512 MB costs nothing.
+ *
+ * Reserved concurrency, and the worker budget that stands in for one: stacks/concurrency.ts.
  */
 export const functionSizing = {
   intake: { memorySize: 1024, timeout: 30 },

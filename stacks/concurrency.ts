@@ -30,8 +30,9 @@ export const DEFAULT_WORKER_BUDGET = 800;
  * - sweeper 5: the minute's sweep (it may overlap the previous one, 2 minutes' timeout) plus
  *   `Batch Failed` events; its events expire after 2 minutes, so it must not wait long.
  * - worker: unreserved, bounded by the budget instead (a reservation of 800 would hold 800 idle).
- * - dispatcher: unreserved; a search's tree is 1 + ~√batches short-lived invocations (56 at
- *   3,000 batches), and a ceiling would slow every fan-out.
+ * - dispatcher: unreserved; a tree is a few dozen invocations of well under a second (30 for a
+ *   wave of 800 batches; 216 if 3,000 batches were dispatched at once), and a ceiling would slow
+ *   every fan-out.
  * - webhook-delivery: unreserved, held to 5 by its SQS event source's maximum concurrency
  *   (a reservation would throttle the poller and push messages toward the dead-letter queue).
  */
