@@ -179,7 +179,8 @@ describe("Pipeline stack on a non-prod stage (functions bundled)", () => {
   beforeAll(async () => {
     // No sender configured: the stage sends no email.
     s = await synth("test", { env: { CDS_EMAIL_FROM: "" } });
-  });
+    // Bundling nine functions takes ~50 s on an idle core; more when the machine is shared.
+  }, 240_000);
   afterAll(() => s?.synthesized.dispose());
 
   it("deploys one function per Lambda entry, each with an existing handler file", () => {
