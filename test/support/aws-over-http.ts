@@ -391,6 +391,10 @@ async function start(s3Directory: string, options: LocalCloudOptions, closers: (
   };
 
   const env: Record<string, string> = {
+    // The entries' JSON logs and EMF metrics (observability.ts) would be thousands of stdout lines
+    // per search here: warnings and errors only, no metrics, unless the caller's environment asks.
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "WARN",
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
     AWS_REGION: region,
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,

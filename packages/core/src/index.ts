@@ -125,6 +125,8 @@ export { BatchResultRejectedError, IllegalStatusTransitionError, SearchNotFoundE
 export { isConditionFailure } from "./state/condition-failure.ts";
 export { decodeMatches, encodeMatches } from "./state/matches-codec.ts";
 export type { Invoker } from "./ports/invoker.ts";
+export { noTelemetry, telemetryMetrics } from "./ports/telemetry.ts";
+export type { Telemetry } from "./ports/telemetry.ts";
 export { batchOfRule, DEFAULT_MAX_PARALLELISM, planBatches, planBatchRule } from "./planning/batch-plan.ts";
 export type { BatchPlan, BatchPlanOptions, BatchRange, BatchRule, LibraryExtent } from "./planning/batch-plan.ts";
 export { childCount, childrenOf, leafAt, leafCount, leafNumber, leafOf, MAX_FAN_OUT, nodeId, parentOf, planDispatchTree, rootOf } from "./planning/dispatch-tree.ts";

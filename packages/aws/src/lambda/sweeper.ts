@@ -3,11 +3,11 @@ import { librariesFromEnv, resultsFromEnv, sourceImagesFromEnv, uploadsFromEnv }
 import { busFromEnv } from "./bus-from-env.ts";
 import { invokerFromEnv } from "./invoker-from-env.ts";
 import { inFlightSetting, maxRunningSetting, workerBudgetSetting } from "./settings.ts";
+import { logger, observed } from "./observability.ts";
 import { stateFromEnv } from "./state-from-env.ts";
 
-
 /** Rule `batch-failed`, and the schedule (every minute): re-run missing batches, finish overdue searches. */
-export const handler = async (event: unknown): Promise<void> => {
+export const handler = observed("sweeper", async (event: unknown): Promise<void> => {
   if ((event as { "detail-type"?: unknown })["detail-type"] === "Batch Failed") {
     await sweeper(event, { state: stateFromEnv(), bus: busFromEnv() });
     return;
@@ -26,5 +26,5 @@ export const handler = async (event: unknown): Promise<void> => {
   // Batches of a leaf dispatched less than this long ago are in flight (the leaf's record says when).
   const settings: SweepSettings = { retryMissingAfterMs: inFlightSetting() };
   const report = await sweepSearches(deps, settings);
-  for (const { searchId, decision } of report) if (decision !== "none") console.log(`sweep: ${searchId} ${decision}`);
-};
+  for (const { searchId, decision } of report) if (decision !== "none") logger().info("sweep decision", { searchId, decision });
+});
