@@ -397,8 +397,11 @@ export class PipelineModel {
       key = node.parent;
     }
     const rootDone = run.nodeDone.has(this.shape.rootKey);
-    if (completedLeaf && !rootDone) {
-      // One more counter per wave (≤ budget / leaf size writes): its last write frees the wave's budget.
+    const inWaves = run.waves.length > 1 || run.pendingLeaves.length > 0;
+    if (completedLeaf && !rootDone && inWaves) {
+      // A search in several waves keeps one more counter per wave (one write per leaf group, so
+      // ≤ 64 while the budget is ≤ 64 leaf groups): its last write frees the wave's budget. A
+      // search in one wave needs none: the root's completion frees it.
       const waveIndex = run.waveOf.get(leaf)!;
       const wave = run.waves[waveIndex];
       t = await this.dynamo.write({ partition: `${run.id}#wave#${waveIndex}`, item: `${run.id}#wave#${waveIndex}`, units: 1 }, this.#retry, t, "completion");
