@@ -193,6 +193,17 @@ describe("pipeline model", () => {
     expect(sum).toBeCloseTo(run.completedAt! - run.uploadAt, 6);
   });
 
+  it("after: 1,000,000 targets with a budget of 4,000 (waves of ~220 leaf groups) still keep every key within 64 writes", async () => {
+    const o = options("after");
+    const model = new PipelineModel(1_000_000, { ...o, workerBudget: 4000, lambda: limits({ accountConcurrency: 5000 }) });
+    const run = model.upload(0);
+    const facts = await model.run();
+    expect(run.completedAt).toBeDefined();
+    expect(run.waves.length).toBe(2);
+    expect(Math.max(...facts.dynamo.writesPerPartition.values())).toBeLessThanOrEqual(64);
+    expect(Math.max(...facts.dynamo.writesPerItem.values())).toBeLessThanOrEqual(64);
+  });
+
   it("before: every batch adds to the one search item, whose partition throttles; the search still completes", async () => {
     const model = new PipelineModel(50_000, options("before"));
     const run = model.upload(0);

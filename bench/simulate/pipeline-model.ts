@@ -29,7 +29,17 @@ export interface SearchRun {
   pendingLeaves: string[];
   /** After: the wave of each leaf, and each wave's size and completed leaves. */
   waveOf: Map<string, number>;
-  waves: { leaves: string[]; batches: number; done: number; released: boolean; grantedAt: number; releasedAt?: number }[];
+  waves: {
+    leaves: string[];
+    batches: number;
+    /** Leaf groups of the wave under each parent node, and how many of them are done. */
+    perParent: Map<string, { leaves: number; done: number }>;
+    /** Parents whose leaves of this wave are all done. */
+    done: number;
+    released: boolean;
+    grantedAt: number;
+    releasedAt?: number;
+  }[];
   completionEmitted: boolean;
 }
 
@@ -265,7 +275,14 @@ export class PipelineModel {
         leaves.push(run.pendingLeaves.shift()!);
       }
       if (leaves.length > 0) {
-        const wave = run.waves.push({ leaves, batches, done: 0, released: false, grantedAt: this.clock.now }) - 1;
+        const perParent = new Map<string, { leaves: number; done: number }>();
+        for (const leaf of leaves) {
+          const parent = this.shape.nodes.get(leaf)!.parent ?? leaf;
+          const entry = perParent.get(parent) ?? { leaves: 0, done: 0 };
+          entry.leaves++;
+          perParent.set(parent, entry);
+        }
+        const wave = run.waves.push({ leaves, batches, perParent, done: 0, released: false, grantedAt: this.clock.now }) - 1;
         for (const leaf of leaves) run.waveOf.set(leaf, wave);
         this.#inFlight += batches;
         grants.push({ run, wave });
@@ -399,14 +416,21 @@ export class PipelineModel {
     const rootDone = run.nodeDone.has(this.shape.rootKey);
     const inWaves = run.waves.length > 1 || run.pendingLeaves.length > 0;
     if (completedLeaf && !rootDone && inWaves) {
-      // A search in several waves keeps one more counter per wave (one write per leaf group, so
-      // ≤ 64 while the budget is ≤ 64 leaf groups): its last write frees the wave's budget. A
-      // search in one wave needs none: the root's completion frees it.
+      // A search in several waves counts each wave too, in two levels like the tree: the leaf
+      // groups of the wave under one parent (≤ branching factor writes), then those parents
+      // (≤ branching factor again); the last write frees the wave's budget. A search in one wave
+      // needs none: the root's completion frees it.
       const waveIndex = run.waveOf.get(leaf)!;
       const wave = run.waves[waveIndex];
-      t = await this.dynamo.write({ partition: `${run.id}#wave#${waveIndex}`, item: `${run.id}#wave#${waveIndex}`, units: 1 }, this.#retry, t, "completion");
-      wave.done++;
-      if (wave.done === wave.leaves.length) return this.bus.publish("Wave Completed", { id: run.id, kind: "released", wave: waveIndex }, t);
+      const parent = this.shape.nodes.get(leaf)!.parent ?? leaf;
+      const key = `${run.id}#wave#${waveIndex}#${parent}`;
+      t = await this.dynamo.write({ partition: key, item: key, units: 1 }, this.#retry, t, "completion");
+      const group = wave.perParent.get(parent)!;
+      if (++group.done === group.leaves) {
+        const total = `${run.id}#wave#${waveIndex}`;
+        t = await this.dynamo.write({ partition: total, item: total, units: 1 }, this.#retry, t, "completion");
+        if (++wave.done === wave.perParent.size) return this.bus.publish("Wave Completed", { id: run.id, kind: "released", wave: waveIndex }, t);
+      }
     }
     if (rootDone && !run.completionEmitted) {
       run.completionEmitted = true;
