@@ -104,7 +104,7 @@ export class PipelineModel {
     fn<{ id: string; node: string; leaves?: string[] }>("dispatcher", (e, _env, t) => this.#dispatcher(e, t));
     fn<{ id: string; batch: number }>(
       "worker",
-      (e, env, t, attempt) => this.#worker(e.id, e.batch, env, t, attempt),
+      (e, env, t) => this.#worker(e.id, e.batch, env, t),
       (e, t) => this.searches.get(e.id)!.failed.set(e.batch, t),
     );
     fn<{ id: string }>("combiner", (e, _env, t) => this.#combine(e.id, t));
@@ -347,7 +347,7 @@ export class PipelineModel {
     await Promise.all(Array.from({ length: Math.min(this.options.maxSockets, calls.length) }, lane));
   }
 
-  async #worker(id: string, batch: number, env: ExecutionEnvironment, t: Trace, _attempt: number): Promise<Trace> {
+  async #worker(id: string, batch: number, env: ExecutionEnvironment, t: Trace): Promise<Trace> {
     const run = this.searches.get(id)!;
     const c = this.options.calibration;
     await this.clock.sleep(this.#parseMs(this.#workerPayloadBytes(batch)));

@@ -30,9 +30,8 @@ export const startTrace = (at: number): Trace => ({ end: at, spans: [] });
 
 /** Accounts the time from `trace.end` to `now` to `phase`. */
 export function extend(trace: Trace, phase: Phase, now: number): Trace {
-  const ms = now - trace.end;
-  if (ms <= 0) return trace.end >= now ? trace : { end: now, spans: trace.spans };
-  return { end: now, spans: [...trace.spans, [phase, ms]] };
+  if (now <= trace.end) return trace;
+  return { end: now, spans: [...trace.spans, [phase, now - trace.end]] };
 }
 
 /** Milliseconds per phase. */
