@@ -137,7 +137,7 @@ export async function calibrate(options: { cacheDir: string; targets: number; ma
     JSON.parse(manifestJson);
     parseMs = Math.min(parseMs, performance.now() - started);
   }
-  const { layout: _layout, ...jobOnly } = job;
+  const jobOnly = job;
   return {
     msPerTarget,
     maskPrepareMs: Math.max(0, firstMs - best[0]),
