@@ -12,26 +12,20 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
-  batchSourceOf,
   childrenOf,
   encodeMatches,
   encodePackBitsTiff,
-  layoutOf,
   parseSearchParams,
-  planBatches,
-  planBatchRule,
   planDispatchTree,
-  readDescriptor,
   readManifest,
   renderMask,
   rootOf,
   syntheticLibrary,
   type DispatcherNode,
   type DispatchTree,
-  type SearchJob,
-  type WorkerPayload,
 } from "@cds/core";
 import { inProcessBatchScorer } from "@cds/functions";
+import { libraryWorkerPayloads } from "./worker-payloads.ts";
 import { FolderBlobStore, indexSyntheticLibrary } from "@cds/local";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -89,20 +83,8 @@ const maskName = existsSync(realMaskPath) ? "12191 (real)" : "synthetic 0";
 const uploads = { location: "memory", get: async () => maskBytes } as unknown as FolderBlobStore;
 
 // ---- measured: the worker, batch by batch, one thread ----------------------------------------
-const layout = layoutOf(manifest);
-const plan = planBatches(layout);
-const descriptor = await readDescriptor(library);
-const source = batchSourceOf(descriptor, planBatchRule(descriptor));
-const tree = planDispatchTree(plan.batches.length);
-const job: SearchJob = { searchId: "cost", library: { name: "bench", width: manifest.width, height: manifest.height, count: manifest.count }, maskKey: "mask.tif", params: parseSearchParams({}), top: 400 };
+const { plan, payloadOf } = await libraryWorkerPayloads(library, manifest, { searchId: "cost", libraryName: "bench", maskKey: "mask.tif", params: parseSearchParams({}), top: 400 });
 const scorer = inProcessBatchScorer({ uploads, libraries: () => library });
-const payloadOf = (batch: (typeof plan.batches)[number]): WorkerPayload<SearchJob> => ({
-  batch,
-  shards: layout.shards.filter((s) => s.start < batch.end && s.start + s.count > batch.start),
-  tree,
-  source,
-  job,
-});
 const picks = Array.from({ length: Math.min(sample, plan.batches.length) }, (_, i) => plan.batches[Math.floor((i * plan.batches.length) / Math.min(sample, plan.batches.length))]);
 await scorer.score(payloadOf(picks[0])); // prepares the mask once, as a warm container has
 const computeMs: number[] = [];

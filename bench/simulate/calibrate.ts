@@ -2,26 +2,19 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
-  batchSourceOf,
   decodeImage,
   encodeMatches,
   encodePackBitsTiff,
-  layoutOf,
   parseSearchParams,
-  planBatches,
-  planBatchRule,
-  planDispatchTree,
   prepareMask,
-  readDescriptor,
   readManifest,
   renderMask,
   searchLibraryRange,
   syntheticLibrary,
   type BlobStore,
-  type SearchJob,
-  type WorkerPayload,
 } from "@cds/core";
 import { inProcessBatchScorer } from "@cds/functions";
+import { libraryWorkerPayloads } from "../worker-payloads.ts";
 import { FolderBlobStore, indexSyntheticLibrary } from "@cds/local";
 import type { Calibration } from "./model-options.ts";
 
@@ -69,19 +62,7 @@ export async function calibrate(options: { cacheDir: string; targets: number; ma
   const real = options.maskPath !== undefined && existsSync(options.maskPath);
   const maskBytes = real ? new Uint8Array(await readFile(options.maskPath!)) : encodePackBitsTiff(renderMask(syntheticLibrary(spec).neurons[0]));
   const uploads = { location: "memory", get: async () => maskBytes } as unknown as BlobStore;
-  const layout = layoutOf(manifest);
-  const plan = planBatches(layout);
-  const job: SearchJob = { searchId: "simulate", library: { name: "sim", width: layout.width, height: layout.height, count: layout.count }, maskKey: "mask.tif", params: parseSearchParams({}), top: 400 };
-  const descriptor = await readDescriptor(folder);
-  const source = batchSourceOf(descriptor, planBatchRule(descriptor));
-  const tree = planDispatchTree(plan.batches.length);
-  const payloadOf = (batch: (typeof plan.batches)[number]): WorkerPayload<SearchJob> => ({
-    batch,
-    shards: layout.shards.filter((s) => s.start < batch.end && s.start + s.count > batch.start),
-    tree,
-    source,
-    job,
-  });
+  const { layout, plan, job, payloadOf } = await libraryWorkerPayloads(folder, manifest, { searchId: "simulate", libraryName: "sim", maskKey: "mask.tif", params: parseSearchParams({}), top: 400 });
   const scorer = inProcessBatchScorer({ uploads, libraries: () => counting.store });
 
   // The first call warms the JIT; fresh scorers (best of three) then time mask preparation plus one batch.

@@ -33,16 +33,21 @@ export function once<T>(build: () => T): () => T {
   return () => (built ??= { value: build() }).value;
 }
 
+/** A setting that must be a whole number ≥ 1 when set (undefined when absent). */
+function positiveIntegerSetting(name: string, env: NodeJS.ProcessEnv, what = "a whole number ≥ 1"): number | undefined {
+  const value = optionalSetting(name, env);
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`environment variable ${name} must be ${what}, not "${value}"`);
+  return n;
+}
+
 /**
  * Searches allowed to run at once (`CDS_MAX_RUNNING`), or undefined for no limit but the worker
  * budget.
  */
 export function maxRunningSetting(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const value = optionalSetting("CDS_MAX_RUNNING", env);
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`environment variable CDS_MAX_RUNNING must be a whole number ≥ 1, not "${value}"`);
-  return n;
+  return positiveIntegerSetting("CDS_MAX_RUNNING", env);
 }
 
 /**
@@ -52,17 +57,14 @@ export function maxRunningSetting(env: NodeJS.ProcessEnv = process.env): number 
  * the control functions' reserved concurrency (README, "Sizing a deployment").
  */
 export function workerBudgetSetting(env: NodeJS.ProcessEnv = process.env): number {
-  const value = optionalSetting("CDS_WORKER_BUDGET", env);
-  if (value === undefined) return DEFAULT_WORKER_BUDGET;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`environment variable CDS_WORKER_BUDGET must be a whole number ≥ 1, not "${value}"`);
-  return n;
+  return positiveIntegerSetting("CDS_WORKER_BUDGET", env) ?? DEFAULT_WORKER_BUDGET;
 }
 
-/** How long a dispatched batch counts as in flight before the sweeper dispatches it again (`CDS_IN_FLIGHT_MS`; default 120 s, twice the worker's timeout). */
+/**
+ * How long a dispatched batch counts as in flight before the sweeper dispatches it again
+ * (`CDS_IN_FLIGHT_MS`; default 120 s: four times the worker's 30 s timeout, so a batch is sent
+ * again only once its worker and Lambda's first retry have had their time).
+ */
 export function inFlightSetting(env: NodeJS.ProcessEnv = process.env): number {
-  const value = optionalSetting("CDS_IN_FLIGHT_MS", env);
-  const n = value === undefined ? 120_000 : Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`environment variable CDS_IN_FLIGHT_MS must be a whole number of milliseconds, not "${value}"`);
-  return n;
+  return positiveIntegerSetting("CDS_IN_FLIGHT_MS", env, "a whole number of milliseconds") ?? 120_000;
 }

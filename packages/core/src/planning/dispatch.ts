@@ -137,7 +137,7 @@ export async function dispatch<Job>(payload: DispatcherPayload<Job>, io: Dispatc
   const children = childrenOf(tree, node);
   let invocations: { functionName: string; payload: unknown }[];
   if (children.kind === "dispatchers") {
-    const firstWave = lanes === undefined ? children.nodes : children.nodes.filter((child) => leafNumber(tree, { ...child, level: tree.levels - 1 }) < lanes);
+    const firstWave = lanes === undefined ? children.nodes : children.nodes.filter((child) => leafNumber(tree, child) < lanes);
     invocations = firstWave.map((child) => ({ functionName: io.names.dispatcher, payload: { ...payload, node: child, only: undefined } satisfies DispatcherPayload<Job> }));
   } else {
     const batchIds = payload.only ? payload.only.filter((id) => children.batchIds.includes(id)) : children.batchIds;

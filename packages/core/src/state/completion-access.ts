@@ -227,14 +227,19 @@ export function completionAccess(entities: { batchResult: BatchResultEntity; com
     return { results: results.sort((a, b) => a.batchId - b.batchId), missingBatches: missingOf(tree, results) };
   }
 
-  /** Which of search S's batches have no stored result? (Batch ids only, every leaf partition read once.) */
-  async function listMissingBatches(searchId: string, tree: DispatchTree): Promise<number[]> {
+  /** Which of search S's batches have a stored result? (Batch ids only, every leaf partition read once.) */
+  async function storedBatchIds(searchId: string, tree: DispatchTree): Promise<number[]> {
     const leaves = nodesAt(tree, tree.levels - 1);
     const perLeaf = await mapLimited(leaves, READ_CONCURRENCY, async (leaf) => {
       const { data } = await batchResults.query.byGroup({ searchId, group: leaf.firstBatch }).go({ pages: "all", consistent: true, attributes: ["batchId"] });
-      return data;
+      return data.map((row) => row.batchId);
     });
-    return missingOf(tree, perLeaf.flat());
+    return perLeaf.flat();
+  }
+
+  /** Which of search S's batches have no stored result? */
+  async function listMissingBatches(searchId: string, tree: DispatchTree): Promise<number[]> {
+    return missingOf(tree, (await storedBatchIds(searchId, tree)).map((batchId) => ({ batchId })));
   }
 
   /** How many of search S's batches are counted so far (the leaves' groups; for progress displays). */
@@ -272,7 +277,7 @@ export function completionAccess(entities: { batchResult: BatchResultEntity; com
    * the one call that announces.
    */
   async function reconcileCompletion(searchId: string, tree: DispatchTree): Promise<Reconciliation> {
-    const stored = new Set((await listMissingBatchesAndStored(searchId, tree)).stored);
+    const stored = new Set(await storedBatchIds(searchId, tree));
     const nodes = allNodes(tree);
     const before = await groupsOf(searchId, nodes);
     let repaired = false;
@@ -296,16 +301,8 @@ export function completionAccess(entities: { batchResult: BatchResultEntity; com
     }
     const root = await getGroup(searchId, rootOf(tree));
     if (!announced && (root?.done?.length ?? 0) >= childCount(tree, rootOf(tree)) && !root?.announcedAt) announced = await announceRoot(searchId, tree);
-    const missingBatches: number[] = [];
-    for (let b = 0; b < tree.batchCount; b++) if (!stored.has(b)) missingBatches.push(b);
+    const missingBatches = missingOf(tree, [...stored].map((batchId) => ({ batchId })));
     return { recordedBatches: stored.size, batchCount: tree.batchCount, missingBatches, repaired, reachedBatchCount: announced };
-  }
-
-  async function listMissingBatchesAndStored(searchId: string, tree: DispatchTree): Promise<{ stored: number[] }> {
-    const missing = new Set(await listMissingBatches(searchId, tree));
-    const stored: number[] = [];
-    for (let b = 0; b < tree.batchCount; b++) if (!missing.has(b)) stored.push(b);
-    return { stored };
   }
 
   return { recordBatchResult, listBatchResults, listMissingBatches, countCompletedBatches, recordLeafDispatched, listLeafStates, rootAnnouncedAt, reconcileCompletion };

@@ -10,8 +10,6 @@ export interface ThrottleRetryOptions {
   /** First backoff ceiling in ms (default 50); it doubles per attempt up to `maxDelayMs`. */
   baseDelayMs?: number;
   maxDelayMs?: number;
-  /** Told about each throttled attempt that will be retried (metrics). */
-  onThrottle?: (attempt: number, error: unknown) => void;
   random?: () => number;
 }
 
@@ -54,7 +52,6 @@ export async function retryThrottled<T>(write: () => Promise<T>, options: Thrott
       return await write();
     } catch (error) {
       if (attempt >= attempts || !isThrottle(error)) throw error;
-      options.onThrottle?.(attempt, error);
       throttleListener?.(attempt, error);
       await sleep(random() * Math.min(max, base * 2 ** (attempt - 1)));
     }
