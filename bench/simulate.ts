@@ -49,7 +49,7 @@ const OPTIONS = {
   "search-item-bytes": ["2500", "today's search item, also in byStatus (issue 10: 3,000 WCU for 500 batches with no matches)"],
   "after-retries": ["8,50,2000", "after: in-process write retries: attempts,base ms,cap ms (full jitter)"],
   reserved: ["intake=20,dispatch=20,combiner=20,sweeper=2", "after: reserved concurrency of the control functions (a reservation is also a ceiling: 100 uploads at once into 5 intakes back off 1, 2, 4 … s)"],
-  "layout-entry-bytes": ["", "after: one shard's entry in the layout document, bytes; empty = today's JSON entry, measured"],
+  "layout-entry-bytes": ["", "after: the layout document's bytes per shard; empty = the real descriptor's, measured"],
   "metadata-chunk-items": ["100", "after: items per metadata chunk (one per shard)"],
   masks: ["100", "masks of the throughput row"],
   "calibration-targets": ["400", "targets of the cached calibration library (shards of 100)"],
@@ -130,7 +130,7 @@ function modelOptions(design: "before" | "after", concurrency: number, budget?: 
     afterRetries: { attempts, baseMs, capMs },
     reserved: perFunction("reserved"),
     metadataChunkItems: num("metadata-chunk-items"),
-    layoutEntryBytes: opt("layout-entry-bytes") === "" ? calibration.shardEntryBytes : num("layout-entry-bytes"),
+    layoutEntryBytes: opt("layout-entry-bytes") === "" ? calibration.descriptorBytesPerShard : num("layout-entry-bytes"),
     sweepEveryMs: 60_000,
     deadlineMs: 400_000,
     maxSockets: 50,
@@ -222,7 +222,7 @@ const layoutOk = limits.after.find((c) => c.what === "library read by intake + d
 const why: Record<string, string> = {
   "50k cold ≤ 10 s": "the path is S3→EB, three event hops, four cold starts and one worker: see the row; --init-extra-ms shows how much Lambda's own init may add",
   [`300k cold at ${high} ≤ 15 s`]: "above 1,000 new workers per 10 s Lambda throttles and retries after 1 s, 2 s, 4 s …; a budget ≤ 1,000 turns that into waves",
-  "1M plans, dispatches and completes within every limit": `intake and dispatch each read the layout document: ${layoutOk.value} for 10,000 shard entries of ${(Number(opt("layout-entry-bytes") || calibration.shardEntryBytes)).toFixed(0)} B (today's JSON entry); ≤ 48 B per entry (keys derived from the shard index, counts implied) or an intake that reads only the header fits 1 MB — try --layout-entry-bytes 40`,
+  "1M plans, dispatches and completes within every limit": `intake and dispatch each read the layout document: ${layoutOk.value} at ${(Number(opt("layout-entry-bytes") || calibration.descriptorBytesPerShard)).toFixed(1)} B per shard for 10,000 shards; ≤ 48 B per shard fits 1 MB`,
   [`${opt("masks")} × 50k ≥ 50 masks/min`]: "the budget is the bottleneck (admission wait): raise CDS_WORKER_BUDGET with the account's concurrency, or reserve more for dispatch",
 };
 for (const [what, ok, value] of targets) lines.push(`- ${ok ? "met" : "**missed**"}: ${what} — ${value}${ok ? "" : `. Why: ${why[what]}`}`);

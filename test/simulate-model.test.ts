@@ -144,6 +144,7 @@ describe("pipeline model", () => {
     shardBytesPerTarget: 223_000,
     maskBytes: 500_000,
     shardEntryBytes: 89,
+    descriptorBytesPerShard: 9.2,
     jsonParseMegabytesPerSecond: 400,
     storedBytesPerMatch: 440,
     jobBytes: 400,

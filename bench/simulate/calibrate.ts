@@ -7,10 +7,13 @@ import {
   encodePackBitsTiff,
   parseSearchParams,
   prepareMask,
+  MANIFEST_KEY,
   readManifest,
   renderMask,
   searchLibraryRange,
+  shardKey,
   syntheticLibrary,
+  writeLibraryFiles,
   type BlobStore,
 } from "@cds/core";
 import { inProcessBatchScorer } from "@cds/functions";
@@ -125,6 +128,7 @@ export async function calibrate(options: { cacheDir: string; targets: number; ma
     shardBytesPerTarget: bytesRead / scored,
     maskBytes: maskBytes.length,
     shardEntryBytes: Buffer.byteLength(JSON.stringify(layout.shards)) / layout.shards.length,
+    descriptorBytesPerShard: await descriptorBytesPerShard(),
     jsonParseMegabytesPerSecond: Buffer.byteLength(manifestJson) / 1e6 / (parseMs / 1000),
     storedBytesPerMatch: bytesPerMatch,
     jobBytes: Buffer.byteLength(JSON.stringify(jobOnly)),
@@ -134,4 +138,20 @@ export async function calibrate(options: { cacheDir: string; targets: number; ma
       `measured: inProcessBatchScorer over ${plan.batches.length} batches of ${batchTargets} synthetic targets (${real ? "real 12191 mask" : "synthetic mask"}), ` +
       `best of ${passes} runs per batch on one thread: ${batchMs.toFixed(1)} ms of CPU (${wallMs.toFixed(1)} ms wall); manifest JSON ${(Buffer.byteLength(manifestJson) / manifest.count).toFixed(0)} B/target here`,
   };
+}
+
+/**
+ * The descriptor intake and dispatch read, per shard: written by the indexer's own
+ * `writeLibraryFiles` for a 1,000,000-target library of 10,000 shards (in memory), so the model's
+ * layout reads are the real format's, not an estimate.
+ */
+async function descriptorBytesPerShard(): Promise<number> {
+  const objects = new Map<string, Uint8Array>();
+  const store = { location: "memory", put: async (key: string, bytes: Uint8Array) => void objects.set(key, bytes) } as unknown as BlobStore;
+  const count = 1_000_000;
+  const perShard = 100;
+  const shards = Array.from({ length: count / perShard }, (_, s) => ({ key: shardKey("b1", s), start: s * perShard, count: perShard, bytes: 21_000_000, crc32: 4_000_000_000 }));
+  const items = Array.from({ length: count }, (_, i) => ({ name: `t${i}`, sourcePath: `t${i}.tif` }));
+  await writeLibraryFiles(store, { formatVersion: 2, name: "big", width: 1210, height: 566, count, shards, items, source: { location: "memory", layout: "folder" }, skipped: [], createdAt: new Date(0).toISOString(), shuffleSeed: "s", buildId: "b1" });
+  return objects.get(MANIFEST_KEY)!.byteLength / shards.length;
 }

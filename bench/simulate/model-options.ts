@@ -13,6 +13,8 @@ export interface Calibration {
   maskBytes: number;
   /** One entry of the shard table as JSON, bytes (key, start, count, bytes). */
   shardEntryBytes: number;
+  /** Bytes of the real library descriptor (`manifest.json`, format 2) per shard, measured on a 10,000-shard library. */
+  descriptorBytesPerShard: number;
   /** JSON.parse speed, MB/s (payloads, manifests). */
   jsonParseMegabytesPerSecond: number;
   /** Today's stored batch result, bytes per match (encodeMatches: item metadata inline). */

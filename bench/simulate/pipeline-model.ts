@@ -1,5 +1,5 @@
 import { createPrng, type Prng } from "@cds/core";
-import { DynamoModel, EventBridgeModel, jitteredRetries, S3Model, sdkStandardRetries, type RetryPolicy } from "./aws-services.ts";
+import { DynamoModel, EventBridgeModel, jitteredRetries, S3Model, sdkStandardRetries, ThrottledError, type RetryPolicy } from "./aws-services.ts";
 import { LambdaService, TracedFailure, type ExecutionEnvironment } from "./lambda-service.ts";
 import { libraryShape, type LibraryShape, type TreeNode } from "./library-shape.ts";
 import { FUNCTION_TIMEOUT_MS, type ModelOptions } from "./model-options.ts";
@@ -247,9 +247,28 @@ export class PipelineModel {
       const next = this.#queue.shift()!;
       this.#running++;
       next.admitted = true;
-      void this.#startBefore(next, extend(next.trace!, "admission wait", this.clock.now));
+      void this.#startBeforeRetried(next, extend(next.trace!, "admission wait", this.clock.now));
     }
     return t;
+  }
+
+  /**
+   * Today's start runs inside the admission handler, so a write throttled past its retries fails
+   * that invocation and Lambda retries it after its async delays; past the last one the stale
+   * sweeper would pick the search up, modelled as further tries at the last delay.
+   */
+  async #startBeforeRetried(run: SearchRun, t: Trace): Promise<void> {
+    const delays = this.options.lambda.functionErrorRetryMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#startBefore(run, t);
+      } catch (error) {
+        if (!(error instanceof ThrottledError)) throw error;
+        const delay = delays[Math.min(attempt, delays.length - 1)] ?? 60_000;
+        await this.clock.sleep(delay);
+        t = extend(error.trace, "DDB throttles/retries", this.clock.now);
+      }
+    }
   }
 
   async #startBefore(run: SearchRun, t: Trace): Promise<void> {
