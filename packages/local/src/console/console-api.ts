@@ -3,16 +3,16 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import {
   CdsError,
-  defaultSearchParams,
   generateWebhookSecret,
-  MAX_CUSTOM_RESULTS,
-  ParameterError,
   prepareSubmission,
   readDescriptor,
   SEARCH_STATUSES,
   SUBMISSION_STATUSES,
   submitMasks,
-  uploadSettingsOf,
+  UPLOAD_FORM_FIELDS,
+  uploadFormDefaults,
+  UploadFormError,
+  uploadFormSidecar,
   WEBHOOK_EVENT_TYPES,
   withBatchProgress,
   type LibraryDescriptor,
@@ -126,18 +126,12 @@ export function createConsoleApi(options: { root: string; state: () => StateStor
 
   /** The sidecar an upload gets, checked by intake's own rules; a bad value names its field. */
   function sidecarOf(input: Record<string, unknown>): Record<string, unknown> {
-    const params = isObject(input.params) ? input.params : {};
-    const sidecar: Record<string, unknown> = { ...params };
-    if (input.notifyEmail !== undefined && input.notifyEmail !== "") sidecar.notifyEmail = input.notifyEmail;
     try {
-      uploadSettingsOf(sidecar);
+      return uploadFormSidecar(input);
     } catch (error) {
-      const cause = error instanceof CdsError ? (error.cause ?? error) : error;
-      if (cause instanceof ParameterError) throw new FieldError(cause.parameter, cause.message);
-      if (error instanceof CdsError) throw new FieldError(typeof sidecar.notifyEmail === "string" && /mail/i.test(error.message) ? "notifyEmail" : "params", error.message);
+      if (error instanceof UploadFormError) throw new FieldError(error.field, error.message);
       throw error;
     }
-    return sidecar;
   }
 
   /** A file name that is safe as one path segment, not taken in the library's upload folder. */
@@ -289,7 +283,7 @@ export function createConsoleApi(options: { root: string; state: () => StateStor
         case "GET /libraries":
           return { status: 200, body: { libraries: await libraries() } };
         case "GET /params":
-          return { status: 200, body: { defaults: paramDefaults(), fields: PARAM_FIELDS } };
+          return { status: 200, body: { defaults: uploadFormDefaults(), fields: UPLOAD_FORM_FIELDS } };
         case "POST /params/check":
           sidecarOf(await json());
           return { status: 200, body: { ok: true } };
@@ -376,29 +370,6 @@ function searchView(search: SearchItem) {
     ...(failure ? { failure } : {}),
     ...(submissionId ? { submissionId } : {}),
     ...(done ? { results: { page: `/results/${searchId}.html`, json: `/results/${searchId}.json` } } : {}),
-  };
-}
-
-/** The parameter form: each field, its kind and range, in the sidecar's names. */
-const PARAM_FIELDS = [
-  { name: "maskThreshold", label: "Mask threshold", kind: "integer", min: 0, max: 255, help: "mask pixels count when a channel is above this" },
-  { name: "dataThreshold", label: "Data threshold", kind: "integer", min: 0, max: 255, help: "target pixels count when a channel is above this" },
-  { name: "pixColorFluctuation", label: "Colour (depth) tolerance, %", kind: "number", min: 0, max: 100, help: "1.18 % is about one z-slice" },
-  { name: "xyShift", label: "XY shift, px", kind: "choice", choices: [0, 2, 4], help: "largest offset tried" },
-  { name: "mirrorMask", label: "Also mirrored", kind: "boolean", help: "try the mask flipped left–right" },
-  { name: "minMatchingPixRatio", label: "Minimum match, % of mask", kind: "number", min: 0, max: 100, help: "a target matches above this share of mask pixels" },
-  { name: "maxResultsPerMask", label: "Matches kept", kind: "integer", min: 1, max: 10_000, help: "best matches in the results" },
-  { name: "excludeTopLeft", label: "Ignore top left (label)", kind: "region", help: "WIDTHxHEIGHT in pixels; 0x0 keeps it" },
-  { name: "excludeTopRight", label: "Ignore top right (colour scale)", kind: "region", help: "WIDTHxHEIGHT in pixels; 0x0 keeps it" },
-] as const;
-
-function paramDefaults(): Record<string, unknown> {
-  const d = defaultSearchParams;
-  return {
-    ...d,
-    excludeTopLeft: `${d.excludeTopLeft.width}x${d.excludeTopLeft.height}`,
-    excludeTopRight: `${d.excludeTopRight.width}x${d.excludeTopRight.height}`,
-    maxResultsPerMask: MAX_CUSTOM_RESULTS,
   };
 }
 
