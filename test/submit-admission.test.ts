@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodePackBitsTiff, defaultSearchParams } from "@cds/core";
 import { startLocalRuntime, startLocalState, type LocalRuntime } from "@cds/local";
-import { acceptedSearchId, isSearchEvent, waitForEvent } from "./support/runtime-events.ts";
+import { acceptedSearchId, isSearchEvent, waitFor, waitForEvent } from "./support/runtime-events.ts";
 import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "./support/sprinkled-library.ts";
 import { runningAtOnce } from "./support/submission-log.ts";
 import { sprinkledImage } from "./support/synthetic-targets.ts";
@@ -78,7 +78,8 @@ describe("admission in the local runtime", () => {
     const searchId = await acceptedSearchId(runtime, "tiny/m.tif");
     await waitForEvent(runtime, (e) => isSearchEvent(e, "Search Completed", searchId), 15_000);
 
-    // Assess
+    // Assess: the slot is released by a handler of Search Completed, which may still be running
+    await waitFor(async () => ((await runtime.state.listSlotHolders()).length === 0 ? true : undefined), 15_000).catch(() => undefined);
     expect(await runtime.state.listSlotHolders()).toEqual([]);
   });
 });
