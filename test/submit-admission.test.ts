@@ -79,7 +79,7 @@ describe("admission in the local runtime", () => {
     await waitForEvent(runtime, (e) => isSearchEvent(e, "Search Completed", searchId), 15_000);
 
     // Assess: the slot is released by a handler of Search Completed, which may still be running
-    await waitFor(async () => ((await runtime.state.listSlotHolders()).length === 0 ? true : undefined), 15_000).catch(() => undefined);
+    await waitFor(async () => ((await runtime!.state.listSlotHolders()).length === 0 ? true : undefined), 15_000).catch(() => undefined);
     expect(await runtime.state.listSlotHolders()).toEqual([]);
   });
 });
