@@ -30,6 +30,8 @@
  * - Delivery D made attempt n with this outcome                recordDeliveryAttempt
  * - Which attempts did delivery D make?                        listDeliveryAttempts
  * - Which deliveries did subscription W get, newest first?     listDeliveriesOfSubscription
+ * - Give W a new secret, the old one valid for a grace period  rotateSubscriptionSecret
+ *                                                              (state/subscription-secret-access.ts)
  *
  * Libraries
  * - Library L was indexed / what is library L / which libraries exist?
@@ -81,6 +83,7 @@ import { admissionAccess } from "./admission-access.ts";
 import { isConditionFailure } from "./condition-failure.ts";
 import { decodeMatches, encodeMatches, MATCHES_MAX_STORED_BYTES } from "./matches-codec.ts";
 import { submissionAccess } from "./submission-access.ts";
+import { subscriptionSecretAccess } from "./subscription-secret-access.ts";
 import { BatchResultRejectedError, IllegalStatusTransitionError, SearchNotFoundError, StateError } from "./state-errors.ts";
 
 /** How long batch results live after they are written, unless told otherwise: 30 days. */
@@ -269,6 +272,8 @@ export type NewSubscription = {
   events: string[];
   secret: string;
   active?: boolean;
+  /** Deliver to loopback / private / link-local hosts too (default: public hosts only). */
+  allowPrivate?: boolean;
   subscriptionId?: string;
   createdAt?: string;
 };
@@ -609,6 +614,7 @@ export function createStateStore(options: StateStoreOptions) {
         events: [...input.events],
         secret: input.secret,
         active: input.active ?? true,
+        ...(input.allowPrivate ? { allowPrivate: true } : {}),
         createdAt: input.createdAt ?? now().toISOString(),
       })
       .go();
@@ -733,6 +739,7 @@ export function createStateStore(options: StateStoreOptions) {
     listLibraries,
     ...admissionAccess(db.entities, now),
     ...submissionAccess(db.entities, now),
+    ...subscriptionSecretAccess(db.entities),
   };
 }
 

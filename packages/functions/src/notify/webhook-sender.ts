@@ -1,5 +1,5 @@
-import { decideAfterAttempt, DEFAULT_RETRY_POLICY, planWebhookDeliveries, signWebhook } from "@cds/core";
-import type { DeliveryQueue, DeliveryStatus, NotifiableEvent, RetryPolicy, StateStore, WebhookAttemptResult, WebhookDeliveryMessage } from "@cds/core";
+import { decideAfterAttempt, DEFAULT_RETRY_POLICY, planWebhookDeliveries, signingSecretsOf, signWebhook } from "@cds/core";
+import type { DeliveryQueue, DeliveryStatus, NotifiableEvent, ReceivedMessage, RetryPolicy, StateStore, WebhookAttemptResult, WebhookDeliveryMessage } from "@cds/core";
 import { postWebhook, WEBHOOK_TIMEOUT_MS } from "./webhook-post.ts";
 
 /** Options of {@link createWebhookSender}. */
@@ -13,8 +13,8 @@ export type WebhookSenderOptions = {
   retryPolicy?: Partial<RetryPolicy>;
   /** Per-request timeout; default 10 s. */
   timeoutMs?: number;
-  /** Told about a message whose handling threw (it stays queued and comes back). */
-  onError?: (error: unknown, message: WebhookDeliveryMessage) => void;
+  /** Told about a message whose handling threw (it stays queued and comes back), or a failed receive (no message). */
+  onError?: (error: unknown, message: WebhookDeliveryMessage | undefined) => void;
   now?: () => Date;
   random?: () => number;
 };
@@ -83,8 +83,10 @@ export function createWebhookSender(options: WebhookSenderOptions) {
       return { deliveryId, attempt, status: "dead-lettered", duplicate: false };
     }
 
-    const headers = signWebhook({ secret: subscription.secret, messageId: deliveryId, timestamp: now(), body: message.body });
-    const result = await postWebhook({ url: subscription.url, body: message.body, headers, timeoutMs });
+    // Within a rotation's grace period the old secret signs too, so either verifies.
+    const sentAt = now();
+    const headers = signWebhook({ ...signingSecretsOf(subscription, sentAt), messageId: deliveryId, timestamp: sentAt, body: message.body });
+    const result = await postWebhook({ url: subscription.url, body: message.body, headers, timeoutMs, allowPrivate: subscription.allowPrivate === true });
     const decision = decideAfterAttempt(message, result, policy, options.random);
     await record(message, decision.status, result);
     if (decision.status === "failed") {
@@ -103,16 +105,7 @@ export function createWebhookSender(options: WebhookSenderOptions) {
    */
   async function processQueue(receive: { waitSeconds?: number; maxMessages?: number } = {}): Promise<number> {
     const received = await queue.receive(receive);
-    await Promise.all(
-      received.map(async ({ body, receiptHandle }) => {
-        try {
-          await handle(body);
-          await queue.delete(receiptHandle);
-        } catch (error) {
-          options.onError?.(error, body);
-        }
-      }),
-    );
+    await Promise.all(received.map(handleReceived));
     return received.length;
   }
 
@@ -123,11 +116,34 @@ export function createWebhookSender(options: WebhookSenderOptions) {
     }
   }
 
-  /** Consumes the queue in the background until stopped. */
-  function start(pollSeconds = 1): WebhookWorker {
+  /**
+   * Consumes the queue in the background until stopped. Each message is handled on its own, up
+   * to `maxInFlight` at once: receiving goes on while attempts wait for their receivers, so a
+   * subscriber that takes the whole timeout to answer delays no other delivery.
+   */
+  function start(pollSeconds = 1, maxInFlight = 32): WebhookWorker {
     let running = true;
+    const inFlight = new Set<Promise<void>>();
     const loop = (async () => {
-      while (running) await processQueue({ waitSeconds: pollSeconds });
+      while (running) {
+        if (inFlight.size >= maxInFlight) {
+          await Promise.race(inFlight);
+          continue;
+        }
+        let received: ReceivedMessage<WebhookDeliveryMessage>[];
+        try {
+          received = await queue.receive({ waitSeconds: pollSeconds, maxMessages: Math.min(10, maxInFlight - inFlight.size) });
+        } catch (error) {
+          options.onError?.(error, undefined);
+          await new Promise((resolve) => setTimeout(resolve, pollSeconds * 1000));
+          continue;
+        }
+        for (const message of received) {
+          const handling: Promise<void> = handleReceived(message).finally(() => inFlight.delete(handling));
+          inFlight.add(handling);
+        }
+      }
+      await Promise.all(inFlight);
     })();
     return {
       async stop() {
@@ -135,6 +151,16 @@ export function createWebhookSender(options: WebhookSenderOptions) {
         await loop;
       },
     };
+  }
+
+  /** Handles one received message and deletes it; one whose handling threw stays and comes back. */
+  async function handleReceived({ body, receiptHandle }: ReceivedMessage<WebhookDeliveryMessage>): Promise<void> {
+    try {
+      await handle(body);
+      await queue.delete(receiptHandle);
+    } catch (error) {
+      options.onError?.(error, body);
+    }
   }
 
   async function recordPending(message: WebhookDeliveryMessage, dueAt: Date): Promise<void> {
