@@ -1,5 +1,8 @@
 // Public surface of @cds/core, listed by name.
 export { CdsError, ImageDecodeError, ImageSizeMismatchError, ParameterError } from "./errors.ts";
+export { printable } from "./text/printable.ts";
+export { csvCell } from "./text/csv-cell.ts";
+export { EMAIL_ADDRESS_PATTERN, isEmailAddress } from "./text/email-address.ts";
 export type { ImageDecodeProblem } from "./errors.ts";
 export type { RgbImage } from "./image/rgb-image.ts";
 export {
