@@ -1,5 +1,5 @@
 // Public surface of @cds/core, listed by name.
-export { CdsError, ImageDecodeError, ImageSizeMismatchError, ParameterError } from "./errors.ts";
+export { CdsError, ImageDecodeError, ImageSizeMismatchError, ParameterError, UserInputError } from "./errors.ts";
 export { printable } from "./text/printable.ts";
 export { csvCell } from "./text/csv-cell.ts";
 export { EMAIL_ADDRESS_PATTERN, isEmailAddress } from "./text/email-address.ts";
@@ -34,10 +34,11 @@ export {
   decodeTiff,
   decodeTiffInto,
   readImageHeader,
+  sniffImageFormat,
 } from "./image/index.ts";
 export type { DecodeOptions, Gray16Image, ImageFormat, ImageHeader } from "./image/index.ts";
-export { BlobNotFoundError } from "./ports/blob-store.ts";
-export type { BlobStore, PutOptions } from "./ports/blob-store.ts";
+export { BlobNotFoundError, InputRefusedError } from "./ports/blob-store.ts";
+export type { BlobStore, InputLimits, PutOptions } from "./ports/blob-store.ts";
 export { codeOfValue, encodeTarget } from "./library/encoded-target.ts";
 export type { EncodedTarget } from "./library/encoded-target.ts";
 export { itemMetadataFromPath } from "./library/item-metadata.ts";
@@ -151,6 +152,7 @@ export type { CompletedSearchForEmail, EmailedMatch, FailedSearchForEmail, Searc
 export { UploadMetadataTooLargeError, UploadRejectedError } from "./pipeline/pipeline-errors.ts";
 export { S3_METADATA_MAX_BYTES, sidecarOfMetadata, UPLOAD_SETTINGS_METADATA_KEY, uploadMetadataOf } from "./pipeline/upload-metadata.ts";
 export { readUploadParameters } from "./pipeline/read-upload-parameters.ts";
+export { DEFAULT_MASK_MAX_BYTES, readUserInput, SIDECAR_MAX_BYTES, tooLarge } from "./pipeline/read-user-input.ts";
 export type { UploadParametersSource } from "./pipeline/read-upload-parameters.ts";
 export type { LibraryStores, SourceImageReader } from "./pipeline/pipeline-ports.ts";
 export { submissionTagOf, uploadLocationOf, uploadSettingsOf } from "./pipeline/upload-settings.ts";

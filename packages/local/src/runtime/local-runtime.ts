@@ -33,6 +33,7 @@ import { createLocalMailer, type SmtpSettings } from "../notify/mailer.ts";
 import { InProcessDeliveryQueue } from "../notify/in-process-delivery-queue.ts";
 import { startLocalState } from "../state/local-state.ts";
 import { coalescedRun } from "./coalesced-run.ts";
+import { retrying } from "./retrying-handler.ts";
 import { folderSourceImages } from "./source-image-reader.ts";
 import { removeStateEndpoint, writeStateEndpoint } from "./state-endpoint.ts";
 import { threadPoolBatchScorer } from "./thread-pool-batch-scorer.ts";
@@ -47,6 +48,10 @@ export interface LocalRuntimeOptions {
   root: string;
   /** Upload folder poll interval (default 500 ms). */
   pollMs?: number;
+  /** How long an upload must stop changing before it is taken (default 2 s); one moved in by rename is taken at once. */
+  uploadSettleMs?: number;
+  /** Largest mask file intake reads (default 64 MiB); a larger one fails its search unread. */
+  maskMaxBytes?: number;
   /** Send email through this server; else .eml files in root/outbox. */
   smtp?: SmtpSettings;
   /** Where results emails go when the upload named no notifyEmail. */
@@ -170,6 +175,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     batchPlan: options.batchPlan,
     dispatchTree: options.dispatchTree,
     maxRunning,
+    maskMaxBytes: options.maskMaxBytes,
     webhooks,
     email: (event) => emailSearchOutcome(event, emailOptions),
     emailSubmission: (event) => emailSubmissionOutcome(event, emailOptions),
@@ -187,10 +193,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ["sweeper", undefined, (event) => sweeper(event, deps)],
   ];
   for (const [target, stage, handle] of routes) {
+    // Retried as Lambda retries an asynchronous invocation: an IO error of the state store fails the step, not the runtime.
+    const attempt = retrying(handle, { delaysMs: options.retryDelaysMs, stopping: () => stopping });
     bus.subscribe(target, async (event) => {
       if (stopping) return;
       try {
-        await handle(event);
+        await attempt(event);
       } catch (error) {
         const searchId = (event.detail as { searchId?: unknown }).searchId;
         if (stage && typeof searchId === "string") await stageFailed(searchId, stage, error, deps);
@@ -224,6 +232,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const watcher: UploadWatcher = watchUploads({
     folder: folders.uploads,
     intervalMs: options.pollMs,
+    settleMs: options.uploadSettleMs,
     onError,
     onUpload: async ({ key, size, etag }) => {
       await publisher.publish([
