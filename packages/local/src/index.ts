@@ -30,6 +30,8 @@ export type { SearchEmailerOptions, SearchOutcomeEvent, WebhookAttemptOutcome, W
 export { createLocalMailer } from "./notify/mailer.ts";
 export type { LocalMailer, LocalMailerOptions, SmtpSettings } from "./notify/mailer.ts";
 export { LOCAL_UPLOAD_BUCKET, startLocalRuntime } from "./runtime/local-runtime.ts";
+export { lockRoot, ROOT_LOCK_FILE, RootInUseError } from "./runtime/root-lock.ts";
+export type { RootLock } from "./runtime/root-lock.ts";
 export type { LocalRuntime, LocalRuntimeOptions } from "./runtime/local-runtime.ts";
 export { watchUploads } from "./runtime/upload-watcher.ts";
 export type { UploadWatcher, UploadWatcherOptions, WatchedUpload } from "./runtime/upload-watcher.ts";

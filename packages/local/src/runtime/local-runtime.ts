@@ -34,6 +34,7 @@ import { InProcessDeliveryQueue } from "../notify/in-process-delivery-queue.ts";
 import { startLocalState } from "../state/local-state.ts";
 import { coalescedRun } from "./coalesced-run.ts";
 import { retrying } from "./retrying-handler.ts";
+import { lockRoot } from "./root-lock.ts";
 import { folderSourceImages } from "./source-image-reader.ts";
 import { removeStateEndpoint, writeStateEndpoint } from "./state-endpoint.ts";
 import { threadPoolBatchScorer } from "./thread-pool-batch-scorer.ts";
@@ -130,13 +131,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const { root } = options;
   const folders = { uploads: join(root, "uploads"), results: join(root, "results"), state: join(root, "state"), outbox: join(root, "outbox") };
   for (const folder of Object.values(folders)) await mkdir(folder, { recursive: true });
+  // One cds dev per root: a second stops here, naming the first's pid.
+  const rootLock = await lockRoot(root);
   // An upload folder per library, so a person sees where masks go.
   for (const library of await readdir(join(root, "libraries"), { withFileTypes: true }).catch(() => [])) {
     if (library.isDirectory()) await mkdir(join(folders.uploads, library.name), { recursive: true });
   }
   const onError = options.onError ?? ((error: unknown) => console.error("cds:", error));
 
-  const local = await startLocalState({ folder: folders.state });
+  const local = await startLocalState({ folder: folders.state }).catch(async (error: unknown) => {
+    await rootLock.release();
+    throw error;
+  });
   await writeStateEndpoint(folders.state, local.endpoint);
   const bus = new LocalEventBus({ logFile: join(root, "events.log"), uploadBucketName: LOCAL_UPLOAD_BUCKET, onDeliveryError: onError });
   const publisher = {
@@ -274,6 +280,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         mailer.close();
         await removeStateEndpoint(folders.state);
         await local.stop();
+        await rootLock.release();
       })();
       return stopped;
     },

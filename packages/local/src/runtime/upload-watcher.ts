@@ -77,10 +77,11 @@ export function watchUploads(options: UploadWatcherOptions): UploadWatcher {
       const renamedIn = info.ctimeMs > info.mtimeMs;
       const settled = renamedIn || now - info.mtimeMs >= settleMs || now - seen.since >= settleMs;
       if (!settled) continue;
-      reported.set(key, etag);
       try {
         await options.onUpload({ key, size: info.size, etag });
+        reported.set(key, etag);
       } catch (error) {
+        // Not reported (the event log could not be written: a full disk): the next scan tries again.
         onError(error);
       }
     }

@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import dynalite from "dynalite";
+import { answerStorageErrorsWith500 } from "./dynalite-io-errors.ts";
 import { makePrivateFolder } from "./private-folder.ts";
 
 /** Options of {@link startDynalite}. */
@@ -41,6 +42,7 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Runn
   const host = options.host ?? "127.0.0.1";
   // Owner-only: the store holds webhook secrets (0700 folder, 0600 files).
   if (options.folder) await makePrivateFolder(options.folder);
+  answerStorageErrorsWith500();
   const server = dynalite({ path: options.folder, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
