@@ -173,3 +173,38 @@ describe("the upload watcher takes a file once it has settled", () => {
     }
   });
 });
+
+describe("cds dev decodes masks off the main thread", () => {
+  it("gives the same image and the same decode errors as decodeImage, while the main thread's event loop keeps turning", async () => {
+    const { decodeImage, ImageDecodeError } = await import("@cds/core");
+    const { threadMaskDecoder } = await import("../src/runtime/thread-mask-decoder.ts");
+    const decoder = threadMaskDecoder();
+    try {
+      const options = { name: "m.tif", maxPixels: 1210 * 566 };
+      expect(await decoder.decode(goodMask, options)).toEqual(await decodeImage(goodMask, options));
+      const broken = goodMask.slice(0, 200);
+      const expected = await decodeImage(broken, options).catch((e: unknown) => e as Error);
+      const got = await decoder.decode(broken, options).catch((e: unknown) => e as Error);
+      expect(got).toBeInstanceOf(ImageDecodeError);
+      expect(got).toBeInstanceOf(UserInputError);
+      expect((got as Error).message).toBe((expected as Error).message);
+
+      // A large TIFF of noise takes a while to decode; the main thread is free meanwhile.
+      const big = { width: 3342, height: 1564, rgb: new Uint8Array(3342 * 1564 * 3).map((_, i) => (i * 2654435761) >>> 24) };
+      const bytes = encodePackBitsTiff(big);
+      let turns = 0;
+      let decoding = true;
+      const spin = () => {
+        turns++;
+        if (decoding) setImmediate(spin);
+      };
+      setImmediate(spin);
+      const image = await decoder.decode(bytes, { name: "big.tif", maxPixels: 3342 * 1564 });
+      decoding = false;
+      expect(image.width).toBe(3342);
+      expect(turns).toBeGreaterThan(10);
+    } finally {
+      await decoder.close();
+    }
+  });
+});

@@ -37,6 +37,7 @@ import { retrying } from "./retrying-handler.ts";
 import { lockRoot } from "./root-lock.ts";
 import { folderSourceImages } from "./source-image-reader.ts";
 import { removeStateEndpoint, writeStateEndpoint } from "./state-endpoint.ts";
+import { threadMaskDecoder } from "./thread-mask-decoder.ts";
 import { threadPoolBatchScorer } from "./thread-pool-batch-scorer.ts";
 import { watchUploads, type UploadWatcher } from "./upload-watcher.ts";
 
@@ -153,6 +154,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     },
   };
   let stopping = false;
+  const maskDecoder = threadMaskDecoder(); // intake decodes masks off the main thread
   const scorer = threadPoolBatchScorer({ uploadsFolder: folders.uploads, librariesFolder: join(root, "libraries"), threads: options.scorerThreads });
   const invoker = new LocalInvoker({ concurrency: options.concurrency ?? 2 * scorer.threads, retryDelaysMs: options.retryDelaysMs, onFailure: (failure) => invocationFailed(failure) });
   const queue = new InProcessDeliveryQueue<WebhookDeliveryMessage>();
@@ -182,6 +184,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     dispatchTree: options.dispatchTree,
     maxRunning,
     maskMaxBytes: options.maskMaxBytes,
+    decodeMask: maskDecoder.decode,
     webhooks,
     email: (event) => emailSearchOutcome(event, emailOptions),
     emailSubmission: (event) => emailSubmissionOutcome(event, emailOptions),
@@ -276,6 +279,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         await sweeping;
         await Promise.all([bus.idle(), invoker.idle()]);
         await scorer.close();
+        await maskDecoder.close();
         await webhookWorker.stop();
         mailer.close();
         await removeStateEndpoint(folders.state);
