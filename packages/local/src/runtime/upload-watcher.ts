@@ -17,7 +17,7 @@ export interface UploadWatcherOptions {
   intervalMs?: number;
   /**
    * How long a file must go unchanged before it is taken (default {@link DEFAULT_SETTLE_MS}):
-   * a mask copied slowly, in pieces, is taken once, whole. A file that arrived by rename (its
+   * a mask copied slowly, in pieces, is taken once, whole. 0: unchanged from one scan to the next. A file that arrived by rename (its
    * inode changed after its content: ctime later than mtime) is taken at once.
    */
   settleMs?: number;
@@ -70,12 +70,14 @@ export function watchUploads(options: UploadWatcherOptions): UploadWatcher {
       const now = Date.now();
       const etag = `${info.size}-${Math.floor(info.mtimeMs)}`;
       let seen = lastSeen.get(key);
-      if (seen?.etag !== etag) lastSeen.set(key, (seen = { etag, since: now }));
+      const seenBefore = seen?.etag === etag;
+      if (!seenBefore || !seen) lastSeen.set(key, (seen = { etag, since: now }));
       if (reported.get(key) === etag) continue;
       // A write sets mtime and ctime to one instant; only a later inode change (the rename that
       // put a finished file in place) leaves ctime ahead.
       const renamedIn = info.ctimeMs > info.mtimeMs;
-      const settled = renamedIn || now - info.mtimeMs >= settleMs || now - seen.since >= settleMs;
+      // Unchanged since an earlier scan for settleMs (0: since the last scan), or not modified for settleMs.
+      const settled = renamedIn || (seenBefore && now - seen.since >= settleMs) || (settleMs > 0 && now - info.mtimeMs >= settleMs);
       if (!settled) continue;
       try {
         await options.onUpload({ key, size: info.size, etag });
