@@ -1,6 +1,7 @@
 import type { SSTConfig } from "sst";
 import { APP_NAME } from "@cds/aws/stage-state";
 import { Events } from "./stacks/Events.ts";
+import { Monitoring } from "./stacks/Monitoring.ts";
 import { Pipeline } from "./stacks/Pipeline.ts";
 import { State } from "./stacks/State.ts";
 import { Storage } from "./stacks/Storage.ts";
@@ -17,5 +18,6 @@ export default {
     app.stack(State);
     app.stack(Pipeline);
     app.stack(Events);
+    app.stack(Monitoring);
   },
 } satisfies SSTConfig;

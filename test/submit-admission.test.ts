@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { encodePackBitsTiff } from "@cds/core";
+import { encodePackBitsTiff, defaultSearchParams } from "@cds/core";
 import { startLocalRuntime, startLocalState, type LocalRuntime } from "@cds/local";
 import { acceptedSearchId, isSearchEvent, waitForEvent } from "./support/runtime-events.ts";
 import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "./support/sprinkled-library.ts";
@@ -66,7 +66,7 @@ describe("admission in the local runtime", () => {
     // Prepare: the state as a crash can leave it — the only slot held by a search that has failed
     const root = await rootWithLibrary("cds-admission-reclaim-");
     const local = await startLocalState({ folder: join(root, "state") });
-    const { search } = await local.state.createSearchFromUpload({ uploadKey: "uploads/tiny/old.tif#1", library: "tiny", maskKey: "tiny/old.tif", parameters: {}, batchCount: 1, batchSize: 100, targetCount: 100 });
+    const { search } = await local.state.createSearchFromUpload({ uploadKey: "uploads/tiny/old.tif#1", library: "tiny", maskKey: "tiny/old.tif", spec: { params: defaultSearchParams, top: 400 }, batchCount: 1, batchSize: 100, targetCount: 100 });
     expect(await local.state.acquireRunningSlot(search.searchId, 1)).toBe("acquired");
     await local.state.markSearchRunning(search.searchId);
     await local.state.markSearchFailed(search.searchId, { reason: "its Search Failed event was lost", stage: "worker" });

@@ -47,11 +47,27 @@ export { LibraryFormatError, readShard, writeShard } from "./library/shard-forma
 export type { Shard, ShardHeader } from "./library/shard-format.ts";
 export { buildShard } from "./library/shard-builder.ts";
 export type { BuiltShard, ShardSource, SkippedImage } from "./library/shard-builder.ts";
-export { LIBRARY_FORMAT_VERSION, layoutOf, MANIFEST_KEY, readManifest, shardKey } from "./library/library-manifest.ts";
-export type { LibraryLayout, LibraryManifest, ShardEntry } from "./library/library-manifest.ts";
+export {
+  checksumOf,
+  ITEM_CHUNK_SIZE,
+  itemChunkKey,
+  LIBRARY_FORMAT_VERSION,
+  layoutOf,
+  MANIFEST_KEY,
+  readDescriptor,
+  readItemMetadata,
+  readManifest,
+  readShardPage,
+  SHARD_PAGE_SIZE,
+  shardKey,
+  shardPageKey,
+  writeLibraryFiles,
+} from "./library/library-manifest.ts";
+export type { LibraryDescriptor, LibraryLayout, LibraryManifest, ShardEntry, ShardPageEntry } from "./library/library-manifest.ts";
+export { checkedShards, ShardChecksumError } from "./library/checked-shards.ts";
 export { chunks, shuffled } from "./library/shuffle.ts";
 export { compareMatches, mergeRankings } from "./search/ranking.ts";
-export type { TargetMatch } from "./search/ranking.ts";
+export type { ScoredTarget, TargetMatch } from "./search/ranking.ts";
 export { createSearchScratch, searchLibraryRange } from "./search/batch-search.ts";
 export type { BatchSearchOptions, BatchSearchResult, SearchScratch } from "./search/batch-search.ts";
 export { encodePackBitsTiff } from "./image/tiff-encoder.ts";
@@ -78,11 +94,13 @@ export { defaultStateTableLayout, STATE_SERVICE, STATE_TTL_ATTRIBUTE, stateTable
 export type { StateTableDefinition, StateTableLayout, StateTableLayoutOverrides } from "./entities/state-table.ts";
 export type { EntityClause } from "./entities/entity-clause.ts";
 export { SEARCH_STATUSES, searchEntity } from "./entities/search.ts";
-export type { SearchEntity, SearchFailure, SearchItem, SearchStatus, StoredSearchParameters } from "./entities/search.ts";
+export type { SearchEntity, SearchFailure, SearchItem, SearchStatus } from "./entities/search.ts";
 export { uploadClaimEntity } from "./entities/upload-claim.ts";
 export type { UploadClaimEntity, UploadClaimItem } from "./entities/upload-claim.ts";
-export { batchResultEntity, MATCHES_ENCODINGS } from "./entities/batch-result.ts";
-export type { BatchResultEntity, BatchResultItem, MatchesEncoding } from "./entities/batch-result.ts";
+export { batchResultEntity } from "./entities/batch-result.ts";
+export type { BatchResultEntity, BatchResultItem } from "./entities/batch-result.ts";
+export { completionGroupEntity } from "./entities/completion-group.ts";
+export type { CompletionGroupEntity, CompletionGroupItem } from "./entities/completion-group.ts";
 export { subscriptionEntity } from "./entities/subscription.ts";
 export type { SubscriptionEntity, SubscriptionItem } from "./entities/subscription.ts";
 export { DELIVERY_STATUSES, deliveryEntity } from "./entities/delivery.ts";
@@ -95,36 +113,31 @@ export { MASK_OUTCOMES, submissionMaskEntity } from "./entities/submission-mask.
 export type { MaskOutcome, SubmissionMaskEntity, SubmissionMaskItem } from "./entities/submission-mask.ts";
 export { admissionGateEntity, SEARCH_GATE } from "./entities/admission-gate.ts";
 export type { AdmissionGateEntity, AdmissionGateItem } from "./entities/admission-gate.ts";
-export { createStateStore, DEFAULT_BATCH_RESULT_TTL_SECONDS, stateService } from "./state/service.ts";
-export type {
-  BatchRecording,
-  BatchResult,
-  DeliveryAttempt,
-  NewBatchResult,
-  NewLibrary,
-  NewSearch,
-  NewSubscription,
-  Page,
-  PageRequest,
-  Reconciliation,
-  SearchCreation,
-  SearchResults,
-  StateStore,
-  StateStoreOptions,
-} from "./state/service.ts";
-export type { SlotAcquisition } from "./state/admission-access.ts";
+export { createStateStore, stateService } from "./state/service.ts";
+export type { StateStore, StateStoreOptions } from "./state/service.ts";
+export { DEFAULT_BATCH_RESULT_TTL_SECONDS, mapLimited } from "./state/completion-access.ts";
+export type { BatchListing, BatchRecording, BatchResult, LeafState, NewBatchResult, Reconciliation } from "./state/completion-access.ts";
+export { isUnfinished } from "./state/search-access.ts";
+export type { NewSearch, Page, PageRequest, SearchCreation, SearchResults } from "./state/search-access.ts";
+export type { DeliveryAttempt, NewSubscription } from "./state/webhook-access.ts";
+export type { NewLibrary } from "./state/library-access.ts";
+export type { SlotAcquisition, SlotLimits } from "./state/admission-access.ts";
+export { isThrottle, onThrottledWrite, retryThrottled } from "./state/throttle-retry.ts";
+export type { ThrottleRetryOptions } from "./state/throttle-retry.ts";
 export type { MaskOutcomeRecord, NewSubmission, NewSubmissionMask, SubmissionCompletion, SubmissionRecording } from "./state/submission-access.ts";
 export { BatchResultRejectedError, IllegalStatusTransitionError, SearchNotFoundError, StateError } from "./state/state-errors.ts";
 export { isConditionFailure } from "./state/condition-failure.ts";
-export { decodeMatches, encodeMatches, MATCHES_GZIP_THRESHOLD_BYTES, MATCHES_MAX_STORED_BYTES } from "./state/matches-codec.ts";
-export type { EncodedMatches } from "./state/matches-codec.ts";
+export { decodeMatches, encodeMatches } from "./state/matches-codec.ts";
 export type { Invoker } from "./ports/invoker.ts";
-export { DEFAULT_MAX_PARALLELISM, planBatches } from "./planning/batch-plan.ts";
-export type { BatchPlan, BatchPlanOptions, BatchRange } from "./planning/batch-plan.ts";
-export { childrenOf, planDispatchTree, rootOf } from "./planning/dispatch-tree.ts";
+export { noTelemetry, telemetryMetrics } from "./ports/telemetry.ts";
+export type { Telemetry } from "./ports/telemetry.ts";
+export { batchOfRule, DEFAULT_MAX_PARALLELISM, planBatches, planBatchRule } from "./planning/batch-plan.ts";
+export type { BatchPlan, BatchPlanOptions, BatchRange, BatchRule, LibraryExtent } from "./planning/batch-plan.ts";
+export { childCount, childrenOf, leafAt, leafCount, leafNumber, leafOf, MAX_FAN_OUT, nodeId, parentOf, planDispatchTree, rootOf } from "./planning/dispatch-tree.ts";
 export type { DispatcherChildren, DispatcherNode, DispatchTree, DispatchTreeOptions } from "./planning/dispatch-tree.ts";
-export { dispatch, DispatchError, planDispatch } from "./planning/dispatch.ts";
-export type { DispatchFunctionNames, DispatchOutcome, DispatcherPayload, DispatchPlan, WorkerPayload } from "./planning/dispatch.ts";
+export { batchSourceOf, dispatch, DispatchError, planDispatch, workerPayloads } from "./planning/dispatch.ts";
+export type { BatchSource, DispatchFunctionNames, DispatchIo, DispatchOutcome, DispatcherPayload, WorkerPayload } from "./planning/dispatch.ts";
+export { parseDispatcherPayload, parseWorkerPayload, PayloadError } from "./planning/payload-schemas.ts";
 export { combineBatchResults, MAX_CUSTOM_RESULTS } from "./results/combine-batches.ts";
 export type { CombineBatchOptions } from "./results/combine-batches.ts";
 export { buildResultsDocument, RESULTS_DOCUMENT_VERSION } from "./results/results-document.ts";
@@ -159,21 +172,21 @@ export { submissionTagOf, uploadLocationOf, uploadSettingsOf } from "./pipeline/
 export type { SubmissionTag, UploadLocation, UploadSettings } from "./pipeline/upload-settings.ts";
 export { checkMask } from "./pipeline/check-mask.ts";
 export type { CheckedMask, MaskCheck } from "./pipeline/check-mask.ts";
-export { settingsOfSearch } from "./pipeline/search-job.ts";
-export type { SearchJob } from "./pipeline/search-job.ts";
-export { acceptUpload } from "./pipeline/accept-upload.ts";
+export { specOfSearch } from "./pipeline/search-job.ts";
+export type { SearchJob, SearchSpec } from "./pipeline/search-job.ts";
+export { acceptUpload, specOfUpload } from "./pipeline/accept-upload.ts";
 export type { AcceptUploadDeps, UploadedObject, UploadOutcome } from "./pipeline/accept-upload.ts";
-export { planSearch, startSearch } from "./pipeline/start-search.ts";
-export type { StartedSearch, StartSearchDeps } from "./pipeline/start-search.ts";
+export { planSearch, startSearch, treeOfSearch } from "./pipeline/start-search.ts";
+export type { PlannedSearch, StartedSearch, StartSearchDeps } from "./pipeline/start-search.ts";
 export { combineSearch } from "./pipeline/combine-search.ts";
 export type { CombinedSearch, CombineSearchDeps } from "./pipeline/combine-search.ts";
 export { failSearch, stageFailureReason } from "./pipeline/fail-search.ts";
 export type { FailingStage } from "./pipeline/fail-search.ts";
-export { resumeSearch } from "./pipeline/resume-search.ts";
+export { leafPayloads, resumeSearch } from "./pipeline/resume-search.ts";
 export type { ResumeAction } from "./pipeline/resume-search.ts";
 export { decideSweep } from "./pipeline/sweep-search.ts";
 export type { SweepDecision, SweepFacts } from "./pipeline/sweep-search.ts";
-export { admitNextSearch, checkMaxRunning, checkRunningSlots, DEFAULT_MAX_RUNNING, defaultMaxRunning, isInFlight } from "./pipeline/admission.ts";
+export { admitNextSearch, checkMaxRunning, checkRunningSlots, checkWorkerBudget, DEFAULT_WORKER_BUDGET, defaultMaxRunning, isInFlight, MIN_WORKER_GRANT } from "./pipeline/admission.ts";
 export type { AdmissionDeps, SlotCheck } from "./pipeline/admission.ts";
 export { canonicalSettings, maskIdOf, submissionIdOf } from "./submission/mask-identity.ts";
 export { prepareSubmission } from "./submission/prepare-submission.ts";
@@ -190,3 +203,4 @@ export { sweepSubmissions, trackSubmissionSearch } from "./submission/track-subm
 export type { TrackSubmissionDeps } from "./submission/track-submission.ts";
 export { submissionProgress } from "./submission/submission-progress.ts";
 export type { MaskProgress, MaskState, SubmissionProgress } from "./submission/submission-progress.ts";
+export { withBatchProgress } from "./pipeline/search-progress.ts";

@@ -45,9 +45,15 @@ export interface PipelineDeps {
   dispatchTree?: DispatchTreeOptions;
   /**
    * Admission control: at most this many searches run at once, the rest wait in arrival order
-   * (default `DEFAULT_MAX_RUNNING`; the local runtime derives its own from its scoring threads).
+   * (default: no limit but the worker budget; the local runtime derives its own from its scoring
+   * threads).
    */
   maxRunning?: number;
+  /**
+   * Admission control: at most this many workers in flight over all running searches (a stage's
+   * `CDS_WORKER_BUDGET`, default 800 there; no limit locally, where the thread pool queues).
+   */
+  workerBudget?: number;
   maskCache?: Map<string, PreparedMask>;
   /** Intake: largest mask file read (default 64 MiB) and where masks are decoded (default: this thread). */
   maskMaxBytes?: AcceptUploadDeps["maskMaxBytes"];

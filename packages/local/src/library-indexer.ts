@@ -5,9 +5,9 @@ import {
   type BuiltShard,
   CdsError,
   chunks,
+  checksumOf,
   LIBRARY_FORMAT_VERSION,
   type LibraryManifest,
-  MANIFEST_KEY,
   readImageHeader,
   shardKey,
   type ShardEntry,
@@ -15,6 +15,7 @@ import {
   CDM_HEIGHT,
   CDM_WIDTH,
   type SyntheticLibrarySpec,
+  writeLibraryFiles,
 } from "@cds/core";
 import { listLibrarySource } from "./library-source.ts";
 import type { IndexTask } from "./index-worker.ts";
@@ -145,7 +146,7 @@ async function writeLibrary(
   const items: LibraryManifest["items"] = [];
   for (const { key, result } of built) {
     if (!result.bytes) continue;
-    shards.push({ key, start: items.length, count: result.items.length, bytes: result.bytes.length });
+    shards.push({ key, start: items.length, count: result.items.length, bytes: result.bytes.length, crc32: checksumOf(result.bytes) });
     items.push(...result.items);
   }
   const skipped = [...about.missing, ...built.flatMap((b) => b.result.skipped)].sort((a, b) =>
@@ -171,7 +172,7 @@ async function writeLibrary(
     shuffleSeed: about.shuffleSeed,
     buildId,
   };
-  await store.put(MANIFEST_KEY, new TextEncoder().encode(JSON.stringify(manifest)));
+  await writeLibraryFiles(store, manifest);
   await removeOtherBuilds(store, buildId);
   return manifest;
 }

@@ -1,11 +1,13 @@
 import { UserInputError } from "../errors.ts";
 import { sniffImageFormat } from "../image/image-format.ts";
 import type { SearchItem } from "../entities/search.ts";
-import { layoutOf, readManifest, type LibraryManifest } from "../library/library-manifest.ts";
+import { readDescriptor, type LibraryDescriptor } from "../library/library-manifest.ts";
 import { LibraryFormatError } from "../library/shard-format.ts";
-import { planBatches, type BatchPlan, type BatchPlanOptions } from "../planning/batch-plan.ts";
+import { planBatchRule, type BatchPlanOptions, type BatchRule } from "../planning/batch-plan.ts";
 import { BlobNotFoundError, type BlobStore } from "../ports/blob-store.ts";
-import type { SearchParams } from "../search-params.ts";
+import { defaultSearchParams, type SearchParams } from "../search-params.ts";
+import { MAX_CUSTOM_RESULTS } from "../results/combine-batches.ts";
+import type { SearchSpec } from "./search-job.ts";
 import type { StateStore } from "../state/service.ts";
 import { checkMask, type MaskCheck } from "./check-mask.ts";
 import { UploadRejectedError } from "./pipeline-errors.ts";
@@ -68,17 +70,15 @@ export async function acceptUpload(upload: UploadedObject, deps: AcceptUploadDep
     if (!(error instanceof UserInputError)) throw error;
     return reject(uploadKey, upload.key, error.message, deps, seen.submission);
   }
-  const { location, settings, manifest, plan } = checked;
+  const { location, settings, descriptor, rule } = checked;
   const { search, created } = await deps.state.createSearchFromUpload({
     uploadKey,
     library: location.library,
     maskKey: upload.key,
-    parameters: { ...settings.params, maxResultsPerMask: settings.maxResultsPerMask },
-    batchCount: plan.batches.length,
-    batchSize: plan.batchSize,
-    targetCount: manifest.count,
-    notifyEmail: settings.notifyEmail,
-    submission: settings.submission,
+    spec: specOfUpload(settings),
+    batchCount: rule.batchCount,
+    batchSize: rule.batchSize,
+    targetCount: descriptor.count,
   });
   // Also for a redelivered event: the attempt that created the search may have died before this.
   if (settings.submission) await deps.state.linkSubmissionSearch({ ...settings.submission, searchId: search.searchId });
@@ -88,8 +88,8 @@ export async function acceptUpload(upload: UploadedObject, deps: AcceptUploadDep
 interface CheckedUpload {
   location: UploadLocation;
   settings: UploadSettings;
-  manifest: LibraryManifest;
-  plan: BatchPlan;
+  descriptor: LibraryDescriptor;
+  rule: BatchRule;
 }
 
 /** Checks an upload; `seen.submission` is set as soon as its parameters name one, even if a later check fails. */
@@ -98,14 +98,14 @@ async function checkUpload(key: string, deps: AcceptUploadDeps, seen: { submissi
   const { sidecar } = await readUploadParameters(deps.uploads, key);
   seen.submission = submissionTagOf(sidecar);
   const settings = uploadSettingsOf(sidecar);
-  let manifest: LibraryManifest;
+  let descriptor: LibraryDescriptor;
   try {
-    manifest = await readManifest(deps.libraries(location.library));
+    descriptor = await readDescriptor(deps.libraries(location.library));
   } catch (error) {
     if (!(error instanceof LibraryFormatError)) throw error;
     throw new UploadRejectedError(`there is no usable library named "${location.library}" (the upload's folder name): ${error.message}`, { cause: error });
   }
-  const library = { name: location.library, width: manifest.width, height: manifest.height };
+  const library = { name: location.library, width: descriptor.width, height: descriptor.height };
   const bytes = await readUserInput(deps.uploads, key, {
     maxBytes: deps.maskMaxBytes ?? DEFAULT_MASK_MAX_BYTES,
     what: `the mask ${location.fileName}`,
@@ -116,7 +116,7 @@ async function checkUpload(key: string, deps: AcceptUploadDeps, seen: { submissi
     throw error;
   });
   await checkMask(bytes, { fileName: location.fileName, library, params: settings.params, decode: deps.decodeMask });
-  return { location, settings, manifest, plan: planBatches(layoutOf(manifest), deps.batchPlan) };
+  return { location, settings, descriptor, rule: planBatchRule(descriptor, deps.batchPlan) };
 }
 
 async function reject(uploadKey: string, key: string, reason: string, deps: AcceptUploadDeps, submission?: SubmissionTag): Promise<UploadOutcome> {
@@ -124,15 +124,24 @@ async function reject(uploadKey: string, key: string, reason: string, deps: Acce
     uploadKey,
     library: key.split("/")[0] || "(none)",
     maskKey: key,
-    parameters: {},
+    spec: { params: defaultSearchParams, top: MAX_CUSTOM_RESULTS, ...(submission ? { submission } : {}) },
     batchCount: 1,
     batchSize: 1,
     targetCount: 0,
-    submission,
   });
   if (submission) await deps.state.linkSubmissionSearch({ ...submission, searchId: search.searchId });
   // A search still `accepted` here was refused by an attempt that died before marking it failed.
   if (!created && search.status !== "accepted") return { kind: "duplicate", search };
   const failed = await deps.state.markSearchFailed(search.searchId, { reason, stage: "intake" });
   return { kind: "rejected", search: failed, reason };
+}
+
+/** The typed spec of an upload's settings (what the search stores and runs with). */
+export function specOfUpload(settings: UploadSettings): SearchSpec {
+  return {
+    params: settings.params,
+    top: settings.maxResultsPerMask,
+    ...(settings.notifyEmail ? { notifyEmail: settings.notifyEmail } : {}),
+    ...(settings.submission ? { submission: settings.submission } : {}),
+  };
 }

@@ -1,6 +1,7 @@
 import type { RgbImage } from "../image/rgb-image.ts";
 import { decodeImage } from "../image/decode-image.ts";
-import { readManifest, type LibraryManifest } from "../library/library-manifest.ts";
+import { readDescriptor, readItemMetadata, type LibraryDescriptor } from "../library/library-manifest.ts";
+import type { DispatchTreeOptions } from "../planning/dispatch-tree.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
 import { combineBatchResults } from "../results/combine-batches.ts";
 import { buildResultsDocument, type ResultsDocument } from "../results/results-document.ts";
@@ -9,17 +10,20 @@ import type { TargetMatch } from "../search/ranking.ts";
 import type { StateStore } from "../state/service.ts";
 import { IllegalStatusTransitionError, SearchNotFoundError } from "../state/state-errors.ts";
 import type { LibraryStores, SourceImageReader } from "./pipeline-ports.ts";
-import { settingsOfSearch } from "./search-job.ts";
+import { specOfSearch } from "./search-job.ts";
+import { treeOfSearch } from "./start-search.ts";
 
 /** What the combiner needs. */
 export interface CombineSearchDeps {
-  state: Pick<StateStore, "getSearch" | "listBatchResults" | "listMissingBatches" | "markSearchCompleted">;
+  state: Pick<StateStore, "getSearch" | "listBatchResults" | "markSearchCompleted">;
   uploads: BlobStore;
   libraries: LibraryStores;
   /** Where `<searchId>.json` and `<searchId>.html` go. */
   results: BlobStore;
   /** Original target images for the page; without it every match shows a placeholder. */
   sourceImages?: SourceImageReader;
+  /** Must be the options dispatch planned the tree with: batch results are stored by leaf. */
+  dispatchTree?: DispatchTreeOptions;
   now?: () => Date;
 }
 
@@ -50,31 +54,36 @@ export async function combineSearch(searchId: string, deps: CombineSearchDeps): 
   if (!search) throw new SearchNotFoundError(searchId);
   if (search.status !== "running") return undefined;
   const now = deps.now ?? (() => new Date());
-  const { params, top } = settingsOfSearch(search);
-  const batches = await deps.state.listBatchResults<TargetMatch>(searchId);
-  const missing = await deps.state.listMissingBatches(searchId);
-  const manifest = await readManifest(deps.libraries(search.library));
+  const { params, top } = specOfSearch(search);
+  // One read of every batch result, every leaf partition in parallel; it also says what is missing.
+  const { results: batches, missingBatches: missing } = await deps.state.listBatchResults(searchId, treeOfSearch(search, deps.dispatchTree));
+  const store = deps.libraries(search.library);
+  const descriptor = await readDescriptor(store);
+  const ranked = combineBatchResults(batches.map((b) => b.matches), { top });
+  // Item metadata only for the matches kept: the chunks holding them, in parallel.
+  const items = await readItemMetadata(store, descriptor, ranked.map((m) => m.index));
+  const matches: TargetMatch[] = ranked.map((m) => ({ ...m, item: items.get(m.index)! }));
   const createdAt = now();
   const document = buildResultsDocument({
     searchId,
     createdAt: createdAt.toISOString(),
     mask: { name: search.maskKey.split("/").pop() ?? search.maskKey, key: search.maskKey },
-    library: { name: search.library, count: manifest.count },
+    library: { name: search.library, count: descriptor.count },
     parameters: params,
-    matches: combineBatchResults(batches.map((b) => b.matches), { top }),
+    matches,
     scored: batches.reduce((n, b) => n + b.scored, 0),
     elapsedMs: Math.max(0, createdAt.getTime() - Date.parse(search.submittedAt)),
     partial: missing.length > 0,
     missingBatches: missing,
   });
   const maskImage = await decodeImage(await deps.uploads.get(search.maskKey), { name: search.maskKey });
-  const html = renderResultsPage(document, { maskImage, matchImages: await shownImages(document, manifest, deps.sourceImages) });
+  const html = renderResultsPage(document, { maskImage, matchImages: await shownImages(document, descriptor, deps.sourceImages) });
   const resultsKey = `${searchId}.json`;
   const htmlKey = `${searchId}.html`;
   await deps.results.put(resultsKey, new TextEncoder().encode(`${JSON.stringify(document, null, 2)}\n`));
   await deps.results.put(htmlKey, new TextEncoder().encode(html));
   try {
-    await deps.state.markSearchCompleted(searchId, { resultsKey, matchCount: document.matchCount, partial: document.partial });
+    await deps.state.markSearchCompleted(searchId, { resultsKey, matchCount: document.matchCount, partial: document.partial, completedBatches: batches.length });
   } catch (error) {
     if (error instanceof IllegalStatusTransitionError) return undefined;
     throw error;
@@ -89,12 +98,12 @@ export async function combineSearch(searchId: string, deps: CombineSearchDeps): 
 }
 
 /** The original images of the shown matches that can still be read; the rest get placeholders. */
-async function shownImages(document: ResultsDocument, manifest: LibraryManifest, reader?: SourceImageReader): Promise<Map<string, RgbImage>> {
+async function shownImages(document: ResultsDocument, library: LibraryDescriptor, reader?: SourceImageReader): Promise<Map<string, RgbImage>> {
   const images = new Map<string, RgbImage>();
   if (!reader) return images;
   for (const result of matchesToShow(document)) {
     try {
-      const bytes = await reader.read(manifest.source.location, result.sourcePath);
+      const bytes = await reader.read(library.source.location, result.sourcePath);
       if (bytes) images.set(result.name, await decodeImage(bytes, { name: result.sourcePath }));
     } catch {
       // A moved or damaged original costs the page one picture, not the search.

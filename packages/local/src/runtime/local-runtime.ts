@@ -251,7 +251,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   });
 
   // The sweeper: re-runs missing batches, finishes overdue searches. One sweep at a time.
-  const sweepSettings = { searchDeadlineMs: options.searchDeadlineMs, retryMissingAfterMs: options.retryMissingAfterMs, retried: new Map<string, Date>() };
+  const sweepSettings = { searchDeadlineMs: options.searchDeadlineMs, retryMissingAfterMs: options.retryMissingAfterMs };
   let sweeping: Promise<void> | undefined;
   const sweepTimer = setInterval(() => {
     if (stopping || sweeping) return;
