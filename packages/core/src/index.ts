@@ -178,7 +178,7 @@ export { acceptUpload, specOfUpload } from "./pipeline/accept-upload.ts";
 export type { AcceptUploadDeps, UploadedObject, UploadOutcome } from "./pipeline/accept-upload.ts";
 export { planSearch, startSearch, treeOfSearch } from "./pipeline/start-search.ts";
 export type { PlannedSearch, StartedSearch, StartSearchDeps } from "./pipeline/start-search.ts";
-export { combineSearch } from "./pipeline/combine-search.ts";
+export { combineSearch, combinedSearchOf } from "./pipeline/combine-search.ts";
 export type { CombinedSearch, CombineSearchDeps } from "./pipeline/combine-search.ts";
 export { failSearch, stageFailureReason } from "./pipeline/fail-search.ts";
 export type { FailingStage } from "./pipeline/fail-search.ts";

@@ -30,6 +30,7 @@ export type { SearchEmailerOptions, SearchOutcomeEvent, WebhookAttemptOutcome, W
 export { createLocalMailer } from "./notify/mailer.ts";
 export type { LocalMailer, LocalMailerOptions, SmtpSettings } from "./notify/mailer.ts";
 export { LOCAL_UPLOAD_BUCKET, startLocalRuntime } from "./runtime/local-runtime.ts";
+export { endEventId, endEventOutbox } from "./runtime/end-event-outbox.ts";
 export { lockRoot, ROOT_LOCK_FILE, RootInUseError } from "./runtime/root-lock.ts";
 export type { RootLock } from "./runtime/root-lock.ts";
 export type { LocalRuntime, LocalRuntimeOptions } from "./runtime/local-runtime.ts";

@@ -9,6 +9,7 @@
  * - Which search was created from upload U?                    findSearchByUpload
  * - Which searches have status X, newest first?                listSearchesByStatus
  * - Mark S running / completed / failed (conditional)          markSearchRunning, markSearchCompleted, markSearchFailed
+ * - Which ended searches' end events are not yet published? It was: listSearchesAwaitingEndEvent, markEndEventPublished
  *
  * Batches and completion (completion-access.ts)
  * - Batch B of S finished: store and count it — once — and did it complete its leaf or S?
@@ -20,6 +21,7 @@
  *
  * Webhooks (webhook-access.ts, subscription-secret-access.ts)
  * - Add / get / remove / list subscriptions; those for event E; delivery attempts
+ * - Which attempts of W's deliveries wait to be sent (pending)? listPendingDeliveries
  * - Give W a new secret, the old one valid for a grace period  rotateSubscriptionSecret
  *
  * Libraries (library-access.ts)

@@ -33,6 +33,7 @@ import { createLocalMailer, type SmtpSettings } from "../notify/mailer.ts";
 import { InProcessDeliveryQueue } from "../notify/in-process-delivery-queue.ts";
 import { startLocalState } from "../state/local-state.ts";
 import { coalescedRun } from "./coalesced-run.ts";
+import { endEventOutbox } from "./end-event-outbox.ts";
 import { retrying } from "./retrying-handler.ts";
 import { lockRoot } from "./root-lock.ts";
 import { folderSourceImages } from "./source-image-reader.ts";
@@ -146,14 +147,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   });
   await writeStateEndpoint(folders.state, local.endpoint);
   const bus = new LocalEventBus({ logFile: join(root, "events.log"), uploadBucketName: LOCAL_UPLOAD_BUCKET, onDeliveryError: onError });
-  const publisher = {
-    async publish(entries: readonly SearchEventEntry[]) {
-      const events = await bus.publish(entries);
-      for (const event of events) options.onEvent?.(event);
-      return events;
-    },
-  };
   let stopping = false;
+  // End events go through the durable outbox: one lost in a crash or a stop is published at the next start or sweep.
+  const outbox = endEventOutbox({
+    bus,
+    state: local.state,
+    results: new FolderBlobStore(folders.results),
+    logFile: join(root, "events.log"),
+    stopping: () => stopping,
+    onEvent: options.onEvent,
+    onError,
+  });
+  const publisher = { publish: (entries: readonly SearchEventEntry[]) => outbox.publish(entries) };
   const maskDecoder = threadMaskDecoder(); // intake decodes masks off the main thread
   const scorer = threadPoolBatchScorer({ uploadsFolder: folders.uploads, librariesFolder: join(root, "libraries"), threads: options.scorerThreads });
   const invoker = new LocalInvoker({ concurrency: options.concurrency ?? 2 * scorer.threads, retryDelaysMs: options.retryDelaysMs, onFailure: (failure) => invocationFailed(failure) });
@@ -211,7 +216,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       } catch (error) {
         const searchId = (event.detail as { searchId?: unknown }).searchId;
         if (stage && typeof searchId === "string") await stageFailed(searchId, stage, error, deps);
-        else onError(error);
+        // Thrown on to the bus, which reports it: an end event whose notify broke stays in the outbox.
+        else throw error;
       }
     });
   }
@@ -237,6 +243,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   for (const completed of await sweepSubmissions(deps).catch((error: unknown) => (onError(error), []))) {
     await publisher.publish([submissionCompletedEntry(completed)]);
   }
+  // The outbox: webhook attempts the stopped process had queued go out again (each after what is
+  // left of its backoff), then end events that were never published or never fully handled.
+  await webhooks.requeuePending().catch(onError);
+  await outbox.recover().catch(onError);
 
   const watcher: UploadWatcher = watchUploads({
     folder: folders.uploads,
@@ -256,6 +266,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const sweepTimer = setInterval(() => {
     if (stopping || sweeping) return;
     sweeping = sweepSearches(admission, sweepSettings)
+      .then(() => undefined, onError)
+      .then(() => outbox.recover())
       .then(() => undefined, onError)
       .finally(() => (sweeping = undefined));
   }, options.sweepIntervalMs ?? 30_000);
