@@ -10,7 +10,7 @@ export type { LocalSearchOptions, LocalSearchResult, SearchTarget } from "./sear
 export { writeSyntheticFiles } from "./synthetic-files.ts";
 export type { SyntheticFiles } from "./synthetic-files.ts";
 export { LocalEventBus, localAccount, localRegion } from "./event-bus/local-event-bus.ts";
-export type { DeliveryContext, EventHandler, LocalEventBusOptions, PublishEntry } from "./event-bus/local-event-bus.ts";
+export type { DeliveryContext, EventHandler, LocalEventBusOptions, PublishEntry, PublishOptions } from "./event-bus/local-event-bus.ts";
 export { DeliveryError } from "./event-bus/delivery-error.ts";
 export { EventLog, EventLogError } from "./event-bus/event-log.ts";
 export { startDynalite } from "./state/dynalite-server.ts";

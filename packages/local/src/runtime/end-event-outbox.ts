@@ -55,6 +55,9 @@ export function endEventOutbox(options: EndEventOutboxOptions) {
   const inFlight = new Set<string>();
   // End events in the log whose handling did not finish (a handler threw, or the runtime stopped).
   const logged = new Map<string, CatalogEvent>();
+  // Searches whose end event this process saw handled: a late copy (the pipeline's own, after a
+  // sweep recovered it first) is dropped. One id per search that ended while this process ran.
+  const done = new Set<string>();
 
   async function handled(event: CatalogEvent, ok: boolean): Promise<void> {
     const searchId = searchIdOf(event);
@@ -62,6 +65,7 @@ export function endEventOutbox(options: EndEventOutboxOptions) {
       if (ok && !options.stopping()) {
         await state.markEndEventPublished(searchId);
         logged.delete(searchId);
+        done.add(searchId);
       } else {
         logged.set(searchId, event); // the next recovery hands it to the handlers again
       }
@@ -83,7 +87,7 @@ export function endEventOutbox(options: EndEventOutboxOptions) {
         continue;
       }
       const searchId = (entry.detail as { searchId: string }).searchId;
-      if (inFlight.has(searchId)) continue; // the outbox's copy is already on its way
+      if (inFlight.has(searchId) || done.has(searchId)) continue; // a copy is on its way, or was handled
       inFlight.add(searchId);
       claimed.push(searchId);
       sent.push({ ...entry, id: endEventId(searchId) });
