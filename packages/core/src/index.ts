@@ -151,6 +151,7 @@ export type { ResultsPageImages } from "./results/results-page.ts";
 export { generateWebhookSecret, secretFingerprint, signingSecretsOf, signWebhook, WEBHOOK_SECRET_PREFIX } from "./notify/webhook-signature.ts";
 export { checkWebhookTarget, checkWebhookUrl, forbiddenAddressKind, hostOfUrl, refusal as webhookTargetRefusal, WebhookTargetRefusedError } from "./notify/webhook-target.ts";
 export type { ForbiddenAddressKind, HostResolver } from "./notify/webhook-target.ts";
+export { WEBHOOK_EVENT_TYPES } from "./notify/webhook-events.ts";
 export type { WebhookHeaders, WebhookToSign } from "./notify/webhook-signature.ts";
 export type { DeliveryQueue, ReceivedMessage, ReceiveOptions } from "./notify/delivery-queue.ts";
 export { DEFAULT_RETRY_POLICY, retryDelaySeconds } from "./notify/retry-policy.ts";
