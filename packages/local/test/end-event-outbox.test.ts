@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultSearchParams, type StateStore } from "@cds/core";
+import { completeSubmissionIfDone, defaultSearchParams, type StateStore } from "@cds/core";
 import type { CatalogEvent } from "@cds/events";
 import { endEventId, endEventOutbox, FolderBlobStore, LocalEventBus, startLocalState, type LocalState } from "@cds/local";
 import { tempDir } from "../../../test/support/temp-dir.ts";
@@ -108,5 +108,25 @@ describe("the end-event outbox", () => {
 
     expect(await logged(bus, searchId)).toHaveLength(1);
     expect(notified.filter((e) => (e.detail as { searchId: string }).searchId === searchId)).toHaveLength(1);
+  });
+
+  it("publishes a lost Submission Completed from the summary the submission wrote, once, with its fixed id", async () => {
+    const submissionId = `sub-${++uploads}`;
+    const results = new FolderBlobStore(join(folder, "results"));
+    await state.recordSubmission({ submissionId, library: "lm", targetCount: 10, maskCount: 1, rejected: [] });
+    await state.recordSubmissionMask(submissionId, { maskId: "mask0", position: 0, name: "neuron 0", sourceFile: "masks/n0.png", uploadKey: `lm/${submissionId}-n0.png` });
+    await state.recordMaskOutcome({ submissionId, maskId: "mask0", searchId: "s0", outcome: "completed", matchCount: 3 });
+    const completed = await completeSubmissionIfDone(submissionId, { state, results }); // then the process died: nothing published
+    expect(completed?.submission.endEventPending).toBe(true);
+    const { bus, outbox, notified } = devProcess(join(folder, "e.log"));
+
+    await outbox.recover();
+    await bus.idle();
+
+    const events = (await bus.readLog()).filter((e) => (e.detail as { submissionId?: string }).submissionId === submissionId);
+    expect(events.map((e) => [e["detail-type"], e.id])).toEqual([["Submission Completed", endEventId(`submission/${submissionId}`)]]);
+    expect(events[0]!.detail).toMatchObject({ submissionId, maskCount: 1, completed: 1, summaryKey: completed!.summaryKey });
+    expect(notified.filter((e) => e["detail-type"] === "Submission Completed")).toHaveLength(1);
+    expect((await state.getSubmission(submissionId))?.endEventPending).toBeUndefined();
   });
 });

@@ -33,6 +33,7 @@
  *
  * Submissions (submission-access.ts)
  * - Record a submission and its masks, link searches, record outcomes, complete it, list them
+ * - Which completed submissions' events are not yet published? It was: listSubmissionsAwaitingEndEvent, markSubmissionEndEventPublished
  *
  * No write here uses a transaction (dynalite has none): every guarantee comes from a
  * single-item conditional write, built from the named clauses in each file.

@@ -1,15 +1,24 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { combinedSearchOf, type BlobStore, type ResultsDocument, type SearchItem, type StateStore } from "@cds/core";
+import { combinedSearchOf, type BlobStore, type ResultsDocument, type SearchItem, type StateStore, type SubmissionItem, type SubmissionSummary } from "@cds/core";
 import { parseEvent, type CatalogEvent } from "@cds/events";
-import { searchCompletedEntry, searchFailedEntry, type SearchEventEntry } from "@cds/functions";
+import { searchCompletedEntry, searchFailedEntry, submissionCompletedEntry, type SearchEventEntry } from "@cds/functions";
 import type { LocalEventBus } from "../event-bus/local-event-bus.ts";
 
-/** The events that end a search: one of them per search, ever (the status changes allow one). */
-const END_EVENT_TYPES: ReadonlySet<string> = new Set(["Search Completed", "Search Failed"]);
+/**
+ * The end events: one per search, ever (the status changes allow one of completed and failed),
+ * and one per submission.
+ */
+const END_EVENT_TYPES: ReadonlySet<string> = new Set(["Search Completed", "Search Failed", "Submission Completed"]);
+
+/** What an end event ends, as one key: a search's id, or `submission/<id>`. */
+function subjectOf(event: { detailType?: string; "detail-type"?: string; detail: unknown }): string {
+  const detail = event.detail as { searchId?: string; submissionId?: string };
+  return (event.detailType ?? event["detail-type"]) === "Submission Completed" ? `submission/${detail.submissionId}` : String(detail.searchId);
+}
 
 /**
- * The id of search S's end event: the same for every copy of it (the first publish, and one the
+ * The id of search S's end event (or, for `submission/<id>`, of that submission's): the same for every copy of it (the first publish, and one the
  * outbox makes after a crash), so the log holds it once and webhooks keep one `webhook-id`
  * (`<subscriptionId>/<eventId>`). UUID-shaped, from a hash of the search id.
  *
@@ -24,8 +33,8 @@ export function endEventId(searchId: string): string {
 /** What {@link endEventOutbox} works with. */
 export interface EndEventOutboxOptions {
   bus: LocalEventBus;
-  state: Pick<StateStore, "listSearchesAwaitingEndEvent" | "markEndEventPublished">;
-  /** Where completed searches' results documents are: a late `Search Completed` is rebuilt from one. */
+  state: Pick<StateStore, "listSearchesAwaitingEndEvent" | "markEndEventPublished" | "listSubmissionsAwaitingEndEvent" | "markSubmissionEndEventPublished">;
+  /** Where results documents and submission summaries are: a late `Search Completed` or `Submission Completed` is rebuilt from one. */
   results: BlobStore;
   /** The bus's log file, read at recovery for end events logged before a crash but not handled. */
   logFile: string;
@@ -37,12 +46,13 @@ export interface EndEventOutboxOptions {
 }
 
 /**
- * The durable outbox of end events in cds dev. The write that ends a search also marks its end
- * event pending (`endEventPending`, in the state store); the mark is cleared only when every
+ * The durable outbox of end events in cds dev. The write that ends a search (or completes a
+ * submission) also marks its end event pending (`endEventPending`, in the state store); the mark is cleared only when every
  * handler of the event (dispatch, combiner, notify: webhooks and email) has returned. `recover`
- * — at start and in every sweep — publishes the end event of each search still marked: from the
- * log when it was logged before the crash (handed to the handlers again, not logged twice), else
- * built from the search (and its results document). Every copy has the id {@link endEventId}.
+ * — at start and in every sweep — publishes the end event of each search or submission still
+ * marked: from the log when it was logged before the crash (handed to the handlers again, not
+ * logged twice), else built from the record (and its results document or summary). Every copy
+ * has the id {@link endEventId}.
  *
  * @example
  * const outbox = endEventOutbox({ bus, state, results, logFile, stopping: () => stopping, onError });
@@ -60,10 +70,11 @@ export function endEventOutbox(options: EndEventOutboxOptions) {
   const done = new Set<string>();
 
   async function handled(event: CatalogEvent, ok: boolean): Promise<void> {
-    const searchId = searchIdOf(event);
+    const searchId = subjectOf(event);
     try {
       if (ok && !options.stopping()) {
-        await state.markEndEventPublished(searchId);
+        if (searchId.startsWith("submission/")) await state.markSubmissionEndEventPublished(searchId.slice("submission/".length));
+        else await state.markEndEventPublished(searchId);
         logged.delete(searchId);
         done.add(searchId);
       } else {
@@ -86,7 +97,7 @@ export function endEventOutbox(options: EndEventOutboxOptions) {
         sent.push(entry);
         continue;
       }
-      const searchId = (entry.detail as { searchId: string }).searchId;
+      const searchId = subjectOf(entry);
       if (inFlight.has(searchId) || done.has(searchId)) continue; // a copy is on its way, or was handled
       inFlight.add(searchId);
       claimed.push(searchId);
@@ -104,21 +115,24 @@ export function endEventOutbox(options: EndEventOutboxOptions) {
     return events;
   }
 
-  /** Publishes (or hands again to the handlers) the end event of every search still marked pending. Resolves to how many. */
+  /** Publishes (or hands again to the handlers) the end event of every search and submission still marked pending. Resolves to how many. */
   async function recover(): Promise<number> {
-    const awaiting = (await state.listSearchesAwaitingEndEvent()).filter((search) => !inFlight.has(search.searchId));
-    const unknown = awaiting.filter((search) => !logged.has(search.searchId));
-    if (unknown.length > 0) for (const [searchId, event] of await findLogged(options.logFile, unknown)) logged.set(searchId, event);
+    const awaiting: Awaiting[] = [
+      ...(await state.listSearchesAwaitingEndEvent()).map((search) => ({ key: search.searchId, entry: () => searchEndEntry(search, options.results) })),
+      ...(await state.listSubmissionsAwaitingEndEvent()).map((submission) => ({ key: `submission/${submission.submissionId}`, entry: () => submissionEndEntry(submission, options.results) })),
+    ].filter((item) => !inFlight.has(item.key));
+    const unknown = awaiting.filter((item) => !logged.has(item.key)).map((item) => item.key);
+    if (unknown.length > 0) for (const [key, event] of await findLogged(options.logFile, unknown)) logged.set(key, event);
     let recovered = 0;
-    for (const search of awaiting) {
-      if (inFlight.has(search.searchId)) continue;
+    for (const item of awaiting) {
+      if (inFlight.has(item.key)) continue;
       try {
-        const event = logged.get(search.searchId);
+        const event = logged.get(item.key);
         if (event) {
-          inFlight.add(search.searchId);
+          inFlight.add(item.key);
           bus.redeliver(event, { onHandled: handled });
         } else {
-          await publish([await endEntryOf(search, options.results)]);
+          await publish([await item.entry()]);
         }
         recovered++;
       } catch (error) {
@@ -131,15 +145,25 @@ export function endEventOutbox(options: EndEventOutboxOptions) {
   return { publish, recover };
 }
 
+/** One end event the outbox still holds: its subject's key, and how to build it anew. */
+type Awaiting = { key: string; entry: () => Promise<SearchEventEntry> };
+
 /** The end event of an ended search, as the pipeline would have published it. */
-async function endEntryOf(search: SearchItem, results: BlobStore): Promise<SearchEventEntry> {
+async function searchEndEntry(search: SearchItem, results: BlobStore): Promise<SearchEventEntry> {
   if (search.status === "failed") return searchFailedEntry(search);
   const document = JSON.parse(new TextDecoder().decode(await results.get(search.resultsKey ?? `${search.searchId}.json`))) as ResultsDocument;
   return searchCompletedEntry(combinedSearchOf(search.searchId, document));
 }
 
-/** The end events of `searches` that the log holds, by search id: one read of the file, lines found by their fixed id. */
-async function findLogged(logFile: string, searches: readonly SearchItem[]): Promise<Map<string, CatalogEvent>> {
+/** `Submission Completed` of a completed submission, from the summary it wrote before it was marked. */
+async function submissionEndEntry(submission: SubmissionItem, results: BlobStore): Promise<SearchEventEntry> {
+  const summaryKey = submission.summaryKey!;
+  const summary = JSON.parse(new TextDecoder().decode(await results.get(summaryKey))) as SubmissionSummary;
+  return submissionCompletedEntry({ submission, summary, summaryKey, summaryCsvKey: submission.summaryCsvKey! });
+}
+
+/** The end events of these subjects that the log holds, by key: one read of the file, lines found by their fixed id. */
+async function findLogged(logFile: string, keys: readonly string[]): Promise<Map<string, CatalogEvent>> {
   const found = new Map<string, CatalogEvent>();
   let text: string;
   try {
@@ -148,21 +172,17 @@ async function findLogged(logFile: string, searches: readonly SearchItem[]): Pro
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return found;
     throw error;
   }
-  for (const search of searches) {
-    const at = text.indexOf(`"id":"${endEventId(search.searchId)}"`);
+  for (const key of keys) {
+    const at = text.indexOf(`"id":"${endEventId(key)}"`);
     if (at < 0) continue;
     const start = text.lastIndexOf("\n", at) + 1;
     const end = text.indexOf("\n", at);
     if (end < 0) continue; // a line the crash cut short was never delivered either: publish it anew
     try {
-      found.set(search.searchId, parseEvent(JSON.parse(text.slice(start, end))));
+      found.set(key, parseEvent(JSON.parse(text.slice(start, end))));
     } catch {
       // not a whole event: publish it anew
     }
   }
   return found;
-}
-
-function searchIdOf(event: CatalogEvent): string {
-  return (event.detail as { searchId: string }).searchId;
 }
