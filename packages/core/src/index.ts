@@ -64,7 +64,7 @@ export {
   writeLibraryFiles,
 } from "./library/library-manifest.ts";
 export type { LibraryDescriptor, LibraryLayout, LibraryManifest, ShardEntry, ShardPageEntry } from "./library/library-manifest.ts";
-export { checkedShards, ShardChecksumError } from "./library/checked-shards.ts";
+export { checkedShards, isLibraryDamage, ShardChecksumError } from "./library/checked-shards.ts";
 export { chunks, shuffled } from "./library/shuffle.ts";
 export { compareMatches, mergeRankings } from "./search/ranking.ts";
 export type { ScoredTarget, TargetMatch } from "./search/ranking.ts";
