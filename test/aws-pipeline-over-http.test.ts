@@ -79,7 +79,7 @@ describe("the Lambda entries end to end over HTTP: S3, DynamoDB and SQS on s3rve
 
     hooks = await startWebhookReceiver(() => 204);
     secret = generateWebhookSecret();
-    await cloud.state.createSubscription({ url: hooks.url, events: ["Search Completed", "Search Failed"], secret });
+    await cloud.state.createSubscription({ url: hooks.url, events: ["Search Completed", "Search Failed"], secret, allowPrivate: true });
 
     cloud.deploy(lambdaEntries);
   });

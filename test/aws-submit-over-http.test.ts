@@ -68,7 +68,7 @@ describe("cds submit --stage against the Lambda entries over HTTP", () => {
 
     hooks = await startWebhookReceiver(() => 204);
     secret = generateWebhookSecret();
-    await cloud.state.createSubscription({ url: hooks.url, events: ["Submission Completed"], secret });
+    await cloud.state.createSubscription({ url: hooks.url, events: ["Submission Completed"], secret, allowPrivate: true });
     cloud.deploy(lambdaEntries);
   });
 

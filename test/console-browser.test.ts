@@ -112,6 +112,8 @@ describe.skipIf(!hasChromium || !hasSharedCdm)("the browser console of cds dev, 
   it("explains a bad parameter before uploading, and shows why a file that is not an image failed", async () => {
     await page.goto(new URL(consoleUrl).origin);
     await page.waitForSelector('#library option[value="lm"]', { state: "attached" });
+    // The searches list loads after the libraries: count it once the first test's row is in.
+    await page.waitForSelector('tr[data-mask-key="lm/12191_JRC2018U.tif"]', { state: "attached" });
     const rowsBefore = await page.locator("#searches tbody tr").count();
 
     // a threshold out of range: said at the field, nothing uploaded

@@ -60,6 +60,24 @@ describe("the console server of the local runtime", () => {
     expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
   });
 
+  it("adds webhooks under the policy of `cds webhooks add`, and lists neither secret, only a fingerprint", async () => {
+    const add = (body: object) => authed("/api/webhooks", { method: "POST", body: JSON.stringify(body) });
+    for (const url of ["http://127.0.0.1:9/hook", "http://169.254.169.254/latest", "http://10.0.0.7/hook"]) {
+      const refused = await add({ url });
+      expect(refused.status, url).toBe(400);
+      expect(((await refused.json()) as { field: string }).field).toBe("url");
+    }
+    const added = await add({ url: "http://127.0.0.1:9/hook", allowPrivate: true });
+    expect(added.status).toBe(201);
+    const { subscriptionId, secret } = (await added.json()) as { subscriptionId: string; secret: string };
+    await runtime.state.rotateSubscriptionSecret(subscriptionId, "whsec_" + Buffer.from("console-rotated-secret-32-bytes!").toString("base64"), new Date(Date.now() + 3_600_000));
+    const listed = await (await authed("/api/webhooks")).text();
+    expect(listed).not.toContain(secret);
+    expect(listed).not.toContain("whsec_");
+    expect(JSON.parse(listed)).toMatchObject({ subscriptions: [{ subscriptionId, allowPrivate: true, secretFingerprint: expect.stringMatching(/^sha256:/) }] });
+    await authed(`/api/webhooks/${subscriptionId}`, { method: "DELETE" });
+  });
+
   it("names the bad field of a parameter, file name or library before anything is uploaded", async () => {
     const announce = (body: object) => authed("/api/uploads", { method: "POST", body: JSON.stringify({ library: "tiny", fileName: "m.tif", bytes: 100, ...body }) });
     const cases: [object, string][] = [

@@ -78,6 +78,7 @@ describe("the sweeper in the local runtime", () => {
     runtime = await startLocalRuntime({
       root,
       pollMs: 50,
+      uploadSettleMs: 0, // the search must end within DEADLINE_MS of the upload: take it at the next scan
       batchPlan: { batchSize: BATCH_SIZE },
       retryDelaysMs: [20, 20],
       concurrency: 4,

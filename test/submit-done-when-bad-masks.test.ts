@@ -31,7 +31,7 @@ describe("cds submit with 3 bad masks among 20", () => {
     hooks = await startWebhookReceiver();
     runtime = await startLocalRuntime({ root, pollMs: 50, maxRunning: 3, onError: (error) => console.error(error) });
     secret = "whsec_" + Buffer.from("submit-bad-masks-test-secret-32b").toString("base64");
-    await runtime.state.createSubscription({ url: hooks.url, events: ["Submission Completed"], secret });
+    await runtime.state.createSubscription({ url: hooks.url, events: ["Submission Completed"], secret, allowPrivate: true });
   });
 
   afterAll(async () => {

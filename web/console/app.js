@@ -383,7 +383,7 @@ async function onAddWebhook(event) {
   clearErrors(form);
   const events = [...form.querySelectorAll("#webhook-events input:checked")].map((i) => i.value);
   try {
-    const added = await api("/api/webhooks", { method: "POST", body: { url: $("#webhook-url").value.trim(), events } });
+    const added = await api("/api/webhooks", { method: "POST", body: { url: $("#webhook-url").value.trim(), events, allowPrivate: $("#webhook-allow-private").checked } });
     const box = $("#webhook-secret");
     box.hidden = false;
     box.replaceChildren(el("p", { text: "Signing secret — shown only now; give it to the receiver to verify signatures:" }), el("code", { text: added.secret }));

@@ -1,5 +1,8 @@
 // Public surface of @cds/core, listed by name.
-export { CdsError, ImageDecodeError, ImageSizeMismatchError, ParameterError } from "./errors.ts";
+export { CdsError, ImageDecodeError, ImageSizeMismatchError, ParameterError, UserInputError } from "./errors.ts";
+export { printable } from "./text/printable.ts";
+export { csvCell } from "./text/csv-cell.ts";
+export { EMAIL_ADDRESS_PATTERN, isEmailAddress } from "./text/email-address.ts";
 export type { ImageDecodeProblem } from "./errors.ts";
 export type { RgbImage } from "./image/rgb-image.ts";
 export {
@@ -31,10 +34,11 @@ export {
   decodeTiff,
   decodeTiffInto,
   readImageHeader,
+  sniffImageFormat,
 } from "./image/index.ts";
 export type { DecodeOptions, Gray16Image, ImageFormat, ImageHeader } from "./image/index.ts";
-export { BlobNotFoundError } from "./ports/blob-store.ts";
-export type { BlobStore, PutOptions } from "./ports/blob-store.ts";
+export { BlobNotFoundError, InputRefusedError } from "./ports/blob-store.ts";
+export type { BlobStore, InputLimits, PutOptions } from "./ports/blob-store.ts";
 export { codeOfValue, encodeTarget } from "./library/encoded-target.ts";
 export type { EncodedTarget } from "./library/encoded-target.ts";
 export { itemMetadataFromPath } from "./library/item-metadata.ts";
@@ -60,7 +64,7 @@ export {
   writeLibraryFiles,
 } from "./library/library-manifest.ts";
 export type { LibraryDescriptor, LibraryLayout, LibraryManifest, ShardEntry, ShardPageEntry } from "./library/library-manifest.ts";
-export { checkedShards, ShardChecksumError } from "./library/checked-shards.ts";
+export { checkedShards, isLibraryDamage, ShardChecksumError } from "./library/checked-shards.ts";
 export { chunks, shuffled } from "./library/shuffle.ts";
 export { compareMatches, mergeRankings } from "./search/ranking.ts";
 export type { ScoredTarget, TargetMatch } from "./search/ranking.ts";
@@ -144,7 +148,9 @@ export { downscale2x } from "./results/downscale-2x.ts";
 export { escapeHtml } from "./results/escape-html.ts";
 export { DEFAULT_SHOWN_MATCHES, matchesToShow, renderResultsPage } from "./results/results-page.ts";
 export type { ResultsPageImages } from "./results/results-page.ts";
-export { generateWebhookSecret, signWebhook, WEBHOOK_SECRET_PREFIX } from "./notify/webhook-signature.ts";
+export { generateWebhookSecret, secretFingerprint, signingSecretsOf, signWebhook, WEBHOOK_SECRET_PREFIX } from "./notify/webhook-signature.ts";
+export { checkWebhookTarget, checkWebhookUrl, forbiddenAddressKind, hostOfUrl, refusal as webhookTargetRefusal, WebhookTargetRefusedError } from "./notify/webhook-target.ts";
+export type { ForbiddenAddressKind, HostResolver } from "./notify/webhook-target.ts";
 export { WEBHOOK_EVENT_TYPES } from "./notify/webhook-events.ts";
 export type { WebhookHeaders, WebhookToSign } from "./notify/webhook-signature.ts";
 export type { DeliveryQueue, ReceivedMessage, ReceiveOptions } from "./notify/delivery-queue.ts";
@@ -160,6 +166,7 @@ export type { CompletedSearchForEmail, EmailedMatch, FailedSearchForEmail, Searc
 export { UploadMetadataTooLargeError, UploadRejectedError } from "./pipeline/pipeline-errors.ts";
 export { S3_METADATA_MAX_BYTES, sidecarOfMetadata, UPLOAD_SETTINGS_METADATA_KEY, uploadMetadataOf } from "./pipeline/upload-metadata.ts";
 export { readUploadParameters } from "./pipeline/read-upload-parameters.ts";
+export { DEFAULT_MASK_MAX_BYTES, readUserInput, SIDECAR_MAX_BYTES, tooLarge } from "./pipeline/read-user-input.ts";
 export type { UploadParametersSource } from "./pipeline/read-upload-parameters.ts";
 export type { LibraryStores, SourceImageReader } from "./pipeline/pipeline-ports.ts";
 export { submissionTagOf, uploadLocationOf, uploadSettingsOf } from "./pipeline/upload-settings.ts";
@@ -173,7 +180,7 @@ export { acceptUpload, specOfUpload } from "./pipeline/accept-upload.ts";
 export type { AcceptUploadDeps, UploadedObject, UploadOutcome } from "./pipeline/accept-upload.ts";
 export { planSearch, startSearch, treeOfSearch } from "./pipeline/start-search.ts";
 export type { PlannedSearch, StartedSearch, StartSearchDeps } from "./pipeline/start-search.ts";
-export { combineSearch } from "./pipeline/combine-search.ts";
+export { combineSearch, combinedSearchOf } from "./pipeline/combine-search.ts";
 export type { CombinedSearch, CombineSearchDeps } from "./pipeline/combine-search.ts";
 export { failSearch, stageFailureReason } from "./pipeline/fail-search.ts";
 export type { FailingStage } from "./pipeline/fail-search.ts";

@@ -1,5 +1,5 @@
 import type { CatalogEntryOfCatalog, CatalogEvent, DetailOf } from "@cds/events";
-import type { BatchPlanOptions, BlobStore, DispatchTreeOptions, Invoker, LibraryStores, PreparedMask, SourceImageReader, StateStore } from "@cds/core";
+import type { AcceptUploadDeps, BatchPlanOptions, BlobStore, DispatchTreeOptions, Invoker, LibraryStores, PreparedMask, SourceImageReader, StateStore } from "@cds/core";
 
 /** One event to put on the bus, typed by its detail-type (EventBridge's PutEvents entry, camel-cased). */
 export type SearchEventEntry = EntryFor<CatalogEntryOfCatalog>;
@@ -55,6 +55,9 @@ export interface PipelineDeps {
    */
   workerBudget?: number;
   maskCache?: Map<string, PreparedMask>;
+  /** Intake: largest mask file read (default 64 MiB) and where masks are decoded (default: this thread). */
+  maskMaxBytes?: AcceptUploadDeps["maskMaxBytes"];
+  decodeMask?: AcceptUploadDeps["decodeMask"];
   /** Queues webhook deliveries of an event (`createWebhookSender(...).enqueueEvent`). */
   webhooks: { enqueueEvent(event: NotifiedEvent): Promise<unknown> };
   /** Emails a search's outcome to its submitter or the default recipient. */

@@ -71,6 +71,14 @@ export function searchEntity(layout: StateTableLayout) {
       /** The submission the mask came in (from the upload's sidecar), and the mask's id in it. */
       submissionId: { type: "string", readOnly: true },
       submissionMaskId: { type: "string", readOnly: true },
+      /**
+       * Set by the same write that ends the search (completed or failed), removed once its end
+       * event was published and handled: the outbox record of an end event, so one lost in a
+       * crash or a stop is published at the next start or sweep. Absent on searches that ended
+       * before the outbox existed, so those are never announced again. Only cds dev's outbox
+       * reads and clears it; the cloud pipeline sets it and does not read it yet.
+       */
+      endEventPending: { type: "boolean" },
     },
     indexes: {
       byId: {

@@ -36,3 +36,16 @@ export function checkedShards(store: BlobStore, shards: readonly ShardEntry[]): 
     deletePrefix: (prefix) => store.deletePrefix(prefix),
   };
 }
+
+/**
+ * Whether an error is permanent damage of a library (a shard whose checksum does not match, or
+ * that is truncated or not a shard at all): retrying reads the same bytes, so the search ends at
+ * once. Told by class, or by name for an error that crossed a worker thread as a message.
+ *
+ * @example
+ * if (isLibraryDamage(error)) await stageFailed(searchId, "worker", error, deps);
+ */
+export function isLibraryDamage(error: unknown): boolean {
+  if (error instanceof LibraryFormatError) return true;
+  return error instanceof Error && (error.name === "LibraryFormatError" || error.name === "ShardChecksumError");
+}

@@ -88,13 +88,25 @@ export async function combineSearch(searchId: string, deps: CombineSearchDeps): 
     if (error instanceof IllegalStatusTransitionError) return undefined;
     throw error;
   }
+  return combinedSearchOf(searchId, document);
+}
+
+/**
+ * What a completed search's `Search Completed` event says, from its results document: the
+ * combiner's own announcement, and the one the outbox publishes again after a crash (the same
+ * detail, so a late announcement says what a timely one would have).
+ *
+ * @example
+ * const combined = combinedSearchOf(search.searchId, JSON.parse(await results.get(search.resultsKey)));
+ */
+export function combinedSearchOf(searchId: string, document: ResultsDocument): CombinedSearch {
   const topMatches = document.results.slice(0, TOP_MATCHES_IN_EVENT).map((r) => ({
     name: r.name,
     matchingPixels: r.matchingPixels,
     matchingRatio: Math.min(1, r.matchingRatio),
     mirrored: r.mirrored,
   }));
-  return { searchId, document, resultsKey, htmlKey, topMatches };
+  return { searchId, document, resultsKey: `${searchId}.json`, htmlKey: `${searchId}.html`, topMatches };
 }
 
 /** The original images of the shown matches that can still be read; the rest get placeholders. */

@@ -166,7 +166,7 @@ export function searchAccess(entities: { search: SearchEntity; uploadClaim: Uplo
     searchId: string,
     to: keyof typeof SEARCH_TRANSITIONS,
     allowedNow: EntityClause<SearchEntity>,
-    changes: Partial<Pick<SearchItem, "startedAt" | "lanes" | "completedAt" | "failure" | "resultsKey" | "matchCount" | "partial" | "completedBatches">>,
+    changes: Partial<Pick<SearchItem, "startedAt" | "lanes" | "completedAt" | "failure" | "resultsKey" | "matchCount" | "partial" | "completedBatches" | "endEventPending">>,
   ): Promise<SearchItem> {
     try {
       const { data } = await searches.patch({ searchId }).set({ status: to, ...changes }).where(allowedNow).go({ response: "all_new" });
@@ -192,15 +192,53 @@ export function searchAccess(entities: { search: SearchEntity; uploadClaim: Uplo
       ...(results.completedBatches === undefined ? {} : { completedBatches: results.completedBatches }),
       partial: results.partial ?? false,
       completedAt: results.completedAt ?? now().toISOString(),
+      endEventPending: true,
     });
   }
 
   /** Search S failed: mark it failed with a reason for people. Only from `accepted` or `running`. */
   async function markSearchFailed(searchId: string, failure: SearchFailure, completedAt: string = now().toISOString()): Promise<SearchItem> {
-    return changeStatus(searchId, "failed", searchNotYetFinished, { failure: { reason: failure.reason, stage: failure.stage }, completedAt });
+    return changeStatus(searchId, "failed", searchNotYetFinished, { failure: { reason: failure.reason, stage: failure.stage }, completedAt, endEventPending: true });
   }
 
-  return { getSearch, requireSearch, getSearches, createSearchFromUpload, findSearchByUpload, listSearchesByStatus, markSearchRunning, markSearchCompleted, markSearchFailed };
+  /**
+   * Which ended searches have an end event not yet published and handled (`endEventPending`)?
+   * Completed ones first, then failed; all pages. Read at start and in sweeps, to publish them.
+   */
+  async function listSearchesAwaitingEndEvent(): Promise<SearchItem[]> {
+    const awaiting: SearchItem[] = [];
+    for (const status of ["completed", "failed"] as const) {
+      const { data } = await searches.query
+        .byStatus({ status })
+        .where(({ endEventPending }, { eq }) => eq(endEventPending, true))
+        .go({ pages: "all" });
+      awaiting.push(...data);
+    }
+    return awaiting;
+  }
+
+  /** Search S's end event was published and handled: clear its outbox record (a no-op when already clear or gone). */
+  async function markEndEventPublished(searchId: string): Promise<void> {
+    try {
+      await searches.patch({ searchId }).remove(["endEventPending"]).go({ response: "none" });
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // the search is gone: nothing to clear
+    }
+  }
+
+  return {
+    getSearch,
+    requireSearch,
+    getSearches,
+    createSearchFromUpload,
+    findSearchByUpload,
+    listSearchesByStatus,
+    markSearchRunning,
+    markSearchCompleted,
+    markSearchFailed,
+    listSearchesAwaitingEndEvent,
+    markEndEventPublished,
+  };
 }
 
 /** Whether a search has not finished yet (accepted or running). */

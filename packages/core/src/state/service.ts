@@ -9,6 +9,7 @@
  * - Which search was created from upload U?                    findSearchByUpload
  * - Which searches have status X, newest first?                listSearchesByStatus
  * - Mark S running / completed / failed (conditional)          markSearchRunning, markSearchCompleted, markSearchFailed
+ * - Which ended searches' end events are not yet published? It was: listSearchesAwaitingEndEvent, markEndEventPublished
  *
  * Batches and completion (completion-access.ts)
  * - Batch B of S finished: store and count it — once — and did it complete its leaf or S?
@@ -18,8 +19,10 @@
  * - Leaf L started its workers; what has every leaf done?      recordLeafDispatched, listLeafStates
  * - Was S's completion announced? Repair its counting          rootAnnouncedAt, reconcileCompletion
  *
- * Webhooks (webhook-access.ts)
+ * Webhooks (webhook-access.ts, subscription-secret-access.ts)
  * - Add / get / remove / list subscriptions; those for event E; delivery attempts
+ * - Which attempts of W's deliveries wait to be sent (pending)? listPendingDeliveries
+ * - Give W a new secret, the old one valid for a grace period  rotateSubscriptionSecret
  *
  * Libraries (library-access.ts)
  * - putLibrary, getLibrary, listLibraries
@@ -30,6 +33,7 @@
  *
  * Submissions (submission-access.ts)
  * - Record a submission and its masks, link searches, record outcomes, complete it, list them
+ * - Which completed submissions' events are not yet published? It was: listSubmissionsAwaitingEndEvent, markSubmissionEndEventPublished
  *
  * No write here uses a transaction (dynalite has none): every guarantee comes from a
  * single-item conditional write, built from the named clauses in each file.
@@ -53,6 +57,7 @@ import { completionAccess, DEFAULT_BATCH_RESULT_TTL_SECONDS } from "./completion
 import { libraryAccess } from "./library-access.ts";
 import { searchAccess } from "./search-access.ts";
 import { submissionAccess } from "./submission-access.ts";
+import { subscriptionSecretAccess } from "./subscription-secret-access.ts";
 import { webhookAccess } from "./webhook-access.ts";
 
 /**
@@ -114,6 +119,7 @@ export function createStateStore(options: StateStoreOptions) {
     ...libraryAccess(entities, now),
     ...admissionAccess(entities, now),
     ...submissionAccess(entities, now),
+    ...subscriptionSecretAccess(entities),
   };
 }
 

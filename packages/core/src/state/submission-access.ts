@@ -190,6 +190,7 @@ export function submissionAccess(
           completedCount: completion.completedCount,
           failedCount: completion.failedCount,
           completedAt: completion.completedAt ?? now().toISOString(),
+          endEventPending: true,
         })
         .where(submissionStillOpen)
         .go({ response: "all_new" });
@@ -206,5 +207,34 @@ export function submissionAccess(
     return data;
   }
 
-  return { getSubmission, listSubmissionMasks, recordSubmission, recordSubmissionMask, linkSubmissionSearch, recordMaskOutcome, markSubmissionCompleted, listSubmissionsByStatus };
+  /** Which completed submissions have a `Submission Completed` not yet published and handled? Every page. */
+  async function listSubmissionsAwaitingEndEvent(): Promise<SubmissionItem[]> {
+    const { data } = await submissions.query
+      .byStatus({ status: "completed" })
+      .where(({ endEventPending }, { eq }) => eq(endEventPending, true))
+      .go({ pages: "all" });
+    return data;
+  }
+
+  /** Submission X's `Submission Completed` was published and handled: clear its outbox record. */
+  async function markSubmissionEndEventPublished(submissionId: string): Promise<void> {
+    try {
+      await submissions.patch({ submissionId }).remove(["endEventPending"]).go({ response: "none" });
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // gone: nothing to clear
+    }
+  }
+
+  return {
+    getSubmission,
+    listSubmissionMasks,
+    recordSubmission,
+    recordSubmissionMask,
+    linkSubmissionSearch,
+    recordMaskOutcome,
+    markSubmissionCompleted,
+    listSubmissionsByStatus,
+    listSubmissionsAwaitingEndEvent,
+    markSubmissionEndEventPublished,
+  };
 }

@@ -13,6 +13,8 @@ export type NewSubscription = {
   events: string[];
   secret: string;
   active?: boolean;
+  /** Deliver to loopback / private / link-local hosts too (default: public hosts only). */
+  allowPrivate?: boolean;
   subscriptionId?: string;
   createdAt?: string;
 };
@@ -29,6 +31,8 @@ export type DeliveryAttempt = {
   error?: string;
   attemptedAt?: string;
   deliveryId?: string;
+  /** The event as sent; stored with a `pending` attempt so a restart can send it again. */
+  body?: string;
 };
 
 /**
@@ -58,6 +62,7 @@ export function webhookAccess(entities: { subscription: SubscriptionEntity; deli
         events: [...input.events],
         secret: input.secret,
         active: input.active ?? true,
+        ...(input.allowPrivate ? { allowPrivate: true } : {}),
         createdAt: input.createdAt ?? now().toISOString(),
       })
       .go();
@@ -111,6 +116,7 @@ export function webhookAccess(entities: { subscription: SubscriptionEntity; deli
           latencyMs: input.latencyMs,
           error: input.error,
           attemptedAt: input.attemptedAt ?? now().toISOString(),
+          ...(input.status === "pending" && input.body !== undefined ? { body: input.body } : {}),
         })
         .where(attemptNotYetSettled)
         .go();
@@ -135,5 +141,28 @@ export function webhookAccess(entities: { subscription: SubscriptionEntity; deli
     return { items: data, cursor };
   }
 
-  return { createSubscription, getSubscription, listSubscriptions, removeSubscription, listSubscriptionsForEvent, recordDeliveryAttempt, listDeliveryAttempts, listDeliveriesOfSubscription };
+  /**
+   * Which attempts of subscription W's deliveries wait to be sent (`pending`: queued, or a retry
+   * waiting for its backoff; `attemptedAt` is when it is due)? All pages. A restart queues them
+   * again: the in-process queue that held them is gone.
+   */
+  async function listPendingDeliveries(subscriptionId: string): Promise<DeliveryItem[]> {
+    const { data } = await deliveries.query
+      .bySubscription({ subscriptionId })
+      .where(({ status }, { eq }) => eq(status, "pending"))
+      .go({ pages: "all" });
+    return data;
+  }
+
+  return {
+    createSubscription,
+    getSubscription,
+    listSubscriptions,
+    removeSubscription,
+    listSubscriptionsForEvent,
+    recordDeliveryAttempt,
+    listDeliveryAttempts,
+    listDeliveriesOfSubscription,
+    listPendingDeliveries,
+  };
 }

@@ -3,10 +3,12 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import {
   CdsError,
+  checkWebhookTarget,
   generateWebhookSecret,
   prepareSubmission,
   readDescriptor,
   SEARCH_STATUSES,
+  secretFingerprint,
   SUBMISSION_STATUSES,
   submitMasks,
   UPLOAD_FORM_FIELDS,
@@ -14,6 +16,7 @@ import {
   UploadFormError,
   uploadFormSidecar,
   WEBHOOK_EVENT_TYPES,
+  WebhookTargetRefusedError,
   withBatchProgress,
   type LibraryDescriptor,
   type SearchItem,
@@ -238,7 +241,14 @@ export function createConsoleApi(options: { root: string; state: () => StateStor
 
   async function webhooks(): Promise<ApiAnswer> {
     const subscriptions = await options.state().listSubscriptions();
-    return { status: 200, body: { events: WEBHOOK_EVENT_TYPES, subscriptions: subscriptions.map(({ secret: _secret, ...rest }) => rest) } };
+    // Neither secret leaves the state (a rotated-out one still signs): a fingerprint tells them apart.
+    return {
+      status: 200,
+      body: {
+        events: WEBHOOK_EVENT_TYPES,
+        subscriptions: subscriptions.map(({ secret, previousSecret: _previous, ...rest }) => ({ ...rest, secretFingerprint: secretFingerprint(secret) })),
+      },
+    };
   }
 
   async function addWebhook(input: Record<string, unknown>): Promise<ApiAnswer> {
@@ -251,10 +261,18 @@ export function createConsoleApi(options: { root: string; state: () => StateStor
     }
     if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) throw new FieldError("url", "the receiver's address must be an http(s) URL");
     if (parsed.username || parsed.password) throw new FieldError("url", "put no user name or password in the URL: the receiver checks the signature instead");
+    // The policy of `cds webhooks add`: public hosts only unless this subscription allows private ones.
+    const allowPrivate = input.allowPrivate === true;
+    try {
+      await checkWebhookTarget(parsed.href, { allowPrivate });
+    } catch (error) {
+      if (error instanceof WebhookTargetRefusedError) throw new FieldError("url", error.message);
+      throw error;
+    }
     const events = Array.isArray(input.events) && input.events.length > 0 ? input.events.map(String) : [...WEBHOOK_EVENT_TYPES];
     const unknown = events.filter((e) => !WEBHOOK_EVENT_TYPES.includes(e));
     if (unknown.length > 0) throw new FieldError("events", `webhooks can receive ${WEBHOOK_EVENT_TYPES.join(", ")}`);
-    const subscription = await options.state().createSubscription({ url: parsed.href, events, secret: generateWebhookSecret() });
+    const subscription = await options.state().createSubscription({ url: parsed.href, events, secret: generateWebhookSecret(), allowPrivate });
     // The secret is shown this once; the list never carries it.
     return { status: 201, body: subscription };
   }

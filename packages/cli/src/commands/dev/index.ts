@@ -14,6 +14,8 @@ interface DevCommandOptions {
   deadline?: string;
   sweepEvery?: string;
   maxRunning?: string;
+  settleMs?: string;
+  maxMaskMib?: string;
   port?: string;
   web?: boolean;
 }
@@ -31,6 +33,8 @@ export function registerDevCommand(program: Command, io: Io): void {
     .option("--deadline <s>", "seconds after which an unfinished search ends with partial results, or fails", "400")
     .option("--sweep-every <s>", "seconds between sweeps for missing batches", "30")
     .option("--max-running <n>", "searches running at once; the rest wait in arrival order (default: half the scoring threads, at least 2)")
+    .option("--settle-ms <ms>", "how long an upload must stop changing before it is taken (one moved in by rename is taken at once)", "2000")
+    .option("--max-mask-mib <n>", "largest mask file read, in MiB; a larger one fails its search unread", "64")
     .option("--port <n>", `the browser console's port on 127.0.0.1 (0: any free one; a taken one falls back to any)`, String(CONSOLE_PORT))
     .option("--no-web", "serve no browser console")
     .action(async (options: DevCommandOptions) => {
@@ -59,12 +63,16 @@ export async function devCommand(options: DevCommandOptions, io: Io, signal: Abo
   const sweepSeconds = positiveInteger("--sweep-every", options.sweepEvery ?? "30");
   const batchSize = options.batchSize === undefined ? undefined : positiveInteger("--batch-size", options.batchSize);
   const maxRunning = options.maxRunning === undefined ? undefined : positiveInteger("--max-running", options.maxRunning);
+  const settleMs = options.settleMs === "0" ? 0 : positiveInteger("--settle-ms", options.settleMs ?? "2000");
+  const maskMaxBytes = positiveInteger("--max-mask-mib", options.maxMaskMib ?? "64") * 1024 * 1024;
   const port = options.port === undefined || options.port === "0" ? 0 : positiveInteger("--port", options.port);
   let runtime: LocalRuntime | undefined;
   const feed = options.web === false ? undefined : createLiveFeed(() => runtime?.state);
   runtime = await startLocalRuntime({
     root,
     pollMs,
+    uploadSettleMs: settleMs,
+    maskMaxBytes,
     batchPlan: batchSize ? { batchSize } : undefined,
     searchDeadlineMs: deadlineSeconds * 1000,
     sweepIntervalMs: sweepSeconds * 1000,
