@@ -1,0 +1,20 @@
+import { ownerOf, refused, type HttpApiEvent, type HttpResult } from "../console/http.ts";
+import { getSearch, listSearches, RESULTS_URL_SECONDS, type SearchRoutesDeps } from "../console/searches.ts";
+import { presignObject } from "../console/signing-from-env.ts";
+import { consoleTableFromEnv } from "./console-from-env.ts";
+import { observed } from "./observability.ts";
+import { setting } from "./settings.ts";
+import { stateFromEnv } from "./state-from-env.ts";
+
+/** `GET /api/searches` and `GET /api/searches/{id}` → the signed-in user's searches; a completed one with presigned results links. */
+export const handler = observed("console-searches", async (event: HttpApiEvent): Promise<HttpResult> => {
+  const owner = ownerOf(event);
+  if (!owner) return refused(401, "sign in first");
+  const deps: SearchRoutesDeps = {
+    table: consoleTableFromEnv(),
+    state: stateFromEnv(),
+    presignGet: presignObject(setting("CDS_RESULTS_BUCKET"), "GET", RESULTS_URL_SECONDS),
+  };
+  const id = event.pathParameters?.id;
+  return id === undefined ? listSearches(owner, event.queryStringParameters?.limit, deps) : getSearch(owner, id, deps);
+});
