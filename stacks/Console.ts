@@ -10,9 +10,9 @@ import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { ApplicationLogLevel, LoggingFormat, SystemLogLevel } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
-import { searchAccepted, searchBatchesCompleted, searchCompleted, searchEventSource, searchFailed, searchStarted } from "@cds/events";
 import { Function, StaticSite, Table, use } from "sst/constructs";
 import type { StackContext } from "sst/constructs";
+import { liveSearchEventPattern } from "../packages/aws/src/console/broadcast.ts";
 import { CONSOLE_TTL_ATTRIBUTE } from "../packages/aws/src/console/console-table.ts";
 import { Events } from "./Events.ts";
 import { LAMBDA_ENTRY_DIR, LOG_LEVEL } from "./Pipeline.ts";
@@ -47,9 +47,6 @@ export const consoleRoutes = [
   { method: HttpMethod.GET, path: "/api/searches", entry: "console-searches", signedIn: true },
   { method: HttpMethod.GET, path: "/api/searches/{id}", entry: "console-searches", signedIn: true },
 ] as const satisfies readonly { method: HttpMethod; path: string; entry: ConsoleEntry; signedIn: boolean }[];
-
-/** The search events pushed to the browser: a search's whole life, from the catalog. */
-export const consoleEventTypes = [searchAccepted, searchStarted, searchBatchesCompleted, searchCompleted, searchFailed].map((entry) => entry.detailType);
 
 /** The WebSocket stage's name (part of the wss:// URL and of the Management API's path). */
 export const SOCKET_STAGE = "live";
@@ -194,7 +191,7 @@ export function Console({ stack, app }: StackContext) {
     ruleName: app.logicalPrefixedName("console-search-events"),
     description: "A search's life (accepted, started, batches completed, completed, failed) → the console's open WebSocket connections of its owner.",
     eventBus: bus.cdk.eventBus,
-    eventPattern: { source: [searchEventSource], detailType: consoleEventTypes },
+    eventPattern: { source: liveSearchEventPattern.source, detailType: liveSearchEventPattern["detail-type"] },
     // A live update is worth something for minutes; the page reads the search's state when it opens.
     targets: [new LambdaFunction(broadcaster, { retryAttempts: 2, maxEventAge: Duration.minutes(5) })],
   });

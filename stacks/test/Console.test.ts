@@ -3,7 +3,8 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CfnResource } from "aws-cdk-lib";
 import { getStack, use } from "sst/constructs";
-import { Console, consoleEntries, consoleEventTypes, consoleRoutes, SOCKET_STAGE, type ConsoleEntry } from "../Console.ts";
+import { liveSearchEventPattern, liveSearchEventTypes } from "../../packages/aws/src/console/broadcast.ts";
+import { Console, consoleEntries, consoleRoutes, SOCKET_STAGE, type ConsoleEntry } from "../Console.ts";
 import { OBSERVED_PHASE } from "../../packages/aws/src/lambda/observability.ts";
 import { Events } from "../Events.ts";
 import { LAMBDA_ENTRY_DIR } from "../Pipeline.ts";
@@ -173,8 +174,9 @@ describe("Console stack: WebSocket API", () => {
   it("feeds the broadcaster from a rule on the search bus, for every search event of the catalog", () => {
     const [[, rule]] = ofType("AWS::Events::Rule");
     expect(resolved(rule.Properties.EventBusName)).toEqual({ Ref: ids.bus });
-    expect(rule.Properties.EventPattern).toEqual({ source: ["cds.search"], "detail-type": consoleEventTypes });
-    expect(consoleEventTypes).toEqual(["Search Accepted", "Search Started", "Search Batches Completed", "Search Completed", "Search Failed"]);
+    expect(rule.Properties.EventPattern).toEqual(liveSearchEventPattern);
+    expect(liveSearchEventPattern.source).toEqual(["cds.search"]);
+    expect(liveSearchEventTypes).toEqual(["Search Accepted", "Search Started", "Search Batches Completed", "Search Completed", "Search Failed"]);
     expect(rule.Properties.Targets).toHaveLength(1);
     expect(rule.Properties.Targets[0].Arn).toEqual({ "Fn::GetAtt": [ids["function:console-broadcaster"], "Arn"] });
     const invoke = ofType("AWS::Lambda::Permission").filter(([, p]) => p.Properties.Principal === "events.amazonaws.com");

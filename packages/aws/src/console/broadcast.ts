@@ -1,7 +1,13 @@
 import type { StateStore } from "@cds/core";
-import { catalogEntryFor, searchEventSource } from "@cds/events";
+import { searchAccepted, searchBatchesCompleted, searchCompleted, searchEventSource, searchFailed, searchStarted } from "@cds/events";
 import type { ConsoleTable } from "./console-table.ts";
 import { ownerOfSubmission } from "./owner.ts";
+
+/** The search events pushed to the browser: a search's whole life, as the catalog names them. */
+export const liveSearchEventTypes: readonly string[] = [searchAccepted, searchStarted, searchBatchesCompleted, searchCompleted, searchFailed].map((entry) => entry.detailType);
+
+/** The EventBridge pattern of the rule that feeds the broadcaster (stacks/Console.ts), on the search bus. */
+export const liveSearchEventPattern = { source: [searchEventSource], "detail-type": [...liveSearchEventTypes] };
 
 /** What posting to one connection came to: sent, or gone (API Gateway's 410: the browser left). */
 export type PostOutcome = "sent" | "gone";
@@ -32,7 +38,7 @@ export interface BroadcastOutcome {
  */
 export async function broadcastSearchEvent(event: unknown, deps: BroadcastDeps): Promise<BroadcastOutcome> {
   const { source, "detail-type": detailType, detail, time } = (event ?? {}) as { source?: unknown; "detail-type"?: unknown; detail?: unknown; time?: unknown };
-  if (source !== searchEventSource || typeof detailType !== "string" || !catalogEntryFor(detailType)) return { sent: 0, gone: 0, skipped: "not a search event" };
+  if (source !== searchEventSource || typeof detailType !== "string" || !liveSearchEventTypes.includes(detailType)) return { sent: 0, gone: 0, skipped: "not a search event" };
   const searchId = (detail as { searchId?: unknown } | undefined)?.searchId;
   if (typeof searchId !== "string") return { sent: 0, gone: 0, skipped: "the event names no search" };
   const search = await deps.state.getSearch(searchId);
