@@ -1,5 +1,5 @@
 import { setting } from "../lambda/settings.ts";
-import { presignUrl, signRequest, type SigningCredentials } from "./sigv4.ts";
+import { presignUrl, rfc3986, signRequest, type SigningCredentials } from "./sigv4.ts";
 import type { PostOutcome } from "./broadcast.ts";
 
 /** The function's own credentials: Lambda puts its role's session in the environment. */
@@ -21,7 +21,7 @@ export function regionFromEnv(env: NodeJS.ProcessEnv = process.env): string {
  * `CDS_S3_FORCE_PATH_STYLE=1` (a local S3 server), as `createS3Client` addresses it.
  */
 export function s3ObjectUrl(bucket: string, key: string, env: NodeJS.ProcessEnv = process.env): URL {
-  const path = key.split("/").map(encodeURIComponent).join("/");
+  const path = key.split("/").map(rfc3986).join("/");
   const endpoint = env.AWS_ENDPOINT_URL_S3;
   if (endpoint) return env.CDS_S3_FORCE_PATH_STYLE === "1" ? new URL(`${endpoint.replace(/\/$/, "")}/${bucket}/${path}`) : new URL(`${new URL(endpoint).protocol}//${bucket}.${new URL(endpoint).host}/${path}`);
   return new URL(`https://${bucket}.s3.${regionFromEnv(env)}.amazonaws.com/${path}`);

@@ -45,7 +45,7 @@ export function presignUrl(request: SignableRequest, expiresInSeconds: number): 
   query.set("X-Amz-Expires", String(expiresInSeconds));
   if (request.credentials.sessionToken) query.set("X-Amz-Security-Token", request.credentials.sessionToken);
   query.set("X-Amz-SignedHeaders", signedHeaderNames(headers));
-  const signature = signatureOf(request, amzDate, scope, canonicalRequest(request.method, url, headers, "UNSIGNED-PAYLOAD"));
+  const signature = signatureOf(request, amzDate, scope, canonicalRequest(request.service, request.method, url, headers, "UNSIGNED-PAYLOAD"));
   query.set("X-Amz-Signature", signature);
   return url;
 }
@@ -66,7 +66,7 @@ export function signRequest(request: SignableRequest, body: string | Uint8Array)
     ...(request.credentials.sessionToken ? { "x-amz-security-token": request.credentials.sessionToken } : {}),
   });
   headers["x-amz-date"] = amzDate;
-  const signature = signatureOf(request, amzDate, scope, canonicalRequest(request.method, request.url, headers, payloadHash));
+  const signature = signatureOf(request, amzDate, scope, canonicalRequest(request.service, request.method, request.url, headers, payloadHash));
   const authorization = `${ALGORITHM} Credential=${request.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaderNames(headers)}, Signature=${signature}`;
   const { host: _host, ...rest } = headers;
   return { ...rest, authorization };
@@ -85,8 +85,12 @@ function signedHeaderNames(headers: Record<string, string>): string {
   return Object.keys(headers).sort().join(";");
 }
 
-function canonicalRequest(method: string, url: URL, headers: Record<string, string>, payloadHash: string): string {
-  const path = url.pathname.split("/").map((segment) => rfc3986(decodeURIComponent(segment))).join("/") || "/";
+function canonicalRequest(service: string, method: string, url: URL, headers: Record<string, string>, payloadHash: string): string {
+  // S3 signs the path as sent (each segment URI-encoded once); every other service signs the
+  // path as sent URI-encoded once more (a WebSocket connection id such as `L0SM9cOFvHcCIhw=` is
+  // `%3D` in the URL and `%253D` when signed, `@connections` is `%40connections`).
+  const segments = url.pathname.split("/");
+  const path = segments.map((segment) => rfc3986(service === "s3" ? decodeURIComponent(segment) : segment)).join("/") || "/";
   const query = [...url.searchParams.entries()]
     .filter(([name]) => name !== "X-Amz-Signature")
     .map(([name, value]) => [rfc3986(name), rfc3986(value)])
@@ -113,7 +117,10 @@ function sha256Hex(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-/** URI-encodes as SigV4 wants: everything but A-Z a-z 0-9 - . _ ~ */
-function rfc3986(value: string): string {
+/**
+ * URI-encodes as SigV4 wants: everything but A-Z a-z 0-9 - . _ ~. Use it for the path of a URL
+ * to be presigned too, so the path sent and the path signed are the same bytes.
+ */
+export function rfc3986(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
