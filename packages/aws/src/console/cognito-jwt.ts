@@ -7,6 +7,11 @@ export interface CognitoTokenIssuer {
   readonly clientId: string;
   /** Default: `<issuer>/.well-known/jwks.json`. */
   readonly jwksUrl?: string;
+  /**
+   * The soonest the keys are fetched again for an unknown `kid` (default a minute): tokens with
+   * made-up key ids must not make every `$connect` a request to Cognito.
+   */
+  readonly refetchAfterMs?: number;
 }
 
 /** A token's longest accepted length: Cognito's are about 1 KB (ID tokens with many groups, a few). */
@@ -18,7 +23,7 @@ const LEEWAY_SECONDS = 30;
 
 /**
  * A verifier of the user pool's JWTs (RS256, the pool's published keys, fetched once and
- * again on an unknown `kid`, as after a key rotation): it resolves the token's `sub` when the
+ * again on an unknown `kid`, as after a key rotation, at most once a minute): it resolves the token's `sub` when the
  * token is signed by the pool, unexpired, and an access token of the app client (`client_id`)
  * or an ID token for it (`aud`); otherwise undefined. What API Gateway's JWT authorizer checks
  * for the HTTP routes, for the WebSocket's `$connect`, which only takes a Lambda authorizer.
@@ -29,10 +34,15 @@ const LEEWAY_SECONDS = 30;
  */
 export function cognitoJwtVerifier(pool: CognitoTokenIssuer, now: () => Date = () => new Date()): (token: string) => Promise<string | undefined> {
   let keys: Map<string, KeyObject> | undefined;
+  let fetchedAt = -Infinity;
   const jwksUrl = pool.jwksUrl ?? `${pool.issuer}/.well-known/jwks.json`;
+  const refetchAfterMs = pool.refetchAfterMs ?? 60_000;
 
   async function keyFor(kid: string): Promise<KeyObject | undefined> {
-    if (!keys?.has(kid)) keys = await fetchKeys(jwksUrl);
+    if (!keys || (!keys.has(kid) && now().getTime() - fetchedAt >= refetchAfterMs)) {
+      keys = await fetchKeys(jwksUrl);
+      fetchedAt = now().getTime();
+    }
     return keys.get(kid);
   }
 
