@@ -213,6 +213,17 @@ describe("Console stack: grants (least privilege)", () => {
     ],
   };
 
+  it("gives no statement anywhere in the stack a wildcard action, and attaches no AWS managed policy beyond basic Lambda logging (the site's upload helpers)", () => {
+    for (const [id, policy] of ofType("AWS::IAM::Policy")) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
+        for (const action of [statement.Action].flat()) expect(action, id).not.toMatch(/\*/);
+      }
+    }
+    for (const [, role] of ofType("AWS::IAM::Role")) {
+      for (const arn of (role.Properties.ManagedPolicyArns ?? []) as unknown[]) expect(JSON.stringify(arn)).toMatch(/:iam::aws:policy\/service-role\/AWSLambdaBasicExecutionRole"/);
+    }
+  });
+
   it.each(consoleEntries.map((entry) => [entry]))("%s has exactly its statements", (entry) => {
     expect(grantsOf(entry)).toEqual([...expected[entry]].sort());
   });
