@@ -527,7 +527,7 @@ function objectCreatedEntry(record: S3NotificationRecord): PutEventsWireEntry {
 }
 
 /** A running s3rver child process. */
-interface RunningS3rver {
+export interface RunningS3rver {
   endpoint: string;
   stop(): Promise<void>;
 }
@@ -537,7 +537,7 @@ interface RunningS3rver {
  * its ListObjectsV2 paging needs on Node 22) over `directory`, with `bucket` created; with
  * `onEvent`, every event notification record s3rver emits is handed to it.
  */
-async function startS3rver(directory: string, bucket: string, onEvent?: (record: S3NotificationRecord) => void): Promise<RunningS3rver> {
+export async function startS3rver(directory: string, bucket: string, onEvent?: (record: S3NotificationRecord) => void): Promise<RunningS3rver> {
   const script = fileURLToPath(new URL("../../packages/aws/test/s3rver-child.js", import.meta.url));
   const args = ["--openssl-legacy-provider", script, directory, bucket, ...(onEvent ? ["--events"] : [])];
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });

@@ -145,6 +145,7 @@ export { escapeHtml } from "./results/escape-html.ts";
 export { DEFAULT_SHOWN_MATCHES, matchesToShow, renderResultsPage } from "./results/results-page.ts";
 export type { ResultsPageImages } from "./results/results-page.ts";
 export { generateWebhookSecret, signWebhook, WEBHOOK_SECRET_PREFIX } from "./notify/webhook-signature.ts";
+export { WEBHOOK_EVENT_TYPES } from "./notify/webhook-events.ts";
 export type { WebhookHeaders, WebhookToSign } from "./notify/webhook-signature.ts";
 export type { DeliveryQueue, ReceivedMessage, ReceiveOptions } from "./notify/delivery-queue.ts";
 export { DEFAULT_RETRY_POLICY, retryDelaySeconds } from "./notify/retry-policy.ts";

@@ -36,3 +36,5 @@ export type { UploadWatcher, UploadWatcherOptions, WatchedUpload } from "./runti
 export { folderSourceImages } from "./runtime/source-image-reader.ts";
 export { endpointFile, openRunningState, openStateFolder, removeStateEndpoint, writeStateEndpoint } from "./runtime/state-endpoint.ts";
 export type { OpenedState } from "./runtime/state-endpoint.ts";
+export { startConsoleServer, type ConsoleServer } from "./console/console-server.ts";
+export { createLiveFeed, type LiveFeed } from "./console/live-feed.ts";

@@ -1,11 +1,10 @@
 import type { Command } from "commander";
-import { CdsError, generateWebhookSecret, type DeliveryItem, type SubscriptionItem } from "@cds/core";
+import { CdsError, generateWebhookSecret, WEBHOOK_EVENT_TYPES, type DeliveryItem, type SubscriptionItem } from "@cds/core";
 import type { Io } from "../../io.ts";
 import { resolveRoot } from "../../options/root.ts";
 import { stageOption, stateLocationOf, withState } from "../../options/state.ts";
 import { renderTable } from "../../output/table.ts";
 
-const NOTIFIED_EVENTS = ["Search Completed", "Search Failed", "Submission Completed"];
 const rootOption = ["--root <dir>", "the cds data folder (default: $CDS_ROOT or ./cds-data)"] as const;
 
 export function registerWebhooksCommands(program: Command, io: Io): void {
@@ -14,7 +13,7 @@ export function registerWebhooksCommands(program: Command, io: Io): void {
     .command("add")
     .description("subscribe a URL; prints its id and signing secret")
     .argument("<url>", "http(s) URL that receives POSTs")
-    .option("--events <types...>", `event types (default: ${NOTIFIED_EVENTS.map((e) => `"${e}"`).join(" ")})`)
+    .option("--events <types...>", `event types (default: ${WEBHOOK_EVENT_TYPES.map((e) => `"${e}"`).join(" ")})`)
     .option(...rootOption)
     .option(...stageOption)
     .action(async (url: string, options: { events?: string[]; root?: string; stage?: string }) => {
@@ -56,9 +55,9 @@ export async function addWebhookCommand(url: string, options: { events?: string[
     parsed = undefined;
   }
   if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) throw new CdsError(`"${url}" is not an http(s) URL`);
-  const events = (options.events ?? NOTIFIED_EVENTS).flatMap((e) => e.split(",")).map((e) => e.trim()).filter(Boolean);
-  const unknown = events.filter((e) => !NOTIFIED_EVENTS.includes(e));
-  if (unknown.length > 0) throw new CdsError(`webhooks can receive ${NOTIFIED_EVENTS.map((e) => `"${e}"`).join(", ")}, not ${unknown.map((e) => `"${e}"`).join(", ")}`);
+  const events = (options.events ?? WEBHOOK_EVENT_TYPES).flatMap((e) => e.split(",")).map((e) => e.trim()).filter(Boolean);
+  const unknown = events.filter((e) => !WEBHOOK_EVENT_TYPES.includes(e));
+  if (unknown.length > 0) throw new CdsError(`webhooks can receive ${WEBHOOK_EVENT_TYPES.map((e) => `"${e}"`).join(", ")}, not ${unknown.map((e) => `"${e}"`).join(", ")}`);
   const subscription = await withState(stateLocationOf(resolveRoot(io.cwd, options.root), options), (state) => state.createSubscription({ url, events, secret: generateWebhookSecret() }));
   io.out(`subscription ${subscription.subscriptionId}`);
   io.out(`  url     ${subscription.url}`);
