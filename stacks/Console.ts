@@ -42,10 +42,13 @@ export type ConsoleEntry = (typeof consoleEntries)[number];
 /** The HTTP routes, each with the entry that answers it. Only `GET /api/config` needs no sign-in. */
 export const consoleRoutes = [
   { method: HttpMethod.GET, path: "/api/config", entry: "console-config", signedIn: false },
+  { method: HttpMethod.GET, path: "/api/params", entry: "console-config", signedIn: true },
+  { method: HttpMethod.POST, path: "/api/params/check", entry: "console-config", signedIn: true },
   { method: HttpMethod.GET, path: "/api/libraries", entry: "console-libraries", signedIn: true },
   { method: HttpMethod.POST, path: "/api/uploads", entry: "console-uploads", signedIn: true },
   { method: HttpMethod.GET, path: "/api/searches", entry: "console-searches", signedIn: true },
   { method: HttpMethod.GET, path: "/api/searches/{id}", entry: "console-searches", signedIn: true },
+  { method: HttpMethod.GET, path: "/api/submissions", entry: "console-searches", signedIn: true },
 ] as const satisfies readonly { method: HttpMethod; path: string; entry: ConsoleEntry; signedIn: boolean }[];
 
 /** The WebSocket stage's name (part of the wss:// URL and of the Management API's path). */

@@ -116,10 +116,29 @@ describe("the console's routes, WebSocket and broadcaster against the Lambda ent
   });
 
   it("answers /api/config with the stage's runtime, WebSocket and user pool", async () => {
-    expect(await call(entries.config, {})).toEqual({
+    expect(await call(entries.config, { routeKey: "GET /api/config" } as HttpApiEvent)).toEqual({
       status: 200,
-      body: { runtime: "stage", live: { kind: "websocket", url: "wss://socket.example.org/live" }, auth: { kind: "cognito", userPoolId: "us-east-1_TestPool", clientId: "test-client", region: "us-east-1" } },
+      body: {
+        runtime: "stage",
+        live: { kind: "websocket", url: "wss://socket.example.org/live" },
+        auth: { kind: "cognito", userPoolId: "us-east-1_TestPool", clientId: "test-client", region: "us-east-1" },
+        maxMaskBytes: 64 * 1024 * 1024,
+      },
     });
+  });
+
+  it("answers the parameter form, and checks parameters as intake does (API Gateway's JWT authorizer stood in for)", async () => {
+    const routed = (routeKey: string, request: Omit<HttpApiEvent, "requestContext"> = {}) => ({ ...asUser(ALICE, request), routeKey }) as HttpApiEvent;
+    const form = await call(entries.config, routed("GET /api/params"));
+    expect(form.status).toBe(200);
+    expect(form.body.defaults).toMatchObject({ maskThreshold: 100, xyShift: 2, excludeTopRight: "270x90", maxResultsPerMask: 400 });
+    expect(form.body.fields.map((f: { name: string }) => f.name)).toContain("pixColorFluctuation");
+    expect(await call(entries.config, routed("POST /api/params/check", { body: JSON.stringify({ params: { xyShift: 4 }, notifyEmail: "ada@example.org" }) }))).toEqual({ status: 200, body: { ok: true } });
+    const bad = await call(entries.config, routed("POST /api/params/check", { body: JSON.stringify({ params: { maskThreshold: 300 } }) }));
+    expect(bad.status).toBe(400);
+    expect(bad.body.field).toBe("maskThreshold");
+    expect((await call(entries.config, { routeKey: "GET /api/params" } as HttpApiEvent)).status).toBe(401);
+    expect(await call(entries.searches, { ...asUser(ALICE), routeKey: "GET /api/submissions" } as HttpApiEvent)).toEqual({ status: 200, body: { submissions: [] } });
   });
 
   it("lists the library bucket's libraries with their size (API Gateway's JWT authorizer stood in for)", async () => {
@@ -131,7 +150,7 @@ describe("the console's routes, WebSocket and broadcaster against the Lambda ent
     [{ library: "nowhere", fileName: "m.tif", bytes: 10, params: {} }, "library", /no library named "nowhere"/],
     [{ library: LIBRARY, fileName: "notes.txt", bytes: 10, params: {} }, "fileName", /PNG, TIFF or JPEG/],
     [{ library: LIBRARY, fileName: "../m.tif", bytes: 10, params: {} }, "fileName", /without '\/'/],
-    [{ library: LIBRARY, fileName: "m.tif", bytes: 64 * 1024 * 1024, params: {} }, "bytes", /over the 33554432 bytes/],
+    [{ library: LIBRARY, fileName: "m.tif", bytes: 64 * 1024 * 1024 + 1, params: {} }, "bytes", /over the 67108864 bytes/],
     [{ library: LIBRARY, fileName: "m.tif", bytes: 10, params: { xyShift: 3 } }, "xyShift", /xyShift/],
     [{ library: LIBRARY, fileName: "m.tif", bytes: 10, params: { colour: "red" } }, "colour", /unknown search parameter "colour"/],
     [{ library: LIBRARY, fileName: "m.tif", bytes: 10, params: { submissionId: "sub-1" } }, "submissionId", /not a search parameter/],
@@ -183,6 +202,7 @@ describe("the console's routes, WebSocket and broadcaster against the Lambda ent
     const searchId = toAlice[0].detail.searchId as string;
     for (const message of toAlice) {
       expect(message.detail.searchId).toBe(searchId);
+      expect(message.maskKey).toBe(key);
       expect(typeof message.time).toBe("string");
     }
     expect(management.posts.filter((p) => p.connectionId === "gone-1")).toHaveLength(1);
@@ -194,9 +214,20 @@ describe("the console's routes, WebSocket and broadcaster against the Lambda ent
 
     // Reading: Alice lists it completed and gets presigned links to her results; Bob sees none of it
     const listed = await call(entries.searches, asUser(ALICE, { queryStringParameters: { limit: "10" } }));
-    expect(listed).toEqual({
-      status: 200,
-      body: { searches: [{ searchId, maskKey: key, library: LIBRARY, status: "completed", batchCount: 3, completedBatches: 3, createdAt: expect.any(String) }] },
+    expect(listed.status).toBe(200);
+    expect(listed.body.searches).toHaveLength(1);
+    expect(listed.body.searches[0]).toMatchObject({
+      searchId,
+      maskKey: key,
+      maskName: key.split("/")[1],
+      library: LIBRARY,
+      status: "completed",
+      batchCount: 3,
+      completedBatches: 3,
+      targetCount: 60,
+      createdAt: expect.any(String),
+      matchCount: expect.any(Number),
+      results: { json: expect.stringContaining("X-Amz-Signature="), page: expect.stringContaining("X-Amz-Signature=") },
     });
     const one = await call(entries.searches, asUser(ALICE, { pathParameters: { id: searchId } }));
     expect(one.status).toBe(200);

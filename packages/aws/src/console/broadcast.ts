@@ -29,7 +29,7 @@ export interface BroadcastOutcome {
 
 /**
  * Pushes one search event (from the EventBridge rule on the search bus) to the open console
- * connections of the search's owner, as `{ "detail-type", "detail", "time" }` JSON, and deletes
+ * connections of the search's owner, as `{ "detail-type", "detail", "time", "maskKey" }` JSON, and deletes
  * the connections API Gateway says are gone. A search not made through the console (no owner)
  * reaches no one.
  *
@@ -45,7 +45,8 @@ export async function broadcastSearchEvent(event: unknown, deps: BroadcastDeps):
   const owner = ownerOfSubmission(search?.submissionId);
   if (!owner) return { sent: 0, gone: 0, skipped: "the search was not made in the console" };
   const connections = await deps.table.connectionsOf(owner);
-  const message = JSON.stringify({ "detail-type": detailType, detail, time });
+  // The mask's key too: only Search Accepted carries it, and the page finds its row by it.
+  const message = JSON.stringify({ "detail-type": detailType, detail, time, maskKey: search?.maskKey });
   const outcomes = await Promise.all(
     connections.map(async (connectionId) => {
       const outcome = await deps.post(connectionId, message);

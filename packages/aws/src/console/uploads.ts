@@ -17,10 +17,10 @@ import { json, refused, type HttpResult } from "./http.ts";
 import { consoleSubmissionId } from "./owner.ts";
 
 /**
- * The largest mask the console takes. Intake reads the whole mask into memory; a CDM is a few
- * MB (1210x566 RGB: 2 MB as an uncompressed TIFF), so 32 MiB leaves room for any honest one.
+ * The largest mask the console takes, as `cds dev`'s console: intake reads the whole mask into
+ * memory, and a CDM is a few MB (1210x566 RGB: 2 MB as an uncompressed TIFF).
  */
-export const MAX_MASK_BYTES = 32 * 1024 * 1024;
+export const MAX_MASK_BYTES = 64 * 1024 * 1024;
 
 /** How long a presigned upload URL may be used: long enough for a slow connection to send 32 MiB. */
 export const UPLOAD_URL_SECONDS = 15 * 60;
@@ -71,25 +71,10 @@ export async function requestUpload(owner: string, body: unknown, deps: RequestU
   const suffix = maskImageSuffixes.find((ending) => fileName.toLowerCase().endsWith(ending));
   if (!suffix) return refused(400, `the mask must be a PNG, TIFF or JPEG file (${maskImageSuffixes.join(", ")}), got "${fileName}"`, "fileName");
   if (typeof bytes !== "number" || !Number.isInteger(bytes) || bytes < 1) return refused(400, "the mask's size in bytes must be a whole number above 0", "bytes");
-  if (bytes > MAX_MASK_BYTES) return refused(400, `the mask is ${bytes} bytes, over the ${MAX_MASK_BYTES} bytes (32 MiB) a mask may have`, "bytes");
-  if (params !== undefined && (typeof params !== "object" || params === null || Array.isArray(params))) {
-    return refused(400, "params must be an object of search parameters, e.g. { \"xyShift\": 4 }", "params");
-  }
-  const sidecar: Record<string, unknown> = { ...(params as Record<string, unknown> | undefined) };
-  for (const reserved of ["submissionId", "submissionMaskId", "notifyEmail"]) {
-    if (reserved in sidecar) return refused(400, `"${reserved}" is not a search parameter${reserved === "notifyEmail" ? ": send it as notifyEmail beside params" : ""}`, reserved);
-  }
-  if (notifyEmail !== undefined && notifyEmail !== "" && typeof notifyEmail !== "string") return refused(400, "notifyEmail must be an email address", "notifyEmail");
-  if (notifyEmail) sidecar.notifyEmail = notifyEmail;
-
-  let settings: UploadSettings;
-  try {
-    settings = uploadSettingsOf(sidecar);
-  } catch (error) {
-    if (!(error instanceof CdsError)) throw error;
-    const cause = error.cause instanceof ParameterError ? error.cause : undefined;
-    return refused(400, cause?.message ?? error.message, cause?.parameter);
-  }
+  if (bytes > MAX_MASK_BYTES) return refused(400, `the mask is ${bytes} bytes, over the ${MAX_MASK_BYTES} bytes (64 MiB) a mask may have`, "bytes");
+  const checked = checkUploadParameters(params, notifyEmail);
+  if ("refusal" in checked) return checked.refusal;
+  const { settings } = checked;
 
   let count: number;
   try {
@@ -128,3 +113,34 @@ export async function requestUpload(owner: string, body: unknown, deps: RequestU
 function safeStem(fileName: string, suffix: string): string {
   return fileName.slice(0, -suffix.length).replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._-]+/, "").slice(0, 80) || "mask";
 }
+
+/**
+ * The search parameters of an upload, checked with intake's own `uploadSettingsOf` (and the
+ * keys a person may not set refused), or a 400 naming the field. `POST /api/params/check` and
+ * `POST /api/uploads` both answer with it.
+ *
+ * @example
+ * const checked = checkUploadParameters({ xyShift: 3 }, undefined); // { refusal: 400 … field "xyShift" }
+ */
+export function checkUploadParameters(params: unknown, notifyEmail: unknown): { settings: UploadSettings } | { refusal: HttpResult } {
+  if (params !== undefined && (typeof params !== "object" || params === null || Array.isArray(params))) {
+    return { refusal: refused(400, "params must be an object of search parameters, e.g. { \"xyShift\": 4 }", "params") };
+  }
+  const sidecar: Record<string, unknown> = { ...(params as Record<string, unknown> | undefined) };
+  for (const reserved of ["submissionId", "submissionMaskId", "notifyEmail"]) {
+    if (reserved in sidecar) return { refusal: refused(400, `"${reserved}" is not a search parameter${reserved === "notifyEmail" ? ": send it as notifyEmail beside params" : ""}`, reserved) };
+  }
+  if (notifyEmail !== undefined && notifyEmail !== "" && typeof notifyEmail !== "string") return { refusal: refused(400, "notifyEmail must be an email address", "notifyEmail") };
+  if (notifyEmail) sidecar.notifyEmail = notifyEmail;
+
+  let settings: UploadSettings;
+  try {
+    settings = uploadSettingsOf(sidecar);
+  } catch (error) {
+    if (!(error instanceof CdsError)) throw error;
+    const cause = error.cause instanceof ParameterError ? error.cause : undefined;
+    return { refusal: refused(400, cause?.message ?? error.message, cause?.parameter) };
+  }
+  return { settings };
+}
+
