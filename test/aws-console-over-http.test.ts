@@ -236,6 +236,7 @@ describe("the console's routes, WebSocket and broadcaster against the Lambda ent
     expect(Array.isArray(results.results)).toBe(true);
     const page = await fetch(one.body.results.page);
     expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
     expect(await page.text()).toContain("<html");
     expect(await call(entries.searches, asUser(BOB))).toEqual({ status: 200, body: { searches: [] } });
     expect((await call(entries.searches, asUser(BOB, { pathParameters: { id: searchId } }))).status).toBe(404);

@@ -27,10 +27,25 @@ export function s3ObjectUrl(bucket: string, key: string, env: NodeJS.ProcessEnv 
   return new URL(`https://${bucket}.s3.${regionFromEnv(env)}.amazonaws.com/${path}`);
 }
 
-/** Presigns a request to an object of `bucket` with the function's credentials. */
+/**
+ * Presigns a request to an object of `bucket` with the function's credentials; `query` (such as
+ * S3's `response-content-type`) is signed with it.
+ */
 export function presignObject(bucket: string, method: "GET" | "PUT", seconds: number, env: NodeJS.ProcessEnv = process.env) {
-  return (key: string, headers: Record<string, string> = {}): URL =>
-    presignUrl({ method, url: s3ObjectUrl(bucket, key, env), headers, service: "s3", region: regionFromEnv(env), credentials: credentialsFromEnv(env) }, seconds);
+  return (key: string, headers: Record<string, string> = {}, query: Record<string, string> = {}): URL => {
+    const url = s3ObjectUrl(bucket, key, env);
+    for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+    return presignUrl({ method, url, headers, service: "s3", region: regionFromEnv(env), credentials: credentialsFromEnv(env) }, seconds);
+  };
+}
+
+/**
+ * A presigned GET of a results object that the browser shows rather than downloads: the
+ * pipeline stores results without a content type, so the URL asks S3 to answer with one.
+ */
+export function presignResultsGet(bucket: string, seconds: number, env: NodeJS.ProcessEnv = process.env): (key: string) => URL {
+  const presign = presignObject(bucket, "GET", seconds, env);
+  return (key) => presign(key, {}, { "response-content-type": key.endsWith(".html") ? "text/html; charset=utf-8" : "application/json" });
 }
 
 /**

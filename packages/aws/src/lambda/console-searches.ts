@@ -1,6 +1,6 @@
 import { json, ownerOf, refused, type HttpApiEvent, type HttpResult } from "../console/http.ts";
 import { getSearch, listSearches, RESULTS_URL_SECONDS, type SearchRoutesDeps } from "../console/searches.ts";
-import { presignObject } from "../console/signing-from-env.ts";
+import { presignResultsGet } from "../console/signing-from-env.ts";
 import { consoleTableFromEnv } from "./console-from-env.ts";
 import { observed } from "./observability.ts";
 import { setting } from "./settings.ts";
@@ -18,7 +18,7 @@ export const handler = observed("console-searches", async (event: HttpApiEvent &
   const deps: SearchRoutesDeps = {
     table: consoleTableFromEnv(),
     state: stateFromEnv(),
-    presignGet: presignObject(setting("CDS_RESULTS_BUCKET"), "GET", RESULTS_URL_SECONDS),
+    presignGet: presignResultsGet(setting("CDS_RESULTS_BUCKET"), RESULTS_URL_SECONDS),
   };
   const id = event.pathParameters?.id;
   return id === undefined ? listSearches(owner, event.queryStringParameters?.limit, deps) : getSearch(owner, id, deps);
