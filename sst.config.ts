@@ -1,5 +1,6 @@
 import type { SSTConfig } from "sst";
 import { APP_NAME } from "@cds/aws/stage-state";
+import { Console } from "./stacks/Console.ts";
 import { Events } from "./stacks/Events.ts";
 import { Monitoring } from "./stacks/Monitoring.ts";
 import { Pipeline } from "./stacks/Pipeline.ts";
@@ -19,5 +20,6 @@ export default {
     app.stack(Pipeline);
     app.stack(Events);
     app.stack(Monitoring);
+    app.stack(Console);
   },
 } satisfies SSTConfig;
