@@ -206,5 +206,3 @@ export type { TrackSubmissionDeps } from "./submission/track-submission.ts";
 export { submissionProgress } from "./submission/submission-progress.ts";
 export type { MaskProgress, MaskState, SubmissionProgress } from "./submission/submission-progress.ts";
 export { withBatchProgress } from "./pipeline/search-progress.ts";
-export { searchParamForm } from "./search-param-form.ts";
-export type { SearchParamField } from "./search-param-form.ts";

@@ -1,4 +1,4 @@
-import { searchParamForm } from "@cds/core";
+import { UPLOAD_FORM_FIELDS, uploadFormDefaults } from "@cds/core";
 import { consoleConfig } from "../console/config.ts";
 import { json, jsonBody, ownerOf, refused, type HttpApiEvent, type HttpResult } from "../console/http.ts";
 import { regionFromEnv } from "../console/signing-from-env.ts";
@@ -25,7 +25,7 @@ export const handler = observed("console-config", async (event: RoutedEvent): Pr
     return json(200, { ...config, maxMaskBytes: MAX_MASK_BYTES });
   }
   if (!ownerOf(event)) return refused(401, "sign in first");
-  if (event.routeKey === "GET /api/params") return json(200, searchParamForm());
+  if (event.routeKey === "GET /api/params") return json(200, { fields: UPLOAD_FORM_FIELDS, defaults: uploadFormDefaults() });
   if (event.routeKey === "POST /api/params/check") {
     const body = jsonBody(event);
     if ("refusal" in body) return body.refusal;
