@@ -38,6 +38,32 @@ function tilesOf(prepared: PreparedMask): Int32Array {
 }
 
 /**
+ * An upper bound on any copy's matching pixels, read from the item's index alone (no run is
+ * parsed): the target pixels with a hue sector in the tiles the mask's footprint touches. Every
+ * matching pixel is a lit footprint pixel with a hue, so the bound holds for every threshold,
+ * shift and side.
+ */
+export function matchUpperBound(prepared: PreparedMask, shard: Shard, item: number): number {
+  const columns = tileColumns(prepared.width);
+  const blocks = shard.blocks(item);
+  const tileIndex = shard.tiles(item);
+  const pixelCount = shard.header.items[item].pixelCount;
+  const tiles = tilesOf(prepared);
+  const lastBlock = blocks.length / 2 - 1;
+  let bound = 0;
+  for (let ti = 0; ti < tiles.length; ti++) {
+    const tile = tiles[ti];
+    const block = (tile / columns) | 0;
+    const column = tile - block * columns;
+    const first = blocks[2 * block + 1] + tileIndex[2 * tile + 1];
+    const next =
+      column + 1 < columns ? blocks[2 * block + 1] + tileIndex[2 * tile + 3] : block < lastBlock ? blocks[2 * block + 3] : pixelCount;
+    bound += next - first;
+  }
+  return bound;
+}
+
+/**
  * Collects an indexed target's lit footprint pixels for scoring. Only the tiles the mask's
  * footprint touches are parsed (through the item's block and tile index), and of their runs
  * only the pixels inside the footprint are kept.

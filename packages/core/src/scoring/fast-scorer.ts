@@ -1,6 +1,6 @@
 import type { RgbImage } from "../image/rgb-image.ts";
 import type { ScoreParams } from "../search-params.ts";
-import { codeOfRgb, NO_COLOR } from "./color-code.ts";
+import { codeOfRgb, NO_COLOR, RATIO_BITS } from "./color-code.ts";
 import { isInLabelRegion } from "./label-regions.ts";
 import { matchIntervals } from "./match-intervals.ts";
 import { xyOffsets } from "./pixel-match-plain.ts";
@@ -21,9 +21,18 @@ export const PAD = 4;
  * Scoring runs over the target's lit pixels inside the mask's footprint (every pixel some
  * shifted or mirrored copy of the mask covers), not over the mask: a typical target lights a
  * few percent of the footprint, so this is several times less work than testing every shifted
- * mask position. For footprint pixel t, `covers[coverStart[t] … coverStart[t+1])` lists the
- * copies covering it, each as `copy | slot << 6`: the copy's number (unmirrored shifts first,
- * then mirrored ones) and the colour slot of the mask pixel that lands there.
+ * mask position.
+ *
+ * A footprint pixel is covered by up to 34 copies (17 shifts × 2 sides) but, on real masks, by
+ * only 3–4 distinct colours: neighbouring mask pixels share their depth. So the covers of each
+ * footprint pixel are grouped by colour interval, and a pixel's groups are sorted by the hue
+ * sector their interval lies in: a target code is tested only against the groups of its own
+ * sector. Footprint pixel t's groups for target sector s (1…6, the code's top bits) are
+ * `[groupStart[t] + sectorStart[8t + s], groupStart[t] + sectorStart[8t + s + 1])`; group g matches target codes in
+ * `[groupLo[g], groupLo[g] + groupWidth[g]]` and, when it does, adds one to each copy in its
+ * bit sets `groupCopies[2g]` (unmirrored shifts) and `groupCopies[2g + 1]` (mirrored ones). A mask colour with matches in adjacent hue sectors gives one group per interval:
+ * a target code lies in at most one of them (they are in different sectors), so counts stay
+ * exact. Everything the inner loop reads is a typed array in the order it visits it.
  */
 export interface PreparedMask {
   width: number;
@@ -38,8 +47,13 @@ export interface PreparedMask {
   slotIntervals: Int32Array;
   /** The footprint, sorted: the RGB byte offset (in an unpadded image) of each pixel. */
   touchedRgb: Int32Array;
-  coverStart: Int32Array;
-  covers: Int32Array;
+  groupStart: Int32Array;
+  /** Per footprint pixel, 8 offsets from its groupStart: where each code sector's groups begin. */
+  sectorStart: Uint8Array;
+  groupLo: Int32Array;
+  groupWidth: Int32Array;
+  /** Per group, two bit sets: the unmirrored copies (bit = shift number), then the mirrored ones. */
+  groupCopies: Int32Array;
   /** The footprint as x-spans per image row: row y owns spans[rowSpans[y] … rowSpans[y+1]) as (x0, x1) pairs. */
   rowSpans: Int32Array;
   spans: Int32Array;
@@ -126,7 +140,7 @@ export function prepareMask(mask: RgbImage, params: ScoreParams): PreparedMask {
   const copies = params.mirrorMask ? [positions, mirroredPositions] : [positions];
   const touched = touchedPixels(copies, offsets, W, H);
   const { rowSpans, spans, spanFirst } = spansByRow(touched.padded, W, H);
-  const { coverStart, covers } = coversOf(copies, slots, offsets, touched.padded, paddedWidth * (H + 2 * PAD));
+  const groups = groupsOf(copies, slots, Int32Array.from(intervalTable), offsets, touched.padded, paddedWidth * (H + 2 * PAD));
   return {
     width: W,
     height: H,
@@ -136,8 +150,7 @@ export function prepareMask(mask: RgbImage, params: ScoreParams): PreparedMask {
     dataThreshold: params.dataThreshold,
     slotIntervals: Int32Array.from(intervalTable),
     touchedRgb: touched.rgb,
-    coverStart,
-    covers,
+    ...groups,
     rowSpans,
     spans,
     spanFirst,
@@ -167,17 +180,32 @@ function touchedPixels(lists: number[][], offsets: Int32Array, W: number, H: num
   return { padded: Int32Array.from(padded), rgb: Int32Array.from(rgb) };
 }
 
-/** Per footprint pixel, the (copy, colour slot) pairs that cover it, grouped by counting sort. */
-function coversOf(copies: number[][], slots: number[], offsets: Int32Array, touched: Int32Array, paddedSize: number) {
+/**
+ * Per footprint pixel, its covering copies grouped by colour interval (see {@link PreparedMask}).
+ * Covers are first bucketed by footprint pixel with a counting sort, then, within a pixel, by
+ * colour slot.
+ */
+function groupsOf(
+  copies: number[][],
+  slots: number[],
+  slotIntervals: Int32Array,
+  offsets: Int32Array,
+  touched: Int32Array,
+  paddedSize: number,
+) {
   const footprintIndex = new Int32Array(paddedSize).fill(-1);
   touched.forEach((p, t) => (footprintIndex[p] = t));
   const coverStart = new Int32Array(touched.length + 1);
   copies.forEach((positions) => {
-    for (const offset of offsets) for (const p of positions) coverStart[footprintIndex[p + offset] + 1]++;
+    for (const offset of offsets) {
+      for (const p of positions) {
+        const t = footprintIndex[p + offset];
+        if (t >= 0) coverStart[t + 1]++;
+      }
+    }
   });
-  // Out-of-image positions counted into slot 0 above; drop them before the prefix sum.
-  coverStart[0] = 0;
   for (let t = 0; t < touched.length; t++) coverStart[t + 1] += coverStart[t];
+  // Each cover as slot << 6 | copy, bucketed by footprint pixel.
   const covers = new Int32Array(coverStart[touched.length]);
   const next = coverStart.slice(0, touched.length);
   copies.forEach((positions, side) => {
@@ -185,11 +213,58 @@ function coversOf(copies: number[][], slots: number[], offsets: Int32Array, touc
       const copy = side * offsets.length + k;
       positions.forEach((p, j) => {
         const t = footprintIndex[p + offset];
-        if (t >= 0) covers[next[t]++] = copy | (slots[j] << 6);
+        if (t >= 0) covers[next[t]++] = (slots[j] << 6) | copy;
       });
     });
   });
-  return { coverStart, covers };
+
+  const shifts = offsets.length;
+  const groupStart = new Int32Array(touched.length + 1);
+  const sectorStart = new Uint8Array(8 * touched.length + 8);
+  const groupLo: number[] = [];
+  const groupWidth: number[] = [];
+  const groupCopies: number[] = [];
+  const pending: { lo: number; width: number; unmirrored: number; mirrored: number }[] = [];
+  for (let t = 0; t < touched.length; t++) {
+    groupStart[t] = groupLo.length;
+    // Sorting by slot puts a pixel's covers of one colour side by side.
+    const own = covers.subarray(coverStart[t], coverStart[t + 1]).sort();
+    pending.length = 0;
+    for (let e = 0; e < own.length; ) {
+      const slot = own[e] >>> 6;
+      let unmirrored = 0;
+      let mirrored = 0;
+      for (; e < own.length && own[e] >>> 6 === slot; e++) {
+        const copy = own[e] & 63;
+        if (copy < shifts) unmirrored |= 1 << copy;
+        else mirrored |= 1 << (copy - shifts);
+      }
+      for (let i = 0; i < 3; i++) {
+        const width = slotIntervals[6 * slot + 2 * i + 1];
+        if (width >= 0) pending.push({ lo: slotIntervals[6 * slot + 2 * i], width, unmirrored, mirrored });
+      }
+    }
+    // An interval never crosses a sector: its sector is that of its first code.
+    pending.sort((x, y) => x.lo - y.lo);
+    let k = 0;
+    for (let sector = 0; sector < 8; sector++) {
+      while (k < pending.length && pending[k].lo >>> RATIO_BITS < sector) k++;
+      sectorStart[8 * t + sector] = k;
+    }
+    for (const g of pending) {
+      groupLo.push(g.lo);
+      groupWidth.push(g.width);
+      groupCopies.push(g.unmirrored, g.mirrored);
+    }
+  }
+  groupStart[touched.length] = groupLo.length;
+  return {
+    groupStart,
+    sectorStart,
+    groupLo: Int32Array.from(groupLo),
+    groupWidth: Int32Array.from(groupWidth),
+    groupCopies: Int32Array.from(groupCopies),
+  };
 }
 
 function spansByRow(touched: Int32Array, W: number, H: number): { rowSpans: Int32Array; spans: Int32Array; spanFirst: Int32Array } {
@@ -239,26 +314,21 @@ export function collectFromRgb(prepared: PreparedMask, rgb: Uint8Array, out: Tar
   out.count = n;
 }
 
-/** Scores a prepared mask against a target's lit footprint pixels. */
+/**
+ * Scores a prepared mask against a target's lit footprint pixels: per lit pixel, one
+ * branch-free interval test per colour group, its result added to every copy of the group.
+ */
 export function scoreTargetPixels(prepared: PreparedMask, target: TargetPixels, counts?: Int32Array): PixelMatchScore {
   assertSameSize(prepared, target);
-  const { offsets, maskSize, slotIntervals, coverStart, covers } = prepared;
-  const copies = 2 * offsets.length;
-  const perCopy = counts && counts.length >= copies ? counts : new Int32Array(copies);
+  const { offsets, maskSize } = prepared;
+  const shifts = offsets.length;
+  const perCopy = counts && counts.length >= 2 * shifts ? counts : new Int32Array(2 * shifts);
   perCopy.fill(0);
-  const { footprint, codes, count } = target;
-  for (let i = 0; i < count; i++) {
-    const t = footprint[i];
-    const c = codes[i];
-    for (let e = coverStart[t], end = coverStart[t + 1]; e < end; e++) {
-      const cover = covers[e];
-      perCopy[cover & 63] += matches(c, slotIntervals, 6 * (cover >>> 6));
-    }
-  }
+  countMatches(prepared, target, perCopy);
   let best = 0;
   let mirrored = false;
-  for (let k = 0; k < offsets.length; k++) if (perCopy[k] > best) best = perCopy[k];
-  for (let k = offsets.length; k < copies; k++) {
+  for (let k = 0; k < shifts; k++) if (perCopy[k] > best) best = perCopy[k];
+  for (let k = shifts; k < 2 * shifts; k++) {
     // Strictly better only: ties keep the unmirrored score, as the reference does.
     if (perCopy[k] > best) {
       best = perCopy[k];
@@ -268,14 +338,72 @@ export function scoreTargetPixels(prepared: PreparedMask, target: TargetPixels, 
   return { matchingPixels: best, matchingRatio: maskSize > 0 ? best / maskSize : 0, mirrored, maskSize };
 }
 
-/** 1 when code c lies in one of the three intervals at `iv`, else 0. */
-function matches(c: number, intervals: Int32Array, iv: number): number {
-  let d = c - intervals[iv];
-  if (d >= 0 && d <= intervals[iv + 1]) return 1;
-  d = c - intervals[iv + 2];
-  if (d >= 0 && d <= intervals[iv + 3]) return 1;
-  d = c - intervals[iv + 4];
-  return d >= 0 && d <= intervals[iv + 5] ? 1 : 0;
+/**
+ * The hot loop, alone in its function: V8 optimises it while it runs (on-stack replacement),
+ * and code after such a loop that had not run yet would send every later call back to bytecode.
+ */
+function countMatches(prepared: PreparedMask, target: TargetPixels, perCopy: Int32Array): void {
+  const { groupStart, sectorStart, groupLo, groupWidth, groupCopies } = prepared;
+  const shifts = prepared.offsets.length;
+  const { footprint, codes, count } = target;
+  // 4-bit counters, bit-sliced: plane p of `a` holds bit p of every unmirrored copy's count
+  // since the last flush, `b` the same for mirrored copies. Adding a pixel's set of matching
+  // copies is a fixed chain of and/xor, whatever the number of copies; 15 pixels fit.
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+  let pending = 0;
+  for (let i = 0; i < count; i++) {
+    const t = footprint[i];
+    const c = codes[i];
+    const base = groupStart[t];
+    const s = 8 * t + (c >>> RATIO_BITS);
+    let lo = 0;
+    let hi = 0;
+    for (let g = base + sectorStart[s], end = base + sectorStart[s + 1]; g < end; g++) {
+      // Unsigned compare: c − lo wraps to a huge number below the interval. Most tests fail,
+      // so the branch predicts well.
+      if ((c - groupLo[g]) >>> 0 > groupWidth[g]) continue;
+      lo |= groupCopies[2 * g];
+      hi |= groupCopies[2 * g + 1];
+    }
+    // About three lit pixels in four match no copy: skip the counters for them.
+    if ((lo | hi) === 0 && i !== count - 1) continue;
+    let carry = a0 & lo;
+    a0 ^= lo;
+    let next = a1 & carry;
+    a1 ^= carry;
+    carry = a2 & next;
+    a2 ^= next;
+    a3 ^= carry;
+    carry = b0 & hi;
+    b0 ^= hi;
+    next = b1 & carry;
+    b1 ^= carry;
+    carry = b2 & next;
+    b2 ^= next;
+    b3 ^= carry;
+    // Every 15 pixels, and after the last, the counters go into the per-copy totals.
+    if (++pending === 15 || i === count - 1) {
+      for (let k = 0; k < shifts; k++) {
+        perCopy[k] += ((a0 >>> k) & 1) | (((a1 >>> k) & 1) << 1) | (((a2 >>> k) & 1) << 2) | (((a3 >>> k) & 1) << 3);
+        perCopy[shifts + k] += ((b0 >>> k) & 1) | (((b1 >>> k) & 1) << 1) | (((b2 >>> k) & 1) << 2) | (((b3 >>> k) & 1) << 3);
+      }
+      a0 = a1 = a2 = a3 = b0 = b1 = b2 = b3 = 0;
+      pending = 0;
+    }
+  }
+}
+
+/**
+ * Colour tests the scorer makes for this target (one per lit footprint pixel and colour group):
+ * for benchmarks, which report time per test.
+ */
+export function colorTestsOf(prepared: PreparedMask, target: TargetPixels): number {
+  let n = 0;
+  for (let i = 0; i < target.count; i++) {
+    const s = 8 * target.footprint[i] + (target.codes[i] >>> RATIO_BITS);
+    n += prepared.sectorStart[s + 1] - prepared.sectorStart[s];
+  }
+  return n;
 }
 
 const scratch = new WeakMap<PreparedMask, TargetPixels>();

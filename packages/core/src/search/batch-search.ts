@@ -1,5 +1,5 @@
 import type { LibraryLayout } from "../library/library-manifest.ts";
-import { loadTarget, thresholdPalette } from "../library/shard-scorer.ts";
+import { loadTarget, matchUpperBound, thresholdPalette } from "../library/shard-scorer.ts";
 import { readShard, type ShardItemHeader } from "../library/shard-format.ts";
 import type { ItemMetadata } from "../library/item-metadata.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
@@ -13,6 +13,11 @@ export interface BatchSearchOptions {
   minMatchingPixRatio: number;
   /** Keep every scored target (tests and benchmarks compare all scores). */
   keepAll?: boolean;
+  /**
+   * Skip targets whose upper bound (see `matchUpperBound`) cannot pass the match filter, before
+   * any of their runs is parsed (default true; never with keepAll). Results are the same.
+   */
+  prune?: boolean;
   /** Called after each shard with the number of targets scored so far in this batch. */
   onProgress?: (scored: number) => void;
   /**
@@ -36,8 +41,10 @@ export function createSearchScratch(): SearchScratch {
 export interface BatchSearchResult {
   /** Matches, best first. */
   matches: TargetMatch[];
-  /** Targets scored. */
+  /** Targets decided: scored, or skipped because they could not match. */
   scored: number;
+  /** Of those, targets skipped by the upper bound without being scored. */
+  pruned: number;
   /** Objects read from the store. */
   objectsRead: number;
 }
@@ -62,7 +69,12 @@ export async function searchLibraryRange(
   const counts = new Int32Array(2 * prepared.offsets.length);
   const matches: TargetMatch[] = [];
   let scored = 0;
+  let pruned = 0;
   let objectsRead = 0;
+  const prune = (options.prune ?? true) && !options.keepAll;
+  // A target can match only with more than this many pixels (isMatch: ratio > min / 100, and
+  // matchingPixels / maskSize grows with matchingPixels).
+  const cannotMatch = (bound: number) => bound === 0 || bound / prepared.maskSize <= options.minMatchingPixRatio / 100;
   const scratch = options.scratch ?? createSearchScratch();
   const read = async (key: string): Promise<Uint8Array> => {
     if (!store.getReusing) return store.get(key);
@@ -81,6 +93,11 @@ export async function searchLibraryRange(
     for (let k = 0; k < items.length; k++) {
       const index = entry.start + k;
       if (index < start || index >= end) continue;
+      if (prune && cannotMatch(matchUpperBound(prepared, shard, k))) {
+        scored++;
+        pruned++;
+        continue;
+      }
       loadTarget(prepared, shard, k, codeOfId, pixels);
       const score = scoreTargetPixels(prepared, pixels, counts);
       scored++;
@@ -91,7 +108,7 @@ export async function searchLibraryRange(
     options.onProgress?.(scored);
   }
   matches.sort(compareMatches);
-  return { matches, scored, objectsRead };
+  return { matches, scored, pruned, objectsRead };
 }
 
 function metadataOf(header: ShardItemHeader): ItemMetadata {
