@@ -186,7 +186,7 @@ for (const maskFile of maskFiles) {
       // The scoring loop alone: the four distinct targets loaded once, scored many times.
       const prepared = prepareMask(mask, params);
       const shard = readShard(await store.get(layout.shards[0].key));
-      const codeOfId = thresholdPalette(shard, prepared.dataThreshold);
+      const codeOfId = thresholdPalette(shard, prepared.dataThreshold, prepared.matchable);
       const loaded = images.map((_, k) => {
         const pixels = createTargetPixels(prepared);
         loadTarget(prepared, shard, k, codeOfId, pixels);

@@ -1,6 +1,6 @@
 import type { RgbImage } from "../image/rgb-image.ts";
 import type { ScoreParams } from "../search-params.ts";
-import { codeOfRgb, NO_COLOR, RATIO_BITS } from "./color-code.ts";
+import { CODE_LIMIT, codeOfRgb, NO_COLOR, RATIO_BITS } from "./color-code.ts";
 import { isInLabelRegion } from "./label-regions.ts";
 import { matchIntervals } from "./match-intervals.ts";
 import { xyOffsets } from "./pixel-match-plain.ts";
@@ -43,6 +43,11 @@ export interface PreparedMask {
   offsets: Int32Array;
   mirror: boolean;
   dataThreshold: number;
+  /**
+   * Per colour code, 1 when it lies in some mask colour's intervals: a target pixel of any
+   * other colour matches nothing and is dropped while its target is loaded.
+   */
+  matchable: Uint8Array;
   /** Per distinct mask colour (slot), the three (lo, width) code intervals it matches, flattened. */
   slotIntervals: Int32Array;
   /** The footprint, sorted: the RGB byte offset (in an unpadded image) of each pixel. */
@@ -148,6 +153,7 @@ export function prepareMask(mask: RgbImage, params: ScoreParams): PreparedMask {
     offsets,
     mirror: params.mirrorMask,
     dataThreshold: params.dataThreshold,
+    matchable: matchableCodes(intervalTable),
     slotIntervals: Int32Array.from(intervalTable),
     touchedRgb: touched.rgb,
     ...groups,
@@ -157,6 +163,23 @@ export function prepareMask(mask: RgbImage, params: ScoreParams): PreparedMask {
     firstRow: touched.padded.length > 0 ? Math.floor(touched.padded[0] / paddedWidth) - PAD : 0,
     lastRow: touched.padded.length > 0 ? Math.floor(touched.padded[touched.padded.length - 1] / paddedWidth) - PAD : -1,
   };
+}
+
+/** The union of the slots' code intervals, as a 0/1 table over codes (a difference array, summed). */
+function matchableCodes(intervalTable: number[]): Uint8Array {
+  const delta = new Int32Array(CODE_LIMIT + 1);
+  for (let i = 0; i < intervalTable.length; i += 2) {
+    const width = intervalTable[i + 1];
+    if (width < 0) continue;
+    delta[intervalTable[i]]++;
+    delta[intervalTable[i] + width + 1]--;
+  }
+  const out = new Uint8Array(CODE_LIMIT);
+  for (let c = 0, depth = 0; c < CODE_LIMIT; c++) {
+    depth += delta[c];
+    out[c] = depth > 0 ? 1 : 0;
+  }
+  return out;
 }
 
 function touchedPixels(lists: number[][], offsets: Int32Array, W: number, H: number) {
@@ -297,7 +320,7 @@ function spansByRow(touched: Int32Array, W: number, H: number): { rowSpans: Int3
  */
 export function collectFromRgb(prepared: PreparedMask, rgb: Uint8Array, out: TargetPixels): void {
   const t = prepared.dataThreshold;
-  const { touchedRgb } = prepared;
+  const { touchedRgb, matchable } = prepared;
   const { footprint, codes } = out;
   let n = 0;
   for (let k = 0; k < touchedRgb.length; k++) {
@@ -307,7 +330,7 @@ export function collectFromRgb(prepared: PreparedMask, rgb: Uint8Array, out: Tar
     const b = rgb[i + 2];
     if (!(r > t || g > t || b > t)) continue;
     const code = codeOfRgb(r, g, b);
-    if (code === NO_COLOR) continue;
+    if (matchable[code] === 0) continue;
     footprint[n] = k;
     codes[n++] = code;
   }

@@ -88,7 +88,7 @@ export async function searchLibraryRange(
     // items are scored (and metadata copied) before that.
     const shard = readShard(await read(entry.key), entry.key);
     objectsRead++;
-    const codeOfId = thresholdPalette(shard, prepared.dataThreshold);
+    const codeOfId = thresholdPalette(shard, prepared.dataThreshold, prepared.matchable);
     const items = shard.header.items;
     for (let k = 0; k < items.length; k++) {
       const index = entry.start + k;
