@@ -26,13 +26,14 @@ export const PAD = 4;
  * A footprint pixel is covered by up to 34 copies (17 shifts × 2 sides) but, on real masks, by
  * only 3–4 distinct colours: neighbouring mask pixels share their depth. So the covers of each
  * footprint pixel are grouped by colour interval, and a pixel's groups are sorted by the hue
- * sector their interval lies in: a target code is tested only against the groups of its own
- * sector. Footprint pixel t's groups for target sector s (1…6, the code's top bits) are
- * `[groupStart[t] + sectorStart[8t + s], groupStart[t] + sectorStart[8t + s + 1])`; group g matches target codes in
- * `[groupLo[g], groupLo[g] + groupWidth[g]]` and, when it does, adds one to each copy in its
- * bit sets `groupCopies[2g]` (unmirrored shifts) and `groupCopies[2g + 1]` (mirrored ones). A mask colour with matches in adjacent hue sectors gives one group per interval:
- * a target code lies in at most one of them (they are in different sectors), so counts stay
- * exact. Everything the inner loop reads is a typed array in the order it visits it.
+ * sector their interval lies in, so that a target code is tested only against the groups of
+ * its own sector. `groups` holds four numbers per group: the interval's first code and width,
+ * then the copies it counts for as two bit sets (unmirrored shifts, mirrored shifts). Footprint
+ * pixel t's groups for code sector s (1…6, a code's top bits) are the entries
+ * `[sectorStart[8t + s], sectorStart[8t + s + 1])` (offsets into `groups`, in steps of 4).
+ * A mask colour with matches in adjacent hue sectors gives one group per interval: a target
+ * code lies in at most one of them, so counts stay exact. Everything the inner loop reads is a
+ * typed array in the order it visits it.
  */
 export interface PreparedMask {
   width: number;
@@ -52,13 +53,10 @@ export interface PreparedMask {
   slotIntervals: Int32Array;
   /** The footprint, sorted: the RGB byte offset (in an unpadded image) of each pixel. */
   touchedRgb: Int32Array;
-  groupStart: Int32Array;
-  /** Per footprint pixel, 8 offsets from its groupStart: where each code sector's groups begin. */
-  sectorStart: Uint8Array;
-  groupLo: Int32Array;
-  groupWidth: Int32Array;
-  /** Per group, two bit sets: the unmirrored copies (bit = shift number), then the mirrored ones. */
-  groupCopies: Int32Array;
+  /** Per footprint pixel, 8 offsets into `groups`: where each code sector's groups begin. */
+  sectorStart: Int32Array;
+  /** Per group: first code, width, unmirrored copies (bit = shift number), mirrored copies. */
+  groups: Int32Array;
   /** The footprint as x-spans per image row: row y owns spans[rowSpans[y] … rowSpans[y+1]) as (x0, x1) pairs. */
   rowSpans: Int32Array;
   spans: Int32Array;
@@ -242,14 +240,10 @@ function groupsOf(
   });
 
   const shifts = offsets.length;
-  const groupStart = new Int32Array(touched.length + 1);
-  const sectorStart = new Uint8Array(8 * touched.length + 8);
-  const groupLo: number[] = [];
-  const groupWidth: number[] = [];
-  const groupCopies: number[] = [];
+  const sectorStart = new Int32Array(8 * touched.length + 8);
+  const groups: number[] = [];
   const pending: { lo: number; width: number; unmirrored: number; mirrored: number }[] = [];
   for (let t = 0; t < touched.length; t++) {
-    groupStart[t] = groupLo.length;
     // Sorting by slot puts a pixel's covers of one colour side by side.
     const own = covers.subarray(coverStart[t], coverStart[t + 1]).sort();
     pending.length = 0;
@@ -269,25 +263,13 @@ function groupsOf(
     }
     // An interval never crosses a sector: its sector is that of its first code.
     pending.sort((x, y) => x.lo - y.lo);
-    let k = 0;
-    for (let sector = 0; sector < 8; sector++) {
+    for (let sector = 0, k = 0; sector < 8; sector++) {
       while (k < pending.length && pending[k].lo >>> RATIO_BITS < sector) k++;
-      sectorStart[8 * t + sector] = k;
+      sectorStart[8 * t + sector] = groups.length + 4 * k;
     }
-    for (const g of pending) {
-      groupLo.push(g.lo);
-      groupWidth.push(g.width);
-      groupCopies.push(g.unmirrored, g.mirrored);
-    }
+    for (const g of pending) groups.push(g.lo, g.width, g.unmirrored, g.mirrored);
   }
-  groupStart[touched.length] = groupLo.length;
-  return {
-    groupStart,
-    sectorStart,
-    groupLo: Int32Array.from(groupLo),
-    groupWidth: Int32Array.from(groupWidth),
-    groupCopies: Int32Array.from(groupCopies),
-  };
+  return { sectorStart, groups: Int32Array.from(groups) };
 }
 
 function spansByRow(touched: Int32Array, W: number, H: number): { rowSpans: Int32Array; spans: Int32Array; spanFirst: Int32Array } {
@@ -366,7 +348,7 @@ export function scoreTargetPixels(prepared: PreparedMask, target: TargetPixels, 
  * and code after such a loop that had not run yet would send every later call back to bytecode.
  */
 function countMatches(prepared: PreparedMask, target: TargetPixels, perCopy: Int32Array): void {
-  const { groupStart, sectorStart, groupLo, groupWidth, groupCopies } = prepared;
+  const { sectorStart, groups } = prepared;
   const shifts = prepared.offsets.length;
   const { footprint, codes, count } = target;
   // 4-bit counters, bit-sliced: plane p of `a` holds bit p of every unmirrored copy's count
@@ -375,18 +357,16 @@ function countMatches(prepared: PreparedMask, target: TargetPixels, perCopy: Int
   let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
   let pending = 0;
   for (let i = 0; i < count; i++) {
-    const t = footprint[i];
     const c = codes[i];
-    const base = groupStart[t];
-    const s = 8 * t + (c >>> RATIO_BITS);
+    const s = 8 * footprint[i] + (c >>> RATIO_BITS);
     let lo = 0;
     let hi = 0;
-    for (let g = base + sectorStart[s], end = base + sectorStart[s + 1]; g < end; g++) {
+    for (let g = sectorStart[s], end = sectorStart[s + 1]; g < end; g += 4) {
       // Unsigned compare: c − lo wraps to a huge number below the interval. Most tests fail,
       // so the branch predicts well.
-      if ((c - groupLo[g]) >>> 0 > groupWidth[g]) continue;
-      lo |= groupCopies[2 * g];
-      hi |= groupCopies[2 * g + 1];
+      if ((c - groups[g]) >>> 0 > groups[g + 1]) continue;
+      lo |= groups[g + 2];
+      hi |= groups[g + 3];
     }
     // About three lit pixels in four match no copy: skip the counters for them.
     if ((lo | hi) === 0 && i !== count - 1) continue;
@@ -424,7 +404,7 @@ export function colorTestsOf(prepared: PreparedMask, target: TargetPixels): numb
   let n = 0;
   for (let i = 0; i < target.count; i++) {
     const s = 8 * target.footprint[i] + (target.codes[i] >>> RATIO_BITS);
-    n += prepared.sectorStart[s + 1] - prepared.sectorStart[s];
+    n += (prepared.sectorStart[s + 1] - prepared.sectorStart[s]) / 4;
   }
   return n;
 }
