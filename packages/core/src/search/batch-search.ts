@@ -28,15 +28,24 @@ export interface BatchSearchOptions {
   scratch?: SearchScratch;
 }
 
-/** Reusable buffers for {@link searchLibraryRange}; see `createSearchScratch`. */
+/**
+ * Reusable buffers for {@link searchLibraryRange}; see `createSearchScratch`. Two, because the
+ * next shard is read into one while the current one, in the other, is scored.
+ */
 export interface SearchScratch {
   read: Uint8Array;
+  spare: Uint8Array;
 }
 
-/** An empty {@link SearchScratch}; it grows to the largest shard read. */
+/** An empty {@link SearchScratch}; its buffers grow to the largest shard read. */
 export function createSearchScratch(): SearchScratch {
-  return { read: new Uint8Array(0) };
+  return { read: new Uint8Array(0), spare: new Uint8Array(0) };
 }
+
+/** How long scoring runs before it lets the event loop move the next shard's read along. */
+const YIELD_EVERY_MS = 4;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface BatchSearchResult {
   /** Matches, best first. */
@@ -76,23 +85,42 @@ export async function searchLibraryRange(
   // matchingPixels / maskSize grows with matchingPixels).
   const cannotMatch = (bound: number) => bound === 0 || bound / prepared.maskSize <= options.minMatchingPixRatio / 100;
   const scratch = options.scratch ?? createSearchScratch();
+  // Reads into the spare buffer, which then becomes the current one: the previous shard's
+  // views (in the other buffer) stay valid until the read after this one.
   const read = async (key: string): Promise<Uint8Array> => {
     if (!store.getReusing) return store.get(key);
-    const bytes = await store.getReusing(key, scratch.read);
-    if (bytes.buffer !== scratch.read.buffer) scratch.read = new Uint8Array(bytes.buffer);
+    const into = scratch.spare;
+    scratch.spare = scratch.read;
+    const bytes = await store.getReusing(key, into);
+    scratch.read = bytes.buffer === into.buffer ? into : new Uint8Array(bytes.buffer);
     return bytes;
   };
-  for (const entry of layout.shards) {
-    if (entry.start + entry.count <= start || entry.start >= end) continue;
-    // The shard's views live in the scratch buffer only until the next read: all of its
-    // items are scored (and metadata copied) before that.
-    const shard = readShard(await read(entry.key), entry.key);
+  const entries = layout.shards.filter((entry) => entry.start + entry.count > start && entry.start < end);
+  const prefetch = (i: number) => {
+    if (i >= entries.length) return undefined;
+    const pending = read(entries[i].key);
+    // Awaited later; until then a failure must not count as unhandled.
+    pending.catch(() => {});
+    return pending;
+  };
+  let next = prefetch(0);
+  let lastYield = performance.now();
+  for (let e = 0; e < entries.length; e++) {
+    const entry = entries[e];
+    const shard = readShard(await next!, entry.key);
+    // The next shard's read runs while this one is scored; this shard's views stay valid
+    // until the read after that (all of its items are scored and metadata copied by then).
+    next = prefetch(e + 1);
     objectsRead++;
     const codeOfId = thresholdPalette(shard, prepared.dataThreshold, prepared.matchable);
     const items = shard.header.items;
     for (let k = 0; k < items.length; k++) {
       const index = entry.start + k;
       if (index < start || index >= end) continue;
+      if (next && performance.now() - lastYield > YIELD_EVERY_MS) {
+        await nextTurn();
+        lastYield = performance.now();
+      }
       if (prune && cannotMatch(matchUpperBound(prepared, shard, k))) {
         scored++;
         pruned++;
