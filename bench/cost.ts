@@ -29,6 +29,7 @@ import {
 } from "@cds/core";
 import { inProcessBatchScorer } from "@cds/functions";
 import { FolderBlobStore, indexSyntheticLibrary } from "@cds/local";
+import { peakMemoryMiB } from "./peak-memory.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -130,6 +131,7 @@ const rows = [
   `| **total** | **${total.toFixed(4)}** | ${(total * 100).toFixed(2)} cents |`,
 ];
 console.log(rows.join("\n"));
+console.log(`\npeak memory (VmHWM) of this process, which ran the worker code path: ${peakMemoryMiB().toFixed(0)} MiB`);
 
 function countDispatchers(tree: DispatchTree): number {
   let count = 0;

@@ -8,7 +8,9 @@
 // Used two ways: imported, `peakMemoryMiB()` reads this process's figure; preloaded into a
 // child (`node --import ./bench/peak-memory.ts …` with CDS_PEAK_MEMORY_FILE set), it writes
 // the child's figure to that file when the child exits.
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { isMainThread } from "node:worker_threads";
 
 /** VmHWM of this process in MiB, or NaN where /proc is not there (not Linux). */
@@ -20,6 +22,33 @@ export function peakMemoryMiB(): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/**
+ * For a Node child process: the arguments that preload this module before the child's own,
+ * the environment that tells it where to write, and `read()` for the figure once it exited.
+ *
+ * @example
+ * const peak = childPeakMemory();
+ * await execFile(process.execPath, [...peak.nodeArgs, "cds.js", "search", …], { env: peak.env });
+ * console.log(peak.read()); // MiB
+ */
+export function childPeakMemory(): { nodeArgs: string[]; env: NodeJS.ProcessEnv; read(): number } {
+  const dir = mkdtempSync(join(tmpdir(), "cds-peak-"));
+  const file = join(dir, "vmhwm");
+  return {
+    nodeArgs: ["--import", import.meta.url],
+    env: { ...process.env, CDS_PEAK_MEMORY_FILE: file },
+    read() {
+      try {
+        return Number(readFileSync(file, "utf8"));
+      } catch {
+        return Number.NaN;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
 }
 
 const reportTo = process.env.CDS_PEAK_MEMORY_FILE;
