@@ -253,6 +253,17 @@ for (const r of rows) {
     ].join(" | "),
   );
 }
+// The issue's targets (custom-search defaults, xyShift 2), against this run's medians.
+const at = (mask: string, parameters: string, xyShift = 2) => rows.find((r) => r.mask === mask && r.parameters === parameters && r.xyShift === xyShift);
+const goals: [string, number][] = [["12191", 3000], ["12191_FL", 2000], ["LPLC2", 10000], ["VT016795 (LM as mask)", 1500]];
+lines.push("");
+for (const [mask, goal] of goals) {
+  const row = at(mask, "100/100/2%");
+  if (row) lines.push(`goal ${mask} ≥ ${fmt(goal)} t/s at 100/100/2 %, xy 2: ${fmt(row.medianTargetsPerSecond)} (${fmt((100 * row.medianTargetsPerSecond) / goal)} % of it)`);
+}
+const fast = at("12191", "100/100/2%");
+const slow = at("12191", "20/20/1%");
+if (fast && slow) lines.push(`goal 12191 at 20/20/1 % ≤ 1.5× slower than at 100/100/2 %: ${fmt(fast.medianTargetsPerSecond / slow.medianTargetsPerSecond, 2)}× slower`);
 const peak = peakMemoryMiB();
 lines.push("");
 lines.push(`peak memory of this process (VmHWM): ${fmt(peak)} MiB`);

@@ -4,10 +4,10 @@
 // that nothing is type-stripped or resolved module by module at start-up. Without esbuild (an
 // install without dev dependencies), with CDS_FROM_SOURCES=1, or if anything about the bundle
 // fails, it runs the TypeScript sources through Node's type stripping as before.
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
 import module from "node:module";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 
 const repoRoot = new URL("../../../", import.meta.url);
 const distDir = new URL("../dist/", import.meta.url);
@@ -26,21 +26,45 @@ function freshBundle() {
   return new URL(stamp.bundle, distDir);
 }
 
+/**
+ * Builds the bundle unless another process is building it already (say, the first of many
+ * `cds` processes a test suite starts after a change): that one holds dist/.building, and the
+ * others run from the sources this time rather than all building at once. A lock older than
+ * two minutes is a crashed build's and is taken over.
+ */
+async function buildOnce() {
+  const lock = new URL(".building", distDir);
+  mkdirSync(distDir, { recursive: true });
+  const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+  if (age > 120_000) rmSync(lock, { force: true });
+  let fd;
+  try {
+    fd = openSync(lock, "wx");
+  } catch {
+    return undefined;
+  }
+  try {
+    const { buildBundle } = await import("./bundle.js");
+    return new URL((await buildBundle()).bundle, distDir);
+  } finally {
+    closeSync(fd);
+    rmSync(lock, { force: true });
+  }
+}
+
 async function loadMain() {
   if (process.env.CDS_FROM_SOURCES !== "1") {
     try {
-      let bundle = freshBundle();
-      if (!bundle) {
-        const { buildBundle } = await import("./bundle.js");
-        bundle = new URL((await buildBundle()).bundle, distDir);
+      const bundle = freshBundle() ?? (await buildOnce());
+      if (bundle) {
+        module.enableCompileCache?.(join(fileURLToPath(distDir), ".compile-cache"));
+        return (await import(bundle.href)).main;
       }
-      module.enableCompileCache?.(join(new URL(".", distDir).pathname, ".compile-cache"));
-      return (await import(bundle.href)).main;
     } catch {
       // Fall through: the sources always work.
     }
   }
-  return (await import(pathToFileURL(new URL("../src/index.ts", import.meta.url).pathname).href)).main;
+  return (await import(new URL("../src/index.ts", import.meta.url).href)).main;
 }
 
 const main = await loadMain();
