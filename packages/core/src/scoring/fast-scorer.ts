@@ -6,6 +6,7 @@ import { matchIntervals } from "./match-intervals.ts";
 import { xyOffsets } from "./pixel-match-plain.ts";
 import type { PixelMatchScore } from "./pixel-match-score.ts";
 import { assertSameSize } from "./same-size.ts";
+import { simdKernel } from "./simd-kernel.ts";
 
 /**
  * Border added around target code rasters so that every shifted position stays inside the
@@ -329,7 +330,8 @@ export function scoreTargetPixels(prepared: PreparedMask, target: TargetPixels, 
   const shifts = offsets.length;
   const perCopy = counts && counts.length >= 2 * shifts ? counts : new Int32Array(2 * shifts);
   perCopy.fill(0);
-  countMatches(prepared, target, perCopy);
+  if (useSimd && simdKernel()) countMatchesSimd(prepared, target, perCopy);
+  else countMatches(prepared, target, perCopy);
   let best = 0;
   let mirrored = false;
   for (let k = 0; k < shifts; k++) if (perCopy[k] > best) best = perCopy[k];
@@ -341,6 +343,92 @@ export function scoreTargetPixels(prepared: PreparedMask, target: TargetPixels, 
     }
   }
   return { matchingPixels: best, matchingRatio: maskSize > 0 ? best / maskSize : 0, mirrored, maskSize };
+}
+
+let useSimd = true;
+
+/**
+ * Chooses the inner loop: WebAssembly SIMD where the runtime has it (the default), or the
+ * JavaScript one. For tests and benchmarks, which compare the two.
+ */
+export function useSimdScoring(on: boolean): void {
+  useSimd = on;
+}
+
+/** A prepared mask's groups as the SIMD kernel reads them (see simd-kernel.ts). */
+interface SimdLayout {
+  blocks: Int32Array;
+  /** Per footprint pixel, 8 byte offsets into `blocks` (which sit at address 0). */
+  starts: Int32Array;
+}
+
+const simdLayouts = new WeakMap<PreparedMask, SimdLayout>();
+
+function simdLayoutOf(prepared: PreparedMask): SimdLayout {
+  let layout = simdLayouts.get(prepared);
+  if (layout) return layout;
+  const { sectorStart, groups } = prepared;
+  const pixels = sectorStart.length / 8 - 1;
+  let total = 0;
+  for (let t = 0; t < pixels; t++) {
+    for (let sector = 1; sector <= 6; sector++) total += Math.ceil((sectorStart[8 * t + sector + 1] - sectorStart[8 * t + sector]) / 16);
+  }
+  const blocks = new Int32Array(16 * total);
+  const starts = new Int32Array(8 * pixels + 8);
+  let block = 0;
+  for (let t = 0; t < pixels; t++) {
+    for (let sector = 0; sector < 8; sector++) {
+      starts[8 * t + sector] = 64 * block;
+      if (sector < 1 || sector > 6) continue;
+      const from = sectorStart[8 * t + sector];
+      const to = sectorStart[8 * t + sector + 1];
+      for (let g = from; g < to; g += 16, block++) {
+        for (let q = 0; q < 4; q++) {
+          const at = g + 4 * q;
+          const o = 16 * block + q;
+          // Padding: a group no code reaches (c − lo is negative, so huge unsigned), counting for none.
+          blocks[o] = at < to ? groups[at] : 0x7fffffff;
+          blocks[o + 4] = at < to ? groups[at + 1] : 0;
+          blocks[o + 8] = at < to ? groups[at + 2] : 0;
+          blocks[o + 12] = at < to ? groups[at + 3] : 0;
+        }
+      }
+    }
+  }
+  layout = { blocks, starts };
+  simdLayouts.set(prepared, layout);
+  return layout;
+}
+
+/** The prepared mask whose layout is in the kernel's memory now. */
+let loadedInKernel: PreparedMask | null = null;
+
+function countMatchesSimd(prepared: PreparedMask, target: TargetPixels, perCopy: Int32Array): void {
+  const kernel = simdKernel()!;
+  const { blocks, starts } = simdLayoutOf(prepared);
+  const startsAt = 4 * blocks.length;
+  const footprintAt = startsAt + 4 * starts.length;
+  const codesAt = footprintAt + 4 * target.footprint.length;
+  const outAt = codesAt + 4 * target.codes.length;
+  const copies = 2 * prepared.offsets.length;
+  const needed = outAt + 4 * copies;
+  if (kernel.memory.buffer.byteLength < needed) {
+    kernel.memory.grow(Math.ceil((needed - kernel.memory.buffer.byteLength) / 65536));
+  }
+  const { buffer } = kernel.memory;
+  if (loadedInKernel !== prepared) {
+    new Int32Array(buffer, 0, blocks.length).set(blocks);
+    new Int32Array(buffer, startsAt, starts.length).set(starts);
+    loadedInKernel = prepared;
+  }
+  const n = target.count;
+  new Int32Array(buffer, footprintAt, n).set(target.footprint.subarray(0, n));
+  new Int32Array(buffer, codesAt, n).set(target.codes.subarray(0, n));
+  const out = new Int32Array(buffer, outAt, copies);
+  out.fill(0);
+  // Sector starts are offsets from address 0, where the blocks are: absolute already.
+  kernel.count(footprintAt, codesAt, n, startsAt, outAt, prepared.offsets.length);
+  perCopy.set(out);
 }
 
 /**
