@@ -27,6 +27,7 @@ import {
 import { inProcessBatchScorer } from "@cds/functions";
 import { libraryWorkerPayloads } from "./worker-payloads.ts";
 import { FolderBlobStore, indexSyntheticLibrary } from "@cds/local";
+import { peakMemoryMiB } from "./peak-memory.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -126,6 +127,7 @@ const rows = [
   `| **total** | **${total.toFixed(4)}** | ${(total * 100).toFixed(2)} cents |`,
 ];
 console.log(rows.join("\n"));
+console.log(`\npeak memory (VmHWM) of this process, which ran the worker code path: ${peakMemoryMiB().toFixed(0)} MiB`);
 
 function countDispatchers(tree: DispatchTree): number {
   let count = 0;

@@ -18,6 +18,7 @@ export type { PixelMatchScore } from "./scoring/pixel-match-score.ts";
 export { scorePixelMatchPlain } from "./scoring/pixel-match-plain.ts";
 export {
   collectFromRgb,
+  colorTestsOf,
   createTargetPixels,
   prepareMask,
   scorePixelMatch,
@@ -46,6 +47,7 @@ export type { ItemMetadata } from "./library/item-metadata.ts";
 export { LibraryFormatError, readShard, writeShard } from "./library/shard-format.ts";
 export type { Shard, ShardHeader } from "./library/shard-format.ts";
 export { buildShard } from "./library/shard-builder.ts";
+export { loadTarget, thresholdPalette } from "./library/shard-scorer.ts";
 export type { BuiltShard, ShardSource, SkippedImage } from "./library/shard-builder.ts";
 export {
   checksumOf,
