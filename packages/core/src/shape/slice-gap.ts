@@ -63,3 +63,33 @@ export function sliceGapOfSlices(querySlice: number, targetSlice: number): numbe
 export function sliceGapPlain(lut: Lut, q: readonly [number, number, number], t: readonly [number, number, number]): number {
   return sliceGapOfSlices(sliceNumberPlain(lut, q[0], q[1], q[2]), sliceNumberPlain(lut, t[0], t[1], t[2]));
 }
+
+/**
+ * Slice numbers of colours, memoised: the slice depends only on the (largest, second) channel
+ * pair (RG, RB, GR, GB, BR, BG) and their two values, so 6 × 256 × 256 entries cover every
+ * colour; each is computed
+ * by {@link sliceNumberPlain} the first time it is asked for.
+ */
+export interface SliceTable {
+  lut: Lut;
+  /** 0xffff = not computed yet. */
+  memo: Uint16Array;
+}
+
+export function createSliceTable(lut: Lut): SliceTable {
+  return { lut, memo: new Uint16Array(6 * 65536).fill(0xffff) };
+}
+
+/** {@link sliceNumberPlain} through the table. */
+export function sliceNumber(table: SliceTable, r: number, g: number, b: number): number {
+  let key: number;
+  if (r >= g && r >= b) key = g >= b ? (r << 8) | g : 65536 | (r << 8) | b;
+  else if (g >= r && g >= b) key = r >= b ? 131072 | (g << 8) | r : 196608 | (g << 8) | b;
+  else key = r >= g ? 262144 | (b << 8) | r : 327680 | (b << 8) | g;
+  let slice = table.memo[key];
+  if (slice === 0xffff) {
+    slice = sliceNumberPlain(table.lut, r, g, b);
+    table.memo[key] = slice;
+  }
+  return slice;
+}

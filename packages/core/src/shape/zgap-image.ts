@@ -1,5 +1,6 @@
 import type { RgbImage } from "../image/rgb-image.ts";
 import { clearLabels, maskBelowThreshold } from "./label-clear.ts";
+import { maxFilterRgb } from "./max-filter.ts";
 import { maxFilterRgbPlain } from "./max-filter-plain.ts";
 import { defaultShapeParams, type ShapeParams, ZGAP_RADIUS } from "./shape-params.ts";
 
@@ -19,4 +20,14 @@ export function zgapImagePlain(
 ): RgbImage {
   const cleared = clearLabels(target, params.excludeTopLeft, params.excludeTopRight);
   return maxFilterRgbPlain(maskBelowThreshold(cleared, params.targetThreshold), radius);
+}
+
+/** {@link zgapImagePlain}, fast ({@link maxFilterRgb}). */
+export function zgapImage(
+  target: RgbImage,
+  radius = ZGAP_RADIUS,
+  params: Pick<ShapeParams, "targetThreshold" | "excludeTopLeft" | "excludeTopRight"> = defaultShapeParams,
+): RgbImage {
+  const cleared = clearLabels(target, params.excludeTopLeft, params.excludeTopRight);
+  return maxFilterRgb(maskBelowThreshold(cleared, params.targetThreshold), radius);
 }
