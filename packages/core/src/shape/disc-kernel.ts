@@ -5,7 +5,8 @@
  * dx ∈ [−w(dy), w(dy)] with w(dy) = floor(√(r2 − dy² + 1e−10)), k = floor(√(r2 + 1e−10)).
  *
  * @example
- * discHalfWidths(1) // Int32Array [0, 1, 0]: a plus sign
+ * discHalfWidths(0.5) // Int32Array [0, 1, 0]: a plus sign
+ * discHalfWidths(1)   // Int32Array [1, 1, 1]: 3×3
  */
 export function discHalfWidths(radius: number): Int32Array {
   let r = radius;
