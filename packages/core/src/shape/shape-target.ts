@@ -2,7 +2,9 @@ import type { Gray16Image } from "../image/png-decoder.ts";
 import type { RgbImage } from "../image/rgb-image.ts";
 import { assertSameSize } from "../scoring/same-size.ts";
 import { isInLabelRegion } from "../scoring/label-regions.ts";
-import type { ShapeParams } from "./shape-params.ts";
+import { gradientImage } from "./gradient-image.ts";
+import { type ShapeParams, ZGAP_RADIUS } from "./shape-params.ts";
+import { zgapImage } from "./zgap-image.ts";
 
 /** A target as the fast shape scorer reads it. */
 export interface ShapeTarget {
@@ -41,4 +43,22 @@ export function targetSignal(target: RgbImage, params: Pick<ShapeParams, "target
     }
   }
   return out;
+}
+
+/**
+ * A {@link ShapeTarget} from the target image alone or with its variant files: a missing
+ * gradient or zgap is made with the precompute's recipe ({@link gradientImage}; {@link zgapImage}
+ * with `zgapRadius`, 20 in production files, 10 in the upstream unit tests' fallback).
+ *
+ * @example
+ * const t = shapeTargetFromImages(target, defaultShapeParams, { gradient: await readGradient(path) });
+ */
+export function shapeTargetFromImages(
+  target: RgbImage,
+  params: ShapeParams,
+  variants: { gradient?: Gray16Image; zgap?: RgbImage; zgapRadius?: number } = {},
+): ShapeTarget {
+  const gradient = variants.gradient ?? gradientImage(target);
+  const zgap = variants.zgap ?? zgapImage(target, variants.zgapRadius ?? ZGAP_RADIUS, params);
+  return shapeTargetOf(target, gradient, zgap, params);
 }
