@@ -210,3 +210,6 @@ export { createSliceTable, sliceNumber } from "./shape/slice-gap.ts";
 export type { SliceTable } from "./shape/slice-gap.ts";
 export { parseLut } from "./synthetic/rainbow-lut.ts";
 export type { Lut } from "./synthetic/rainbow-lut.ts";
+export { decodeShapeCompanion, encodeShapeCompanion, SHAPE_COMPANION_VERSION, shapeCompanionKey, shapeInfoKey } from "./shape/shape-companion.ts";
+export type { ShapeCompanionHeader, ShapeLibraryInfo } from "./shape/shape-companion.ts";
+export { companionKeyOf, rankLibraryMatchesByShape, readShapeLibraryInfo, scoreShapeBatch } from "./shape/shape-stage.ts";

@@ -36,3 +36,5 @@ export type { UploadWatcher, UploadWatcherOptions, WatchedUpload } from "./runti
 export { folderSourceImages } from "./runtime/source-image-reader.ts";
 export { endpointFile, openRunningState, openStateFolder, removeStateEndpoint, writeStateEndpoint } from "./runtime/state-endpoint.ts";
 export type { OpenedState } from "./runtime/state-endpoint.ts";
+export { rankLocalSearchByShape } from "./shape-rank.ts";
+export type { LocalShapeRankOptions, LocalShapeRankResult } from "./shape-rank.ts";

@@ -7,6 +7,7 @@ import type { Io } from "../../io.ts";
 import { progressBar } from "../../output/progress.ts";
 import { renderTable } from "../../output/table.ts";
 import { checkLibraryName, libraryFolder, resolveRoot } from "../../options/root.ts";
+import { reportShapeData } from "./shape-data.ts";
 
 interface IndexCommandOptions {
   name: string;
@@ -15,6 +16,7 @@ interface IndexCommandOptions {
   shardSize?: string;
   workers?: string;
   seed?: string;
+  withShape?: boolean;
 }
 
 export function registerLibraryCommands(program: Command, io: Io): void {
@@ -29,6 +31,7 @@ export function registerLibraryCommands(program: Command, io: Io): void {
     .option("--shard-size <n>", "targets per shard object", "100")
     .option("--workers <n>", "worker threads (default: one per core)")
     .option("--seed <text>", "shuffle seed (default: the name)")
+    .option("--with-shape", "also store each target's gradient and zgap (from grad/ and zgap/ folders beside the images, else the recipes) for `search --rank shape`")
     .action(async (source: string, options: IndexCommandOptions) => {
       await indexCommand(source, options, io);
     });
@@ -55,6 +58,7 @@ export async function indexCommand(source: string, options: IndexCommandOptions,
     shardSize,
     workers,
     seed: options.seed,
+    withShape: options.withShape,
     onProgress: (p) => bar.update(p.done, p.total),
   });
   bar.finish();
@@ -64,6 +68,7 @@ export async function indexCommand(source: string, options: IndexCommandOptions,
     `indexed ${manifest.count.toLocaleString("en-US")} images of ${manifest.width}×${manifest.height} into ${destination} ` +
       `(${manifest.shards.length} shards, ${Math.round(bytes / manifest.count / 1024)} KiB per target, ${seconds.toFixed(1)} s)`,
   );
+  if (options.withShape) await reportShapeData(store, manifest, io);
   if (manifest.skipped.length > 0) {
     io.error(`skipped ${manifest.skipped.length} image(s):`);
     for (const s of manifest.skipped.slice(0, 20)) io.error(`  ${s.sourcePath}: ${s.reason}`);

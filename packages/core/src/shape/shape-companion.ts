@@ -1,0 +1,166 @@
+import { deflateSync, inflateSync } from "node:zlib";
+import { DEFAULT_MAX_PIXELS } from "../image/decode-options.ts";
+import { LibraryFormatError } from "../library/shard-format.ts";
+import type { ShapeTarget } from "./shape-target.ts";
+
+/**
+ * One target's shape data in a library, stored beside its shard (see {@link shapeCompanionKey}):
+ *
+ *   "CDSSHAP1" | u32 header length | header JSON | deflate(body)
+ *   body: gradient | zgap RGB (3 bytes a pixel) | target signal (1 bit a pixel, LSB first)
+ *
+ * The gradient is stored as row deltas: the recipe's distances step by 0 or ±1 between
+ * neighbours, so 1-byte deltas (coding 1) are exact and deflate to a few KiB; a gradient file with
+ * larger steps is kept as plain 16-bit samples (coding 2). Everything is lossless: a search reads
+ * back exactly the images the score needs.
+ */
+export const SHAPE_COMPANION_MAGIC = "CDSSHAP1";
+export const SHAPE_COMPANION_VERSION = 1;
+
+export interface ShapeCompanionHeader {
+  formatVersion: number;
+  width: number;
+  height: number;
+  /** Target threshold of the signal bits (and the zgap recipe). */
+  threshold: number;
+  /** 1: int8 row deltas; 2: uint16 little-endian samples. */
+  gradientCoding: 1 | 2;
+  /** Where the two images came from: the recipe, or the source's grad/ and zgap/ files. */
+  gradient: "recipe" | "file";
+  zgap: "recipe" | "file";
+}
+
+/**
+ * Serialises a target's shape data.
+ *
+ * @example
+ * const bytes = encodeShapeCompanion(shapeTargetFromImages(image, defaultShapeParams), { gradient: "recipe", zgap: "recipe" });
+ */
+export function encodeShapeCompanion(target: ShapeTarget, origin: Pick<ShapeCompanionHeader, "gradient" | "zgap">): Uint8Array {
+  const { width: W, height: H, gradient, zgap, signal } = target;
+  const N = W * H;
+  const deltas = new Int8Array(N);
+  let small = true;
+  for (let y = 0; y < H && small; y++) {
+    let previous = 0;
+    for (let x = 0, p = y * W; x < W; x++, p++) {
+      const d = gradient[p] - previous;
+      if (d < -128 || d > 127) {
+        small = false;
+        break;
+      }
+      deltas[p] = d;
+      previous = gradient[p];
+    }
+  }
+  const gradientBytes = small ? new Uint8Array(deltas.buffer) : littleEndian16(gradient);
+  const bits = new Uint8Array((N + 7) >> 3);
+  for (let p = 0; p < N; p++) if (signal[p] !== 0) bits[p >> 3] |= 1 << (p & 7);
+  const body = new Uint8Array(gradientBytes.length + zgap.length + bits.length);
+  body.set(gradientBytes, 0);
+  body.set(zgap, gradientBytes.length);
+  body.set(bits, gradientBytes.length + zgap.length);
+  const header: ShapeCompanionHeader = {
+    formatVersion: SHAPE_COMPANION_VERSION,
+    width: W,
+    height: H,
+    threshold: target.threshold,
+    gradientCoding: small ? 1 : 2,
+    ...origin,
+  };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const packed = deflateSync(body, { level: 6 });
+  const out = new Uint8Array(12 + json.length + packed.length);
+  out.set(new TextEncoder().encode(SHAPE_COMPANION_MAGIC), 0);
+  new DataView(out.buffer).setUint32(8, json.length, true);
+  out.set(json, 12);
+  out.set(packed, 12 + json.length);
+  return out;
+}
+
+/**
+ * Reads a target's shape data back; a damaged or foreign object is a {@link LibraryFormatError}
+ * naming `name`, and the inflated size is bounded by the header's (checked) image size.
+ */
+export function decodeShapeCompanion(bytes: Uint8Array, name = "shape data"): ShapeTarget & { header: ShapeCompanionHeader } {
+  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== SHAPE_COMPANION_MAGIC) {
+    throw new LibraryFormatError(`${name} is not a target's shape data (it does not start with ${SHAPE_COMPANION_MAGIC})`);
+  }
+  const jsonLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.length).getUint32(8, true);
+  let header: ShapeCompanionHeader;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + jsonLength))) as ShapeCompanionHeader;
+  } catch (cause) {
+    throw new LibraryFormatError(`${name} has a damaged header`, { cause });
+  }
+  const { width: W, height: H } = header;
+  if (header.formatVersion !== SHAPE_COMPANION_VERSION) {
+    throw new LibraryFormatError(`${name} has format version ${header.formatVersion}; this cds reads ${SHAPE_COMPANION_VERSION}: re-index with --with-shape`);
+  }
+  if (!Number.isInteger(W) || !Number.isInteger(H) || W < 1 || H < 1 || W * H > DEFAULT_MAX_PIXELS || (header.gradientCoding !== 1 && header.gradientCoding !== 2)) {
+    throw new LibraryFormatError(`${name} has a damaged header`);
+  }
+  const N = W * H;
+  const gradientLength = header.gradientCoding === 1 ? N : 2 * N;
+  const expected = gradientLength + 3 * N + ((N + 7) >> 3);
+  let body: Uint8Array;
+  try {
+    body = inflateSync(bytes.subarray(12 + jsonLength), { maxOutputLength: expected });
+  } catch (cause) {
+    throw new LibraryFormatError(`${name} is damaged (its data does not inflate to ${expected} bytes)`, { cause });
+  }
+  if (body.length !== expected) throw new LibraryFormatError(`${name} is truncated: ${body.length} of ${expected} bytes`);
+  const gradient = new Uint16Array(N);
+  if (header.gradientCoding === 1) {
+    const deltas = new Int8Array(body.buffer, body.byteOffset, N);
+    for (let y = 0; y < H; y++) {
+      let value = 0;
+      for (let p = y * W, end = p + W; p < end; p++) {
+        value += deltas[p];
+        gradient[p] = value;
+      }
+    }
+  } else {
+    for (let p = 0; p < N; p++) gradient[p] = body[2 * p] | (body[2 * p + 1] << 8);
+  }
+  const zgap = body.subarray(gradientLength, gradientLength + 3 * N);
+  const bits = body.subarray(gradientLength + 3 * N);
+  const signal = new Uint8Array(N);
+  for (let p = 0; p < N; p++) signal[p] = (bits[p >> 3] >> (p & 7)) & 1;
+  return { width: W, height: H, gradient, zgap, signal, threshold: header.threshold, header };
+}
+
+/**
+ * Key of the shape data of item `k` of the shard at `shardKey`, beside it:
+ * `data/b1/05/shard-000037.bin` → `data/b1/05/shard-000037.shape/0012.bin`. One object per
+ * target, because the shape stage reads a few hundred targets scattered over the shards.
+ */
+export function shapeCompanionKey(shardKey: string, k: number): string {
+  return `${shardKey.replace(/\.bin$/, "")}.shape/${String(k).padStart(4, "0")}.bin`;
+}
+
+/** What a library built `--with-shape` records about its shape data, under its build prefix. */
+export interface ShapeLibraryInfo {
+  formatVersion: number;
+  targets: number;
+  bytes: number;
+  threshold: number;
+  zgapRadius: number;
+  /** Targets whose gradient / zgap came from grad/ and zgap/ files rather than the recipe. */
+  gradientFiles: number;
+  zgapFiles: number;
+}
+
+/** Where {@link ShapeLibraryInfo} lives: written before the manifest, removed with the build. */
+export function shapeInfoKey(buildId: string): string {
+  return `data/${buildId}/shape.json`;
+}
+
+function littleEndian16(values: Uint16Array): Uint8Array {
+  const out = new Uint8Array(2 * values.length);
+  for (let i = 0; i < values.length; i++) {
+    out[2 * i] = values[i] & 0xff;
+    out[2 * i + 1] = values[i] >> 8;
+  }
+  return out;
+}
