@@ -9,7 +9,7 @@ import type { ShapeTarget } from "./shape-target.ts";
  *   "CDSSHAP1" | u32 header length | header JSON | deflate(body)
  *   body: gradient | zgap RGB (3 bytes a pixel) | target signal (1 bit a pixel, LSB first)
  *
- * The gradient is stored as row deltas: the recipe's distances step by 0 or ±1 between
+ * The gradient is stored as deltas: the recipe's distances step by 0 or ±1 between
  * neighbours, so 1-byte deltas (coding 1) are exact and deflate to a few KiB; a gradient file with
  * larger steps is kept as plain 16-bit samples (coding 2). Everything is lossless: a search reads
  * back exactly the images the score needs.
@@ -23,8 +23,10 @@ export interface ShapeCompanionHeader {
   height: number;
   /** Target threshold of the signal bits (and the zgap recipe). */
   threshold: number;
-  /** 1: int8 row deltas; 2: uint16 little-endian samples. */
+  /** 1: int8 deltas (along each row; a row's first sample from the row above's); 2: uint16 little-endian samples. */
   gradientCoding: 1 | 2;
+  /** Coding 1: the first sample, which the first delta steps from. */
+  gradientFirst: number;
   /** Where the two images came from: the recipe, or the source's grad/ and zgap/ files. */
   gradient: "recipe" | "file";
   zgap: "recipe" | "file";
@@ -41,8 +43,10 @@ export function encodeShapeCompanion(target: ShapeTarget, origin: Pick<ShapeComp
   const N = W * H;
   const deltas = new Int8Array(N);
   let small = true;
+  // Each row's first sample steps from the row above's first (the first row's from gradientFirst).
+  const gradientFirst = N > 0 ? gradient[0] : 0;
   for (let y = 0; y < H && small; y++) {
-    let previous = 0;
+    let previous = y === 0 ? gradientFirst : gradient[(y - 1) * W];
     for (let x = 0, p = y * W; x < W; x++, p++) {
       const d = gradient[p] - previous;
       if (d < -128 || d > 127) {
@@ -66,6 +70,7 @@ export function encodeShapeCompanion(target: ShapeTarget, origin: Pick<ShapeComp
     height: H,
     threshold: target.threshold,
     gradientCoding: small ? 1 : 2,
+    gradientFirst,
     ...origin,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -97,7 +102,8 @@ export function decodeShapeCompanion(bytes: Uint8Array, name = "shape data"): Sh
   if (header.formatVersion !== SHAPE_COMPANION_VERSION) {
     throw new LibraryFormatError(`${name} has format version ${header.formatVersion}; this cds reads ${SHAPE_COMPANION_VERSION}: re-index with --with-shape`);
   }
-  if (!Number.isInteger(W) || !Number.isInteger(H) || W < 1 || H < 1 || W * H > DEFAULT_MAX_PIXELS || (header.gradientCoding !== 1 && header.gradientCoding !== 2)) {
+  if (!Number.isInteger(W) || !Number.isInteger(H) || W < 1 || H < 1 || W * H > DEFAULT_MAX_PIXELS || (header.gradientCoding !== 1 && header.gradientCoding !== 2) ||
+    (header.gradientCoding === 1 && !(Number.isInteger(header.gradientFirst) && header.gradientFirst >= 0 && header.gradientFirst <= 65535))) {
     throw new LibraryFormatError(`${name} has a damaged header`);
   }
   const N = W * H;
@@ -105,7 +111,8 @@ export function decodeShapeCompanion(bytes: Uint8Array, name = "shape data"): Sh
   const expected = gradientLength + 3 * N + ((N + 7) >> 3);
   let body: Uint8Array;
   try {
-    body = inflateSync(bytes.subarray(12 + jsonLength), { maxOutputLength: expected });
+    const inflated = inflateSync(bytes.subarray(12 + jsonLength), { maxOutputLength: expected });
+    body = new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.length);
   } catch (cause) {
     throw new LibraryFormatError(`${name} is damaged (its data does not inflate to ${expected} bytes)`, { cause });
   }
@@ -113,12 +120,14 @@ export function decodeShapeCompanion(bytes: Uint8Array, name = "shape data"): Sh
   const gradient = new Uint16Array(N);
   if (header.gradientCoding === 1) {
     const deltas = new Int8Array(body.buffer, body.byteOffset, N);
+    let rowStart = header.gradientFirst;
     for (let y = 0; y < H; y++) {
-      let value = 0;
+      let value = rowStart;
       for (let p = y * W, end = p + W; p < end; p++) {
         value += deltas[p];
         gradient[p] = value;
       }
+      rowStart = gradient[y * W];
     }
   } else {
     for (let p = 0; p < N; p++) gradient[p] = body[2 * p] | (body[2 * p + 1] << 8);
