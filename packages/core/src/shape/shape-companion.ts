@@ -1,13 +1,14 @@
 import { deflateSync, inflateSync } from "node:zlib";
 import { DEFAULT_MAX_PIXELS } from "../image/decode-options.ts";
 import { LibraryFormatError } from "../library/shard-format.ts";
-import type { ShapeTarget } from "./shape-target.ts";
+import { POPCOUNT, rankBits, type ShapeTarget } from "./shape-target.ts";
 
 /**
  * One target's shape data in a library, stored beside its shard (see {@link shapeCompanionKey}):
  *
  *   "CDSSHAP1" | u32 header length | header JSON | deflate(body)
- *   body: gradient | zgap RGB (3 bytes a pixel) | target signal (1 bit a pixel, LSB first)
+ *   body: gradient | zgap bits (1 bit a pixel, LSB first) | zgap RGB of its set pixels
+ *         | target signal bits
  *
  * The gradient is stored as deltas: the recipe's distances step by 0 or ±1 between
  * neighbours, so 1-byte deltas (coding 1) are exact and deflate to a few KiB; a gradient file with
@@ -23,6 +24,8 @@ export interface ShapeCompanionHeader {
   height: number;
   /** Target threshold of the signal bits (and the zgap recipe). */
   threshold: number;
+  /** Non-black zgap pixels (their RGB ends the body). */
+  zgapPixels: number;
   /** 1: int8 deltas (along each row; a row's first sample from the row above's); 2: uint16 little-endian samples. */
   gradientCoding: 1 | 2;
   /** Coding 1: the first sample, which the first delta steps from. */
@@ -39,7 +42,7 @@ export interface ShapeCompanionHeader {
  * const bytes = encodeShapeCompanion(shapeTargetFromImages(image, defaultShapeParams), { gradient: "recipe", zgap: "recipe" });
  */
 export function encodeShapeCompanion(target: ShapeTarget, origin: Pick<ShapeCompanionHeader, "gradient" | "zgap">): Uint8Array {
-  const { width: W, height: H, gradient, zgap, signal } = target;
+  const { width: W, height: H, gradient } = target;
   const N = W * H;
   const deltas = new Int8Array(N);
   let small = true;
@@ -58,12 +61,12 @@ export function encodeShapeCompanion(target: ShapeTarget, origin: Pick<ShapeComp
     }
   }
   const gradientBytes = small ? new Uint8Array(deltas.buffer) : littleEndian16(gradient);
-  const bits = new Uint8Array((N + 7) >> 3);
-  for (let p = 0; p < N; p++) if (signal[p] !== 0) bits[p >> 3] |= 1 << (p & 7);
-  const body = new Uint8Array(gradientBytes.length + zgap.length + bits.length);
+  const bits = (N + 7) >> 3;
+  const body = new Uint8Array(gradientBytes.length + 2 * bits + target.zgapRgb.length);
   body.set(gradientBytes, 0);
-  body.set(zgap, gradientBytes.length);
-  body.set(bits, gradientBytes.length + zgap.length);
+  body.set(target.zgapBits.subarray(0, bits), gradientBytes.length);
+  body.set(target.signalBits.subarray(0, bits), gradientBytes.length + bits);
+  body.set(target.zgapRgb, gradientBytes.length + 2 * bits);
   const header: ShapeCompanionHeader = {
     formatVersion: SHAPE_COMPANION_VERSION,
     width: W,
@@ -71,6 +74,7 @@ export function encodeShapeCompanion(target: ShapeTarget, origin: Pick<ShapeComp
     threshold: target.threshold,
     gradientCoding: small ? 1 : 2,
     gradientFirst,
+    zgapPixels: target.zgapRgb.length / 3,
     ...origin,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -85,9 +89,11 @@ export function encodeShapeCompanion(target: ShapeTarget, origin: Pick<ShapeComp
 
 /**
  * Reads a target's shape data back; a damaged or foreign object is a {@link LibraryFormatError}
- * naming `name`, and the inflated size is bounded by the header's (checked) image size.
+ * naming `name`, and the inflated size is bounded by the header's (checked) image size. With
+ * `scratch`, the gradient and rank arrays are reused from call to call (the result is then
+ * valid until the next call with the same scratch).
  */
-export function decodeShapeCompanion(bytes: Uint8Array, name = "shape data"): ShapeTarget & { header: ShapeCompanionHeader } {
+export function decodeShapeCompanion(bytes: Uint8Array, name = "shape data", scratch?: ShapeDecodeScratch): ShapeTarget & { header: ShapeCompanionHeader } {
   if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== SHAPE_COMPANION_MAGIC) {
     throw new LibraryFormatError(`${name} is not a target's shape data (it does not start with ${SHAPE_COMPANION_MAGIC})`);
   }
@@ -107,8 +113,10 @@ export function decodeShapeCompanion(bytes: Uint8Array, name = "shape data"): Sh
     throw new LibraryFormatError(`${name} has a damaged header`);
   }
   const N = W * H;
+  const bits = (N + 7) >> 3;
+  if (!Number.isInteger(header.zgapPixels) || header.zgapPixels < 0 || header.zgapPixels > N) throw new LibraryFormatError(`${name} has a damaged header`);
   const gradientLength = header.gradientCoding === 1 ? N : 2 * N;
-  const expected = gradientLength + 3 * N + ((N + 7) >> 3);
+  const expected = gradientLength + 2 * bits + 3 * header.zgapPixels;
   let body: Uint8Array;
   try {
     const inflated = inflateSync(bytes.subarray(12 + jsonLength), { maxOutputLength: expected });
@@ -117,7 +125,7 @@ export function decodeShapeCompanion(bytes: Uint8Array, name = "shape data"): Sh
     throw new LibraryFormatError(`${name} is damaged (its data does not inflate to ${expected} bytes)`, { cause });
   }
   if (body.length !== expected) throw new LibraryFormatError(`${name} is truncated: ${body.length} of ${expected} bytes`);
-  const gradient = new Uint16Array(N);
+  const gradient = scratch && scratch.gradient.length === N ? scratch.gradient : new Uint16Array(N);
   if (header.gradientCoding === 1) {
     const deltas = new Int8Array(body.buffer, body.byteOffset, N);
     let rowStart = header.gradientFirst;
@@ -132,11 +140,27 @@ export function decodeShapeCompanion(bytes: Uint8Array, name = "shape data"): Sh
   } else {
     for (let p = 0; p < N; p++) gradient[p] = body[2 * p] | (body[2 * p + 1] << 8);
   }
-  const zgap = body.subarray(gradientLength, gradientLength + 3 * N);
-  const bits = body.subarray(gradientLength + 3 * N);
-  const signal = new Uint8Array(N);
-  for (let p = 0; p < N; p++) signal[p] = (bits[p >> 3] >> (p & 7)) & 1;
-  return { width: W, height: H, gradient, zgap, signal, threshold: header.threshold, header };
+  const zgapBits = body.subarray(gradientLength, gradientLength + bits);
+  const signalBits = body.subarray(gradientLength + bits, gradientLength + 2 * bits);
+  const zgapRgb = body.subarray(gradientLength + 2 * bits);
+  const rank = scratch && scratch.rank.length === bits ? scratch.rank : new Uint32Array(bits);
+  rankBits(zgapBits, rank);
+  if (scratch) {
+    scratch.gradient = gradient;
+    scratch.rank = rank;
+  }
+  if (rank[bits - 1] + POPCOUNT[zgapBits[bits - 1]] !== header.zgapPixels) throw new LibraryFormatError(`${name} is damaged (its zgap pixel count is wrong)`);
+  return { width: W, height: H, gradient, zgapBits, zgapRank: rank, zgapRgb, signalBits, threshold: header.threshold, header };
+}
+
+/** Arrays {@link decodeShapeCompanion} may reuse; start with {@link createShapeDecodeScratch}. */
+export interface ShapeDecodeScratch {
+  gradient: Uint16Array;
+  rank: Uint32Array;
+}
+
+export function createShapeDecodeScratch(): ShapeDecodeScratch {
+  return { gradient: new Uint16Array(0), rank: new Uint32Array(0) };
 }
 
 /**

@@ -3,7 +3,7 @@ import { assertSameSize } from "../scoring/same-size.ts";
 import type { PreparedShapeQuery } from "./prepared-shape-query.ts";
 import { type ShapeScore, shapeScoreOf } from "./shape-score.ts";
 import { GAP_FLOOR, SLICE_GAP_MISMATCH, SLICE_GAP_OFFSET } from "./shape-params.ts";
-import type { ShapeTarget } from "./shape-target.ts";
+import { POPCOUNT, type ShapeTarget } from "./shape-target.ts";
 import { sliceGapOfSlices, sliceNumber } from "./slice-gap.ts";
 
 /**
@@ -20,7 +20,7 @@ export function scoreShape(prepared: PreparedShapeQuery, target: ShapeTarget): S
   if (target.threshold !== params.targetThreshold) {
     throw new CdsError(`the target's shape data was made with threshold ${target.threshold}, but the search uses ${params.targetThreshold}`);
   }
-  const { gradient, zgap } = target;
+  const { gradient, zgapBits, zgapRank, zgapRgb } = target;
   const T = params.queryThreshold;
   let direct = 0;
   let mirrored = 0;
@@ -28,10 +28,13 @@ export function scoreShape(prepared: PreparedShapeQuery, target: ShapeTarget): S
     const p = pixels[j];
     let colorGap = -1;
     const qs = querySlices[j];
-    if (qs >= 0) {
-      const r = zgap[3 * p];
-      const g = zgap[3 * p + 1];
-      const b = zgap[3 * p + 2];
+    const byte = zgapBits[p >> 3];
+    const bit = p & 7;
+    if (qs >= 0 && ((byte >> bit) & 1) !== 0) {
+      const z = 3 * (zgapRank[p >> 3] + POPCOUNT[byte & ((1 << bit) - 1)]);
+      const r = zgapRgb[z];
+      const g = zgapRgb[z + 1];
+      const b = zgapRgb[z + 2];
       if (r > T || g > T || b > T) {
         const s = sliceGapOfSlices(qs, sliceNumber(slices, r, g, b));
         if (s >= SLICE_GAP_MISMATCH) colorGap = s - SLICE_GAP_OFFSET;
@@ -48,10 +51,10 @@ export function scoreShape(prepared: PreparedShapeQuery, target: ShapeTarget): S
       if (m > GAP_FLOOR) mirrored += m;
     }
   }
-  const directArea = countSet(target.signal, prepared.highExpression);
+  const directArea = countSet(target.signalBits, prepared.highExpression);
   const directScore: ShapeScore = { gradientAreaGap: direct, highExpressionArea: directArea, shapeScore: shapeScoreOf(direct, directArea), mirrored: false };
   if (!params.mirror) return directScore;
-  const mirroredArea = countSet(target.signal, prepared.highExpressionMirrored);
+  const mirroredArea = countSet(target.signalBits, prepared.highExpressionMirrored);
   const mirroredScore = shapeScoreOf(mirrored, mirroredArea);
   return mirroredScore < directScore.shapeScore
     ? { gradientAreaGap: mirrored, highExpressionArea: mirroredArea, shapeScore: mirroredScore, mirrored: true }
@@ -60,6 +63,6 @@ export function scoreShape(prepared: PreparedShapeQuery, target: ShapeTarget): S
 
 function countSet(bits: Uint8Array, at: Int32Array): number {
   let n = 0;
-  for (let i = 0; i < at.length; i++) n += bits[at[i]];
+  for (let i = 0; i < at.length; i++) n += (bits[at[i] >> 3] >> (at[i] & 7)) & 1;
   return n;
 }

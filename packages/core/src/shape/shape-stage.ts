@@ -4,7 +4,7 @@ import { BlobNotFoundError, type BlobStore } from "../ports/blob-store.ts";
 import type { TargetMatch } from "../search/ranking.ts";
 import { assertSameSize } from "../scoring/same-size.ts";
 import type { PreparedShapeQuery } from "./prepared-shape-query.ts";
-import { decodeShapeCompanion, shapeCompanionKey, shapeInfoKey, type ShapeLibraryInfo } from "./shape-companion.ts";
+import { createShapeDecodeScratch, decodeShapeCompanion, shapeCompanionKey, shapeInfoKey, type ShapeLibraryInfo } from "./shape-companion.ts";
 import { DEFAULT_SHAPE_TOP_LINES, rankByShape, type ShapeRankedMatch, shortlistForShape } from "./shape-ranking.ts";
 import type { ShapeScore } from "./shape-score.ts";
 import { scoreShape } from "./shape-scorer.ts";
@@ -27,6 +27,8 @@ export async function scoreShapeBatch(
 ): Promise<{ match: TargetMatch; shape: ShapeScore }[]> {
   assertSameSize(layout, prepared, `the mask (library "${layout.name}")`);
   const out: { match: TargetMatch; shape: ShapeScore }[] = new Array(matches.length);
+  // Decoding and scoring run without an await between them, so the lanes can share one scratch.
+  const scratch = createShapeDecodeScratch();
   let next = 0;
   const worker = async () => {
     while (next < matches.length) {
@@ -45,7 +47,7 @@ export async function scoreShapeBatch(
         }
         throw error;
       }
-      out[i] = { match, shape: scoreShape(prepared, decodeShapeCompanion(bytes, key)) };
+      out[i] = { match, shape: scoreShape(prepared, decodeShapeCompanion(bytes, key, scratch)) };
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 8, matches.length)) }, worker));

@@ -6,18 +6,44 @@ import { gradientImage } from "./gradient-image.ts";
 import { type ShapeParams, ZGAP_RADIUS } from "./shape-params.ts";
 import { zgapImage } from "./zgap-image.ts";
 
-/** A target as the fast shape scorer reads it. */
+/**
+ * A target as the fast shape scorer reads it. Bit sets hold one bit a pixel, least significant
+ * bit first (pixel p is bit p & 7 of byte p >> 3). The zgap keeps only its non-black pixels'
+ * colours, in pixel order, found through per-byte ranks: a stored target then inflates to about
+ * 2.5 bytes a pixel instead of 5.
+ */
 export interface ShapeTarget {
   width: number;
   height: number;
   /** The gradient image (distance to the target's dilated signal), row-major. */
   gradient: Uint16Array;
-  /** The zgap image, interleaved RGB, unmasked (the scorer masks it at the query threshold). */
-  zgap: Uint8Array;
-  /** 1 where the target with labels cleared has a channel above `threshold`. */
-  signal: Uint8Array;
-  /** The target threshold `signal` was made with. */
+  /** Pixels where the zgap image is not black. */
+  zgapBits: Uint8Array;
+  /** Per byte of `zgapBits`: how many of its pixels come before that byte. */
+  zgapRank: Uint32Array;
+  /** RGB of the non-black zgap pixels, in pixel order (unmasked: the scorer masks at the query threshold). */
+  zgapRgb: Uint8Array;
+  /** Pixels where the target, labels cleared, has a channel above `threshold`. */
+  signalBits: Uint8Array;
+  /** The target threshold `signalBits` was made with. */
   threshold: number;
+}
+
+/** Set bits in each byte value. */
+export const POPCOUNT = Uint8Array.from({ length: 256 }, (_, v) => {
+  let n = 0;
+  for (let b = v; b !== 0; b >>= 1) n += b & 1;
+  return n;
+});
+
+/** Fills `rank` (length ≥ bits.length) with the set bits before each byte. */
+export function rankBits(bits: Uint8Array, rank: Uint32Array): Uint32Array {
+  let n = 0;
+  for (let i = 0; i < bits.length; i++) {
+    rank[i] = n;
+    n += POPCOUNT[bits[i]];
+  }
+  return rank;
 }
 
 /**
@@ -29,7 +55,30 @@ export interface ShapeTarget {
 export function shapeTargetOf(target: RgbImage, gradient: Gray16Image, zgap: RgbImage, params: ShapeParams): ShapeTarget {
   assertSameSize(target, gradient, "the gradient image");
   assertSameSize(target, zgap, "the zgap image");
-  return { width: target.width, height: target.height, gradient: gradient.data, zgap: zgap.rgb, signal: targetSignal(target, params), threshold: params.targetThreshold };
+  const N = target.width * target.height;
+  const zgapBits = new Uint8Array((N + 7) >> 3);
+  let lit = 0;
+  for (let p = 0; p < N; p++) {
+    if ((zgap.rgb[3 * p] | zgap.rgb[3 * p + 1] | zgap.rgb[3 * p + 2]) !== 0) {
+      zgapBits[p >> 3] |= 1 << (p & 7);
+      lit++;
+    }
+  }
+  const zgapRgb = new Uint8Array(3 * lit);
+  for (let p = 0, k = 0; p < N; p++) if ((zgapBits[p >> 3] >> (p & 7)) & 1) zgapRgb.set(zgap.rgb.subarray(3 * p, 3 * p + 3), 3 * k++);
+  const signal = targetSignal(target, params);
+  const signalBits = new Uint8Array((N + 7) >> 3);
+  for (let p = 0; p < N; p++) if (signal[p] !== 0) signalBits[p >> 3] |= 1 << (p & 7);
+  return {
+    width: target.width,
+    height: target.height,
+    gradient: gradient.data,
+    zgapBits,
+    zgapRank: rankBits(zgapBits, new Uint32Array(zgapBits.length)),
+    zgapRgb,
+    signalBits,
+    threshold: params.targetThreshold,
+  };
 }
 
 /** 1 where the target, labels cleared, has a channel above the target threshold. */

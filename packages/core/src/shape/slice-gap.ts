@@ -67,17 +67,24 @@ export function sliceGapPlain(lut: Lut, q: readonly [number, number, number], t:
 /**
  * Slice numbers of colours, memoised: the slice depends only on the (largest, second) channel
  * pair (RG, RB, GR, GB, BR, BG) and their two values, so 6 × 256 × 256 entries cover every
- * colour; each is computed
- * by {@link sliceNumberPlain} the first time it is asked for.
+ * colour. A missing entry is found like {@link sliceNumberPlain} but over the LUT entries'
+ * ratios computed once, so a miss costs a short loop over doubles.
  */
 export interface SliceTable {
   lut: Lut;
   /** 0xffff = not computed yet. */
   memo: Uint16Array;
+  /** Each LUT entry's own ratio (the pixel-match sector rule). */
+  entryRatios: Float64Array;
 }
 
+/** LUT ranges by the table's pair index (key >> 16): RG, RB, GR, GB, BR, BG. */
+const PAIR_RANGES: readonly (readonly [number, number])[] = [RANGES[1], RANGES[2], RANGES[3], RANGES[5], RANGES[6], RANGES[7]];
+
 export function createSliceTable(lut: Lut): SliceTable {
-  return { lut, memo: new Uint16Array(6 * 65536).fill(0xffff) };
+  const entryRatios = new Float64Array(lut.length / 3);
+  for (let i = 0; i < entryRatios.length; i++) entryRatios[i] = sectorOf(lut[3 * i], lut[3 * i + 1], lut[3 * i + 2]).ratio;
+  return { lut, memo: new Uint16Array(6 * 65536).fill(0xffff), entryRatios };
 }
 
 /** {@link sliceNumberPlain} through the table. */
@@ -86,10 +93,27 @@ export function sliceNumber(table: SliceTable, r: number, g: number, b: number):
   if (r >= g && r >= b) key = g >= b ? (r << 8) | g : 65536 | (r << 8) | b;
   else if (g >= r && g >= b) key = r >= b ? 131072 | (g << 8) | r : 196608 | (g << 8) | b;
   else key = r >= g ? 262144 | (b << 8) | r : 327680 | (b << 8) | g;
-  let slice = table.memo[key];
-  if (slice === 0xffff) {
-    slice = sliceNumberPlain(table.lut, r, g, b);
-    table.memo[key] = slice;
+  const slice = table.memo[key];
+  return slice !== 0xffff ? slice : fillSlice(table, key);
+}
+
+function fillSlice(table: SliceTable, key: number): number {
+  const [first, last] = PAIR_RANGES[key >> 16];
+  const ratio = (key & 255) / ((key >> 8) & 255);
+  const ratios = table.entryRatios;
+  let slice = 0;
+  let minGap = 1000;
+  for (let i = first; i <= last; i++) {
+    if (ratios[i] === ratio) {
+      slice = i + 1;
+      break;
+    }
+    const gap = Math.abs(ratio - ratios[i]);
+    if (gap < minGap) {
+      minGap = gap;
+      slice = i + 1;
+    }
   }
+  table.memo[key] = slice;
   return slice;
 }
