@@ -208,3 +208,33 @@ export type { TrackSubmissionDeps } from "./submission/track-submission.ts";
 export { submissionProgress } from "./submission/submission-progress.ts";
 export type { MaskProgress, MaskState, SubmissionProgress } from "./submission/submission-progress.ts";
 export { withBatchProgress } from "./pipeline/search-progress.ts";
+// Second-stage ranking: NeuronBridge's 2-D shape (gradient) score and normalised score.
+export {
+  defaultShapeParams,
+  GRADIENT_RADIUS,
+  ZGAP_FALLBACK_RADIUS,
+  ZGAP_RADIUS,
+} from "./shape/shape-params.ts";
+export type { ShapeParams } from "./shape/shape-params.ts";
+export { gradientImage, gradientImagePlain } from "./shape/gradient-image.ts";
+export { zgapImage, zgapImagePlain } from "./shape/zgap-image.ts";
+export { queryImagesPlain } from "./shape/query-images.ts";
+export type { QueryImages } from "./shape/query-images.ts";
+export { prepareShapeQuery } from "./shape/prepared-shape-query.ts";
+export type { PreparedShapeQuery } from "./shape/prepared-shape-query.ts";
+export { shapeTargetFromImages, shapeTargetOf, targetSignal } from "./shape/shape-target.ts";
+export type { ShapeTarget } from "./shape/shape-target.ts";
+export { scoreShape } from "./shape/shape-scorer.ts";
+export { scoreShapePlain } from "./shape/shape-score-plain.ts";
+export { shapeScoreOf } from "./shape/shape-score.ts";
+export type { ShapeScore } from "./shape/shape-score.ts";
+export { normalizedScore } from "./shape/normalized-score.ts";
+export { DEFAULT_SHAPE_TOP_LINES, lineOf, rankByShape, shortlistForShape } from "./shape/shape-ranking.ts";
+export type { ShapeRankedMatch } from "./shape/shape-ranking.ts";
+export { createSliceTable, sliceNumber } from "./shape/slice-gap.ts";
+export type { SliceTable } from "./shape/slice-gap.ts";
+export { parseLut } from "./synthetic/rainbow-lut.ts";
+export type { Lut } from "./synthetic/rainbow-lut.ts";
+export { decodeShapeCompanion, encodeShapeCompanion, SHAPE_COMPANION_VERSION, shapeCompanionKey, shapeInfoKey } from "./shape/shape-companion.ts";
+export type { ShapeCompanionHeader, ShapeLibraryInfo } from "./shape/shape-companion.ts";
+export { companionKeyOf, rankLibraryMatchesByShape, readShapeLibraryInfo, scoreShapeBatch } from "./shape/shape-stage.ts";

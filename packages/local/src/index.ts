@@ -41,3 +41,5 @@ export { endpointFile, openRunningState, openStateFolder, removeStateEndpoint, w
 export type { OpenedState } from "./runtime/state-endpoint.ts";
 export { startConsoleServer, type ConsoleServer } from "./console/console-server.ts";
 export { createLiveFeed, type LiveFeed } from "./console/live-feed.ts";
+export { rankLocalSearchByShape } from "./shape-rank.ts";
+export type { LocalShapeRankOptions, LocalShapeRankResult } from "./shape-rank.ts";

@@ -18,7 +18,8 @@ import {
   writeLibraryFiles,
 } from "@cds/core";
 import { listLibrarySource } from "./library-source.ts";
-import type { IndexTask } from "./index-worker.ts";
+import type { BuiltIndexShard, IndexTask } from "./index-worker.ts";
+import { ShapeDataWriter } from "./shape-companions.ts";
 import { WorkerPool } from "./worker-pool.ts";
 
 export interface IndexProgress {
@@ -38,6 +39,8 @@ export interface IndexOptions {
   workers?: number;
   /** Shuffle seed (default: the library name). */
   seed?: string;
+  /** Also store each target's shape data (gradient, zgap, signal) for `--rank shape`. */
+  withShape?: boolean;
   onProgress?: (progress: IndexProgress) => void;
 }
 
@@ -59,7 +62,7 @@ export async function indexLibrary(options: IndexOptions): Promise<LibraryManife
   const source = await listLibrarySource(options.source);
   const size = await commonImageSize(source.images);
   const order = shuffled(source.images, options.seed ?? options.name);
-  const tasks: IndexTask[] = chunks(order, options.shardSize ?? 100).map((files) => ({ kind: "files", files, ...size }));
+  const tasks: IndexTask[] = chunks(order, options.shardSize ?? 100).map((files) => ({ kind: "files", files, ...size, withShape: options.withShape }));
   return writeLibrary(options, tasks, {
     size,
     source: { location: options.source, layout: source.layout },
@@ -88,6 +91,7 @@ export async function indexSyntheticLibrary(options: SyntheticIndexOptions): Pro
     start: s * shardSize,
     end: Math.min(options.spec.count, (s + 1) * shardSize),
     ...size,
+    withShape: options.withShape,
   }));
   return writeLibrary(options, tasks, {
     size,
@@ -114,7 +118,8 @@ async function writeLibrary(
   await store.put(`data/${buildId}/build.json`, new TextEncoder().encode(JSON.stringify({ name, startedAt: new Date().toISOString() })));
   const total = tasks.reduce((n, t) => n + (t.kind === "files" ? t.files.length : t.end - t.start), 0);
   const progress: IndexProgress = { done: 0, total, skipped: 0 };
-  const pool = new WorkerPool<IndexTask, BuiltShard, number>(
+  const shape = options.withShape ? new ShapeDataWriter(store) : undefined;
+  const pool = new WorkerPool<IndexTask, BuiltIndexShard, number>(
     new URL("./index-worker.ts", import.meta.url),
     Math.min(options.workers ?? availableParallelism(), tasks.length),
   );
@@ -130,6 +135,8 @@ async function writeLibrary(
         });
         const key = shardKey(buildId, s);
         if (result.bytes) await store.put(key, result.bytes);
+        if (result.shape) await shape?.put(key, result.shape);
+        delete result.shape; // written: let the collector have the bytes
         progress.skipped += result.skipped.length;
         options.onProgress?.(progress);
         return { key, result };
@@ -172,6 +179,8 @@ async function writeLibrary(
     shuffleSeed: about.shuffleSeed,
     buildId,
   };
+  // The shape companions first: a descriptor never points at a build without them.
+  await shape?.finish(buildId);
   await writeLibraryFiles(store, manifest);
   await removeOtherBuilds(store, buildId);
   return manifest;

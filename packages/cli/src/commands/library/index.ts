@@ -7,6 +7,7 @@ import type { Io } from "../../io.ts";
 import { progressBar } from "../../output/progress.ts";
 import { renderTable } from "../../output/table.ts";
 import { checkLibraryName, libraryFolder, resolveRoot } from "../../options/root.ts";
+import { reportShapeData } from "./shape-data.ts";
 
 interface IndexCommandOptions {
   name: string;
@@ -20,6 +21,7 @@ interface IndexCommandOptions {
   shardSize?: string;
   workers?: string;
   seed?: string;
+  withShape?: boolean;
 }
 
 export function registerLibraryCommands(program: Command, io: Io): void {
@@ -37,6 +39,7 @@ export function registerLibraryCommands(program: Command, io: Io): void {
     .option("--cache <dir>", "for an s3:// source: where its images are fetched to, and found again by an interrupted run (default: <root>/sources/<name>)")
     .option("--no-sign-request", "for an s3:// source: read a public bucket anonymously (as the AWS CLI's flag)")
     .option("--fetch-concurrency <n>", "for an s3:// source: GETs at once", "16")
+    .option("--with-shape", "also store each target's gradient and zgap (from grad/ and zgap/ folders beside the images, else the recipes) for `search --rank shape`")
     .action(async (source: string, options: IndexCommandOptions) => {
       await indexCommand(source, options, io);
     });
@@ -74,6 +77,7 @@ export async function indexCommand(source: string, options: IndexCommandOptions,
     shardSize,
     workers,
     seed: options.seed,
+    withShape: options.withShape,
     onProgress: (p) => bar.update(p.done, p.total),
   });
   bar.finish();
@@ -83,6 +87,7 @@ export async function indexCommand(source: string, options: IndexCommandOptions,
     `indexed ${manifest.count.toLocaleString("en-US")} images of ${manifest.width}×${manifest.height} into ${destination} ` +
       `(${manifest.shards.length} shards, ${Math.round(bytes / manifest.count / 1024)} KiB per target, ${seconds.toFixed(1)} s)`,
   );
+  if (options.withShape) await reportShapeData(store, manifest, io);
   if (manifest.skipped.length > 0) {
     io.error(`skipped ${manifest.skipped.length} image(s):`);
     for (const s of manifest.skipped.slice(0, 20)) io.error(`  ${s.sourcePath}: ${s.reason}`);

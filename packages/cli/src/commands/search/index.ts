@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { decodeImageFile, ImageSizeMismatchError, prepareMask, type SearchParams, type TargetMatch } from "@cds/core";
+import { decodeImageFile, ImageSizeMismatchError, prepareMask, type SearchParams, type ShapeRankedMatch, type TargetMatch } from "@cds/core";
 import { runLocalSearch, type LocalSearchResult } from "@cds/local";
 import type { Io } from "../../io.ts";
 import { addSearchOptions, searchParamsFromOptions, type SearchOptionValues } from "../../options/search-options.ts";
@@ -9,8 +9,9 @@ import { resolveLibrary, resolveRoot } from "../../options/root.ts";
 import { progressBar } from "../../output/progress.ts";
 import { renderTable } from "../../output/table.ts";
 import { positiveInteger } from "../library/index.ts";
+import { addShapeRankOptions, shapeRank, type ShapeRankOptionValues, type ShapeRankSummary, wantsShapeRank } from "./shape-rank.ts";
 
-interface SearchCommandOptions extends SearchOptionValues {
+interface SearchCommandOptions extends SearchOptionValues, ShapeRankOptionValues {
   library: string;
   root?: string;
   top?: string;
@@ -31,7 +32,9 @@ export interface SearchResultsDocument {
   skipped: { sourcePath: string; reason: string }[];
   /** How the search ran: for benchmarks and for sizing machines. */
   stats: { workers: number; objectsRead: number; peakRssMiB: number };
-  matches: (Omit<TargetMatch, "item"> & TargetMatch["item"] & { rank: number })[];
+  matches: (Omit<TargetMatch, "item"> & TargetMatch["item"] & { rank: number } & Partial<Omit<ShapeRankedMatch, keyof TargetMatch>>)[];
+  /** With `--rank shape`: the second stage (matches are then sorted by normalizedScore). */
+  shape?: ShapeRankSummary;
 }
 
 export function registerSearchCommand(program: Command, io: Io): void {
@@ -46,7 +49,8 @@ export function registerSearchCommand(program: Command, io: Io): void {
     .option("--all", "keep every match in the results file (the table still shows --top)")
     .option("--out <file>", "write the results as JSON to this file")
     .option("--workers <n>", "worker threads (default: one per core)")
-    .option("--batch-size <n>", "targets per batch (default: one shard, or 50 raw images)")
+    .option("--batch-size <n>", "targets per batch (default: one shard, or 50 raw images)");
+  addShapeRankOptions(command)
     .action(async (mask: string, options: SearchCommandOptions) => {
       await searchCommand(mask, options, io);
     });
@@ -59,6 +63,7 @@ export async function searchCommand(maskPath: string, options: SearchCommandOpti
   const batchSize = options.batchSize === undefined ? undefined : positiveInteger("--batch-size", options.batchSize);
   const root = resolveRoot(io.cwd, options.root);
   const library = await resolveLibrary(io.cwd, root, options.library);
+  const byShape = wantsShapeRank(options, library.kind);
   const mask = await decodeImageFile(resolve(io.cwd, maskPath));
   if (library.kind === "indexed" && (mask.width !== library.manifest.width || mask.height !== library.manifest.height)) {
     throw new ImageSizeMismatchError(library.manifest, mask, `the mask ${maskPath}`);
@@ -74,10 +79,18 @@ export async function searchCommand(maskPath: string, options: SearchCommandOpti
     library: library.kind === "indexed" ? { kind: "indexed", root: library.root, manifest: library.manifest } : library,
     workers,
     batchSize,
-    top: options.all ? undefined : top,
+    // The shape stage's selection groups every match by line, so it needs them all.
+    top: options.all || byShape ? undefined : top,
     onProgress: ({ scored, total }) => bar.update(scored, total),
   });
   bar.finish();
+  let matches: (TargetMatch | ShapeRankedMatch)[] = result.matches;
+  let shape: ShapeRankSummary | undefined;
+  if (byShape && library.kind === "indexed") {
+    const staged = await shapeRank(mask, library, result.matches, params.minMatchingPixRatio, options, io);
+    matches = options.all ? staged.ranked : staged.ranked.slice(0, top);
+    shape = staged.summary;
+  }
 
   const document: SearchResultsDocument = {
     mask: maskPath,
@@ -97,7 +110,8 @@ export async function searchCommand(maskPath: string, options: SearchCommandOpti
       objectsRead: result.objectsRead,
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     },
-    matches: result.matches.map(({ item, ...score }, i) => ({ rank: i + 1, ...item, ...score })),
+    matches: matches.map(({ item, ...score }, i) => ({ rank: i + 1, ...item, ...score })),
+    ...(shape ? { shape } : {}),
   };
   const rate = result.scored / (result.elapsedMs / 1000);
   io.out(
@@ -105,10 +119,16 @@ export async function searchCommand(maskPath: string, options: SearchCommandOpti
       `${result.scored.toLocaleString("en-US")} targets scored in ${(result.elapsedMs / 1000).toFixed(2)} s ` +
       `(${Math.round(rate).toLocaleString("en-US")} targets/s on ${result.workers} worker${result.workers === 1 ? "" : "s"})`,
   );
-  if (result.matches.length > 0) {
+  if (shape) {
+    io.out(`ranked by shape: ${shape.shortlisted} targets of the best ${shape.topLines} lines shape-scored in ${(shape.elapsedMs / 1000).toFixed(2)} s, sorted by normalizedScore`);
+  }
+  if (document.matches.length > 0) {
+    const shapeColumns = shape ? ["shapeScore", "normalizedScore"] : [];
     renderTable(
-      ["rank", "target", "matchingPixels", "matchingRatio", "mirrored"],
-      document.matches.slice(0, top).map((m) => [m.rank, m.name, m.matchingPixels, m.matchingRatio.toFixed(4), m.mirrored ? "yes" : "no"]),
+      ["rank", "target", "matchingPixels", "matchingRatio", "mirrored", ...shapeColumns],
+      document.matches
+        .slice(0, top)
+        .map((m) => [m.rank, m.name, m.matchingPixels, m.matchingRatio.toFixed(4), m.mirrored ? "yes" : "no", ...(shape ? [m.shapeScore!, m.normalizedScore!.toFixed(2)] : [])]),
     ).forEach((line) => io.out(line));
   }
   if (result.skipped.length > 0) {
