@@ -14,7 +14,6 @@
 // Options: --batches 500,3000 (searches to run), --skip-1m, --containers N (containers per
 // function, default 48), --json (the figures as one JSON object on stdout).
 
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +25,7 @@ import { cloudNames, lambdaEntries, startLocalCloud, type LocalCloud } from "../
 import { startDynamoCountingProxy, writeLoad, type DynamoCountingProxy, type WriteLoad } from "../test/support/dynamo-counting-proxy.ts";
 import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "../test/support/sprinkled-library.ts";
 import { sprinkledImage } from "../test/support/synthetic-targets.ts";
+import { peakMemoryMiB } from "./peak-memory.ts";
 import { measureInvocations, type FunctionFigures } from "./scale/measured-cloud.ts";
 
 const { values: args } = parseArgs({
@@ -210,12 +210,6 @@ async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, t
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-/** This process's peak resident memory (VmHWM: its own, not inherited from a parent). */
-function peakMemoryMiB(): number {
-  const kib = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? 0);
-  return Math.round(kib / 1024);
 }
 
 function render(results: SearchFigures[], million: Awaited<ReturnType<typeof dispatchMillion>> | undefined): string {

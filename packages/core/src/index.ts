@@ -207,7 +207,7 @@ export { sweepSubmissions, trackSubmissionSearch } from "./submission/track-subm
 export type { TrackSubmissionDeps } from "./submission/track-submission.ts";
 export { submissionProgress } from "./submission/submission-progress.ts";
 export type { MaskProgress, MaskState, SubmissionProgress } from "./submission/submission-progress.ts";
-export { withBatchProgress } from "./pipeline/search-progress.ts";
+export { recentSearches, withBatchProgress } from "./pipeline/search-progress.ts";
 // Second-stage ranking: NeuronBridge's 2-D shape (gradient) score and normalised score.
 export {
   defaultShapeParams,

@@ -1,4 +1,4 @@
-import type { SearchItem } from "../entities/search.ts";
+import { SEARCH_STATUSES, type SearchItem } from "../entities/search.ts";
 import type { DispatchTreeOptions } from "../planning/dispatch-tree.ts";
 import type { StateStore } from "../state/service.ts";
 import { mapLimited } from "../state/completion-access.ts";
@@ -20,4 +20,16 @@ export async function withBatchProgress(
   return mapLimited(searches, 8, async (search) =>
     search.status === "running" ? { ...search, completedBatches: await state.countCompletedBatches(search.searchId, treeOfSearch(search, dispatchTree)) } : search,
   );
+}
+
+/**
+ * The newest searches of every status (up to `perStatus` of each), newest first, with the
+ * running ones' progress: the list `cds status` and the console show.
+ *
+ * @example
+ * for (const s of await recentSearches(state, 20)) console.log(s.searchId, s.status);
+ */
+export async function recentSearches(state: Pick<StateStore, "listSearchesByStatus" | "countCompletedBatches">, perStatus: number): Promise<SearchItem[]> {
+  const pages = await Promise.all(SEARCH_STATUSES.map((status) => state.listSearchesByStatus(status, { limit: perStatus })));
+  return withBatchProgress(state, pages.flatMap((page) => page.items).sort((a, b) => (a.submittedAt < b.submittedAt ? 1 : -1)));
 }

@@ -8,8 +8,9 @@ import {
   ParameterError,
   generateWebhookSecret,
   prepareSubmission,
+  printable,
+  recentSearches,
   readDescriptor,
-  SEARCH_STATUSES,
   secretFingerprint,
   SUBMISSION_STATUSES,
   submitMasks,
@@ -143,7 +144,7 @@ export function createConsoleApi(options: { root: string; state: () => StateStor
     if (typeof fileName !== "string" || fileName.length === 0) throw new FieldError("file", "choose a mask file");
     const name = basename(fileName.replaceAll("\\", "/"));
     const extension = extname(name).toLowerCase();
-    if (!MASK_EXTENSIONS.has(extension)) throw new FieldError("file", `${printable(name)} is not a PNG, TIFF or JPEG mask (by its name)`);
+    if (!MASK_EXTENSIONS.has(extension)) throw new FieldError("file", `${shortName(name)} is not a PNG, TIFF or JPEG mask (by its name)`);
     const stem = name.slice(0, -extension.length).replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "").slice(0, 120) || "mask";
     for (let n = 0; ; n++) {
       const candidate = `${stem}${n === 0 ? "" : `-${n}`}${extension}`;
@@ -234,10 +235,7 @@ export function createConsoleApi(options: { root: string; state: () => StateStor
   }
 
   async function searches(limit: number): Promise<ReturnType<typeof searchView>[]> {
-    const state = options.state();
-    const pages = await Promise.all(SEARCH_STATUSES.map((status) => state.listSearchesByStatus(status, { limit })));
-    const recent = pages.flatMap((page) => page.items).sort((a, b) => (a.submittedAt < b.submittedAt ? 1 : -1)).slice(0, limit);
-    return (await withBatchProgress(state, recent)).map(searchView);
+    return (await recentSearches(options.state(), limit)).slice(0, limit).map(searchView);
   }
 
   async function webhooks(): Promise<ApiAnswer> {
@@ -404,8 +402,8 @@ function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-/** A file name as it may be quoted back: control characters and overlong names cut. */
-function printable(name: string): string {
-  const clean = name.replace(/[\u0000-\u001f\u007f]/g, "?");
+/** A file name as it may be quoted back: control characters escaped (core's printable), an overlong one cut. */
+function shortName(name: string): string {
+  const clean = printable(name);
   return clean.length > 80 ? `${clean.slice(0, 77)}…` : clean;
 }
