@@ -2,8 +2,13 @@ import { ParameterError } from "../errors.ts";
 import { compareMatches, type TargetMatch } from "../search/ranking.ts";
 import type { SearchParams } from "../search-params.ts";
 
-/** Version of the {@link ResultsDocument} shape; raised when a field changes meaning or goes. */
-export const RESULTS_DOCUMENT_VERSION = 1;
+/**
+ * Version of the {@link ResultsDocument} shape; raised when a field changes meaning or goes.
+ * 2: one document for `cds search` and the pipeline (mask size, library location, skipped
+ * targets and run statistics added, all optional). `results-document.schema.json` beside this
+ * file describes it.
+ */
+export const RESULTS_DOCUMENT_VERSION = 2;
 
 /**
  * One ranked match as a results document lists it: the target's metadata (null where the
@@ -39,8 +44,8 @@ export interface ResultsDocument {
   searchId: string;
   /** When the document was built, ISO 8601. */
   createdAt: string;
-  mask: { name: string; key: string };
-  library: { name: string; count: number };
+  mask: ResultsMask;
+  library: ResultsLibrary;
   parameters: SearchParams;
   /** Targets actually scored; below `library.count` when batches are missing. */
   scored: number;
@@ -49,16 +54,43 @@ export interface ResultsDocument {
   partial: boolean;
   /** Batch ids that never reported, ascending; present only when `partial`. */
   missingBatches?: number[];
+  /** Targets that could not be read (a raw folder search); absent when none were. */
+  skipped?: { sourcePath: string; reason: string }[];
+  /** How a local search ran: for benchmarks and for sizing machines. */
+  stats?: { workers: number; objectsRead: number; peakRssMiB: number };
   matchCount: number;
   results: ResultEntry[];
+}
+
+/** The searched mask: its file name as uploaded, and where it is stored. */
+export interface ResultsMask {
+  /** The mask's own file name (the upload's, not an internal key). */
+  name: string;
+  /** Storage key of the uploaded mask (pipeline), or the path given to `cds search`. */
+  key: string;
+  /** Mask pixels counted (above the threshold, outside the label regions). */
+  maskSize?: number;
+  width?: number;
+  height?: number;
+}
+
+/** The searched library. */
+export interface ResultsLibrary {
+  name: string;
+  /** Targets in the library. */
+  count: number;
+  /** Where the library's original images are (a folder or URL); target `sourcePath`s are relative to it. */
+  location?: string;
+  /** False for a raw folder searched without an index. */
+  indexed?: boolean;
 }
 
 /** What {@link buildResultsDocument} needs; `createdAt` is passed in so building stays pure. */
 export interface ResultsDocumentInput {
   searchId: string;
   createdAt: string;
-  mask: { name: string; key: string };
-  library: { name: string; count: number };
+  mask: ResultsMask;
+  library: ResultsLibrary;
   parameters: SearchParams;
   /** The global ranking, e.g. from `combineBatchResults`. */
   matches: readonly TargetMatch[];
@@ -66,6 +98,8 @@ export interface ResultsDocumentInput {
   elapsedMs: number;
   partial: boolean;
   missingBatches?: readonly number[];
+  skipped?: readonly { sourcePath: string; reason: string }[];
+  stats?: { workers: number; objectsRead: number; peakRssMiB: number };
 }
 
 /**
@@ -98,13 +132,15 @@ export function buildResultsDocument(input: ResultsDocumentInput): ResultsDocume
     version: RESULTS_DOCUMENT_VERSION,
     searchId: input.searchId,
     createdAt: input.createdAt,
-    mask: { name: input.mask.name, key: input.mask.key },
-    library: { name: input.library.name, count: input.library.count },
+    mask: definedFields(input.mask),
+    library: definedFields(input.library),
     parameters: structuredClone(input.parameters),
     scored: input.scored,
     elapsedMs: Math.round(input.elapsedMs),
     partial: input.partial,
     ...(input.partial ? { missingBatches: missing } : {}),
+    ...(input.skipped && input.skipped.length > 0 ? { skipped: input.skipped.map((s) => ({ sourcePath: s.sourcePath, reason: s.reason })) } : {}),
+    ...(input.stats ? { stats: { ...input.stats } } : {}),
     matchCount: ranked.length,
     results: ranked.map(resultEntry),
   };
@@ -129,4 +165,9 @@ function resultEntry(match: TargetMatch, position: number): ResultEntry {
     mirrored: match.mirrored,
     normalizedScore: match.matchingPixels,
   };
+}
+
+/** A copy without the keys whose value is undefined, so the JSON has no `null` it did not mean. */
+function definedFields<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
