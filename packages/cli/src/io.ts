@@ -12,7 +12,15 @@ export interface Io {
   cwd: string;
 }
 
+/**
+ * The process's own streams. A reader that goes away (`cds results … | head`) ends the command
+ * quietly: EPIPE on stdout exits 0 at once instead of crashing with a stack trace.
+ */
 export function processIo(): Io {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
   return {
     out: (line) => process.stdout.write(`${line}\n`),
     error: (line) => process.stderr.write(`${line}\n`),

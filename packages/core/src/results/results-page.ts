@@ -92,7 +92,7 @@ export function renderResultsPage(document: ResultsDocument, input: ResultsPageI
       matchingRatio: r.matchingRatio,
       mirrored: r.mirrored,
       sourcePath: r.sourcePath,
-      source: safeLink(input.sourceLink?.(r)),
+      source: safeLink((input.sourceLink ?? ((e: ResultEntry) => sourceLinkOf(document.library.location, e.sourcePath)))(r)),
       ...(pictures.get(r.rank) ?? {}),
     })),
   };
@@ -196,6 +196,22 @@ function parameterText(value: unknown): string {
     return `${value.width}×${value.height}`;
   }
   return String(value);
+}
+
+/**
+ * A link to a target's original image from where its library was indexed: a `file://` URL for
+ * a local folder, the joined URL for an http(s) location; none for S3 or a synthetic library,
+ * which a browser cannot open.
+ *
+ * @example
+ * sourceLinkOf("/data/lm", "a/b c.tif") // "file:///data/lm/a/b%20c.tif"
+ */
+export function sourceLinkOf(location: string | undefined, sourcePath: string): string | undefined {
+  if (!location) return undefined;
+  const encoded = sourcePath.split("/").map(encodeURIComponent).join("/");
+  if (/^https?:\/\//i.test(location)) return `${location.replace(/\/+$/, "")}/${encoded}`;
+  if (location.startsWith("/")) return `file://${location.split("/").map(encodeURIComponent).join("/").replace(/\/+$/, "")}/${encoded}`;
+  return undefined;
 }
 
 /** Only links a page may follow: http(s), file, or a relative path; never `javascript:` and the like. */

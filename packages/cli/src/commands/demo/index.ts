@@ -50,7 +50,7 @@ export async function demoCommand(options: DemoOptions, io: Io): Promise<boolean
   const out = join(root, "results", `${name}-${basename(mask, ".tif")}.json`);
   const results = await searchCommand(mask, { library: name, root, top: "10", out }, io);
   const expected = files.planted.filter((p) => p.planted.maskIndex === 0).map((p) => basename(p.file, ".tif"));
-  const top = results.matches.slice(0, expected.length).map((m) => m.name);
+  const top = results.results.slice(0, expected.length).map((m) => m.name);
   const found = expected.every((name) => top.includes(name));
   io.out(
     found

@@ -1,0 +1,56 @@
+import { mkdir, open, rm, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { CdsError } from "@cds/core";
+import { isSystemError, systemErrorReason } from "./system-error.ts";
+
+/**
+ * Checks, before any work starts, that an output file can be written: its folder exists and takes
+ * new files, and the path is not a folder. Nothing is left behind (a probe file is removed), so a
+ * search cannot run for minutes only to lose its results to a wrong `--out`.
+ *
+ * @example
+ * const out = await checkOutputFile(io.cwd, options.out, "--out");
+ */
+export async function checkOutputFile(cwd: string, path: string, option: string): Promise<string> {
+  const full = resolve(cwd, path);
+  const existing = await stat(full).catch(() => undefined);
+  if (existing?.isDirectory()) throw new CdsError(`cannot write ${option} ${path}: it is a folder; name a file such as ${join(path, "results.json")}`);
+  try {
+    if (existing) {
+      await (await open(full, "r+")).close();
+    } else {
+      await (await open(full, "wx")).close();
+      await rm(full, { force: true });
+    }
+  } catch (error) {
+    if (isSystemError(error)) {
+      const where = error.code === "ENOENT" ? `the folder ${dirname(path) || "."} does not exist` : systemErrorReason(error);
+      throw new CdsError(`cannot write ${option} ${path}: ${where}`, { cause: error });
+    }
+    throw error;
+  }
+  return full;
+}
+
+/**
+ * Checks, before any work starts, that an output folder can be made and written: creates it and
+ * writes and removes a probe file, so `--to /proc/x` fails at once with one line.
+ *
+ * @example
+ * await checkOutputFolder(io.cwd, options.to, "--to");
+ */
+export async function checkOutputFolder(cwd: string, path: string, option: string): Promise<string> {
+  const full = resolve(cwd, path);
+  const probe = join(full, `.cds-write-check-${process.pid}`);
+  try {
+    const existing = await stat(full).catch(() => undefined);
+    if (existing && !existing.isDirectory()) throw new CdsError(`cannot write ${option} ${path}: it is a file, not a folder`);
+    await mkdir(full, { recursive: true });
+    await (await open(probe, "wx")).close();
+    await rm(probe, { force: true });
+  } catch (error) {
+    if (isSystemError(error)) throw new CdsError(`cannot write ${option} ${path}: ${systemErrorReason(error)}`, { cause: error });
+    throw error;
+  }
+  return full;
+}
