@@ -34,7 +34,7 @@ describe("an interrupted cds library index (the process SIGKILLed mid-run)", () 
   /** Starts indexing `source` as library `name` on one worker in small shards, and kills it once a shard of a new build is on disk. */
   async function interruptedIndex(source: string, name: string, root: string, previousBuild?: string): Promise<string> {
     const library = join(root, "libraries", name);
-    const running = startCds(["library", "index", source, "--name", name, "--root", root, "--workers", "1", "--shard-size", "2"]);
+    const running = startCds(["library", "index", source, "--name", name, "--root", root, "--workers", "1", "--shard-size", "2", "--force"]);
     let orphan = "";
     await killWhen(running, async () => {
       const shard = (await filesUnder(join(library, "data"))).find((f) => f.endsWith(".bin") && f.split("/")[0] !== previousBuild);
@@ -90,7 +90,7 @@ describe("an interrupted cds library index (the process SIGKILLed mid-run)", () 
     expect(after.code).toBe(0);
     expect(after.doc!.results).toEqual(before.doc!.results);
     // A complete run of the interrupted command succeeds, and only its build remains.
-    const complete = await runCli(["library", "index", big, "--name", "lib", "--root", root, "--workers", "2"]);
+    const complete = await runCli(["library", "index", big, "--name", "lib", "--root", root, "--workers", "2", "--force"]);
     expect(complete.code).toBe(0);
     const manifest = JSON.parse(await readFile(join(library, "manifest.json"), "utf8"));
     expect(manifest.count).toBe(BIG);

@@ -4,6 +4,7 @@ import {
   type BlobStore,
   type BuiltShard,
   CdsError,
+  type ItemMetadata,
   chunks,
   LIBRARY_FORMAT_VERSION,
   type LibraryManifest,
@@ -37,6 +38,8 @@ export interface IndexOptions {
   workers?: number;
   /** Shuffle seed (default: the library name). */
   seed?: string;
+  /** Adjusts each target's metadata before it is recorded (e.g. `cds library index --metadata`). */
+  itemMetadata?: (item: ItemMetadata) => ItemMetadata;
   onProgress?: (progress: IndexProgress) => void;
 }
 
@@ -146,7 +149,7 @@ async function writeLibrary(
   for (const { key, result } of built) {
     if (!result.bytes) continue;
     shards.push({ key, start: items.length, count: result.items.length, bytes: result.bytes.length });
-    items.push(...result.items);
+    items.push(...(options.itemMetadata ? result.items.map(options.itemMetadata) : result.items));
   }
   const skipped = [...about.missing, ...built.flatMap((b) => b.result.skipped)].sort((a, b) =>
     a.sourcePath < b.sourcePath ? -1 : 1,

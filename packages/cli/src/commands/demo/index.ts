@@ -43,7 +43,7 @@ export async function demoCommand(options: DemoOptions, io: Io): Promise<boolean
   const libraryStore = new FolderBlobStore(libraryFolder(root, name));
   const existing = (await libraryStore.exists("manifest.json")) ? await readManifest(libraryStore) : undefined;
   if (existing?.count === count) io.out(`using the library "${name}" already indexed in ${libraryStore.root}`);
-  else await indexCommand(join(dataDir, "targets"), { name, root }, io);
+  else await indexCommand(join(dataDir, "targets"), { name, root, force: true }, io);
 
   await mkdir(join(root, "results"), { recursive: true });
   const mask = files.masks[0];
