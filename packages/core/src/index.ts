@@ -37,7 +37,7 @@ export { BlobNotFoundError } from "./ports/blob-store.ts";
 export type { BlobStore, PutOptions } from "./ports/blob-store.ts";
 export { codeOfValue, encodeTarget } from "./library/encoded-target.ts";
 export type { EncodedTarget } from "./library/encoded-target.ts";
-export { applyMetadata, itemMetadataFromPath, MAX_METADATA_ROWS, METADATA_FIELDS, MetadataFileError, parseMetadataFile } from "./library/item-metadata.ts";
+export { applyMetadata, itemMetadataFromPath, metadataFor, MAX_METADATA_ROWS, METADATA_FIELDS, MetadataFileError, parseMetadataFile } from "./library/item-metadata.ts";
 export type { ItemMetadata, MetadataField, MetadataTable } from "./library/item-metadata.ts";
 export { LibraryFormatError, readShard, writeShard } from "./library/shard-format.ts";
 export type { Shard, ShardHeader } from "./library/shard-format.ts";

@@ -4,7 +4,8 @@ import {
   type BlobStore,
   type BuiltShard,
   CdsError,
-  type ItemMetadata,
+  metadataFor,
+  type MetadataTable,
   chunks,
   LIBRARY_FORMAT_VERSION,
   type LibraryManifest,
@@ -38,8 +39,8 @@ export interface IndexOptions {
   workers?: number;
   /** Shuffle seed (default: the library name). */
   seed?: string;
-  /** Adjusts each target's metadata before it is recorded (e.g. `cds library index --metadata`). */
-  itemMetadata?: (item: ItemMetadata) => ItemMetadata;
+  /** Metadata given for targets by name or source path (`cds library index --metadata`); laid over what the names say. */
+  metadata?: MetadataTable;
   onProgress?: (progress: IndexProgress) => void;
 }
 
@@ -61,7 +62,9 @@ export async function indexLibrary(options: IndexOptions): Promise<LibraryManife
   const source = await listLibrarySource(options.source);
   const size = await commonImageSize(source.images);
   const order = shuffled(source.images, options.seed ?? options.name);
-  const tasks: IndexTask[] = chunks(order, options.shardSize ?? 100).map((files) => ({ kind: "files", files, ...size }));
+  const table = options.metadata;
+  const withMetadata = table ? order.map((f) => ({ ...f, metadata: metadataFor(f.sourcePath, table) })) : order;
+  const tasks: IndexTask[] = chunks(withMetadata, options.shardSize ?? 100).map((files) => ({ kind: "files", files, ...size }));
   return writeLibrary(options, tasks, {
     size,
     source: { location: options.source, layout: source.layout },
@@ -149,7 +152,7 @@ async function writeLibrary(
   for (const { key, result } of built) {
     if (!result.bytes) continue;
     shards.push({ key, start: items.length, count: result.items.length, bytes: result.bytes.length });
-    items.push(...(options.itemMetadata ? result.items.map(options.itemMetadata) : result.items));
+    items.push(...result.items);
   }
   const skipped = [...about.missing, ...built.flatMap((b) => b.result.skipped)].sort((a, b) =>
     a.sourcePath < b.sourcePath ? -1 : 1,

@@ -125,8 +125,13 @@ export function parseMetadataFile(text: string, fileName: string): MetadataTable
 
 /** The item with the table's fields for it (by source path, else by name) laid over the parsed ones. */
 export function applyMetadata(item: ItemMetadata, table: MetadataTable): ItemMetadata {
-  const extra = table.get(item.sourcePath) ?? table.get(item.name);
+  const extra = metadataFor(item.sourcePath, table);
   return extra ? { ...item, ...extra } : item;
+}
+
+/** The table's fields for the target at `sourcePath` (by path, else by file name without extension). */
+export function metadataFor(sourcePath: string, table: MetadataTable): Partial<Record<MetadataField, string>> | undefined {
+  return table.get(sourcePath) ?? table.get(itemMetadataFromPath(sourcePath).name);
 }
 
 function jsonRows(text: string, fileName: string): Record<string, string>[] {

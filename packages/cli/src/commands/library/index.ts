@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { applyMetadata, CdsError, MANIFEST_KEY, parseMetadataFile, ParameterError, readManifest, type BlobStore, type LibraryManifest, type MetadataTable } from "@cds/core";
+import { CdsError, MANIFEST_KEY, parseMetadataFile, ParameterError, readManifest, type BlobStore, type LibraryManifest, type MetadataTable } from "@cds/core";
 import { FolderBlobStore, indexLibrary } from "@cds/local";
 import { readdir } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -71,7 +71,7 @@ export async function indexCommand(source: string, options: IndexCommandOptions,
     shardSize,
     workers,
     seed: options.seed,
-    ...(metadata ? { itemMetadata: (item) => applyMetadata(item, metadata) } : {}),
+    ...(metadata ? { metadata } : {}),
     onProgress: (p) => bar.update(p.done, p.total),
   });
   bar.finish();
