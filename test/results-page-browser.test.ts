@@ -55,12 +55,9 @@ describe.skipIf(!hasChromium)("the results page in a real browser", () => {
 
   it("titles the page with the mask's name and the library, and shows several matches at 1280×800", async () => {
     expect(await page.title()).toBe("Matches for my-neuron.tif in targets");
-    const visible = await page.$$eval("li.card", (cards) =>
-      cards.filter((c) => {
-        const r = c.getBoundingClientRect();
-        return r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth;
-      }).length,
-    );
+    // Cards wholly inside the 1280×800 viewport.
+    const boxes = await page.locator("li.card").evaluateAll((cards) => cards.map((c) => c.getBoundingClientRect()).map((r) => [r.left, r.top, r.right, r.bottom]));
+    const visible = boxes.filter(([left, top, right, bottom]) => left >= 0 && top >= 0 && right <= 1280 && bottom <= 800).length;
     expect(visible).toBeGreaterThanOrEqual(6);
     const mask = await page.locator("#mask-image").boundingBox();
     expect(mask!.y + mask!.height).toBeLessThanOrEqual(800);
@@ -149,7 +146,7 @@ describe.skipIf(!hasChromium)("the results page in a real browser", () => {
     if (SCREENSHOT_DIR) await page.screenshot({ path: join(SCREENSHOT_DIR, "results-page-filtered.png") });
     await page.locator("#filter-name").fill("");
     await page.locator("#next").click();
-    const ranks = await page.locator("li.card").evaluateAll((cards) => cards.map((c) => Number((c as HTMLElement).dataset.rank)));
+    const ranks = await page.locator("li.card").evaluateAll((cards) => cards.map((c) => Number(c.getAttribute("data-rank"))));
     expect(ranks[0]).toBe(25);
     expect(ranks).toHaveLength(document.matchCount - 24);
     await page.locator("#prev").click();
@@ -161,7 +158,7 @@ describe.skipIf(!hasChromium)("the results page in a real browser", () => {
     await page.mouse.move(box.x + box.width * 0.25, box.y + box.height * 0.5);
     const mask = page.locator('[data-frame="mask"]');
     expect(await mask.evaluate((f) => f.classList.contains("cross"))).toBe(true);
-    const left = await mask.locator(".cross-v").evaluate((e) => parseFloat((e as HTMLElement).style.left));
+    const left = await mask.locator(".cross-v").evaluate((e) => parseFloat(e.getAttribute("style")?.match(/left:\s*([\d.]+)px/)?.[1] ?? "NaN"));
     const maskWidth = (await mask.boundingBox())!.width;
     expect(left / maskWidth).toBeCloseTo(0.25, 1);
     if (SCREENSHOT_DIR) await page.screenshot({ path: join(SCREENSHOT_DIR, "results-page-crosshair.png") });
@@ -175,7 +172,8 @@ async function screenshotOf(element: { screenshot(): Promise<Buffer> }): Promise
 }
 
 async function waitForImages(page: Page): Promise<void> {
-  await page.waitForFunction(() => [...document.images].filter((i) => i.getBoundingClientRect().top < window.innerHeight).every((i) => i.complete && i.naturalWidth > 0), undefined, { timeout: 20_000 });
+  // A string, run in the page: this file is type-checked without the DOM library.
+  await page.waitForFunction("[...document.images].filter((i) => i.getBoundingClientRect().top < innerHeight).every((i) => i.complete && i.naturalWidth > 0)", undefined, { timeout: 20_000 });
 }
 
 function mirror(image: RgbImage): RgbImage {
