@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { CdsError, generateWebhookSecret, type DeliveryItem, type SubscriptionItem } from "@cds/core";
+import { CdsError, generateWebhookSecret, ParameterError, type DeliveryItem, type SubscriptionItem } from "@cds/core";
 import type { Io } from "../../io.ts";
 import { resolveRoot } from "../../options/root.ts";
 import { stageOption, stateLocationOf, withState } from "../../options/state.ts";
@@ -25,7 +25,8 @@ export function registerWebhooksCommands(program: Command, io: Io): void {
     .description("list subscriptions")
     .option(...rootOption)
     .option(...stageOption)
-    .action(async (options: { root?: string; stage?: string }) => {
+    .option("--json", "print the subscriptions as JSON")
+    .action(async (options: { root?: string; stage?: string; json?: boolean }) => {
       await listWebhooksCommand(options, io);
     });
   webhooks
@@ -34,7 +35,8 @@ export function registerWebhooksCommands(program: Command, io: Io): void {
     .argument("[subscriptionId]", "a subscription id")
     .option(...rootOption)
     .option(...stageOption)
-    .action(async (subscriptionId: string | undefined, options: { root?: string; stage?: string }) => {
+    .option("--json", "print the delivery attempts as JSON")
+    .action(async (subscriptionId: string | undefined, options: { root?: string; stage?: string; json?: boolean }) => {
       await deliveriesCommand(subscriptionId, options, io);
     });
   webhooks
@@ -55,10 +57,10 @@ export async function addWebhookCommand(url: string, options: { events?: string[
   } catch {
     parsed = undefined;
   }
-  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) throw new CdsError(`"${url}" is not an http(s) URL`);
+  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) throw new ParameterError("url", `"${url}" is not an http(s) URL`);
   const events = (options.events ?? NOTIFIED_EVENTS).flatMap((e) => e.split(",")).map((e) => e.trim()).filter(Boolean);
   const unknown = events.filter((e) => !NOTIFIED_EVENTS.includes(e));
-  if (unknown.length > 0) throw new CdsError(`webhooks can receive ${NOTIFIED_EVENTS.map((e) => `"${e}"`).join(", ")}, not ${unknown.map((e) => `"${e}"`).join(", ")}`);
+  if (unknown.length > 0) throw new ParameterError("--events", `webhooks can receive ${NOTIFIED_EVENTS.map((e) => `"${e}"`).join(", ")}, not ${unknown.map((e) => `"${e}"`).join(", ")}`);
   const subscription = await withState(stateLocationOf(resolveRoot(io.cwd, options.root), options), (state) => state.createSubscription({ url, events, secret: generateWebhookSecret() }));
   io.out(`subscription ${subscription.subscriptionId}`);
   io.out(`  url     ${subscription.url}`);
@@ -67,10 +69,12 @@ export async function addWebhookCommand(url: string, options: { events?: string[
   return subscription;
 }
 
-export async function listWebhooksCommand(options: { root?: string; stage?: string }, io: Io): Promise<SubscriptionItem[]> {
+export async function listWebhooksCommand(options: { root?: string; stage?: string; json?: boolean }, io: Io): Promise<SubscriptionItem[]> {
   const root = resolveRoot(io.cwd, options.root);
   const subscriptions = await withState(stateLocationOf(root, options), (state) => state.listSubscriptions());
-  if (subscriptions.length === 0) {
+  if (options.json) {
+    io.out(JSON.stringify(subscriptions, null, 2));
+  } else if (subscriptions.length === 0) {
     const where = options.stage ? `--stage ${options.stage}` : `--root ${root}`;
     io.out(`no webhook subscriptions in ${options.stage ? `stage ${options.stage}` : root}; add one with \`cds webhooks add <url> ${where}\``);
   } else {
@@ -82,14 +86,16 @@ export async function listWebhooksCommand(options: { root?: string; stage?: stri
   return subscriptions;
 }
 
-export async function deliveriesCommand(subscriptionId: string | undefined, options: { root?: string; stage?: string }, io: Io): Promise<DeliveryItem[]> {
+export async function deliveriesCommand(subscriptionId: string | undefined, options: { root?: string; stage?: string; json?: boolean }, io: Io): Promise<DeliveryItem[]> {
   const root = resolveRoot(io.cwd, options.root);
   const attempts = await withState(stateLocationOf(root, options), async (state) => {
     const ids = subscriptionId ? [subscriptionId] : (await state.listSubscriptions()).map((s) => s.subscriptionId);
     const pages = await Promise.all(ids.map((id) => state.listDeliveriesOfSubscription(id, { limit: 50 })));
     return pages.flatMap((p) => p.items).sort((a, b) => (a.attemptedAt < b.attemptedAt ? 1 : -1));
   });
-  if (attempts.length === 0) {
+  if (options.json) {
+    io.out(JSON.stringify(attempts, null, 2));
+  } else if (attempts.length === 0) {
     io.out("no deliveries yet");
   } else {
     renderTable(
