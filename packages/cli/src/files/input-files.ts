@@ -39,12 +39,14 @@ export async function readInputImage(cwd: string, path: string, what: string): P
   return decodeImage(bytes, { name: path });
 }
 
-/** JPEG is lossy: its compression shifts the colours a CDM encodes depth in. */
-export function isJpegName(path: string): boolean {
-  return /\.jpe?g$/i.test(path);
-}
-
-/** The warning for a JPEG mask: scores may differ from those of the original. */
-export function jpegMaskWarning(path: string): string {
-  return `cds: warning: the mask ${path} is a JPEG; lossy compression shifts the colours that encode depth, so scores can differ from the lossless original (use PNG or TIFF)`;
+/**
+ * Reads and decodes the mask, warning (through `warn`) when it is a JPEG, whatever its name:
+ * lossy compression shifts the colours a CDM encodes depth in, so scores differ from the original's.
+ */
+export async function readMaskImage(cwd: string, path: string, warn: (line: string) => void): Promise<RgbImage> {
+  const bytes = await readInputFile(cwd, path, "mask");
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) {
+    warn(`cds: warning: the mask ${path} is a JPEG; lossy compression shifts the colours that encode depth, so scores can differ from the lossless original (use PNG or TIFF)`);
+  }
+  return decodeImage(bytes, { name: path });
 }

@@ -45,12 +45,34 @@ export async function checkOutputFolder(cwd: string, path: string, option: strin
   try {
     const existing = await stat(full).catch(() => undefined);
     if (existing && !existing.isDirectory()) throw new CdsError(`cannot write ${option} ${path}: it is a file, not a folder`);
-    await mkdir(full, { recursive: true });
+    await makeFolders(full);
     await (await open(probe, "wx")).close();
     await rm(probe, { force: true });
   } catch (error) {
-    if (isSystemError(error)) throw new CdsError(`cannot write ${option} ${path}: ${systemErrorReason(error)}`, { cause: error });
+    if (isSystemError(error)) {
+      const reason = error.code === "ENOENT" ? "folders cannot be made there" : systemErrorReason(error);
+      throw new CdsError(`cannot write ${option} ${path}: ${reason}`, { cause: error });
+    }
     throw error;
   }
   return full;
+}
+
+/**
+ * Makes a folder and its missing parents one level at a time. Node's `mkdir(…, { recursive: true })`
+ * never returns for a path under /proc (it retries ENOENT forever); one level at a time fails at once.
+ */
+async function makeFolders(full: string): Promise<void> {
+  const missing: string[] = [];
+  for (let at = full; !(await stat(at).catch(() => undefined)); at = dirname(at)) {
+    missing.unshift(at);
+    if (dirname(at) === at) break;
+  }
+  for (const folder of missing) {
+    try {
+      await mkdir(folder);
+    } catch (error) {
+      if (!(isSystemError(error) && error.code === "EEXIST")) throw error;
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { CdsError, decodeImage, isMatch, prepareMask, readImageHeader, scoreTargetImage, type PixelMatchScore } from "@cds/core";
-import { isJpegName, jpegMaskWarning, readInputFile, readInputImage } from "../../files/input-files.ts";
+import { readInputFile, readMaskImage } from "../../files/input-files.ts";
 import { maskIsOdd, sizeText, type Size } from "../../files/odd-size.ts";
 import type { Io } from "../../io.ts";
 import { addSearchOptions, searchParamsFromOptions, type SearchOptionValues } from "../../options/search-options.ts";
@@ -37,8 +37,7 @@ export function registerScoreCommand(program: Command, io: Io): void {
  */
 export async function scoreCommand(maskPath: string, targets: string[], options: ScoreOptions, io: Io): Promise<ScoreRow[]> {
   const params = searchParamsFromOptions(options);
-  const mask = await readInputImage(io.cwd, maskPath, "mask");
-  if (isJpegName(maskPath)) io.error(jpegMaskWarning(maskPath));
+  const mask = await readMaskImage(io.cwd, maskPath, io.error);
   const prepared = prepareMask(mask, params);
   if (prepared.maskSize === 0) {
     io.error(

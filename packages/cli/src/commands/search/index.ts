@@ -15,7 +15,7 @@ import {
   type RgbImage,
 } from "@cds/core";
 import { runLocalSearch, type LocalSearchResult } from "@cds/local";
-import { isJpegName, jpegMaskWarning, readInputImage } from "../../files/input-files.ts";
+import { readMaskImage } from "../../files/input-files.ts";
 import { checkOutputFile } from "../../files/output-paths.ts";
 import type { Io } from "../../io.ts";
 import { addSearchOptions, searchParamsFromOptions, type SearchOptionValues } from "../../options/search-options.ts";
@@ -72,8 +72,7 @@ export async function searchCommand(maskPath: string, options: SearchCommandOpti
   const out = options.out === undefined ? undefined : await checkOutputFile(io.cwd, options.out, "--out");
   const root = resolveRoot(io.cwd, options.root);
   const library = await resolveLibrary(io.cwd, root, options.library);
-  const mask = await readInputImage(io.cwd, maskPath, "mask");
-  if (isJpegName(maskPath)) io.error(jpegMaskWarning(maskPath));
+  const mask = await readMaskImage(io.cwd, maskPath, io.error);
   if (library.kind === "indexed" && (mask.width !== library.manifest.width || mask.height !== library.manifest.height)) {
     throw new ImageSizeMismatchError(library.manifest, mask, `the mask ${maskPath}`);
   }
