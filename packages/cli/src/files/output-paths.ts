@@ -1,4 +1,4 @@
-import { mkdir, open, rm, stat } from "node:fs/promises";
+import { mkdir, open, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { CdsError } from "@cds/core";
 import { isSystemError, systemErrorReason } from "./system-error.ts";
@@ -33,8 +33,9 @@ export async function checkOutputFile(cwd: string, path: string, option: string)
 }
 
 /**
- * Checks, before any work starts, that an output folder can be made and written: creates it and
- * writes and removes a probe file, so `--to /proc/x` fails at once with one line.
+ * Checks, before any work starts, that an output folder can be made and written: creates it,
+ * writes and removes a probe file, and removes the folders it made, so `--to /proc/x` fails at
+ * once with one line and a failed run leaves no empty folder.
  *
  * @example
  * await checkOutputFolder(io.cwd, options.to, "--to");
@@ -45,9 +46,11 @@ export async function checkOutputFolder(cwd: string, path: string, option: strin
   try {
     const existing = await stat(full).catch(() => undefined);
     if (existing && !existing.isDirectory()) throw new CdsError(`cannot write ${option} ${path}: it is a file, not a folder`);
-    await makeFolders(full);
+    const made = await makeFolders(full);
     await (await open(probe, "wx")).close();
     await rm(probe, { force: true });
+    // Leave nothing behind: the command makes the folder when it writes there.
+    for (const folder of made.reverse()) await rmdir(folder).catch(() => undefined);
   } catch (error) {
     if (isSystemError(error)) {
       const reason = error.code === "ENOENT" ? "folders cannot be made there" : systemErrorReason(error);
@@ -62,17 +65,20 @@ export async function checkOutputFolder(cwd: string, path: string, option: strin
  * Makes a folder and its missing parents one level at a time. Node's `mkdir(…, { recursive: true })`
  * never returns for a path under /proc (it retries ENOENT forever); one level at a time fails at once.
  */
-async function makeFolders(full: string): Promise<void> {
+async function makeFolders(full: string): Promise<string[]> {
   const missing: string[] = [];
   for (let at = full; !(await stat(at).catch(() => undefined)); at = dirname(at)) {
     missing.unshift(at);
     if (dirname(at) === at) break;
   }
+  const made: string[] = [];
   for (const folder of missing) {
     try {
       await mkdir(folder);
+      made.push(folder);
     } catch (error) {
       if (!(isSystemError(error) && error.code === "EEXIST")) throw error;
     }
   }
+  return made;
 }

@@ -70,7 +70,7 @@ function completedEmail(detail: CompletedSearchForEmail, options: SearchEmailOpt
   const partialNote = detail.partial ? "Some batches did not finish in time: these results are partial." : undefined;
   const matches = detail.matchCount === 0 ? "0 matches" : `${detail.matchCount} ${detail.matchCount === 1 ? "match" : "matches"}`;
   const what = subjectOf(detail);
-  const subject = `${what} completed: ${matches}${detail.partial ? " (partial)" : ""}`;
+  const subject = `${what} completed: ${matches}${detail.partial ? " (partial)" : ""}${detail.maskName ? ` · ${detail.searchId}` : ""}`;
   const lines = shown.map((m, i) => `${i + 1}. ${m.name} — ${m.matchingPixels} matching pixels (${percent(m.matchingRatio)})${m.mirrored ? ", mirrored" : ""}`);
   const noneLine = `0 matches: no target${detail.library ? ` of ${detail.library}` : ""} matched this mask.`;
   const text = [
@@ -97,7 +97,7 @@ function completedEmail(detail: CompletedSearchForEmail, options: SearchEmailOpt
 }
 
 function failedEmail(detail: FailedSearchForEmail): Rendered {
-  const subject = `${subjectOf(detail)} failed`;
+  const subject = `${subjectOf(detail)} failed${detail.maskName ? ` · ${detail.searchId}` : ""}`;
   const text = [`Your colour-depth MIP search ${aboutOf(detail)}(search ${detail.searchId}) failed (${detail.stage}, ${detail.failedAt}).`, "", `Reason: ${detail.reason}`, ""].join("\n");
   const html = [
     `<p>Your colour-depth MIP search ${escapeHtml(aboutOf(detail))}(search <code>${escapeHtml(detail.searchId)}</code>) failed (${escapeHtml(detail.stage)}, ${escapeHtml(detail.failedAt)}).</p>`,
