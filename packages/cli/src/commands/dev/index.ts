@@ -1,3 +1,4 @@
+import type { CatalogEvent } from "@cds/events";
 import type { Command } from "commander";
 import { join } from "node:path";
 import { startLocalRuntime, type LocalRuntime } from "@cds/local";
@@ -52,6 +53,7 @@ export async function devCommand(options: DevCommandOptions, io: Io, signal: Abo
   const sweepSeconds = positiveInteger("--sweep-every", options.sweepEvery ?? "30");
   const batchSize = options.batchSize === undefined ? undefined : positiveInteger("--batch-size", options.batchSize);
   const maxRunning = options.maxRunning === undefined ? undefined : positiveInteger("--max-running", options.maxRunning);
+  const startedAt = Date.now();
   const runtime = await startLocalRuntime({
     root,
     pollMs,
@@ -62,7 +64,9 @@ export async function devCommand(options: DevCommandOptions, io: Io, signal: Abo
     maxRunning,
     smtp: process.env.CDS_SMTP_URL ? smtpSettingsFromUrl(process.env.CDS_SMTP_URL) : undefined,
     defaultRecipient: process.env.CDS_NOTIFY_EMAIL || undefined,
-    onEvent: (event) => io.out(describeSearchEvent(event, join(root, "results"))),
+    onEvent: (event) => {
+      if (!isOldUpload(event, startedAt)) io.out(describeSearchEvent(event, join(root, "results")));
+    },
     onError: (error) => io.error(`cds dev: ${error instanceof Error ? error.message : String(error)}`),
   });
   io.out(`cds dev: watching ${join(root, "uploads")}/<library>/ for masks (sidecar <mask>.json for parameters); results in ${join(root, "results")}`);
@@ -73,4 +77,15 @@ export async function devCommand(options: DevCommandOptions, io: Io, signal: Abo
   io.out("cds dev: stopping (running batches finish; unstarted work resumes next start)…");
   await runtime.stop();
   io.out("cds dev: stopped");
+}
+
+/**
+ * An upload that was there before this `cds dev` started: the watcher announces every file again
+ * at start (intake drops the ones already searched), which need not fill the log. Its etag is
+ * `<size>-<mtime ms>` (the local watcher's); one that was never searched still logs `accepted`.
+ */
+export function isOldUpload(event: CatalogEvent, startedAt: number): boolean {
+  if (event["detail-type"] !== "Object Created") return false;
+  const mtime = Number(/-(\d+)$/.exec(event.detail.object.etag ?? "")?.[1]);
+  return Number.isFinite(mtime) && mtime < startedAt - 1000;
 }
