@@ -77,7 +77,7 @@ describe.skipIf(!hasSharedCdm)("cds dev on the real 12191 mask against the real 
     const completed = await waitFor(async () => (await readLogSafely(log)).find((e) => e["detail-type"] === "Search Completed"), 90_000);
     if (completed["detail-type"] !== "Search Completed") throw new Error("unreachable");
     const { searchId } = completed.detail;
-    expect(output).toMatch(new RegExp(`completed\\s+${searchId}\\s+\\d+ match`));
+    expect(output).toMatch(new RegExp(`completed\\s+${searchId}\\s+12191\\.tif in lm: \\d+ match`));
 
     // Assess: the results equal `cds search` on the same library and mask, every match in order
     const document = JSON.parse(await readFile(join(root, "results", `${searchId}.json`), "utf8")) as ResultsDocument;
