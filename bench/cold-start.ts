@@ -84,17 +84,19 @@ const probe = [
   "const module = await import(process.argv[1]);",
   "const importMs = performance.now() - started;",
   "if (process.argv[2] === 'entry' && typeof module.handler !== 'function') { console.error('no handler export'); process.exit(2); }",
-  "process.stdout.write(JSON.stringify({ bootMs: started, importMs }));",
+  // Peak memory after the import: VmHWM of this fresh process (see bench/peak-memory.ts).
+  "const hwm = /^VmHWM:\\s+(\\d+)/m.exec((await import('node:fs')).readFileSync('/proc/self/status', 'utf8'))?.[1];",
+  "process.stdout.write(JSON.stringify({ bootMs: started, importMs, peakMiB: hwm ? Number(hwm) / 1024 : NaN }));",
 ].join("\n");
 
 const run = promisify(execFile);
 
-async function coldImports(file: string, kind: "entry" | "empty"): Promise<{ bootMs: number; importMs: number; wallMs: number }[]> {
+async function coldImports(file: string, kind: "entry" | "empty"): Promise<{ bootMs: number; importMs: number; peakMiB: number; wallMs: number }[]> {
   const samples = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
     const { stdout } = await run(process.execPath, ["--input-type=module", "-e", probe, file, kind], { env: dummyEnvironment, cwd: outdir });
-    samples.push({ ...(JSON.parse(stdout) as { bootMs: number; importMs: number }), wallMs: performance.now() - started });
+    samples.push({ ...(JSON.parse(stdout) as { bootMs: number; importMs: number; peakMiB: number }), wallMs: performance.now() - started });
   }
   return samples;
 }
@@ -133,14 +135,15 @@ for (const bundle of bundles) {
     importMinMs: Math.min(...samples.map((s) => s.importMs)),
     importMaxMs: Math.max(...samples.map((s) => s.importMs)),
     processMs: median(samples.map((s) => s.wallMs)),
+    peakMiB: median(samples.map((s) => s.peakMiB)),
   });
 }
 
 const line = (cells: string[]) => console.log(cells.map((cell, i) => (i === 0 ? cell.padEnd(18) : cell.padStart(12))).join(" "));
 console.log(`Cold start of each Lambda entry (Node ${process.versions.node}, ${runs} fresh processes each, medians)`);
-line(["entry", "bundle KiB", "modules", "import ms", "min–max ms", "process ms"]);
-line(["(empty module)", "0", "0", median(empty.map((s) => s.importMs)).toFixed(1), "", baselineWall.toFixed(0)]);
+line(["entry", "bundle KiB", "modules", "import ms", "min–max ms", "process ms", "peak MiB"]);
+line(["(empty module)", "0", "0", median(empty.map((s) => s.importMs)).toFixed(1), "", baselineWall.toFixed(0), median(empty.map((s) => s.peakMiB)).toFixed(0)]);
 for (const row of rows) {
-  line([row.entry, String(row.bundleKiB), String(row.modules), row.importMs.toFixed(1), `${row.importMinMs.toFixed(0)}–${row.importMaxMs.toFixed(0)}`, row.processMs.toFixed(0)]);
+  line([row.entry, String(row.bundleKiB), String(row.modules), row.importMs.toFixed(1), `${row.importMinMs.toFixed(0)}–${row.importMaxMs.toFixed(0)}`, row.processMs.toFixed(0), row.peakMiB.toFixed(0)]);
 }
-console.log(`import ms: time to load and evaluate the bundle; process ms: spawn to exit (the empty module's is Node's own start).`);
+console.log(`import ms: time to load and evaluate the bundle; process ms: spawn to exit (the empty module's is Node's own start); peak MiB: the process's VmHWM after the import.`);

@@ -15,9 +15,7 @@ import {
   childrenOf,
   encodeMatches,
   encodePackBitsTiff,
-  layoutOf,
   parseSearchParams,
-  planBatches,
   planDispatchTree,
   readManifest,
   renderMask,
@@ -25,10 +23,11 @@ import {
   syntheticLibrary,
   type DispatcherNode,
   type DispatchTree,
-  type SearchJob,
 } from "@cds/core";
 import { inProcessBatchScorer } from "@cds/functions";
+import { libraryWorkerPayloads } from "./worker-payloads.ts";
 import { FolderBlobStore, indexSyntheticLibrary } from "@cds/local";
+import { peakMemoryMiB } from "./peak-memory.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -85,19 +84,17 @@ const maskName = existsSync(realMaskPath) ? "12191 (real)" : "synthetic 0";
 const uploads = { location: "memory", get: async () => maskBytes } as unknown as FolderBlobStore;
 
 // ---- measured: the worker, batch by batch, one thread ----------------------------------------
-const layout = layoutOf(manifest);
-const plan = planBatches(layout);
-const job: SearchJob = { searchId: "cost", library: "bench", maskKey: "mask.tif", params: parseSearchParams({}), top: 400, layout };
+const { plan, payloadOf } = await libraryWorkerPayloads(library, manifest, { searchId: "cost", libraryName: "bench", maskKey: "mask.tif", params: parseSearchParams({}), top: 400 });
 const scorer = inProcessBatchScorer({ uploads, libraries: () => library });
 const picks = Array.from({ length: Math.min(sample, plan.batches.length) }, (_, i) => plan.batches[Math.floor((i * plan.batches.length) / Math.min(sample, plan.batches.length))]);
-await scorer.score({ batch: picks[0], batchCount: plan.batches.length, job }); // prepares the mask once, as a warm container has
+await scorer.score(payloadOf(picks[0])); // prepares the mask once, as a warm container has
 const computeMs: number[] = [];
 const storedKb: number[] = [];
 for (const batch of picks) {
   const started = performance.now();
-  const { matches } = await scorer.score({ batch, batchCount: plan.batches.length, job });
+  const { matches } = await scorer.score(payloadOf(batch));
   computeMs.push(performance.now() - started);
-  storedKb.push(Buffer.byteLength(encodeMatches(matches).matches) / 1024);
+  storedKb.push(encodeMatches(matches).byteLength / 1024);
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const shardMb = mean(manifest.shards.map((s) => s.bytes)) / 1e6;
@@ -107,7 +104,7 @@ const batches = plan.batches.length;
 const dispatchers = countDispatchers(planDispatchTree(batches));
 const workerSeconds = (mean(computeMs) + (shardMb / assumed.s3MegabytesPerSecond) * 1000 + assumed.overheadMs + assumed.initMs) / 1000;
 const shardGets = Math.ceil((shardMb * 1e6) / (8 * 1024 * 1024));
-const batchResultWriteUnits = Math.ceil(mean(storedKb) + 0.3) + 2; // the item, plus the counter update and the claim
+const batchResultWriteUnits = Math.ceil(mean(storedKb) + 0.3) + 1; // the item, plus its leaf group's count
 const lines: [string, number, string][] = [
   ["Lambda workers (GB-s)", batches * workerSeconds * memoryGb.worker * price.lambdaGbSecond, `${batches} × ${workerSeconds.toFixed(3)} s × ${memoryGb.worker.toFixed(2)} GB`],
   ["Lambda other functions (GB-s)", (dispatchers * 0.4 * memoryGb.dispatcher + 0.5 * memoryGb.intake + 0.3 * memoryGb.dispatcher + 2 * memoryGb.combiner + 3 * 0.3 * memoryGb.small) * price.lambdaGbSecond, `${dispatchers} dispatchers, intake, dispatch, combiner, notify, webhook, email`],
@@ -130,6 +127,7 @@ const rows = [
   `| **total** | **${total.toFixed(4)}** | ${(total * 100).toFixed(2)} cents |`,
 ];
 console.log(rows.join("\n"));
+console.log(`\npeak memory (VmHWM) of this process, which ran the worker code path: ${peakMemoryMiB().toFixed(0)} MiB`);
 
 function countDispatchers(tree: DispatchTree): number {
   let count = 0;

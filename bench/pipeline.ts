@@ -18,6 +18,7 @@ import { parseArgs, promisify } from "node:util";
 import { encodePackBitsTiff, renderMask, syntheticLibrary, type ResultsDocument } from "@cds/core";
 import type { CatalogEvent } from "@cds/events";
 import { FolderBlobStore, indexSyntheticLibrary, startLocalRuntime } from "@cds/local";
+import { childPeakMemory, peakMemoryMiB } from "./peak-memory.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "..");
@@ -63,14 +64,19 @@ const maskName = existsSync(realMaskPath) ? "12191 (real EM mask)" : "synthetic 
 // ---- `cds search` as a child process -----------------------------------------------------
 interface CdsSearchRun {
   seconds: number;
+  /** The child's VmHWM. */
+  peakMemoryMiB: number;
   doc: { scored: number; results: { index: number; matchingPixels: number; matchingRatio: number; mirrored: boolean }[] };
 }
 async function cdsSearch(out: string): Promise<CdsSearchRun> {
+  const peak = childPeakMemory();
   const started = performance.now();
-  await promisify(execFile)(process.execPath, [join(repoRoot, "packages/cli/bin/cds.js"), "search", maskPath, "--library", libraryDir, "--top", String(top), "--out", out], {
+  await promisify(execFile)(process.execPath, [...peak.nodeArgs, join(repoRoot, "packages/cli/bin/cds.js"), "search", maskPath, "--library", libraryDir, "--top", String(top), "--out", out], {
     maxBuffer: 1 << 26,
+    env: peak.env,
   });
-  return { seconds: (performance.now() - started) / 1000, doc: JSON.parse(await readFile(out, "utf8")) };
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, peakMemoryMiB: peak.read(), doc: JSON.parse(await readFile(out, "utf8")) };
 }
 
 // ---- the pipeline: a runtime in this process ----------------------------------------------
@@ -133,6 +139,7 @@ try {
     `pipeline: drop → Search Completed | ${fmt(run.seconds)} | ${fmt(targets / run.seconds, 0)}`,
     `pipeline / cds search (faster run) | ${fmt(ratio)}× |`,
     "",
+    `peak memory (VmHWM): cds search ${fmt(before.peakMemoryMiB, 0)} / ${fmt(after.peakMemoryMiB, 0)} MiB; this process, which ran the pipeline, ${fmt(peakMemoryMiB(), 0)} MiB`,
     `results equal cds search's top ${top} (index, matching pixels, ratio, mirrored) and scored ${run.doc.scored}/${targets}: ${same ? "yes" : "NO"} (${run.doc.results.length} matches)`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
@@ -149,6 +156,8 @@ try {
         batches: run.batches,
         cdsSearchSeconds: [before.seconds, after.seconds],
         pipelineSeconds: run.seconds,
+        cdsSearchPeakMemoryMiB: [before.peakMemoryMiB, after.peakMemoryMiB],
+        pipelinePeakMemoryMiB: peakMemoryMiB(),
         ratio,
         resultsEqual: same,
         scored: run.doc.scored,

@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
 import { defaultMaxRunning, encodePackBitsTiff, generateNeuron, renderMask, syntheticLibrary, type ResultsDocument, type SubmissionSummary } from "@cds/core";
 import { FolderBlobStore, indexSyntheticLibrary, startLocalRuntime } from "@cds/local";
+import { childPeakMemory, peakMemoryMiB } from "./peak-memory.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "..");
@@ -78,6 +79,8 @@ interface SubmitRun {
   summary: SubmissionSummary;
   results: Map<string, ResultsDocument>;
 }
+/** VmHWM of each `cds submit --wait` child, in MiB. */
+const submitPeaks: number[] = [];
 async function submit(k: number): Promise<SubmitRun> {
   const root = join(work, `root-k${k}`);
   await mkdir(join(root, "libraries"), { recursive: true });
@@ -85,8 +88,10 @@ async function submit(k: number): Promise<SubmitRun> {
   const runtime = await startLocalRuntime({ root, pollMs: 100, maxRunning: k, onError: (error) => log(`runtime: ${String(error)}`) });
   try {
     const started = performance.now();
-    const { stdout } = await run(process.execPath, [cli, "submit", masksDir, "--library", "bench", "--root", root, "--wait"], { maxBuffer: 1 << 26 });
+    const peak = childPeakMemory();
+    const { stdout } = await run(process.execPath, [...peak.nodeArgs, cli, "submit", masksDir, "--library", "bench", "--root", root, "--wait"], { maxBuffer: 1 << 26, env: peak.env });
     const seconds = (performance.now() - started) / 1000;
+    submitPeaks.push(peak.read());
     const submissionId = /submission (sub-\S+):/.exec(stdout)![1];
     const summary = JSON.parse(await readFile(join(root, "results", "submissions", `${submissionId}.json`), "utf8")) as SubmissionSummary;
     const results = new Map<string, ResultsDocument>();
@@ -137,6 +142,7 @@ try {
     ...submissions.map((s) => `cds submit --wait, K = ${s.k} | ${fmt(s.seconds)} | ${fmt(perMinute(s.seconds))} | ${fmt(single.seconds / s.seconds, 2)}×`),
     `cds search one by one | ${fmt(single.seconds)} | ${fmt(perMinute(single.seconds))} | 1.00×`,
     "",
+    `peak memory (VmHWM): cds submit ${submitPeaks.map((m) => fmt(m, 0)).join(" / ")} MiB; this process, which ran the runtimes, ${fmt(peakMemoryMiB(), 0)} MiB`,
     `every submitted mask completed and ranked exactly as its own cds search: ${equal && submissions.every((s) => s.summary.counts.completed === maskFiles.length) ? "yes" : "NO"}`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
@@ -152,6 +158,8 @@ try {
         submissions: submissions.map((s) => ({ maxRunning: s.k, seconds: s.seconds, masksPerMinute: perMinute(s.seconds), completed: s.summary.counts.completed })),
         oneByOne: { seconds: single.seconds, masksPerMinute: perMinute(single.seconds) },
         resultsEqual: equal,
+        submitPeakMemoryMiB: submitPeaks,
+        benchPeakMemoryMiB: peakMemoryMiB(),
       },
       null,
       2,

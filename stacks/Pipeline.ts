@@ -1,6 +1,6 @@
 import { Duration } from "aws-cdk-lib";
 import { Role, ServicePrincipal, type PolicyStatement } from "aws-cdk-lib/aws-iam";
-import type { IDestination } from "aws-cdk-lib/aws-lambda";
+import { ApplicationLogLevel, LoggingFormat, SystemLogLevel, type IDestination } from "aws-cdk-lib/aws-lambda";
 import { LambdaDestination, SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
@@ -8,9 +8,10 @@ import { QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { functionNames } from "@cds/functions";
 import { Function, Queue, use } from "sst/constructs";
 import type { StackContext } from "sst/constructs";
+import { concurrencyPlan, WEBHOOK_MAX_CONCURRENCY } from "./concurrency.ts";
 import { emailSettings } from "./email-settings.ts";
 import { invokeFunctions, putEvents, readObjects, sendEmail, sendMessages, useStateTable, writeLogs, writeObjects } from "./policy-statements.ts";
-import { lambdaFunctionArn, pipelineFunctionName, searchBusArn, searchBusName } from "./resource-names.ts";
+import { lambdaFunctionArn, metricsNamespace, pipelineFunctionName, searchBusArn, searchBusName } from "./resource-names.ts";
 import { stageLifetime } from "./stage-lifetime.ts";
 import { State } from "./State.ts";
 import { Storage } from "./Storage.ts";
@@ -48,7 +49,14 @@ type Setting =
   | "CDS_EMAIL_FROM"
   | "CDS_NOTIFY_EMAIL"
   | "CDS_RESULTS_BASE_URL"
-  | "CDS_MAX_RUNNING";
+  | "CDS_MAX_RUNNING"
+  | "CDS_WORKER_BUDGET";
+
+/**
+ * The level of the functions' application logs: Lambda's log filter (JSON format) and
+ * Powertools' `LOG_LEVEL` agree on it, so neither drops what the other keeps.
+ */
+export const LOG_LEVEL = "INFO";
 
 /**
  * Memory (MB) and timeout (s) of each function. Lambda gives CPU in proportion to memory (one
@@ -69,6 +77,8 @@ type Setting =
  * - notify, webhook-delivery, on-failure: a few AWS calls or one webhook POST (10 s timeout)
  *   per message. 256 MB would hold them, but its ~1/7 vCPU would stretch each (usually cold)
  *   start's import to most of a second; they run a few times per search, so 512 MB costs nothing.
+ *
+ * Reserved concurrency, and the worker budget that stands in for one: stacks/concurrency.ts.
  */
 export const functionSizing = {
   intake: { memorySize: 1024, timeout: 30 },
@@ -103,6 +113,8 @@ export function Pipeline({ stack, app }: StackContext) {
   const { uploadsBucket, libraryBucket, resultsBucket } = use(Storage);
   const { table, indexNames } = use(State);
   const { isProduction, removalPolicy } = stageLifetime(app);
+  // Checked against the account's quota before anything is built (stacks/concurrency.ts).
+  const concurrency = concurrencyPlan();
 
   stack.setDefaultFunctionProps({
     runtime: "nodejs22.x",
@@ -151,8 +163,12 @@ export function Pipeline({ stack, app }: StackContext) {
     state: { CDS_STATE_TABLE: table.tableName },
     bus: { CDS_EVENT_BUS: searchBusName(app) },
     invoker: { CDS_DISPATCHER_FUNCTION: dispatcherName, CDS_WORKER_FUNCTION: workerName },
-    // Searches running at once, from the deploy's environment (`.env.<stage>`); core's default otherwise.
-    admission: process.env.CDS_MAX_RUNNING ? { CDS_MAX_RUNNING: process.env.CDS_MAX_RUNNING } : {},
+    // Admission: workers in flight at once (`CDS_WORKER_BUDGET` in `.env.<stage>`, default 800,
+    // checked against the account's quota); searches running at once where still set.
+    admission: {
+      CDS_WORKER_BUDGET: String(concurrency.workerBudget),
+      ...(process.env.CDS_MAX_RUNNING ? { CDS_MAX_RUNNING: process.env.CDS_MAX_RUNNING } : {}),
+    },
   } satisfies Record<string, Partial<Record<Setting, string>>>;
   const access = {
     readUploads: readObjects(uploadsBucket),
@@ -163,6 +179,14 @@ export function Pipeline({ stack, app }: StackContext) {
   };
 
   const logRetention = isProduction ? RetentionDays.THREE_MONTHS : RetentionDays.TWO_WEEKS;
+
+  // Powertools' logger and metrics (packages/aws/src/lambda/observability.ts): one service, the
+  // function as the `phase` key and dimension, metrics in the stage's own namespace.
+  const observability = {
+    POWERTOOLS_SERVICE_NAME: app.name,
+    POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(app),
+    LOG_LEVEL,
+  };
 
   function pipelineFunction(
     id: string,
@@ -183,9 +207,15 @@ export function Pipeline({ stack, app }: StackContext) {
       handler: `${LAMBDA_ENTRY_DIR}/${entry}.handler`,
       functionName,
       ...functionSizing[entry],
-      environment: props.environment,
+      reservedConcurrentExecutions: concurrency.reserved[entry],
+      environment: { ...props.environment, ...observability },
       role,
       logGroup,
+      // JSON lines from Lambda itself too (START/END/REPORT, uncaught errors), filtered at the
+      // same level as the application's; Powertools' lines pass through as written.
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel[LOG_LEVEL],
+      systemLogLevelV2: SystemLogLevel.INFO,
       // Explicit statements only: no `bind`, which would add `s3:*`-style grants.
       permissions: [...writeLogs(logGroup), ...props.permissions],
       ...(props.async ? { retryAttempts: ASYNC_RETRY_ATTEMPTS, maxEventAge: props.async.maxEventAge, onFailure: props.async.onFailure } : {}),
@@ -212,22 +242,25 @@ export function Pipeline({ stack, app }: StackContext) {
 
   const dispatch = pipelineFunction("Dispatch", "dispatch", {
     environment: { ...settings.library, ...settings.state, ...settings.bus, ...settings.invoker, ...settings.admission },
-    permissions: [...access.readLibrary, ...access.state, ...access.putEvents, ...invokeFunctions([dispatcherArn, workerArn])],
+    // Starts the root dispatcher of each admitted search.
+    permissions: [...access.readLibrary, ...access.state, ...access.putEvents, ...invokeFunctions([dispatcherArn])],
     async: failsItsSearch(Duration.hours(1)),
   });
 
   const dispatcher = pipelineFunction("Dispatcher", "dispatcher", {
     functionName: dispatcherName,
-    environment: { ...settings.invoker },
-    // Itself (child dispatchers) and the workers, by name: a reference to its own ARN would be a cycle.
-    permissions: invokeFunctions([dispatcherArn, workerArn]),
+    environment: { ...settings.library, ...settings.state, ...settings.invoker },
+    // A leaf reads the shard pages of its batches and records when it started them. It invokes
+    // itself (child dispatchers) and the workers, by name: a reference to its own ARN would be a cycle.
+    permissions: [...access.readLibrary, ...access.state, ...invokeFunctions([dispatcherArn, workerArn])],
     async: failsItsSearch(SEARCH_DEADLINE),
   });
 
   const worker = pipelineFunction("Worker", "worker", {
     functionName: workerName,
-    environment: { ...settings.uploads, ...settings.library, ...settings.state, ...settings.bus },
-    permissions: [...access.readUploads, ...access.readLibrary, ...access.state, ...access.putEvents],
+    environment: { ...settings.uploads, ...settings.library, ...settings.state, ...settings.bus, ...settings.invoker },
+    // The worker that completes a leaf starts the next wave's leaf dispatcher.
+    permissions: [...access.readUploads, ...access.readLibrary, ...access.state, ...access.putEvents, ...invokeFunctions([dispatcherArn])],
     async: failsItsSearch(SEARCH_DEADLINE),
   });
 
@@ -257,20 +290,22 @@ export function Pipeline({ stack, app }: StackContext) {
   });
   webhookQueue.addConsumer(stack, {
     function: webhookDelivery,
-    cdk: { eventSource: { batchSize: 10, reportBatchItemFailures: true } },
+    // At most WEBHOOK_MAX_CONCURRENCY deliveries at once: webhook-delivery's share of the
+    // unreserved pool, without the reservation that would throttle the poller (stacks/concurrency.ts).
+    cdk: { eventSource: { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: WEBHOOK_MAX_CONCURRENCY } },
   });
 
   const sweeper = pipelineFunction("Sweeper", "sweeper", {
     environment: { ...settings.uploads, ...settings.library, ...settings.results, ...settings.state, ...settings.bus, ...settings.invoker, ...settings.admission },
-    // Re-runs missing batches (workers), starts admitted searches whose admitter died (dispatch
-    // tree roots), and combines overdue searches as the combiner does.
+    // Re-dispatches missing batches (through their leaf dispatchers), starts admitted searches
+    // whose admitter died (dispatch tree roots), and combines overdue searches as the combiner does.
     permissions: [
       ...access.readUploads,
       ...access.readLibrary,
       ...access.writeResults,
       ...access.state,
       ...access.putEvents,
-      ...invokeFunctions([dispatcherArn, workerArn]),
+      ...invokeFunctions([dispatcherArn]),
     ],
     // A sweep is repeated every minute anyway: an old one is worth nothing.
     async: otherwiseQueued(Duration.minutes(2)),
@@ -293,7 +328,7 @@ export function Pipeline({ stack, app }: StackContext) {
     sweeper,
     "on-failure": onFailure,
   };
-  return { functions, webhookQueue, webhookDeadLetters, failedInvocations, senderIdentityArn };
+  return { functions, webhookQueue, webhookDeadLetters, failedInvocations, senderIdentityArn, concurrency };
 
   function senderIdentity(identity: string, exists: boolean): string {
     if (exists) return stack.formatArn({ service: "ses", resource: "identity", resourceName: identity });

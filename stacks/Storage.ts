@@ -1,4 +1,5 @@
 import { Duration } from "aws-cdk-lib";
+import { HttpMethods, type CorsRule } from "aws-cdk-lib/aws-s3";
 import { Bucket } from "sst/constructs";
 import type { StackContext } from "sst/constructs";
 import { stageLifetime } from "./stage-lifetime.ts";
@@ -20,11 +21,19 @@ export function Storage({ stack, app }: StackContext) {
   const lifetime = { removalPolicy, autoDeleteObjects };
 
   // SST's Bucket defaults to a permissive CORS rule and only partial public-access
-  // blocking; nothing here is served to browsers directly, so turn both off.
+  // blocking: turn both off (the two rules browsers need are below).
   const privateBucket = {
     cors: false,
     blockPublicACLs: true,
   } as const;
+
+  // The console's browsers (stacks/Console.ts) send a mask straight to the uploads bucket and read
+  // results from the results bucket, with presigned URLs: those need CORS. Any origin, because the
+  // console's CloudFront domain is made after this stack, and a presigned URL, not the origin, is
+  // what grants the request; only the one method and the signed headers are allowed.
+  const browserAccess = (method: HttpMethods, headers: string[]): CorsRule[] => [
+    { allowedMethods: [method], allowedOrigins: ["*"], allowedHeaders: headers, maxAge: 3600 },
+  ];
 
   const libraryBucket = new Bucket(stack, "Library", {
     ...privateBucket,
@@ -35,6 +44,7 @@ export function Storage({ stack, app }: StackContext) {
     ...privateBucket,
     cdk: {
       bucket: {
+        cors: browserAccess(HttpMethods.GET, []),
         enforceSSL: true,
         ...lifetime,
         // Results are reproducible from the library and a mask, so they are a
@@ -48,6 +58,7 @@ export function Storage({ stack, app }: StackContext) {
     ...privateBucket,
     cdk: {
       bucket: {
+        cors: browserAccess(HttpMethods.PUT, ["content-type", "x-amz-meta-cds-settings"]),
         enforceSSL: true,
         ...lifetime,
         // S3 sends every object event of this bucket to the account's default bus, where the

@@ -45,3 +45,14 @@ export function pipelineFunctionName(app: Pick<App, "logicalPrefixedName">, logi
 export function lambdaFunctionArn(stack: Stack, functionName: string): string {
   return stack.formatArn({ service: "lambda", resource: "function", resourceName: functionName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 }
+
+/**
+ * The CloudWatch namespace of the stage's own metrics (the functions' embedded metric format),
+ * one per stage so that stages in one account do not add up.
+ *
+ * @example
+ * metricsNamespace(app); // "cdm-search/dev"
+ */
+export function metricsNamespace(app: Pick<App, "name" | "stage">): string {
+  return `${app.name}/${app.stage}`;
+}

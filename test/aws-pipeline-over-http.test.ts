@@ -4,7 +4,7 @@ import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
-import { generateWebhookSecret, type DispatcherPayload, type ResultsDocument, type SearchJob, type WorkerPayload } from "@cds/core";
+import { generateWebhookSecret, planDispatchTree, type DispatcherPayload, type ResultsDocument, type SearchJob, type WorkerPayload } from "@cds/core";
 import { searchEventSource, type CatalogEvent } from "@cds/events";
 import { startLocalRuntime, writeSyntheticFiles, type LocalRuntime } from "@cds/local";
 import { cloudNames, deployedFunctionNames, lambdaEntries, startLocalCloud, type LambdaHandler, type LocalCloud, type RoutedEvent } from "./support/aws-over-http.ts";
@@ -79,7 +79,7 @@ describe("the Lambda entries end to end over HTTP: S3, DynamoDB and SQS on s3rve
 
     hooks = await startWebhookReceiver(() => 204);
     secret = generateWebhookSecret();
-    await cloud.state.createSubscription({ url: hooks.url, events: ["Search Completed", "Search Failed"], secret });
+    await cloud.state.createSubscription({ url: hooks.url, events: ["Search Completed", "Search Failed"], secret, allowPrivate: true });
 
     cloud.deploy(lambdaEntries);
   });
@@ -198,7 +198,7 @@ describe("the Lambda entries end to end over HTTP: S3, DynamoDB and SQS on s3rve
     const dispatchers = invokes.filter((r) => r.functionName === process.env.CDS_DISPATCHER_FUNCTION).map((r) => r.payload as DispatcherPayload<SearchJob>);
     const workers = invokes.filter((r) => r.functionName === process.env.CDS_WORKER_FUNCTION).map((r) => r.payload as WorkerPayload<SearchJob>);
     expect(dispatchers.length + workers.length).toBe(invokes.length);
-    expect(dispatchers[0].plan.tree).toMatchObject({ batchCount: BATCHES, levels: 2 });
+    expect(dispatchers[0].tree).toMatchObject({ batchCount: BATCHES, levels: 2 });
     expect(dispatchers.filter((d) => d.node.level === 0)).toHaveLength(1);
     expect(dispatchers.filter((d) => d.node.level === 1).length).toBeGreaterThanOrEqual(2);
     expect(workers.map((w) => w.batch.batchId).sort((a, b) => a - b)).toEqual(Array.from({ length: BATCHES }, (_, i) => i));
@@ -263,7 +263,7 @@ describe("the Lambda entries end to end over HTTP: S3, DynamoDB and SQS on s3rve
       expect(runsOf(searchId).some((r) => r.fn === "on-failure")).toBe(false);
       expect(searchEvents(searchId).some((e) => e.event["detail-type"] === "Batch Failed")).toBe(false);
       // every target scored once: one result per batch, counts adding up to the library
-      const batches = await cloud.state.listBatchResults(searchId);
+      const { results: batches } = await cloud.state.listBatchResults(searchId, planDispatchTree(BATCHES));
       expect(batches.map((b) => b.batchId)).toEqual(Array.from({ length: BATCHES }, (_, i) => i));
       expect(batches.reduce((sum, b) => sum + b.scored, 0)).toBe(LIBRARY_COUNT);
       expect(document).toMatchObject({ scored: LIBRARY_COUNT, partial: false });
@@ -279,7 +279,7 @@ describe("the Lambda entries end to end over HTTP: S3, DynamoDB and SQS on s3rve
     // Prepare: every attempt of this upload's root dispatcher throws
     const maskKey = `${LIBRARY}/undispatched.tif`;
     const restore = cloud.wrap("dispatcher", (handler: LambdaHandler) => async (payload) => {
-      if ((payload as DispatcherPayload<SearchJob>).plan.job.maskKey === maskKey) throw new Error("injected: the dispatcher cannot start its children");
+      if ((payload as DispatcherPayload<SearchJob>).job.maskKey === maskKey) throw new Error("injected: the dispatcher cannot start its children");
       return handler(payload);
     });
     try {
@@ -295,7 +295,7 @@ describe("the Lambda entries end to end over HTTP: S3, DynamoDB and SQS on s3rve
       const [record] = runs.filter((r) => r.fn === "on-failure");
       expect(record.payload).toMatchObject({
         requestContext: { functionArn: expect.stringContaining(`:function:${deployedFunctionNames.dispatcher}`), condition: "RetriesExhausted", approximateInvokeCount: 3 },
-        requestPayload: { plan: { job: { searchId, maskKey } } },
+        requestPayload: { job: { searchId, maskKey } },
         responsePayload: { errorMessage: "injected: the dispatcher cannot start its children", errorType: "Error" },
       });
       expect(failed.event.detail).toMatchObject({ searchId, stage: "dispatch", reason: expect.stringContaining("the dispatcher cannot start its children") });

@@ -68,7 +68,7 @@ describe("cds submit --stage against the Lambda entries over HTTP", () => {
 
     hooks = await startWebhookReceiver(() => 204);
     secret = generateWebhookSecret();
-    await cloud.state.createSubscription({ url: hooks.url, events: ["Submission Completed"], secret });
+    await cloud.state.createSubscription({ url: hooks.url, events: ["Submission Completed"], secret, allowPrivate: true });
     cloud.deploy(lambdaEntries);
   });
 
@@ -150,7 +150,7 @@ describe("cds submit --stage against the Lambda entries over HTTP", () => {
     expect(masks).toHaveLength(GOOD);
     for (const mask of masks) {
       const search = await cloud.state.getSearch(mask.searchId!);
-      expect(search, mask.name).toMatchObject({ status: "completed", parameters: { xyShift: 0, maskThreshold: mask.name === "neuron 0" ? 50 : 100 } });
+      expect(search, mask.name).toMatchObject({ status: "completed", params: { xyShift: 0, maskThreshold: mask.name === "neuron 0" ? 50 : 100 } });
     }
 
     // the summary, JSON and CSV, in the results bucket; every mask's results equal an in-process search

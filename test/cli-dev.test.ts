@@ -33,7 +33,7 @@ describe("cds dev with cds webhooks / status / results alongside", () => {
 
   it("adds a webhook, logs one line per event of a dropped mask, shows status and results, and stops on SIGINT", async () => {
     // webhooks add/list while dev holds the state
-    const added = await runCli(["webhooks", "add", "http://127.0.0.1:9/nowhere", "--root", root]);
+    const added = await runCli(["webhooks", "add", "http://127.0.0.1:9/nowhere", "--allow-private", "--root", root]);
     expect(added.code).toBe(0);
     const id = /subscription (\S+)/.exec(added.stdout)![1];
     expect(added.stdout).toMatch(/secret\s+whsec_/);

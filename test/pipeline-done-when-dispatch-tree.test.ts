@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodePackBitsTiff, parseSearchParams, type DispatcherPayload, type LibraryManifest, type ResultsDocument, type SearchJob } from "@cds/core";
+import { encodePackBitsTiff, parseSearchParams, type DispatcherPayload, type LibraryManifest, type ResultsDocument, type SearchJob, planDispatchTree } from "@cds/core";
 import { functionNames } from "@cds/functions";
 import { runLocalSearch, startLocalRuntime, type LocalRuntime } from "@cds/local";
 import { acceptedSearchId, isSearchEvent, waitForEvent } from "./support/runtime-events.ts";
@@ -88,8 +88,8 @@ describe("a 5,000-target search through a two-level dispatch tree", () => {
 
     // Assess: the failure happened, and the tree had two levels
     expect(injected.fired).toBe(1);
-    const tree = dispatchers.filter((d) => d.plan.job.searchId === searchId);
-    expect(tree[0].plan.tree).toMatchObject({ batchCount: BATCHES, levels: 2 });
+    const tree = dispatchers.filter((d) => d.job.searchId === searchId);
+    expect(tree[0].tree).toMatchObject({ batchCount: BATCHES, levels: 2 });
     expect(tree.filter((d) => d.node.level === 0)).toHaveLength(1);
     const leaves = tree.filter((d) => d.node.level === 1);
     expect(leaves.length).toBeGreaterThanOrEqual(2);
@@ -107,7 +107,7 @@ describe("a 5,000-target search through a two-level dispatch tree", () => {
     expect({ accepted: count("Search Accepted"), started: count("Search Started"), batchesCompleted: count("Search Batches Completed"), batchFailed: count("Batch Failed"), completed: count("Search Completed"), failed: count("Search Failed") }).toEqual({
       accepted: 1, started: 1, batchesCompleted: 1, batchFailed: 0, completed: 1, failed: 0,
     });
-    const batches = await runtime.state.listBatchResults(searchId);
+    const { results: batches } = await runtime.state.listBatchResults(searchId, planDispatchTree(BATCHES));
     expect(batches.map((b) => b.batchId)).toEqual(Array.from({ length: BATCHES }, (_, i) => i));
     expect(batches.reduce((sum, b) => sum + b.scored, 0)).toBe(TARGETS);
     expect(await runtime.state.getSearch(searchId)).toMatchObject({ status: "completed", batchCount: BATCHES, completedBatches: BATCHES });

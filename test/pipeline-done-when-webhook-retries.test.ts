@@ -48,10 +48,10 @@ describe("webhook retries through the local runtime", () => {
       onError: () => undefined,
     });
     const events = ["Search Completed"];
-    subscriptions.flaky = await runtime.state.createSubscription({ url: flaky.url, events, secret: generateWebhookSecret() });
-    subscriptions.broken = await runtime.state.createSubscription({ url: broken.url, events, secret: generateWebhookSecret() });
-    subscriptions.silent = await runtime.state.createSubscription({ url: `http://127.0.0.1:${closedPort}/hook`, events, secret: generateWebhookSecret() });
-    subscriptions.hanging = await runtime.state.createSubscription({ url: hanging.url, events, secret: generateWebhookSecret() });
+    subscriptions.flaky = await runtime.state.createSubscription({ url: flaky.url, events, secret: generateWebhookSecret(), allowPrivate: true });
+    subscriptions.broken = await runtime.state.createSubscription({ url: broken.url, events, secret: generateWebhookSecret(), allowPrivate: true });
+    subscriptions.silent = await runtime.state.createSubscription({ url: `http://127.0.0.1:${closedPort}/hook`, events, secret: generateWebhookSecret(), allowPrivate: true });
+    subscriptions.hanging = await runtime.state.createSubscription({ url: hanging.url, events, secret: generateWebhookSecret(), allowPrivate: true });
 
     await writeFile(join(root, "uploads", "tiny", "m.tif.json"), JSON.stringify(WHOLE_IMAGE_PARAMS));
     await writeFile(join(root, "uploads", "tiny", "m.tif"), encodePackBitsTiff(sprinkledImage(64, 32, 7, 0.3)));

@@ -42,7 +42,7 @@ describe("the local runtime: a mask dropped into uploads/<library>/ becomes rank
     runtime = await startLocalRuntime({ root, pollMs: 100, batchPlan: { batchSize: 10 }, dispatchTree: { levels: 2 }, retryDelaysMs: [20, 20], onError: () => undefined });
     secret = generateWebhookSecret();
     const { port } = server.address() as AddressInfo;
-    await runtime.state.createSubscription({ url: `http://127.0.0.1:${port}/hook`, events: ["Search Completed", "Search Failed"], secret });
+    await runtime.state.createSubscription({ url: `http://127.0.0.1:${port}/hook`, events: ["Search Completed", "Search Failed"], secret, allowPrivate: true });
   });
 
   afterAll(async () => {

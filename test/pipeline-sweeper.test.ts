@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decideSweep, encodePackBitsTiff, type ResultsDocument } from "@cds/core";
+import { decideSweep, encodePackBitsTiff, type ResultsDocument, planDispatchTree } from "@cds/core";
 import { startLocalRuntime, type LocalRuntime } from "@cds/local";
 import { acceptedSearchId, isSearchEvent, waitForEvent } from "./support/runtime-events.ts";
 import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "./support/sprinkled-library.ts";
@@ -20,27 +20,49 @@ const BATCHES = TARGETS / BATCH_SIZE;
 const DEADLINE_MS = 3000;
 
 describe("decideSweep", () => {
-  const search = { status: "running" as const, batchCount: 4, completedBatches: 2 };
+  // 4 batches in two leaves of 2 (batches 0–1 and 2–3).
+  const search = { status: "running" as const, batchCount: 4 };
+  const leafA = { level: 1, firstBatch: 0, batchCount: 2 };
+  const leafB = { level: 1, firstBatch: 2, batchCount: 2 };
   const startedAt = new Date("2026-01-01T00:00:00Z");
   const at = (ms: number) => new Date(startedAt.getTime() + ms);
   const facts = { startedAt, retryAfterMs: 60_000, deadlineMs: 400_000, partialAllowed: true };
+  const leaves = (doneA: number, doneB: number, dispatchedAt = startedAt.toISOString()) => [
+    { leaf: leafA, done: doneA, dispatchedAt },
+    { leaf: leafB, done: doneB, dispatchedAt },
+  ];
 
-  it("waits, re-runs missing batches, then finishes partial or fails after the deadline", () => {
-    expect(decideSweep(search, { ...facts, missingBatches: [1, 3], now: at(10_000) })).toEqual({ kind: "none" });
-    expect(decideSweep(search, { ...facts, missingBatches: [1, 3], now: at(60_000) })).toEqual({ kind: "retry", batches: [1, 3] });
-    expect(decideSweep(search, { ...facts, missingBatches: [1, 3], now: at(90_000), lastRetryAt: at(60_000) })).toEqual({ kind: "none" });
-    expect(decideSweep(search, { ...facts, missingBatches: [1, 3], now: at(400_000) })).toEqual({ kind: "finish-partial", missingBatches: [1, 3] });
-    expect(decideSweep({ ...search, completedBatches: 0 }, { ...facts, missingBatches: [0, 1, 2, 3], now: at(400_000) })).toEqual({
+  it("waits while batches are in flight, re-dispatches the missing ones through their leaves, then finishes partial or fails after the deadline", () => {
+    expect(decideSweep(search, { ...facts, missingBatches: [1, 3], leaves: leaves(1, 1), now: at(10_000) })).toEqual({ kind: "none" });
+    expect(decideSweep(search, { ...facts, missingBatches: [1, 3], leaves: leaves(1, 1), now: at(60_000) })).toEqual({
+      kind: "retry",
+      leaves: [{ leaf: leafA, batches: [1] }, { leaf: leafB, batches: [3] }],
+    });
+    // a leaf re-dispatched 30 s ago is in flight again
+    expect(decideSweep(search, { ...facts, missingBatches: [1, 3], leaves: leaves(1, 1, at(60_000).toISOString()), now: at(90_000) })).toEqual({ kind: "none" });
+    expect(decideSweep(search, { ...facts, missingBatches: [1, 3], leaves: leaves(1, 1), now: at(400_000) })).toEqual({ kind: "finish-partial", missingBatches: [1, 3] });
+    expect(decideSweep(search, { ...facts, missingBatches: [0, 1, 2, 3], leaves: leaves(0, 0), now: at(400_000) })).toEqual({
       kind: "fail",
       reason: "the search did not finish within 400 s: 4 of 4 batches are missing",
     });
-    expect(decideSweep(search, { ...facts, partialAllowed: false, missingBatches: [1], now: at(500_000) })).toMatchObject({ kind: "fail" });
+    expect(decideSweep(search, { ...facts, partialAllowed: false, missingBatches: [1], leaves: leaves(1, 2), now: at(500_000) })).toMatchObject({ kind: "fail" });
   });
 
-  it("reconciles a counter that lags its stored results, and leaves finished searches alone", () => {
-    expect(decideSweep(search, { ...facts, missingBatches: [], now: at(1000) })).toEqual({ kind: "reconcile" });
-    expect(decideSweep({ ...search, completedBatches: 4 }, { ...facts, missingBatches: [], now: at(1000) })).toEqual({ kind: "none" });
-    expect(decideSweep({ ...search, status: "completed" }, { ...facts, missingBatches: [1], now: at(900_000) })).toEqual({ kind: "none" });
+  it("leaves a later-wave leaf alone until the leaf before it in its lane has completed", () => {
+    const waves = { ...search, lanes: 1 };
+    const notYet = [{ leaf: leafA, done: 1, dispatchedAt: startedAt.toISOString() }, { leaf: leafB, done: 0 }];
+    expect(decideSweep(waves, { ...facts, missingBatches: [1, 2, 3], leaves: notYet, now: at(70_000) })).toEqual({ kind: "retry", leaves: [{ leaf: leafA, batches: [1] }] });
+    const lost = [{ leaf: leafA, done: 2, dispatchedAt: startedAt.toISOString() }, { leaf: leafB, done: 0 }];
+    expect(decideSweep(waves, { ...facts, missingBatches: [2, 3], leaves: lost, now: at(70_000) })).toEqual({ kind: "retry", leaves: [{ leaf: leafB, batches: [2, 3] }] });
+  });
+
+  it("reconciles stored batches that are not counted, announces a lost completion again, and leaves finished searches alone", () => {
+    expect(decideSweep(search, { ...facts, missingBatches: [], leaves: leaves(2, 1), now: at(1000) })).toEqual({ kind: "reconcile" });
+    expect(decideSweep(search, { ...facts, missingBatches: [3], leaves: leaves(2, 0), now: at(1000) })).toEqual({ kind: "reconcile" });
+    expect(decideSweep(search, { ...facts, missingBatches: [], leaves: leaves(2, 2), now: at(1000) })).toEqual({ kind: "reconcile" });
+    expect(decideSweep(search, { ...facts, missingBatches: [], leaves: leaves(2, 2), announcedAt: at(500).toISOString(), now: at(1000) })).toEqual({ kind: "none" });
+    expect(decideSweep(search, { ...facts, missingBatches: [], leaves: leaves(2, 2), announcedAt: at(500).toISOString(), now: at(90_000) })).toEqual({ kind: "announce" });
+    expect(decideSweep({ ...search, status: "completed" }, { ...facts, missingBatches: [1], leaves: leaves(1, 2), now: at(900_000) })).toEqual({ kind: "none" });
   });
 });
 
@@ -56,6 +78,7 @@ describe("the sweeper in the local runtime", () => {
     runtime = await startLocalRuntime({
       root,
       pollMs: 50,
+      uploadSettleMs: 0, // the search must end within DEADLINE_MS of the upload: take it at the next scan
       batchPlan: { batchSize: BATCH_SIZE },
       retryDelaysMs: [20, 20],
       concurrency: 4,
@@ -118,7 +141,7 @@ describe("the sweeper in the local runtime", () => {
     expect(injected.fired).toBe(3);
     expect(count("Batch Failed")).toBe(1);
     expect({ completed: count("Search Completed"), failed: count("Search Failed"), batchesCompleted: count("Search Batches Completed") }).toEqual({ completed: 1, failed: 0, batchesCompleted: 1 });
-    const batches = await runtime.state.listBatchResults(searchId);
+    const { results: batches } = await runtime.state.listBatchResults(searchId, planDispatchTree(BATCHES));
     expect(batches.map((b) => b.batchId)).toEqual(Array.from({ length: BATCHES }, (_, i) => i));
     expect(batches.reduce((sum, b) => sum + b.scored, 0)).toBe(TARGETS);
     expect(await runtime.state.getSearch(searchId)).toMatchObject({ status: "completed", completedBatches: BATCHES });

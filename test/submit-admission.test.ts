@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { encodePackBitsTiff } from "@cds/core";
+import { encodePackBitsTiff, defaultSearchParams } from "@cds/core";
 import { startLocalRuntime, startLocalState, type LocalRuntime } from "@cds/local";
-import { acceptedSearchId, isSearchEvent, waitForEvent } from "./support/runtime-events.ts";
+import { acceptedSearchId, isSearchEvent, waitFor, waitForEvent } from "./support/runtime-events.ts";
 import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "./support/sprinkled-library.ts";
 import { runningAtOnce } from "./support/submission-log.ts";
 import { sprinkledImage } from "./support/synthetic-targets.ts";
@@ -66,7 +66,7 @@ describe("admission in the local runtime", () => {
     // Prepare: the state as a crash can leave it — the only slot held by a search that has failed
     const root = await rootWithLibrary("cds-admission-reclaim-");
     const local = await startLocalState({ folder: join(root, "state") });
-    const { search } = await local.state.createSearchFromUpload({ uploadKey: "uploads/tiny/old.tif#1", library: "tiny", maskKey: "tiny/old.tif", parameters: {}, batchCount: 1, batchSize: 100, targetCount: 100 });
+    const { search } = await local.state.createSearchFromUpload({ uploadKey: "uploads/tiny/old.tif#1", library: "tiny", maskKey: "tiny/old.tif", spec: { params: defaultSearchParams, top: 400 }, batchCount: 1, batchSize: 100, targetCount: 100 });
     expect(await local.state.acquireRunningSlot(search.searchId, 1)).toBe("acquired");
     await local.state.markSearchRunning(search.searchId);
     await local.state.markSearchFailed(search.searchId, { reason: "its Search Failed event was lost", stage: "worker" });
@@ -78,7 +78,8 @@ describe("admission in the local runtime", () => {
     const searchId = await acceptedSearchId(runtime, "tiny/m.tif");
     await waitForEvent(runtime, (e) => isSearchEvent(e, "Search Completed", searchId), 15_000);
 
-    // Assess
+    // Assess: the slot is released by a handler of Search Completed, which may still be running
+    await waitFor(async () => ((await runtime!.state.listSlotHolders()).length === 0 ? true : undefined), 15_000).catch(() => undefined);
     expect(await runtime.state.listSlotHolders()).toEqual([]);
   });
 });

@@ -31,7 +31,7 @@ describe("cds submit with 3 bad masks among 20", () => {
     hooks = await startWebhookReceiver();
     runtime = await startLocalRuntime({ root, pollMs: 50, maxRunning: 3, onError: (error) => console.error(error) });
     secret = "whsec_" + Buffer.from("submit-bad-masks-test-secret-32b").toString("base64");
-    await runtime.state.createSubscription({ url: hooks.url, events: ["Submission Completed"], secret });
+    await runtime.state.createSubscription({ url: hooks.url, events: ["Submission Completed"], secret, allowPrivate: true });
   });
 
   afterAll(async () => {
@@ -80,8 +80,8 @@ describe("cds submit with 3 bad masks among 20", () => {
     expect(log.filter((e) => e["detail-type"] === "Search Failed")).toHaveLength(0);
     const masks = await runtime.state.listSubmissionMasks(submissionId);
     const searchOf = async (name: string) => runtime.state.getSearch(masks.find((m) => m.name === name)!.searchId!);
-    expect((await searchOf("neuron 0, left"))?.parameters).toMatchObject({ xyShift: 4, maskThreshold: 100 });
-    expect((await searchOf("neuron 1, left"))?.parameters).toMatchObject({ xyShift: 2, maskThreshold: 50 });
+    expect((await searchOf("neuron 0, left"))?.params).toMatchObject({ xyShift: 4, maskThreshold: 100 });
+    expect((await searchOf("neuron 1, left"))?.params).toMatchObject({ xyShift: 2, maskThreshold: 50 });
 
     // the Submission Completed event, and the summary it points to
     const event = log.find((e): e is Extract<CatalogEvent, { "detail-type": "Submission Completed" }> => e["detail-type"] === "Submission Completed")!;

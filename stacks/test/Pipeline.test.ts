@@ -7,7 +7,8 @@ import { functionNames } from "@cds/functions";
 import { getStack, use } from "sst/constructs";
 import { emailSettings } from "../email-settings.ts";
 import { Events } from "../Events.ts";
-import { functionSizing, LAMBDA_ENTRY_DIR, lambdaEntries, Pipeline, WEBHOOK_MAX_RECEIVE_COUNT, type LambdaEntry } from "../Pipeline.ts";
+import { DEFAULT_WORKER_BUDGET, reservedConcurrency, WEBHOOK_MAX_CONCURRENCY } from "../concurrency.ts";
+import { functionSizing, LAMBDA_ENTRY_DIR, lambdaEntries, LOG_LEVEL, Pipeline, WEBHOOK_MAX_RECEIVE_COUNT, type LambdaEntry } from "../Pipeline.ts";
 import { State } from "../State.ts";
 import { Storage } from "../Storage.ts";
 import { root, synthesizedApp, type StackId, type SynthesizedApp } from "./synthesized-app.ts";
@@ -112,9 +113,9 @@ const logs = ["logs:CreateLogStream logs", "logs:PutLogEvents logs"];
 const expectedGrants: Record<LambdaEntry, string[]> = {
   // s3:GetObject also allows HeadObject, with which intake reads the parameters `cds submit --stage` put in an upload's metadata.
   intake: [...logs, ...read("uploads"), ...read("library"), ...state, ...putEvents, ...failsToOnFailure],
-  dispatch: [...logs, ...read("library"), ...state, ...putEvents, ...invoke(functionNames.dispatcher, functionNames.worker), ...failsToOnFailure],
-  dispatcher: [...logs, ...invoke(functionNames.dispatcher, functionNames.worker), ...failsToOnFailure],
-  worker: [...logs, ...read("uploads"), ...read("library"), ...state, ...putEvents, ...failsToOnFailure],
+  dispatch: [...logs, ...read("library"), ...state, ...putEvents, ...invoke(functionNames.dispatcher), ...failsToOnFailure],
+  dispatcher: [...logs, ...read("library"), ...state, ...invoke(functionNames.dispatcher, functionNames.worker), ...failsToOnFailure],
+  worker: [...logs, ...read("uploads"), ...read("library"), ...state, ...putEvents, ...invoke(functionNames.dispatcher), ...failsToOnFailure],
   combiner: [...logs, ...read("uploads"), ...read("library"), ...writeResults, ...state, ...putEvents, ...failsToOnFailure],
   notify: [...logs, ...state, "sqs:SendMessage webhook-queue", ...failsToQueue],
   "webhook-delivery": [
@@ -124,20 +125,29 @@ const expectedGrants: Record<LambdaEntry, string[]> = {
     "sqs:SendMessage webhook-dlq",
     ...["ReceiveMessage", "ChangeMessageVisibility", "GetQueueUrl", "DeleteMessage", "GetQueueAttributes"].map((a) => `sqs:${a} webhook-queue`),
   ],
-  sweeper: [...logs, ...read("uploads"), ...read("library"), ...writeResults, ...state, ...putEvents, ...invoke(functionNames.dispatcher, functionNames.worker), ...failsToQueue],
+  sweeper: [...logs, ...read("uploads"), ...read("library"), ...writeResults, ...state, ...putEvents, ...invoke(functionNames.dispatcher), ...failsToQueue],
   "on-failure": [...logs, ...state, ...putEvents, ...failsToQueue],
 };
 
 // The contract's environment variables each function reads, and no others.
 const expectedSettings: Record<LambdaEntry, string[]> = {
   intake: ["CDS_UPLOADS_BUCKET", "CDS_LIBRARY_BUCKET", "CDS_STATE_TABLE", "CDS_EVENT_BUS"],
-  dispatch: ["CDS_LIBRARY_BUCKET", "CDS_STATE_TABLE", "CDS_EVENT_BUS", "CDS_DISPATCHER_FUNCTION", "CDS_WORKER_FUNCTION"],
-  dispatcher: ["CDS_DISPATCHER_FUNCTION", "CDS_WORKER_FUNCTION"],
-  worker: ["CDS_UPLOADS_BUCKET", "CDS_LIBRARY_BUCKET", "CDS_STATE_TABLE", "CDS_EVENT_BUS"],
+  dispatch: ["CDS_LIBRARY_BUCKET", "CDS_STATE_TABLE", "CDS_EVENT_BUS", "CDS_DISPATCHER_FUNCTION", "CDS_WORKER_FUNCTION", "CDS_WORKER_BUDGET"],
+  dispatcher: ["CDS_LIBRARY_BUCKET", "CDS_STATE_TABLE", "CDS_DISPATCHER_FUNCTION", "CDS_WORKER_FUNCTION"],
+  worker: ["CDS_UPLOADS_BUCKET", "CDS_LIBRARY_BUCKET", "CDS_STATE_TABLE", "CDS_EVENT_BUS", "CDS_DISPATCHER_FUNCTION", "CDS_WORKER_FUNCTION"],
   combiner: ["CDS_UPLOADS_BUCKET", "CDS_LIBRARY_BUCKET", "CDS_RESULTS_BUCKET", "CDS_STATE_TABLE", "CDS_EVENT_BUS"],
   notify: ["CDS_STATE_TABLE", "CDS_WEBHOOK_QUEUE_URL"],
   "webhook-delivery": ["CDS_STATE_TABLE", "CDS_WEBHOOK_QUEUE_URL", "CDS_WEBHOOK_DLQ_URL"],
-  sweeper: ["CDS_UPLOADS_BUCKET", "CDS_LIBRARY_BUCKET", "CDS_RESULTS_BUCKET", "CDS_STATE_TABLE", "CDS_EVENT_BUS", "CDS_DISPATCHER_FUNCTION", "CDS_WORKER_FUNCTION"],
+  sweeper: [
+    "CDS_UPLOADS_BUCKET",
+    "CDS_LIBRARY_BUCKET",
+    "CDS_RESULTS_BUCKET",
+    "CDS_STATE_TABLE",
+    "CDS_EVENT_BUS",
+    "CDS_DISPATCHER_FUNCTION",
+    "CDS_WORKER_FUNCTION",
+    "CDS_WORKER_BUDGET",
+  ],
   "on-failure": ["CDS_STATE_TABLE", "CDS_EVENT_BUS"],
 };
 
@@ -149,7 +159,7 @@ function settingsOf(s: Synth, entry: LambdaEntry): Record<string, unknown> {
 /** Every identity-based statement in every stack of the app. */
 function allIdentityStatements(s: Synth): { where: string; statement: Statement }[] {
   const found: { where: string; statement: Statement }[] = [];
-  for (const id of ["Storage", "State", "Pipeline", "Events"] as StackId[]) {
+  for (const id of ["Storage", "State", "Pipeline", "Events", "Monitoring"] as StackId[]) {
     for (const [logicalId, r] of Object.entries(s.synthesized.template(id).toJSON().Resources as Record<string, Resource>)) {
       if (r.Type === "AWS::IAM::Policy" || r.Type === "AWS::IAM::ManagedPolicy") {
         for (const statement of r.Properties.PolicyDocument.Statement) found.push({ where: `${id}/${logicalId}`, statement });
@@ -169,7 +179,8 @@ describe("Pipeline stack on a non-prod stage (functions bundled)", () => {
   beforeAll(async () => {
     // No sender configured: the stage sends no email.
     s = await synth("test", { env: { CDS_EMAIL_FROM: "" } });
-  });
+    // Bundling nine functions takes ~50 s on an idle core; more when the machine is shared.
+  }, 240_000);
   afterAll(() => s?.synthesized.dispose());
 
   it("deploys one function per Lambda entry, each with an existing handler file", () => {
@@ -205,6 +216,53 @@ describe("Pipeline stack on a non-prod stage (functions bundled)", () => {
     expect(fn(s, "worker").Properties.MemorySize).toBe(1769);
   });
 
+  it("reserves concurrency for every control function, so that workers cannot starve them; the worker, dispatcher and webhook delivery run unreserved", () => {
+    for (const entry of ["intake", "dispatch", "combiner", "notify", "on-failure", "sweeper"] as const) {
+      expect(fn(s, entry).Properties.ReservedConcurrentExecutions, entry).toBe(reservedConcurrency[entry]);
+      expect(reservedConcurrency[entry], entry).toBeGreaterThan(0);
+    }
+    for (const entry of ["worker", "dispatcher", "webhook-delivery"] as const) expect(fn(s, entry).Properties.ReservedConcurrentExecutions, entry).toBeUndefined();
+    const reserved = lambdaEntries.reduce((sum, entry) => sum + (fn(s, entry).Properties.ReservedConcurrentExecutions ?? 0), 0);
+    // With the default budget, an account at the default 1,000 keeps Lambda's minimum 100 besides.
+    expect(reserved + DEFAULT_WORKER_BUDGET).toBeLessThanOrEqual(1000 - 100);
+  });
+
+  it("gives admission (dispatch, sweeper) the worker budget, 800 by default, and no other function", () => {
+    for (const entry of ["dispatch", "sweeper"] as const) expect(settingsOf(s, entry).CDS_WORKER_BUDGET, entry).toBe("800");
+    for (const entry of lambdaEntries.filter((e) => e !== "dispatch" && e !== "sweeper")) expect(settingsOf(s, entry).CDS_WORKER_BUDGET, entry).toBeUndefined();
+  });
+
+  it("holds webhook delivery to its SQS event source's maximum concurrency", () => {
+    s.synthesized.template("Pipeline").hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionName: { Ref: s.functionIds["webhook-delivery"] },
+      ScalingConfig: { MaximumConcurrency: WEBHOOK_MAX_CONCURRENCY },
+    });
+  });
+
+  it("logs JSON from every function: Lambda's JSON log format at the level Powertools is given, Powertools' service and metric namespace set", () => {
+    for (const entry of lambdaEntries) {
+      expect(fn(s, entry).Properties.LoggingConfig, entry).toEqual({
+        LogGroup: { Ref: s.named[`logs:${entry}`] },
+        LogFormat: "JSON",
+        ApplicationLogLevel: LOG_LEVEL,
+        SystemLogLevel: "INFO",
+      });
+      expect(fn(s, entry).Properties.Environment.Variables, entry).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: "cdm-search",
+        POWERTOOLS_METRICS_NAMESPACE: "cdm-search/test",
+        LOG_LEVEL,
+      });
+    }
+  });
+
+  it("lets no function call CloudWatch: the metrics travel in its logs (embedded metric format), which it may write to its own log group only", () => {
+    for (const entry of lambdaEntries) {
+      const grants = grantsOf(s, entry);
+      expect(grants.filter((g) => g.startsWith("cloudwatch:")), entry).toEqual([]);
+      expect(grants.filter((g) => g.startsWith("logs:")), entry).toEqual(["logs:CreateLogStream logs", "logs:PutLogEvents logs"]);
+    }
+  });
+
   it("names functions after the stage; the dispatch tree's by @cds/functions' functionNames", () => {
     for (const entry of lambdaEntries) expect(fn(s, entry).Properties.FunctionName).toMatch(/^test-cdm-search-/);
     expect(fn(s, "dispatcher").Properties.FunctionName).toBe(`test-cdm-search-${functionNames.dispatcher}`);
@@ -225,6 +283,7 @@ describe("Pipeline stack on a non-prod stage (functions bundled)", () => {
       CDS_EVENT_BUS: "test-cdm-search-search-events",
       CDS_DISPATCHER_FUNCTION: fn(s, "dispatcher").Properties.FunctionName,
       CDS_WORKER_FUNCTION: fn(s, "worker").Properties.FunctionName,
+      CDS_WORKER_BUDGET: String(DEFAULT_WORKER_BUDGET),
     });
     expect(settingsOf(s, "webhook-delivery")).toEqual({
       CDS_STATE_TABLE: expect.anything(),
@@ -237,10 +296,10 @@ describe("Pipeline stack on a non-prod stage (functions bundled)", () => {
     expect(grantsOf(s, entry)).toEqual([...new Set(expectedGrants[entry])].sort());
   });
 
-  it("keeps the worker from writing results, invoking workers or sending email", () => {
+  it("keeps the worker from writing results, invoking workers or sending email (it invokes only the next wave's dispatcher)", () => {
     const grants = grantsOf(s, "worker");
     expect(grants.filter((g) => g.includes("results"))).toEqual([]);
-    expect(grants.filter((g) => g.startsWith("lambda:InvokeFunction") && !g.includes("on-failure"))).toEqual([]);
+    expect(grants.filter((g) => g.startsWith("lambda:InvokeFunction") && !g.includes("on-failure") && !g.includes(functionNames.dispatcher))).toEqual([]);
     expect(grants.filter((g) => g.startsWith("ses:") || g.startsWith("sqs:"))).toEqual([]);
   });
 
@@ -263,13 +322,13 @@ describe("Pipeline stack on a non-prod stage (functions bundled)", () => {
     for (const entry of lambdaEntries) {
       const roleId = (fn(s, entry).Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
       expect(s.resources[roleId].Properties.ManagedPolicyArns, entry).toBeUndefined();
-      expect(fn(s, entry).Properties.LoggingConfig, entry).toEqual({ LogGroup: { Ref: s.named[`logs:${entry}`] } });
+      expect(fn(s, entry).Properties.LoggingConfig, entry).toMatchObject({ LogGroup: { Ref: s.named[`logs:${entry}`] } });
       expect(s.resources[s.named[`logs:${entry}`]].Properties.LogGroupName).toBe(`/aws/lambda/${fn(s, entry).Properties.FunctionName}`);
     }
   });
 
   it("attaches no AWS managed policy beyond basic Lambda logging to the framework's own functions", () => {
-    for (const id of ["Storage", "State", "Pipeline", "Events"] as StackId[]) {
+    for (const id of ["Storage", "State", "Pipeline", "Events", "Monitoring"] as StackId[]) {
       for (const role of Object.values(s.synthesized.template(id).findResources("AWS::IAM::Role")) as Resource[]) {
         for (const arn of (role.Properties.ManagedPolicyArns ?? []) as unknown[]) {
           expect(JSON.stringify(arn)).toMatch(/:iam::aws:policy\/service-role\/AWSLambdaBasicExecutionRole"/);
@@ -338,7 +397,10 @@ describe("Pipeline stack on the prod stage, with a sender", () => {
   let s: Synth;
   beforeAll(async () => {
     // Template assertions only: the Pipeline stack keeps SST's placeholder code (not bundled).
-    s = await synth("prod", { activeStacks: ["Storage", "State", "Events"], env: { CDS_EMAIL_FROM: SENDER, CDS_NOTIFY_EMAIL: "lab@lab.example.org" } });
+    s = await synth("prod", {
+      activeStacks: ["Storage", "State", "Events"],
+      env: { CDS_EMAIL_FROM: SENDER, CDS_NOTIFY_EMAIL: "lab@lab.example.org", CDS_WORKER_BUDGET: "600" },
+    });
   });
   afterAll(() => s?.synthesized.dispose());
 
@@ -358,6 +420,10 @@ describe("Pipeline stack on the prod stage, with a sender", () => {
 
   it("gives notify the sender and the default recipient", () => {
     expect(settingsOf(s, "notify")).toMatchObject({ CDS_EMAIL_FROM: SENDER, CDS_NOTIFY_EMAIL: "lab@lab.example.org" });
+  });
+
+  it("takes the worker budget from the deploy's environment (.env.<stage>)", () => {
+    for (const entry of ["dispatch", "sweeper"] as const) expect(settingsOf(s, entry).CDS_WORKER_BUDGET, entry).toBe("600");
   });
 
   it("retains queues and log groups", () => {

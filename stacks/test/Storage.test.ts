@@ -49,7 +49,7 @@ describe("Storage stack on a non-prod stage", () => {
     expect(new Set(allBuckets(s)).size).toBe(3);
   });
 
-  it("blocks every form of public access on all three buckets and serves no CORS", () => {
+  it("blocks every form of public access on all three buckets", () => {
     s.template.allResourcesProperties("AWS::S3::Bucket", {
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: true,
@@ -58,8 +58,17 @@ describe("Storage stack on a non-prod stage", () => {
         RestrictPublicBuckets: true,
       },
       OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] },
-      CorsConfiguration: Match.absent(),
     });
+  });
+
+  // The console's browsers PUT masks and GET results with presigned URLs (stacks/Console.ts).
+  it("serves CORS only for the console's presigned requests: PUT of a mask with its signed headers, GET of results; none on the library", () => {
+    const cors = (id: string) => (s.template.toJSON().Resources[id].Properties as { CorsConfiguration?: unknown }).CorsConfiguration;
+    expect(cors(s.libraryId)).toBeUndefined();
+    expect(cors(s.uploadsId)).toEqual({
+      CorsRules: [{ AllowedMethods: ["PUT"], AllowedOrigins: ["*"], AllowedHeaders: ["content-type", "x-amz-meta-cds-settings"], MaxAge: 3600 }],
+    });
+    expect(cors(s.resultsId)).toEqual({ CorsRules: [{ AllowedMethods: ["GET"], AllowedOrigins: ["*"], AllowedHeaders: [], MaxAge: 3600 }] });
   });
 
   it("denies non-TLS requests to all three buckets", () => {

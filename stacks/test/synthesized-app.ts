@@ -11,7 +11,7 @@ import { synthesizeApp } from "../synthesize-app.ts";
 export const root = fileURLToPath(new URL("../..", import.meta.url));
 
 /** A stack's id in sst.config.ts. */
-export type StackId = "Storage" | "State" | "Pipeline" | "Events";
+export type StackId = "Storage" | "State" | "Pipeline" | "Events" | "Monitoring" | "Console";
 
 /** One offline synthesis of the whole app for a stage, with its scratch folders. */
 export interface SynthesizedApp {

@@ -116,6 +116,12 @@ export interface LocalCloudOptions {
    * notifications does (s3rver reports each stored object; the test need not post the event).
    */
   s3Events?: boolean;
+  /**
+   * At most this many containers per function; further invocations wait for a free one (as
+   * Lambda holds back events past a function's reserved concurrency), so thousands of batches
+   * do not load thousands of module instances in this one process. Default: no limit.
+   */
+  maxContainers?: number;
 }
 
 /** A running {@link startLocalCloud}. */
@@ -237,12 +243,17 @@ async function start(s3Directory: string, options: LocalCloudOptions, closers: (
     });
   };
 
-  /** One invocation in an idle container of `fn`, or in a new one (a cold start). */
+  const waiting = new Map<FunctionKey, (() => void)[]>();
+  /** One invocation in an idle container of `fn`, or in a new one (a cold start), or, at `maxContainers`, in the next to be free. */
   async function runInContainer(fn: FunctionKey, payload: unknown): Promise<unknown> {
     if (!load) throw new Error("nothing deployed yet");
     const pool = pools.get(fn) ?? [];
     pools.set(fn, pool);
     let container = pool.find((c) => !c.busy);
+    while (!container && pool.length >= (options.maxContainers ?? Infinity)) {
+      await new Promise<void>((resolve) => waiting.set(fn, [...(waiting.get(fn) ?? []), resolve]));
+      container = pool.find((c) => !c.busy);
+    }
     if (!container) pool.push((container = { handler: load(fn, pool.length + 1), busy: false }));
     container.busy = true;
     try {
@@ -252,6 +263,7 @@ async function start(s3Directory: string, options: LocalCloudOptions, closers: (
       return await wrapped(structuredClone(payload) as never);
     } finally {
       container.busy = false;
+      waiting.get(fn)?.shift()?.();
     }
   }
 
@@ -391,6 +403,10 @@ async function start(s3Directory: string, options: LocalCloudOptions, closers: (
   };
 
   const env: Record<string, string> = {
+    // The entries' JSON logs and EMF metrics (observability.ts) would be thousands of stdout lines
+    // per search here: warnings and errors only, no metrics, unless the caller's environment asks.
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "WARN",
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
     AWS_REGION: region,
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
@@ -511,7 +527,7 @@ function objectCreatedEntry(record: S3NotificationRecord): PutEventsWireEntry {
 }
 
 /** A running s3rver child process. */
-interface RunningS3rver {
+export interface RunningS3rver {
   endpoint: string;
   stop(): Promise<void>;
 }
@@ -521,7 +537,7 @@ interface RunningS3rver {
  * its ListObjectsV2 paging needs on Node 22) over `directory`, with `bucket` created; with
  * `onEvent`, every event notification record s3rver emits is handed to it.
  */
-async function startS3rver(directory: string, bucket: string, onEvent?: (record: S3NotificationRecord) => void): Promise<RunningS3rver> {
+export async function startS3rver(directory: string, bucket: string, onEvent?: (record: S3NotificationRecord) => void): Promise<RunningS3rver> {
   const script = fileURLToPath(new URL("../../packages/aws/test/s3rver-child.js", import.meta.url));
   const args = ["--openssl-legacy-provider", script, directory, bucket, ...(onEvent ? ["--events"] : [])];
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });

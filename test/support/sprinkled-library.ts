@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { encodePackBitsTiff, type LibraryManifest } from "@cds/core";
+import { encodePackBitsTiff, type BlobStore, type LibraryManifest } from "@cds/core";
 import { FolderBlobStore, indexLibrary } from "@cds/local";
 import { sprinkledImage } from "./synthetic-targets.ts";
 
@@ -15,6 +15,8 @@ export interface SprinkledLibraryOptions {
   /** Targets per shard (default 100). */
   shardSize?: number;
   seed?: number;
+  /** Where the index goes instead of root/libraries/<name> (e.g. a bucket's S3BlobStore). */
+  store?: BlobStore;
 }
 
 /**
@@ -35,7 +37,7 @@ export async function indexSprinkledLibrary(options: SprinkledLibraryOptions): P
     if (writes.length >= 64) await Promise.all(writes.splice(0));
   }
   await Promise.all(writes);
-  return indexLibrary({ source, name, store: new FolderBlobStore(join(root, "libraries", name)), shardSize: options.shardSize, workers: 2 });
+  return indexLibrary({ source, name, store: options.store ?? new FolderBlobStore(join(root, "libraries", name)), shardSize: options.shardSize, workers: 2 });
 }
 
 /** Sidecar parameters that let a small mask count every pixel (no label regions cut out of it). */

@@ -1,6 +1,13 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
+/**
+ * Adaptive retries: the client rate-limits itself when DynamoDB throttles (a token bucket fed by
+ * the throttling it sees) instead of retrying at full speed, and tries 5 times before the state
+ * store's own jittered in-process retries (core `retryThrottled`) take over.
+ */
+export const DYNAMODB_CLIENT_CONFIG = { retryMode: "adaptive", maxAttempts: 5 } as const;
+
 export interface DynamoDocumentClientOptions {
   /** The low-level client to wrap (default: `new DynamoDBClient({})`, configured from the environment). */
   client?: DynamoDBClient;
@@ -16,5 +23,5 @@ export interface DynamoDocumentClientOptions {
  * const state = createStateStore({ client: createDynamoDocumentClient(), table: { tableName: process.env.CDS_STATE_TABLE! } });
  */
 export function createDynamoDocumentClient(options: DynamoDocumentClientOptions = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  return DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient(DYNAMODB_CLIENT_CONFIG), { marshallOptions: { removeUndefinedValues: true } });
 }

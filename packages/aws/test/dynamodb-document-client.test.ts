@@ -1,7 +1,7 @@
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStateStore, type StateStore, stateTableDefinition, stateTableLayout } from "@cds/core";
+import { createStateStore, type StateStore, stateTableDefinition, stateTableLayout, defaultSearchParams, planDispatchTree } from "@cds/core";
 import { type RunningDynalite, startDynalite } from "@cds/local";
 import { createDynamoDocumentClient } from "@cds/aws";
 import { localClientConfig } from "./support/local-endpoint.ts";
@@ -31,11 +31,10 @@ describe("createDynamoDocumentClient on dynalite (the DynamoDB API over LevelDB)
       library: "flylight",
       maskKey: "masks/1.png",
       // Parsed parameters carry unset options as undefined members.
-      parameters: { maskThreshold: 100, xyShift: 2, mirror: true, region: undefined },
+      spec: { params: { ...defaultSearchParams, xyShift: 2 as const }, top: 400, notifyEmail: undefined },
       batchCount: 2,
       batchSize: 500,
       targetCount: 1000,
-      notifyEmail: undefined,
     };
     // Act
     const { search, created } = await state.createSearchFromUpload(input);
@@ -46,23 +45,25 @@ describe("createDynamoDocumentClient on dynalite (the DynamoDB API over LevelDB)
     expect(again).toMatchObject({ created: false, search: { searchId: search.searchId } });
     expect(await state.getSearch(search.searchId)).toEqual(running);
     expect(running).toMatchObject({ status: "running", startedAt: "2025-11-25T14:00:00.000Z", uploadKey: "flylight/Mask 1.png" });
-    expect(running.parameters).toEqual({ maskThreshold: 100, xyShift: 2, mirror: true });
+    expect({ params: running.params, top: running.top }).toEqual({ params: { ...defaultSearchParams, xyShift: 2 as const }, top: 400 });
     expect(running).not.toHaveProperty("notifyEmail");
   });
 
   it("records a batch result and counts it once, however often it is recorded", async () => {
     const { search } = await state.createSearchFromUpload({
       uploadKey: "flylight/Mask 2.png", library: "flylight", maskKey: "masks/2.png",
-      parameters: { maskThreshold: 100, xyShift: 2, mirror: true }, batchCount: 2, batchSize: 500, targetCount: 1000,
+      spec: { params: { ...defaultSearchParams, xyShift: 2 as const }, top: 400 }, batchCount: 2, batchSize: 500, targetCount: 1000,
     });
     await state.markSearchRunning(search.searchId);
-    const batch = { searchId: search.searchId, batchId: 0, matches: [{ sourcePath: "a.tif", score: 12 }], scored: 500 };
+    const tree = planDispatchTree(2);
+    const batch = { searchId: search.searchId, batchId: 0, tree, matches: [{ index: 7, matchingPixels: 12, matchingRatio: 12 / 300, mirrored: false, maskSize: 300 }], maskSize: 300, scored: 500 };
     // Act
-    await state.recordBatchResult(batch);
-    await state.recordBatchResult(batch);
+    const first = await state.recordBatchResult(batch);
+    const second = await state.recordBatchResult(batch);
     // Assess
-    expect((await state.getSearch(search.searchId))?.completedBatches).toBe(1);
-    expect((await state.listBatchResults(search.searchId)).map((b) => b.batchId)).toEqual([0]);
+    expect([first.counted, second.counted]).toEqual([true, false]);
+    expect(await state.countCompletedBatches(search.searchId, tree)).toBe(1);
+    expect((await state.listBatchResults(search.searchId, tree)).results.map((b) => [b.batchId, b.matches])).toEqual([[0, batch.matches]]);
   });
 
   it("drops undefined members when writing, where a plain DocumentClient refuses nested ones", async () => {

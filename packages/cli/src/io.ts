@@ -1,3 +1,5 @@
+import { printable } from "@cds/core";
+
 /**
  * Where a command writes. Commands never touch `process` directly so that tests can run
  * them in-process and read what they printed.
@@ -15,6 +17,9 @@ export interface Io {
 /**
  * The process's own streams. A reader that goes away (`cds results … | head`) ends the command
  * quietly: EPIPE on stdout exits 0 at once instead of crashing with a stack trace.
+ * Writes to the terminal. Every line passes through `printable`: file names, sidecar values and
+ * error messages come from users, and a control character in one (ESC, CR, a bidi override)
+ * would otherwise act on the terminal instead of being shown.
  */
 export function processIo(): Io {
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
@@ -22,22 +27,22 @@ export function processIo(): Io {
     throw error;
   });
   return {
-    out: (line) => process.stdout.write(`${line}\n`),
-    error: (line) => process.stderr.write(`${line}\n`),
+    out: (line) => process.stdout.write(`${printable(line)}\n`),
+    error: (line) => process.stderr.write(`${printable(line)}\n`),
     isTty: Boolean(process.stderr.isTTY),
     cwd: process.cwd(),
   };
 }
 
-/** An Io that records lines, for tests. */
+/** An Io that records lines, for tests (escaped as the terminal's would be). */
 export function memoryIo(cwd = process.cwd()): Io & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
   return {
     stdout,
     stderr,
-    out: (line) => stdout.push(line),
-    error: (line) => stderr.push(line),
+    out: (line) => stdout.push(printable(line)),
+    error: (line) => stderr.push(printable(line)),
     isTty: false,
     cwd,
   };

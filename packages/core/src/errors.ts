@@ -10,6 +10,20 @@ export class CdsError extends Error {
   }
 }
 
+/**
+ * The user's input is at fault — a mask that is not an image or has the wrong size, a sidecar
+ * that is not JSON, a parameter out of range, a file too large or not a regular file — and
+ * trying again will not change that. Intake turns exactly these into `Search Failed`; every
+ * other error (the state store or a bucket failing) is ours, and is thrown so the step is
+ * retried.
+ *
+ * @example
+ * try { await checkUpload(key) } catch (e) { if (!(e instanceof UserInputError)) throw e; fail(e.message) }
+ */
+export class UserInputError extends CdsError {
+  override name = "UserInputError";
+}
+
 /** What went wrong while decoding an image, for callers that branch on it. */
 export type ImageDecodeProblem =
   | "not-an-image"
@@ -24,7 +38,7 @@ export type ImageDecodeProblem =
  * @example
  * try { await decodeImage(bytes) } catch (e) { if (e instanceof ImageDecodeError && e.problem === "too-large") … }
  */
-export class ImageDecodeError extends CdsError {
+export class ImageDecodeError extends UserInputError {
   override name = "ImageDecodeError";
   readonly problem: ImageDecodeProblem;
   constructor(problem: ImageDecodeProblem, message: string, options?: { cause?: unknown }) {
@@ -34,7 +48,7 @@ export class ImageDecodeError extends CdsError {
 }
 
 /** A search or scoring parameter is out of range or of the wrong type. */
-export class ParameterError extends CdsError {
+export class ParameterError extends UserInputError {
   override name = "ParameterError";
   /** The parameter's name as the user wrote it (e.g. `xyShift`). */
   readonly parameter: string;
@@ -45,7 +59,7 @@ export class ParameterError extends CdsError {
 }
 
 /** Two images that must share a size do not (e.g. a mask and a target). */
-export class ImageSizeMismatchError extends CdsError {
+export class ImageSizeMismatchError extends UserInputError {
   override name = "ImageSizeMismatchError";
   readonly expected: { width: number; height: number };
   readonly actual: { width: number; height: number };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { LibraryLayout } from "../src/library/library-manifest.ts";
-import { planBatches } from "../src/planning/batch-plan.ts";
-import { dispatch, DispatchError, planDispatch, type DispatcherPayload, type WorkerPayload } from "../src/planning/dispatch.ts";
+import type { ShardEntry } from "../src/library/library-manifest.ts";
+import { planBatchRule, type BatchPlanOptions } from "../src/planning/batch-plan.ts";
+import { dispatch, DispatchError, planDispatch, type BatchSource, type DispatcherPayload, type DispatchIo, type WorkerPayload } from "../src/planning/dispatch.ts";
+import { leafAt, leafCount } from "../src/planning/dispatch-tree.ts";
 import type { Invoker } from "../src/ports/invoker.ts";
 
 const names = { dispatcher: "dispatcher", worker: "worker" };
@@ -18,52 +19,121 @@ function listInvoker(refuse: (functionName: string, payload: unknown) => boolean
   return { invoker, accepted };
 }
 
-function layout(count: number): LibraryLayout {
-  return { name: "fixture", width: 10, height: 10, count, shards: [{ key: "s0", start: 0, count, bytes: 1 }] };
+/** A library of `count` items in shards of `perShard`, its shard pages of `pageSize` entries, and what a leaf reads of them. */
+function library(count: number, perShard: number, pageSize = 64, options: BatchPlanOptions = {}) {
+  const shards: ShardEntry[] = [];
+  for (let start = 0; start < count; start += perShard) shards.push({ key: `s${shards.length}`, start, count: Math.min(perShard, count - start), bytes: 1, crc32: shards.length });
+  const pages: ShardEntry[][] = [];
+  for (let p = 0; p < shards.length; p += pageSize) pages.push(shards.slice(p, p + pageSize));
+  const rule = planBatchRule({ name: "fixture", count, shardCount: shards.length, shardSize: perShard }, options);
+  const source: BatchSource = { rule, count, buildId: "b1", shardPageSize: pageSize, pageFirstItems: pages.map((p) => p[0].start), pageCrc32: pages.map((_, p) => 1000 + p) };
+  const pagesRead: number[] = [];
+  const io = (invoker: Invoker): DispatchIo => ({
+    invoker,
+    names,
+    async readShardPage(page, crc32) {
+      expect(crc32).toBe(1000 + page);
+      pagesRead.push(page);
+      return pages[page];
+    },
+  });
+  return { shards, source, io, pagesRead };
 }
 
 describe("dispatch", () => {
-  it("starts the root's sub-dispatchers, each carrying only its own batches", async () => {
-    const root = planDispatch(planBatches(layout(45_018), { batchSize: 40 }), { searchId: "s1" });
-    const { invoker, accepted } = listInvoker();
-    const outcome = await dispatch(root.node, root.plan, invoker, names);
-    expect(outcome).toEqual({ dispatchers: 34, workers: 0 });
-    const payloads = accepted.map((a) => a.payload as DispatcherPayload<{ searchId: string }>);
-    expect(accepted.every((a) => a.functionName === "dispatcher")).toBe(true);
-    for (const { node, plan } of payloads) {
-      expect(plan.batches.map((b) => b.batchId)).toEqual(Array.from({ length: node.batchCount }, (_, k) => node.firstBatch + k));
-      expect(plan.job).toEqual({ searchId: "s1" });
+  it("starts the root's sub-dispatchers with payloads that carry no list of batches, whatever the library's size", async () => {
+    const small = library(45_018, 2000, 64, { batchSize: 40 });
+    const big = library(1_000_000, 100);
+    for (const { source, io } of [small, big]) {
+      const root = planDispatch(source, { searchId: "s1" });
+      const { invoker, accepted } = listInvoker();
+      const outcome = await dispatch(root, io(invoker));
+      expect(outcome.workers).toBe(0);
+      expect(accepted.every((a) => a.functionName === "dispatcher")).toBe(true);
+      for (const { payload } of accepted) {
+        expect((payload as DispatcherPayload).job).toEqual({ searchId: "s1" });
+        expect(Buffer.byteLength(JSON.stringify(payload))).toBeLessThanOrEqual(8 * 1024);
+      }
     }
   });
 
-  it("starts one worker per batch at a leaf, with its range, the batch count and the job", async () => {
-    const root = planDispatch(planBatches(layout(45_018), { batchSize: 40 }), { searchId: "s1" });
+  it("starts one worker per batch at a leaf, with its range and the shard entries it reads, from the pages it needs only", async () => {
+    const { source, io, pagesRead, shards } = library(45_018, 2000, 4, { batchSize: 40 });
+    const root = planDispatch(source, { searchId: "s1" });
     const first = listInvoker();
-    await dispatch(root.node, root.plan, first.invoker, names);
+    await dispatch(root, io(first.invoker));
     const leaf = first.accepted[33].payload as DispatcherPayload<{ searchId: string }>;
     const second = listInvoker();
-    const outcome = await dispatch(leaf.node, leaf.plan, second.invoker, names);
+    const outcome = await dispatch(leaf, io(second.invoker));
     expect(outcome).toEqual({ dispatchers: 0, workers: 4 });
-    expect(second.accepted.map((a) => a.payload as WorkerPayload)).toEqual([1122, 1123, 1124, 1125].map((batchId) => ({
-      batch: { batchId, start: batchId * 40, end: Math.min(batchId * 40 + 40, 45_018) },
-      batchCount: 1126,
-      job: { searchId: "s1" },
-    })));
+    const workers = second.accepted.map((a) => a.payload as WorkerPayload);
+    expect(workers.map((w) => w.batch)).toEqual([1122, 1123, 1124, 1125].map((batchId) => ({ batchId, start: batchId * 40, end: Math.min(batchId * 40 + 40, 45_018) })));
+    expect(workers.map((w) => w.shards)).toEqual([[shards[22]], [shards[22]], [shards[22]], [shards[22]]]);
+    expect(pagesRead).toEqual([5]); // shard 22 lives on page 5 of 4-entry pages
+  });
+
+  it("gives a batch that straddles two shards both entries", async () => {
+    const { source, io, shards } = library(100, 30, 2, { batchSize: 20 });
+    const root = planDispatch(source, null);
+    const { invoker, accepted } = listInvoker();
+    await dispatch(root, io(invoker));
+    const workers = accepted.map((a) => a.payload as WorkerPayload);
+    expect(workers.map((w) => [w.batch.start, w.batch.end, w.shards.map((s) => s.key)])).toEqual([
+      [0, 20, ["s0"]],
+      [20, 40, ["s0", "s1"]],
+      [40, 60, ["s1"]],
+      [60, 80, ["s2"]],
+      [80, 100, ["s2", "s3"]],
+    ]);
+    expect(workers[1].shards).toEqual([shards[0], shards[1]]);
+  });
+
+  it("in waves, starts only the dispatchers that hold a first-wave leaf", async () => {
+    const { source, io } = library(300_000, 100);
+    const root = planDispatch(source, null, { lanes: 20 });
+    expect(root.lanes).toBe(20);
+    const started: DispatcherPayload[] = [];
+    const pending: DispatcherPayload[] = [root];
+    const workers: number[] = [];
+    while (pending.length > 0) {
+      const { invoker, accepted } = listInvoker();
+      await dispatch(pending.pop()!, io(invoker));
+      for (const a of accepted) {
+        if (a.functionName === "dispatcher") pending.push(a.payload as DispatcherPayload), started.push(a.payload as DispatcherPayload);
+        else workers.push((a.payload as WorkerPayload).batch.batchId);
+      }
+    }
+    const leaves = started.filter((d) => d.node.level === root.tree.levels - 1);
+    expect(leaves.map((d) => d.node).sort((a, b) => a.firstBatch - b.firstBatch)).toEqual(Array.from({ length: 20 }, (_, j) => leafAt(root.tree, j)));
+    expect(workers.length).toBe(20 * root.tree.branchingFactor);
+    expect(leafCount(root.tree)).toBeGreaterThan(20);
+  });
+
+  it("re-dispatches only the batches a leaf is told to", async () => {
+    const { source, io } = library(1000, 10);
+    const root = planDispatch(source, null);
+    const leaf: DispatcherPayload = { ...root, node: leafAt(root.tree, 1), only: [root.tree.branchingFactor + 2, root.tree.branchingFactor + 5] };
+    const { invoker, accepted } = listInvoker();
+    await dispatch(leaf, io(invoker));
+    expect(accepted.map((a) => (a.payload as WorkerPayload).batch.batchId)).toEqual(leaf.only);
   });
 
   it("invokes every other child and then reports the refused ones in a DispatchError", async () => {
-    const root = planDispatch(planBatches(layout(100), { batchSize: 10 }), null);
+    const { source, io } = library(100, 100, 64, { batchSize: 10 });
+    const root = planDispatch(source, null);
     const refuseOdd = (_: string, payload: unknown) => (payload as WorkerPayload).batch.batchId % 2 === 1;
     const { invoker, accepted } = listInvoker(refuseOdd);
-    const error = await dispatch(root.node, root.plan, invoker, names).catch((e: unknown) => e);
+    const error = await dispatch(root, io(invoker)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DispatchError);
     expect((error as DispatchError).failed.map((f) => (f.payload as WorkerPayload).batch.batchId)).toEqual([1, 3, 5, 7, 9]);
     expect(accepted.map((a) => (a.payload as WorkerPayload).batch.batchId)).toEqual([0, 2, 4, 6, 8]);
   });
 
-  it("refuses a plan whose batches do not hold the node's batches", async () => {
-    const root = planDispatch(planBatches(layout(100), { batchSize: 10 }), null);
+  it("refuses a leaf whose shard entries do not hold its batches", async () => {
+    const { source } = library(100, 50, 64, { batchSize: 10 });
+    const root = planDispatch(source, null);
     const { invoker } = listInvoker();
-    await expect(dispatch(root.node, { ...root.plan, batches: root.plan.batches.slice(0, 5) }, invoker, names)).rejects.toThrow(RangeError);
+    const io: DispatchIo = { invoker, names, readShardPage: async () => [{ key: "s0", start: 0, count: 50, bytes: 1 }] };
+    await expect(dispatch(root, io)).rejects.toThrow(RangeError);
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { codeOfRgb, CODE_LIMIT, codeRank, codeSector, RATIOS } from "../src/scoring/color-code.ts";
 import { pixelGap, Sector, sectorOf } from "../src/scoring/color-sector.ts";
-import { scorePixelMatch } from "../src/scoring/fast-scorer.ts";
+import { prepareMask, scorePixelMatch, scoreTargetImage, useSimdScoring } from "../src/scoring/fast-scorer.ts";
+import { simdKernel } from "../src/scoring/simd-kernel.ts";
 import { matchIntervals } from "../src/scoring/match-intervals.ts";
 import { scorePixelMatchPlain } from "../src/scoring/pixel-match-plain.ts";
 import type { ScoreParams } from "../src/search-params.ts";
@@ -96,6 +97,36 @@ describe("fast scorer equals the plain scorer", () => {
     for (const xyShift of [0, 2, 4] as const) {
       const params = { ...base, xyShift, excludeTopLeft: { width: 0, height: 0 }, excludeTopRight: { width: 0, height: 0 } };
       expect(scorePixelMatch(mask, target, params)).toEqual(scorePixelMatchPlain(mask, target, params));
+    }
+  });
+
+  it("with both inner loops, WebAssembly SIMD and JavaScript, on 200 random pairs", () => {
+    // Node 22 has WebAssembly SIMD on x64 and arm64; without it only the JS loop would be tested.
+    expect(simdKernel()).not.toBeNull();
+    try {
+      for (let seed = 500; seed < 700; seed++) {
+        const rand = seededRandom(seed);
+        const width = 30 + Math.floor(rand() * 60);
+        const height = 10 + Math.floor(rand() * 30);
+        const mask = randomImage(width, height, 0.1 + rand() * 0.8, rand);
+        const target = rand() < 0.5 ? randomImage(width, height, rand(), rand) : perturbed(mask, rand, [2, -2]);
+        const params: ScoreParams = {
+          ...base,
+          dataThreshold: Math.floor(rand() * 100),
+          pixColorFluctuation: [1, 2, 5, 20][Math.floor(rand() * 4)],
+          xyShift: ([0, 2, 4] as const)[Math.floor(rand() * 3)],
+          mirrorMask: rand() < 0.8,
+        };
+        const plain = scorePixelMatchPlain(mask, target, params);
+        const prepared = prepareMask(mask, params);
+        useSimdScoring(true);
+        const simd = scoreTargetImage(prepared, target);
+        useSimdScoring(false);
+        const js = scoreTargetImage(prepared, target);
+        expect({ seed, simd, js }).toEqual({ seed, simd: plain, js: plain });
+      }
+    } finally {
+      useSimdScoring(true);
     }
   });
 });

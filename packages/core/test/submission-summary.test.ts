@@ -1,3 +1,4 @@
+import { defaultSearchParams } from "@cds/core";
 import { describe, expect, it } from "vitest";
 import type { SearchItem } from "../src/entities/search.ts";
 import type { SubmissionItem } from "../src/entities/submission.ts";
@@ -26,7 +27,7 @@ const aMask = (position: number, extra: Partial<SubmissionMaskItem> = {}): Submi
 });
 
 const aSearch = (searchId: string, status: SearchItem["status"], completedBatches = 0): SearchItem => ({
-  searchId, status, completedBatches, batchCount: 4, batchSize: 250, targetCount: 1000, library: "lm", maskKey: "lm/x.png", parameters: {}, submittedAt: "2030-01-01T00:00:00.000Z", uploadKey: "u",
+  searchId, status, completedBatches, batchCount: 4, batchSize: 250, targetCount: 1000, library: "lm", maskKey: "lm/x.png", params: defaultSearchParams, top: 400, submittedAt: "2030-01-01T00:00:00.000Z", uploadKey: "u",
 });
 
 describe("a submission's summary", () => {

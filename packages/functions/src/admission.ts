@@ -1,10 +1,10 @@
-import { admitNextSearch, checkRunningSlots, DEFAULT_MAX_RUNNING, isInFlight } from "@cds/core";
+import { admitNextSearch, checkRunningSlots, isInFlight } from "@cds/core";
 import { startAcceptedSearch } from "./start-accepted-search.ts";
 import type { PipelineDeps } from "./ports.ts";
 import { stageFailed } from "./sweeper.ts";
 
 /** The ports admission uses: the state's slots and queue, and what starting a search needs. */
-export type AdmissionHandlerDeps = Pick<PipelineDeps, "state" | "libraries" | "batchPlan" | "dispatchTree" | "bus" | "invoker" | "maxRunning" | "now"> & {
+export type AdmissionHandlerDeps = Pick<PipelineDeps, "state" | "libraries" | "batchPlan" | "dispatchTree" | "bus" | "invoker" | "maxRunning" | "workerBudget" | "now"> & {
   /**
    * How this runtime runs an admission pass; default {@link admitWaitingSearches} now. The local
    * runtime passes one that folds passes asked for while one runs into a single next pass (many
@@ -19,12 +19,11 @@ export type AdmissionHandlerDeps = Pick<PipelineDeps, "state" | "libraries" | "b
  * root dispatcher). Resolves the ids it started.
  *
  * @example
- * await admitWaitingSearches({ ...deps, maxRunning: 4 });
+ * await admitWaitingSearches({ ...deps, workerBudget: 800 });
  */
 export async function admitWaitingSearches(deps: AdmissionHandlerDeps): Promise<string[]> {
-  const maxRunning = deps.maxRunning ?? DEFAULT_MAX_RUNNING;
   const started: string[] = [];
-  for (let search; (search = await admitNextSearch({ state: deps.state, maxRunning })); ) {
+  for (let search; (search = await admitNextSearch({ state: deps.state, maxRunning: deps.maxRunning, workerBudget: deps.workerBudget })); ) {
     if (await startAdmittedSearch(search.searchId, deps)) started.push(search.searchId);
   }
   return started;

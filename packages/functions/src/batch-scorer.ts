@@ -1,4 +1,5 @@
 import {
+  checkedShards,
   createSearchScratch,
   decodeImage,
   prepareMask,
@@ -7,14 +8,15 @@ import {
   type LibraryStores,
   type PreparedMask,
   type SearchJob,
-  type TargetMatch,
+  type ScoredTarget,
   type WorkerPayload,
 } from "@cds/core";
 
-/** One batch scored: its best `job.top` matches, best first, and how many targets it scored. */
+/** One batch scored: its best `job.top` matches, best first, how many targets it scored, and the mask's size. */
 export interface BatchScore {
-  matches: TargetMatch[];
+  matches: ScoredTarget[];
   scored: number;
+  maskSize: number;
 }
 
 /**
@@ -69,13 +71,16 @@ export function inProcessBatchScorer(deps: InProcessBatchScorerDeps): BatchScore
   }
 
   return {
-    async score({ batch, job }) {
+    async score({ batch, shards, job }) {
       const prepared = await preparedMask(job);
-      const result = await searchLibraryRange(deps.libraries(job.library), job.layout, prepared, batch.start, batch.end, {
+      const layout = { ...job.library, shards };
+      const result = await searchLibraryRange(checkedShards(deps.libraries(job.library.name), shards), layout, prepared, batch.start, batch.end, {
         minMatchingPixRatio: job.params.minMatchingPixRatio,
         scratch,
       });
-      return { matches: result.matches.slice(0, job.top), scored: result.scored };
+      // What a batch result stores: the score and the library index (metadata is joined by the combiner).
+      const matches = result.matches.slice(0, job.top).map(({ index, matchingPixels, matchingRatio, mirrored, maskSize }) => ({ index, matchingPixels, matchingRatio, mirrored, maskSize }));
+      return { matches, scored: result.scored, maskSize: prepared.maskSize };
     },
   };
 }

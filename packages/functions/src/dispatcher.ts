@@ -1,14 +1,21 @@
-import { dispatch, type DispatcherPayload, type DispatchOutcome, type SearchJob } from "@cds/core";
+import { dispatch, parseDispatcherPayload, readShardPage, type DispatchOutcome } from "@cds/core";
 import { functionNames, type PipelineDeps } from "./ports.ts";
 
 /**
  * The dispatcher function (invoked, not routed): starts its children in the dispatch tree,
- * sub-dispatchers or, at the leaves, workers.
+ * sub-dispatchers or, at a leaf, workers — after reading the shard pages its batches need, and
+ * recording when it started them (the sweeper treats them as in flight for a while).
  *
  * @example
  * invoker.register(functionNames.dispatcher, (payload) => dispatcher(payload, deps));
  */
-export function dispatcher(payload: unknown, deps: Pick<PipelineDeps, "invoker">): Promise<DispatchOutcome> {
-  const { node, plan } = payload as DispatcherPayload<SearchJob>;
-  return dispatch(node, plan, deps.invoker, functionNames);
+export async function dispatcher(payload: unknown, deps: Pick<PipelineDeps, "invoker" | "libraries" | "state">): Promise<DispatchOutcome> {
+  const input = parseDispatcherPayload(payload);
+  const store = deps.libraries(input.job.library.name);
+  const isLeaf = input.node.level === input.tree.levels - 1;
+  const [outcome] = await Promise.all([
+    dispatch(input, { invoker: deps.invoker, names: functionNames, readShardPage: (page, crc32) => readShardPage(store, input.source.buildId, page, crc32) }),
+    isLeaf ? deps.state.recordLeafDispatched(input.job.searchId, input.tree, input.node) : undefined,
+  ]);
+  return outcome;
 }

@@ -35,8 +35,9 @@ export async function invocationGaveUp(failure: GaveUpInvocation, deps: Pick<Pip
     await deps.bus.publish([{ source: searchEventSource, detailType: "Batch Failed", detail }]);
     return true;
   }
-  const searchId = failure.functionName === functionNames.dispatcher || payload.plan ? payload.plan?.job?.searchId : payload.detail?.searchId;
-  const stage = failure.functionName === functionNames.dispatcher || payload.plan ? "dispatch" : stageOfEvent(payload["detail-type"]);
+  const isDispatcher = failure.functionName === functionNames.dispatcher || (payload.node !== undefined && payload.job !== undefined);
+  const searchId = isDispatcher ? payload.job?.searchId : payload.detail?.searchId;
+  const stage = isDispatcher ? "dispatch" : stageOfEvent(payload["detail-type"]);
   if (typeof searchId !== "string" || !stage) return false;
   await stageFailed(searchId, stage, new Error(error), deps);
   return true;

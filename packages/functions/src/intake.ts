@@ -10,7 +10,7 @@ import { searchAcceptedEntry, searchFailedEntry } from "./search-events.ts";
  * @example
  * bus.subscribe("intake", (event) => intake(event, deps));
  */
-export async function intake(event: unknown, deps: Pick<PipelineDeps, "state" | "uploads" | "libraries" | "batchPlan" | "bus">): Promise<void> {
+export async function intake(event: unknown, deps: Pick<PipelineDeps, "state" | "uploads" | "libraries" | "batchPlan" | "bus" | "maskMaxBytes" | "decodeMask">): Promise<void> {
   const { bucket, object } = parseEvent(event, objectCreated).detail;
   const outcome = await acceptUpload({ bucket: bucket.name, key: object.key, etag: object.etag }, deps);
   if (outcome.kind === "accepted") await deps.bus.publish([searchAcceptedEntry(outcome.search, outcome.params)]);

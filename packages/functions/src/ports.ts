@@ -1,5 +1,5 @@
 import type { CatalogEntryOfCatalog, CatalogEvent, DetailOf } from "@cds/events";
-import type { BatchPlanOptions, BlobStore, DispatchTreeOptions, Invoker, LibraryStores, PreparedMask, SourceImageReader, StateStore } from "@cds/core";
+import type { AcceptUploadDeps, BatchPlanOptions, BlobStore, DispatchTreeOptions, Invoker, LibraryStores, PreparedMask, SourceImageReader, StateStore } from "@cds/core";
 
 /** One event to put on the bus, typed by its detail-type (EventBridge's PutEvents entry, camel-cased). */
 export type SearchEventEntry = EntryFor<CatalogEntryOfCatalog>;
@@ -45,10 +45,19 @@ export interface PipelineDeps {
   dispatchTree?: DispatchTreeOptions;
   /**
    * Admission control: at most this many searches run at once, the rest wait in arrival order
-   * (default `DEFAULT_MAX_RUNNING`; the local runtime derives its own from its scoring threads).
+   * (default: no limit but the worker budget; the local runtime derives its own from its scoring
+   * threads).
    */
   maxRunning?: number;
+  /**
+   * Admission control: at most this many workers in flight over all running searches (a stage's
+   * `CDS_WORKER_BUDGET`, default 800 there; no limit locally, where the thread pool queues).
+   */
+  workerBudget?: number;
   maskCache?: Map<string, PreparedMask>;
+  /** Intake: largest mask file read (default 64 MiB) and where masks are decoded (default: this thread). */
+  maskMaxBytes?: AcceptUploadDeps["maskMaxBytes"];
+  decodeMask?: AcceptUploadDeps["decodeMask"];
   /** Queues webhook deliveries of an event (`createWebhookSender(...).enqueueEvent`). */
   webhooks: { enqueueEvent(event: NotifiedEvent): Promise<unknown> };
   /** Emails a search's outcome to its submitter or the default recipient. */

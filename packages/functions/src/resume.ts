@@ -3,7 +3,7 @@ import { functionNames, type PipelineDeps } from "./ports.ts";
 import { batchesCompletedEntry } from "./search-events.ts";
 
 /**
- * Finishes a search that was in flight when the runtime stopped: score its missing batches, or
+ * Finishes a search that was in flight when the runtime stopped: dispatch its missing batches again through their leaves, or
  * run the combiner (see core `resumeSearch`). An accepted search is left to admission
  * (`sweepAdmission`, which a restarting runtime runs after resuming), so a restart never starts
  * more searches than the running limit.
@@ -13,6 +13,6 @@ import { batchesCompletedEntry } from "./search-events.ts";
  */
 export async function resume(search: SearchItem, deps: Pick<PipelineDeps, "state" | "libraries" | "batchPlan" | "dispatchTree" | "bus" | "invoker" | "now">): Promise<void> {
   const action = await resumeSearch(search, deps);
-  if (action.kind === "score") for (const payload of action.workers) await deps.invoker.invokeAsync(functionNames.worker, payload);
+  if (action.kind === "score") for (const payload of action.leaves) await deps.invoker.invokeAsync(functionNames.dispatcher, payload);
   if (action.kind === "combine") await deps.bus.publish([batchesCompletedEntry(search.searchId, action.batchCount, deps.now?.())]);
 }

@@ -1,18 +1,20 @@
-import { combineSearch, decideSweep, failSearch, planSearch, sweepSubmissions, type SearchItem, type SweepDecision } from "@cds/core";
+import { combineSearch, decideSweep, failSearch, leafPayloads, mapLimited, planSearch, sweepSubmissions, type SearchItem, type SweepDecision } from "@cds/core";
 import { sweepAdmission, type AdmissionHandlerDeps } from "./admission.ts";
 import { functionNames, type PipelineDeps } from "./ports.ts";
 import { batchesCompletedEntry, searchCompletedEntry, searchFailedEntry, submissionCompletedEntry } from "./search-events.ts";
 
 /** Timing of {@link sweepSearches}. */
 export interface SweepSettings {
-  /** Missing batches are re-run once a search (or its last re-run) is this old (default 60 s). */
+  /**
+   * How long a leaf's batches count as in flight after it was dispatched (or, never dispatched,
+   * after the search started): only then are its missing batches dispatched again (default 60 s;
+   * on AWS at least the worker's timeout).
+   */
   retryMissingAfterMs?: number;
   /** A search still missing batches this long after it started finishes partial or fails (default 400 s). */
   searchDeadlineMs?: number;
   /** Whether a search past its deadline may finish with partial results (default true). */
   partialAllowed?: boolean;
-  /** When each search's missing batches were last re-run; keep it between sweeps. */
-  retried?: Map<string, Date>;
 }
 
 /** What one sweep did, search by search. */
@@ -21,10 +23,15 @@ export type SweepReport = { searchId: string; decision: SweepDecision["kind"] }[
 type SweepDeps = Pick<PipelineDeps, "state" | "uploads" | "libraries" | "results" | "sourceImages" | "batchPlan" | "dispatchTree" | "maxRunning" | "bus" | "invoker" | "now"> &
   Pick<AdmissionHandlerDeps, "admitWaiting">;
 
+/** Leaves re-dispatched at once (each a small async invoke): a 3,000-batch search's ≤ 200 leaves take a few rounds. */
+const REDISPATCH_CONCURRENCY = 32;
+
 /**
- * The periodic sweeper: for every running search, re-invoke workers for batches that went
- * missing, or after the deadline combine what exists as partial results (or fail the search);
- * a search whose counter lags its stored results is reconciled (see core `decideSweep`). Then
+ * The periodic sweeper: for every running search, dispatch again — through their leaves, in
+ * parallel — the batches that are neither recorded nor in flight, or after the deadline combine
+ * what exists as partial results (or fail the search); a search whose counting lags its stored
+ * results is reconciled, one whose completion event was lost is announced again (see core
+ * `decideSweep`). Then
  * what events may have missed: running slots of searches that ended are given back and waiting
  * searches admitted (`sweepAdmission`), and open submissions whose searches have all ended are
  * completed (`sweepSubmissions`). The report lists the running searches' decisions.
@@ -44,40 +51,46 @@ export async function sweepSearches(deps: SweepDeps, settings: SweepSettings = {
 
 async function sweepSearch(search: SearchItem, deps: SweepDeps, settings: SweepSettings): Promise<SweepDecision["kind"]> {
   const now = deps.now?.() ?? new Date();
+  const planned = await planSearch(search, deps);
+  const { tree } = planned;
+  const [missingBatches, leaves, announcedAt] = await Promise.all([
+    deps.state.listMissingBatches(search.searchId, tree),
+    deps.state.listLeafStates(search.searchId, tree),
+    deps.state.rootAnnouncedAt(search.searchId, tree),
+  ]);
   const decision = decideSweep(search, {
-    missingBatches: await deps.state.listMissingBatches(search.searchId),
+    missingBatches,
+    leaves,
+    ...(announcedAt ? { announcedAt } : {}),
     now,
     startedAt: new Date(search.startedAt ?? search.submittedAt),
     retryAfterMs: settings.retryMissingAfterMs ?? 60_000,
     deadlineMs: settings.searchDeadlineMs ?? 400_000,
     partialAllowed: settings.partialAllowed ?? true,
-    lastRetryAt: settings.retried?.get(search.searchId),
   });
   switch (decision.kind) {
     case "reconcile": {
-      const reconciled = await deps.state.reconcileCompletedBatches(search.searchId);
+      const reconciled = await deps.state.reconcileCompletion(search.searchId, tree);
       if (reconciled.reachedBatchCount) await deps.bus.publish([batchesCompletedEntry(search.searchId, search.batchCount, now)]);
       break;
     }
+    case "announce":
+      await deps.bus.publish([batchesCompletedEntry(search.searchId, search.batchCount, now)]);
+      break;
     case "retry": {
-      settings.retried?.set(search.searchId, now);
-      const { plan, job } = await planSearch(search, deps);
-      for (const batchId of decision.batches) {
-        await deps.invoker.invokeAsync(functionNames.worker, { batch: plan.batches[batchId], batchCount: plan.batches.length, job });
-      }
+      const payloads = leafPayloads(planned, decision.leaves.flatMap((l) => l.batches), search.lanes);
+      await mapLimited(payloads, REDISPATCH_CONCURRENCY, (payload) => deps.invoker.invokeAsync(functionNames.dispatcher, payload));
       break;
     }
     case "finish-partial": {
       // combineSearch flags the document partial and lists the batches still missing.
       const combined = await combineSearch(search.searchId, deps);
       if (combined) await deps.bus.publish([searchCompletedEntry(combined)]);
-      settings.retried?.delete(search.searchId);
       break;
     }
     case "fail": {
       const failed = await failSearch(search.searchId, "sweeper", decision.reason, deps);
       if (failed) await deps.bus.publish([searchFailedEntry(failed)]);
-      settings.retried?.delete(search.searchId);
       break;
     }
   }

@@ -1,24 +1,41 @@
-import type { SearchJob, WorkerPayload } from "@cds/core";
+import { isLibraryDamage, parseWorkerPayload } from "@cds/core";
 import { inProcessBatchScorer, type BatchScorer } from "./batch-scorer.ts";
-import type { PipelineDeps } from "./ports.ts";
+import { functionNames, type PipelineDeps } from "./ports.ts";
 import { batchesCompletedEntry } from "./search-events.ts";
+import { stageFailed } from "./sweeper.ts";
+import { nextWave } from "./waves.ts";
 
 /**
  * The worker function (invoked by a leaf dispatcher): score one batch through the `scorer` port,
- * record it once, and — when it was the search's last — emit Search Batches Completed (the
- * completion rule). Without a `scorer` it scores in-process (Lambda: the function's own CPU,
- * prepared masks kept in `maskCache`); the local runtime passes a worker-thread pool.
+ * record it once in its leaf's completion group; the call that completes a leaf starts the leaf of
+ * the next wave (if the search runs in waves), and the call that completes the whole search emits
+ * Search Batches Completed (the completion rule). A damaged library (`isLibraryDamage`) fails the
+ * search at once, not retried. Without a `scorer` it scores in-process (Lambda:
+ * the function's own CPU, prepared masks kept in `maskCache`); the local runtime passes a
+ * worker-thread pool.
  *
  * @example
  * invoker.register(functionNames.worker, (payload) => worker(payload, { ...deps, scorer }));
  */
 export async function worker(payload: unknown, deps: WorkerDeps): Promise<void> {
-  const { batch, batchCount, job } = payload as WorkerPayload<SearchJob>;
-  const { matches, scored } = await (deps.scorer ?? inProcessBatchScorer(deps)).score({ batch, batchCount, job });
-  const recording = await deps.state.recordBatchResult({ searchId: job.searchId, batchId: batch.batchId, matches, scored });
-  if (!recording.reachedBatchCount) return;
-  await deps.bus.publish([batchesCompletedEntry(job.searchId, recording.batchCount, deps.now?.())]);
+  const input = parseWorkerPayload(payload);
+  const { batch, job, tree } = input;
+  let score: Awaited<ReturnType<BatchScorer["score"]>>;
+  try {
+    score = await (deps.scorer ?? inProcessBatchScorer(deps)).score(input);
+  } catch (error) {
+    if (!isLibraryDamage(error)) throw error; // transient (or unknown): retried, then Batch Failed
+    // A damaged shard reads the same on every retry: the search fails now and frees its slot,
+    // instead of holding it until the deadline. The reason names the shard and the library.
+    await stageFailed(job.searchId, "worker", error, deps);
+    return;
+  }
+  const { matches, scored, maskSize } = score;
+  const recording = await deps.state.recordBatchResult({ searchId: job.searchId, batchId: batch.batchId, tree, matches, maskSize, scored });
+  const next = recording.completedLeaf ? nextWave(input, recording.completedLeaf) : undefined;
+  if (next) await deps.invoker.invokeAsync(functionNames.dispatcher, next);
+  if (recording.reachedBatchCount) await deps.bus.publish([batchesCompletedEntry(job.searchId, tree.batchCount, deps.now?.())]);
 }
 
 /** The ports {@link worker} uses. */
-export type WorkerDeps = Pick<PipelineDeps, "state" | "uploads" | "libraries" | "maskCache" | "bus" | "now"> & { scorer?: BatchScorer };
+export type WorkerDeps = Pick<PipelineDeps, "state" | "uploads" | "libraries" | "maskCache" | "bus" | "invoker" | "now"> & { scorer?: BatchScorer };

@@ -1,6 +1,14 @@
+import { constants } from "node:fs";
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import { BlobNotFoundError, type BlobStore, CdsError, type PutOptions } from "@cds/core";
+import { BlobNotFoundError, type BlobStore, CdsError, type InputLimits, InputRefusedError, type PutOptions, tooLarge } from "@cds/core";
+
+/**
+ * How user input is opened: never through a symbolic link at the last step (a sidecar linked to
+ * /dev/zero or /etc/passwd is refused, not read), and without blocking, so a FIFO dropped in the
+ * upload folder cannot hang the open; the type is checked on the opened descriptor.
+ */
+const INPUT_OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /**
  * A {@link BlobStore} on a local folder: keys are relative paths. Writes go to a temporary
@@ -31,6 +39,34 @@ export class FolderBlobStore implements BlobStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new BlobNotFoundError(this.location, key);
       throw error;
+    }
+  }
+
+  async getInput(key: string, limits: InputLimits): Promise<Uint8Array> {
+    let handle;
+    try {
+      handle = await open(this.pathOf(key), INPUT_OPEN_FLAGS);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") throw new BlobNotFoundError(this.location, key);
+      if (code === "ELOOP") throw new InputRefusedError(`${limits.what} is a symbolic link; only regular files are read (copy the file itself into the folder)`);
+      throw error;
+    }
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw new InputRefusedError(`${limits.what} is not a regular file; only regular files are read`);
+      if (info.size > limits.maxBytes) throw tooLarge(limits, info.size);
+      const headLength = Math.min(info.size, limits.headBytes ?? 16);
+      const head = new Uint8Array(headLength);
+      await readFully(handle, head, 0, headLength, key, this.location);
+      // The first bytes decide before the rest is read (or even allocated): a non-image costs 16 bytes.
+      limits.checkHead?.(head);
+      const bytes = new Uint8Array(info.size);
+      bytes.set(head);
+      await readFully(handle, bytes, headLength, info.size, key, this.location);
+      return bytes;
+    } finally {
+      await handle.close();
     }
   }
 
@@ -99,5 +135,13 @@ export class FolderBlobStore implements BlobStore {
       return;
     }
     for await (const key of this.list(prefix)) await rm(this.pathOf(key), { force: true });
+  }
+}
+
+async function readFully(handle: import("node:fs/promises").FileHandle, into: Uint8Array, from: number, to: number, key: string, location: string): Promise<void> {
+  for (let offset = from; offset < to; ) {
+    const { bytesRead } = await handle.read(into, offset, to - offset, offset);
+    if (bytesRead === 0) throw new InputRefusedError(`${key} in ${location} shrank while being read; write it again`);
+    offset += bytesRead;
   }
 }

@@ -11,9 +11,13 @@ import {
   syntheticLibrary,
   type SyntheticLibrarySpec,
 } from "@cds/core";
+import { type BuiltShapeData, captureShapeData } from "./shape-companions.ts";
 import type { WorkerReply } from "./worker-pool.ts";
 
-export type IndexTask = { width: number; height: number } & (
+/** A built shard, with its items' shape data when the task asked for it (`--with-shape`). */
+export type BuiltIndexShard = BuiltShard & { shape?: BuiltShapeData };
+
+export type IndexTask = { width: number; height: number; withShape?: boolean } & (
   | { kind: "files"; files: { sourcePath: string; absolutePath: string; metadata?: ShardSource["metadata"] }[] }
   | { kind: "synthetic"; spec: SyntheticLibrarySpec; start: number; end: number }
 );
@@ -38,10 +42,13 @@ function sourcesOf(task: IndexTask): ShardSource[] {
 }
 
 parentPort!.on("message", async (task: IndexTask) => {
-  const post = (reply: WorkerReply<BuiltShard, number>, transfer: TransferListItem[] = []) => parentPort!.postMessage(reply, transfer);
+  const post = (reply: WorkerReply<BuiltIndexShard, number>, transfer: TransferListItem[] = []) => parentPort!.postMessage(reply, transfer);
   try {
-    const built = await buildShard(sourcesOf(task), task, () => post({ type: "progress", progress: 1 }));
-    post({ type: "done", result: built }, built.bytes ? [built.bytes.buffer as ArrayBuffer] : []);
+    const capture = task.withShape ? captureShapeData(sourcesOf(task), task.kind === "files" ? task.files : undefined) : undefined;
+    const built: BuiltIndexShard = await buildShard(capture?.sources ?? sourcesOf(task), task, () => post({ type: "progress", progress: 1 }));
+    if (capture) built.shape = capture.collect(built.items);
+    const transfer = [...(built.bytes ? [built.bytes.buffer as ArrayBuffer] : []), ...(built.shape?.companions.map((c) => c.buffer as ArrayBuffer) ?? [])];
+    post({ type: "done", result: built }, transfer);
   } catch (error) {
     post({ type: "error", message: error instanceof Error ? error.message : String(error) });
   }

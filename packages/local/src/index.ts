@@ -10,7 +10,7 @@ export type { LocalSearchOptions, LocalSearchResult, SearchTarget } from "./sear
 export { writeSyntheticFiles } from "./synthetic-files.ts";
 export type { SyntheticFiles } from "./synthetic-files.ts";
 export { LocalEventBus, localAccount, localRegion } from "./event-bus/local-event-bus.ts";
-export type { DeliveryContext, EventHandler, LocalEventBusOptions, PublishEntry } from "./event-bus/local-event-bus.ts";
+export type { DeliveryContext, EventHandler, LocalEventBusOptions, PublishEntry, PublishOptions } from "./event-bus/local-event-bus.ts";
 export { DeliveryError } from "./event-bus/delivery-error.ts";
 export { EventLog, EventLogError } from "./event-bus/event-log.ts";
 export { startDynalite } from "./state/dynalite-server.ts";
@@ -30,9 +30,16 @@ export type { SearchEmailerOptions, SearchOutcomeEvent, WebhookAttemptOutcome, W
 export { createLocalMailer } from "./notify/mailer.ts";
 export type { LocalMailer, LocalMailerOptions, SmtpSettings } from "./notify/mailer.ts";
 export { LOCAL_UPLOAD_BUCKET, startLocalRuntime } from "./runtime/local-runtime.ts";
+export { endEventId, endEventOutbox } from "./runtime/end-event-outbox.ts";
+export { lockRoot, ROOT_LOCK_FILE, RootInUseError } from "./runtime/root-lock.ts";
+export type { RootLock } from "./runtime/root-lock.ts";
 export type { LocalRuntime, LocalRuntimeOptions } from "./runtime/local-runtime.ts";
 export { watchUploads } from "./runtime/upload-watcher.ts";
 export type { UploadWatcher, UploadWatcherOptions, WatchedUpload } from "./runtime/upload-watcher.ts";
 export { folderSourceImages } from "./runtime/source-image-reader.ts";
 export { endpointFile, openRunningState, openStateFolder, removeStateEndpoint, writeStateEndpoint } from "./runtime/state-endpoint.ts";
 export type { OpenedState } from "./runtime/state-endpoint.ts";
+export { startConsoleServer, type ConsoleServer } from "./console/console-server.ts";
+export { createLiveFeed, type LiveFeed } from "./console/live-feed.ts";
+export { rankLocalSearchByShape } from "./shape-rank.ts";
+export type { LocalShapeRankOptions, LocalShapeRankResult } from "./shape-rank.ts";

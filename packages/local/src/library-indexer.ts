@@ -7,9 +7,9 @@ import {
   metadataFor,
   type MetadataTable,
   chunks,
+  checksumOf,
   LIBRARY_FORMAT_VERSION,
   type LibraryManifest,
-  MANIFEST_KEY,
   readImageHeader,
   shardKey,
   type ShardEntry,
@@ -17,9 +17,11 @@ import {
   CDM_HEIGHT,
   CDM_WIDTH,
   type SyntheticLibrarySpec,
+  writeLibraryFiles,
 } from "@cds/core";
 import { listLibrarySource } from "./library-source.ts";
-import type { IndexTask } from "./index-worker.ts";
+import type { BuiltIndexShard, IndexTask } from "./index-worker.ts";
+import { ShapeDataWriter } from "./shape-companions.ts";
 import { WorkerPool } from "./worker-pool.ts";
 
 export interface IndexProgress {
@@ -41,6 +43,8 @@ export interface IndexOptions {
   seed?: string;
   /** Metadata given for targets by name or source path (`cds library index --metadata`); laid over what the names say. */
   metadata?: MetadataTable;
+  /** Also store each target's shape data (gradient, zgap, signal) for `--rank shape`. */
+  withShape?: boolean;
   onProgress?: (progress: IndexProgress) => void;
 }
 
@@ -64,7 +68,7 @@ export async function indexLibrary(options: IndexOptions): Promise<LibraryManife
   const order = shuffled(source.images, options.seed ?? options.name);
   const table = options.metadata;
   const withMetadata = table ? order.map((f) => ({ ...f, metadata: metadataFor(f.sourcePath, table) })) : order;
-  const tasks: IndexTask[] = chunks(withMetadata, options.shardSize ?? 100).map((files) => ({ kind: "files", files, ...size }));
+  const tasks: IndexTask[] = chunks(withMetadata, options.shardSize ?? 100).map((files) => ({ kind: "files", files, ...size, withShape: options.withShape }));
   return writeLibrary(options, tasks, {
     size,
     source: { location: options.source, layout: source.layout },
@@ -93,6 +97,7 @@ export async function indexSyntheticLibrary(options: SyntheticIndexOptions): Pro
     start: s * shardSize,
     end: Math.min(options.spec.count, (s + 1) * shardSize),
     ...size,
+    withShape: options.withShape,
   }));
   return writeLibrary(options, tasks, {
     size,
@@ -119,7 +124,8 @@ async function writeLibrary(
   await store.put(`data/${buildId}/build.json`, new TextEncoder().encode(JSON.stringify({ name, startedAt: new Date().toISOString() })));
   const total = tasks.reduce((n, t) => n + (t.kind === "files" ? t.files.length : t.end - t.start), 0);
   const progress: IndexProgress = { done: 0, total, skipped: 0 };
-  const pool = new WorkerPool<IndexTask, BuiltShard, number>(
+  const shape = options.withShape ? new ShapeDataWriter(store) : undefined;
+  const pool = new WorkerPool<IndexTask, BuiltIndexShard, number>(
     new URL("./index-worker.ts", import.meta.url),
     Math.min(options.workers ?? availableParallelism(), tasks.length),
   );
@@ -135,6 +141,8 @@ async function writeLibrary(
         });
         const key = shardKey(buildId, s);
         if (result.bytes) await store.put(key, result.bytes);
+        if (result.shape) await shape?.put(key, result.shape);
+        delete result.shape; // written: let the collector have the bytes
         progress.skipped += result.skipped.length;
         options.onProgress?.(progress);
         return { key, result };
@@ -151,7 +159,7 @@ async function writeLibrary(
   const items: LibraryManifest["items"] = [];
   for (const { key, result } of built) {
     if (!result.bytes) continue;
-    shards.push({ key, start: items.length, count: result.items.length, bytes: result.bytes.length });
+    shards.push({ key, start: items.length, count: result.items.length, bytes: result.bytes.length, crc32: checksumOf(result.bytes) });
     items.push(...result.items);
   }
   const skipped = [...about.missing, ...built.flatMap((b) => b.result.skipped)].sort((a, b) =>
@@ -177,7 +185,9 @@ async function writeLibrary(
     shuffleSeed: about.shuffleSeed,
     buildId,
   };
-  await store.put(MANIFEST_KEY, new TextEncoder().encode(JSON.stringify(manifest)));
+  // The shape companions first: a descriptor never points at a build without them.
+  await shape?.finish(buildId);
+  await writeLibraryFiles(store, manifest);
   await removeOtherBuilds(store, buildId);
   return manifest;
 }

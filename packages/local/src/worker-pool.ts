@@ -4,7 +4,7 @@ import { type TransferListItem, Worker } from "node:worker_threads";
 export type WorkerReply<R, P> =
   | { type: "progress"; progress: P }
   | { type: "done"; result: R }
-  | { type: "error"; message: string };
+  | { type: "error"; message: string; /** The error's class name, so the caller can tell a permanent error (a damaged library) from a transient one. */ name?: string };
 
 interface Pending<T, R, P> {
   task: T;
@@ -67,7 +67,7 @@ export class WorkerPool<T, R, P = unknown> {
       this.busy.delete(worker);
       this.idle.push(worker);
       if (reply.type === "done") pending.resolve(reply.result);
-      else pending.reject(new Error(reply.message));
+      else pending.reject(Object.assign(new Error(reply.message), reply.name ? { name: reply.name } : {}));
       this.pump();
     });
     const fail = (error: Error) => {

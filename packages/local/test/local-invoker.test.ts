@@ -2,13 +2,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import {
   childrenOf,
   dispatch,
-  planBatches,
+  planBatchRule,
   planDispatch,
   rootOf,
+  type BatchSource,
   type DispatcherNode,
   type DispatcherPayload,
   type DispatchTree,
-  type LibraryLayout,
   type WorkerPayload,
 } from "@cds/core";
 import { describe, expect, it } from "vitest";
@@ -17,9 +17,12 @@ import { FunctionNotFoundError, InvalidPayloadError, LocalInvoker, type Invocati
 const names = { dispatcher: "search-dispatcher", worker: "search-worker" };
 const noWait = [0, 0];
 
-function layout(count: number): LibraryLayout {
-  return { name: "fixture", width: 10, height: 10, count, shards: [{ key: "s0", start: 0, count, bytes: 1 }] };
+/** A one-shard library of `count` items in batches of 40, as a leaf finds it. */
+function source(count: number): BatchSource {
+  const rule = planBatchRule({ name: "fixture", count, shardCount: 1, shardSize: count }, { batchSize: 40 });
+  return { rule, count, buildId: "b1", shardPageSize: 64, pageFirstItems: [0], pageCrc32: [0] };
 }
+const readShardPage = async () => [{ key: "s0", start: 0, count: 45_018, bytes: 1 }];
 
 function dispatcherCount(tree: DispatchTree): number {
   let count = 0;
@@ -39,21 +42,20 @@ describe("LocalInvoker", () => {
     const invocations = { dispatcher: 0, worker: 0 };
     invoker.register(names.dispatcher, async (payload) => {
       invocations.dispatcher++;
-      const { node, plan } = payload as DispatcherPayload;
-      await dispatch(node, plan, invoker, names);
+      await dispatch(payload as DispatcherPayload, { invoker, names, readShardPage });
     });
     invoker.register(names.worker, async (payload) => {
       invocations.worker++;
       started.push((payload as WorkerPayload).batch.batchId);
     });
-    const root = planDispatch(planBatches(layout(45_018), { batchSize: 40 }), { searchId: "s1" }, { levels: 3 });
+    const root = planDispatch(source(45_018), { searchId: "s1" }, { levels: 3 });
 
     await invoker.invokeAsync(names.dispatcher, root);
     await invoker.idle();
 
-    expect(root.plan.tree).toEqual({ batchCount: 1126, levels: 3, branchingFactor: 11 });
+    expect(root.tree).toEqual({ batchCount: 1126, levels: 3, branchingFactor: 11 });
     expect(started.toSorted((a, b) => a - b)).toEqual(Array.from({ length: 1126 }, (_, k) => k));
-    expect(invocations).toEqual({ dispatcher: dispatcherCount(root.plan.tree), worker: 1126 });
+    expect(invocations).toEqual({ dispatcher: dispatcherCount(root.tree), worker: 1126 });
     expect(invocations.dispatcher).toBe(1 + 10 + 103);
   });
 

@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { searchEmail } from "@cds/core";
+import { searchEmail, defaultSearchParams } from "@cds/core";
 import type { StateStore } from "@cds/core";
 import { readFixture, searchCompleted, searchFailed } from "@cds/events";
 import { createLocalMailer, emailSearchOutcome, startLocalState } from "@cds/local";
@@ -31,11 +31,10 @@ async function completedSearchOf(notifyEmail: string | undefined) {
     uploadKey: `uploads/${Math.random()}.png`,
     library: "flylight-gen1",
     maskKey: "masks/m.png",
-    parameters: { maskThreshold: 100, xyShift: 2, mirror: true },
+    spec: { params: { ...defaultSearchParams, xyShift: 2 as const }, top: 400, notifyEmail },
     batchCount: 1,
     batchSize: 10,
     targetCount: 10,
-    notifyEmail,
   });
   const event = readFixture(searchCompleted);
   event.detail.searchId = search.searchId;

@@ -72,7 +72,7 @@ describe("webhook delivery to a real HTTP receiver", () => {
     const receiver = await startReceiver();
     receivers.push(receiver);
     const secret = generateWebhookSecret();
-    const subscription = await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret });
+    const subscription = await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret, allowPrivate: true });
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue() });
     const event = completedEvent("evt-signed");
 
@@ -95,7 +95,7 @@ describe("webhook delivery to a real HTTP receiver", () => {
   it("retries a receiver that fails twice with 500 and records attempts 500, 500, 200 with the delivery delivered", async () => {
     const receiver = await startReceiver((n) => (n <= 2 ? 500 : 200));
     receivers.push(receiver);
-    const subscription = await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret: generateWebhookSecret() });
+    const subscription = await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret: generateWebhookSecret(), allowPrivate: true });
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue(), retryPolicy: TINY_BACKOFF });
 
     await sender.enqueueEvent(completedEvent("evt-flaky"));
@@ -116,7 +116,7 @@ describe("webhook delivery to a real HTTP receiver", () => {
   it("dead-letters a delivery after exactly the default 8 attempts to a receiver that always fails, and keeps it listable", async () => {
     const receiver = await startReceiver(() => 503);
     receivers.push(receiver);
-    const subscription = await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret: generateWebhookSecret() });
+    const subscription = await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret: generateWebhookSecret(), allowPrivate: true });
     const deadLetters = new InProcessDeliveryQueue<WebhookDeliveryMessage>();
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue(), deadLetterQueue: deadLetters, retryPolicy: TINY_BACKOFF });
 
@@ -135,7 +135,7 @@ describe("webhook delivery to a real HTTP receiver", () => {
   });
 
   it("records the network error of every attempt to a closed port", async () => {
-    const subscription = await state.createSubscription({ url: await closedPortUrl(), events: ["Search Failed"], secret: generateWebhookSecret() });
+    const subscription = await state.createSubscription({ url: await closedPortUrl(), events: ["Search Failed"], secret: generateWebhookSecret(), allowPrivate: true });
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue(), retryPolicy: { ...TINY_BACKOFF, maxAttempts: 3 } });
     const event = readFixture(searchFailed);
 
@@ -153,7 +153,7 @@ describe("webhook delivery to a real HTTP receiver", () => {
   it("records a timeout when the receiver does not answer in time", async () => {
     const receiver = await startReceiver(() => "hang");
     receivers.push(receiver);
-    const subscription = await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret: generateWebhookSecret() });
+    const subscription = await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret: generateWebhookSecret(), allowPrivate: true });
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue(), timeoutMs: 100, retryPolicy: { ...TINY_BACKOFF, maxAttempts: 1 } });
 
     await sender.enqueueEvent(completedEvent("evt-slow"));
@@ -167,9 +167,9 @@ describe("webhook delivery to a real HTTP receiver", () => {
   it("sends nothing to subscriptions that do not want the event's type, nor to inactive ones", async () => {
     const receiver = await startReceiver();
     receivers.push(receiver);
-    const wanted = await state.createSubscription({ url: `${receiver.url}?wanted`, events: ["Search Completed"], secret: generateWebhookSecret() });
-    const failedOnly = await state.createSubscription({ url: `${receiver.url}?failed-only`, events: ["Search Failed"], secret: generateWebhookSecret() });
-    const paused = await state.createSubscription({ url: `${receiver.url}?paused`, events: ["Search Completed"], secret: generateWebhookSecret(), active: false });
+    const wanted = await state.createSubscription({ url: `${receiver.url}?wanted`, events: ["Search Completed"], secret: generateWebhookSecret(), allowPrivate: true });
+    const failedOnly = await state.createSubscription({ url: `${receiver.url}?failed-only`, events: ["Search Failed"], secret: generateWebhookSecret(), allowPrivate: true });
+    const paused = await state.createSubscription({ url: `${receiver.url}?paused`, events: ["Search Completed"], secret: generateWebhookSecret(), allowPrivate: true, active: false });
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue() });
 
     const planned = await sender.enqueueEvent(completedEvent("evt-filter"));
@@ -184,7 +184,7 @@ describe("webhook delivery to a real HTTP receiver", () => {
   it("does not send an attempt again when its message is delivered twice", async () => {
     const receiver = await startReceiver();
     receivers.push(receiver);
-    await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret: generateWebhookSecret() });
+    await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret: generateWebhookSecret(), allowPrivate: true });
     const queue = new InProcessDeliveryQueue<WebhookDeliveryMessage>();
     const sender = createWebhookSender({ state, queue });
     const [message] = await sender.enqueueEvent(completedEvent("evt-twice"));

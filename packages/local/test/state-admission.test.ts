@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { admitNextSearch, checkRunningSlots } from "@cds/core";
+import { admitNextSearch, checkRunningSlots, defaultSearchParams } from "@cds/core";
 import type { NewSearch, SearchItem, StateStore } from "@cds/core";
 import { startLocalState, type LocalState } from "@cds/local";
 
@@ -15,7 +15,7 @@ async function acceptSearches(count: number): Promise<SearchItem[]> {
   const created: SearchItem[] = [];
   for (let i = 0; i < count; i++) {
     const submittedAt = new Date(clock++).toISOString();
-    const input: NewSearch = { uploadKey: `uploads/lib/m${clock}.png`, library: "lib", maskKey: `lib/m${clock}.png`, parameters: {}, batchCount: 1, batchSize: 10, targetCount: 10, submittedAt };
+    const input: NewSearch = { uploadKey: `uploads/lib/m${clock}.png`, library: "lib", maskKey: `lib/m${clock}.png`, spec: { params: defaultSearchParams, top: 400 }, batchCount: 1, batchSize: 10, targetCount: 10, submittedAt };
     created.push((await state.createSearchFromUpload(input)).search);
   }
   return created;

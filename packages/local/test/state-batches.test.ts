@@ -1,8 +1,19 @@
-import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BatchResultRejectedError, createPrng, MATCHES_GZIP_THRESHOLD_BYTES, shuffled } from "@cds/core";
-import type { BatchRecording, Reconciliation, SearchItem, StateStore } from "@cds/core";
+import {
+  BatchResultRejectedError,
+  childCount,
+  createPrng,
+  defaultSearchParams,
+  leafCount,
+  leafOf,
+  nodeId,
+  parentOf,
+  planDispatchTree,
+  shuffled,
+  stateService,
+} from "@cds/core";
+import type { BatchRecording, DispatchTree, ScoredTarget, SearchItem, StateStore } from "@cds/core";
 import { startLocalState } from "@cds/local";
 import type { LocalState } from "@cds/local";
 import { tempDir } from "../../../test/support/temp-dir.ts";
@@ -11,30 +22,42 @@ let local: LocalState;
 let state: StateStore;
 let uploads = 0;
 
-/** A running search over `batchCount` batches, as dispatch leaves it. */
-async function runningSearch(batchCount: number): Promise<SearchItem> {
+/** A running search over `batchCount` batches, as dispatch leaves it, with its dispatch tree. */
+async function runningSearch(batchCount: number, levels?: number): Promise<{ search: SearchItem; tree: DispatchTree }> {
   uploads++;
   const { search } = await state.createSearchFromUpload({
     uploadKey: `uploads/batches-${uploads}.png`,
     library: "flylight-gen1",
     maskKey: `masks/${uploads}.png`,
-    parameters: {},
+    spec: { params: defaultSearchParams, top: 400 },
     batchCount,
     batchSize: 100,
     targetCount: batchCount * 100,
   });
-  return state.markSearchRunning(search.searchId);
+  return { search: await state.markSearchRunning(search.searchId), tree: planDispatchTree(batchCount, levels === undefined ? {} : { levels }) };
 }
 
-/** A small batch's matches. */
-function matchesOf(batchId: number) {
-  return [{ name: `target-${batchId}-a`, score: 100 - batchId }, { name: `target-${batchId}-b`, score: 50 }];
+const MASK_SIZE = 1000;
+
+/** A batch's matches: two targets of the batch's 100. */
+function matchesOf(batchId: number): ScoredTarget[] {
+  return [batchId * 100 + 3, batchId * 100 + 41].map((index, k) => ({ index, matchingPixels: 1000 - batchId - k, matchingRatio: (1000 - batchId - k) / MASK_SIZE, mirrored: k === 1, maskSize: MASK_SIZE }));
 }
 
-/** Stores a batch result the way a worker that died right after its put would leave it: uncounted. */
-async function putWithoutCounting(searchId: string, batchId: number): Promise<void> {
-  await state.service.entities.batchResult
-    .put({ searchId, batchId, matches: JSON.stringify(matchesOf(batchId)), matchesEncoding: "json", scored: 100, completedAt: new Date().toISOString(), ttl: 0 })
+function record(searchId: string, tree: DispatchTree, batchId: number): Promise<BatchRecording> {
+  return state.recordBatchResult({ searchId, batchId, tree, matches: matchesOf(batchId), maskSize: MASK_SIZE, scored: 100 });
+}
+
+/** The entities, for writing what a crash leaves behind. */
+function entities() {
+  return stateService(local.client, state.layout).entities;
+}
+
+/** Stores a batch result the way a worker that died right after its put leaves it: stored, not counted. */
+async function putWithoutCounting(searchId: string, tree: DispatchTree, batchId: number): Promise<void> {
+  const { encodeMatches } = await import("@cds/core");
+  await entities()
+    .batchResult.put({ searchId, group: leafOf(tree, batchId).firstBatch, batchId, matches: encodeMatches(matchesOf(batchId)), maskSize: MASK_SIZE, scored: 100, completedAt: new Date().toISOString(), ttl: 0 })
     .go();
 }
 
@@ -47,172 +70,138 @@ afterAll(async () => {
   await local?.stop();
 });
 
-describe("batch results", () => {
+describe("batch results and their completion groups", () => {
   it("counts a batch recorded three times at once exactly once", async () => {
-    const search = await runningSearch(3);
+    const { search, tree } = await runningSearch(3);
 
-    const recordings = await Promise.all([1, 2, 3].map(() => state.recordBatchResult({ searchId: search.searchId, batchId: 1, matches: matchesOf(1), scored: 100 })));
+    const recordings = await Promise.all([1, 2, 3].map(() => record(search.searchId, tree, 1)));
 
     expect(recordings.filter((r) => r.recorded)).toHaveLength(1);
     expect(recordings.filter((r) => r.counted)).toHaveLength(1);
-    expect((await state.getSearch(search.searchId))?.completedBatches).toBe(1);
-    expect(await state.listMissingBatches(search.searchId)).toEqual([0, 2]);
+    expect(await state.countCompletedBatches(search.searchId, tree)).toBe(1);
+    expect(await state.listMissingBatches(search.searchId, tree)).toEqual([0, 2]);
   });
 
-  it("lets exactly one caller observe completion when batches arrive at once, in random order, with duplicates", async () => {
-    // Prepare: 40 batches, each sent 1–3 times, shuffled.
-    const batchCount = 40;
-    const search = await runningSearch(batchCount);
-    const prng = createPrng(7);
-    const sends: number[] = [];
-    for (let b = 0; b < batchCount; b++) for (let copies = prng.int(1, 3); copies > 0; copies--) sends.push(b);
+  it("announces completion exactly once, and completes each leaf exactly once, when every batch of a three-level tree arrives concurrently, shuffled, some twice", async () => {
+    const { search, tree } = await runningSearch(150, 3);
+    const sends = shuffled([...Array.from({ length: 150 }, (_, b) => b), 4, 77, 149, 0, 63], "shuffled batches");
 
-    // Act
-    const recordings = await Promise.all(
-      shuffled(sends, 11).map((batchId) => state.recordBatchResult({ searchId: search.searchId, batchId, matches: matchesOf(batchId), scored: 100 })),
-    );
+    const recordings = await Promise.all(sends.map((batchId) => record(search.searchId, tree, batchId)));
 
-    // Assess
     expect(recordings.filter((r) => r.reachedBatchCount)).toHaveLength(1);
-    expect(recordings.filter((r) => r.reachedBatchCount)[0]).toMatchObject({ completedBatches: batchCount, batchCount });
-    expect(recordings.filter((r) => r.recorded)).toHaveLength(batchCount);
-    expect((await state.getSearch(search.searchId))?.completedBatches).toBe(batchCount);
-    expect(await state.listMissingBatches(search.searchId)).toEqual([]);
+    expect(recordings.filter((r) => r.counted)).toHaveLength(150);
+    const completedLeaves = recordings.flatMap((r) => (r.completedLeaf ? [nodeId(r.completedLeaf)] : []));
+    expect(completedLeaves.sort()).toEqual(Array.from({ length: leafCount(tree) }, (_, j) => nodeId(leafOf(tree, j * tree.branchingFactor))).sort());
+    expect(await state.countCompletedBatches(search.searchId, tree)).toBe(150);
+    expect(await state.listMissingBatches(search.searchId, tree)).toEqual([]);
+    expect(await state.rootAnnouncedAt(search.searchId, tree)).toEqual(expect.any(String));
   });
 
-  it("lists every batch's results in batch order with the matches it was given", async () => {
-    const search = await runningSearch(12);
-    for (const batchId of shuffled([...Array(12).keys()], 3)) {
-      await state.recordBatchResult({ searchId: search.searchId, batchId, matches: matchesOf(batchId), scored: 100 + batchId, completedAt: "2030-03-01T00:00:00.000Z" });
-    }
+  it("reads every batch's matches back exactly as the worker scored them, from every leaf's partition", async () => {
+    const { search, tree } = await runningSearch(40);
+    for (let batchId = 0; batchId < 40; batchId += 3) await record(search.searchId, tree, batchId);
 
-    const results = await state.listBatchResults<{ name: string; score: number }>(search.searchId);
+    const { results, missingBatches } = await state.listBatchResults(search.searchId, tree);
 
-    expect(results.map((r) => r.batchId)).toEqual([...Array(12).keys()]);
-    expect(results[10]).toEqual({
-      searchId: search.searchId,
-      batchId: 10,
-      matches: matchesOf(10),
-      scored: 110,
-      completedAt: "2030-03-01T00:00:00.000Z",
-      ttl: Date.parse("2030-03-01T00:00:00.000Z") / 1000 + 30 * 24 * 3600,
+    expect(results.map((r) => r.batchId)).toEqual(Array.from({ length: 14 }, (_, k) => 3 * k));
+    for (const r of results) expect(r.matches).toEqual(matchesOf(r.batchId));
+    expect(missingBatches).toEqual(Array.from({ length: 40 }, (_, b) => b).filter((b) => b % 3 !== 0));
+  });
+
+  it("stores a batch result of 5,000 matches in a few bytes each and reads it back exactly", async () => {
+    const { search, tree } = await runningSearch(1);
+    const rng = createPrng("many matches");
+    const matches: ScoredTarget[] = Array.from({ length: 5000 }, (_, k) => {
+      const matchingPixels = rng.int(1, 600_000);
+      return { index: k * 7 + rng.int(0, 6), matchingPixels, matchingRatio: matchingPixels / 684_860, mirrored: rng.chance(0.5), maskSize: 684_860 };
     });
+
+    await state.recordBatchResult({ searchId: search.searchId, batchId: 0, tree, matches, maskSize: 684_860, scored: 35_000 });
+    const stored = await entities().batchResult.get({ searchId: search.searchId, group: 0, batchId: 0 }).go();
+
+    expect(stored.data!.matches.byteLength).toBeLessThan(5000 * 5);
+    expect((await state.listBatchResults(search.searchId, tree)).results[0].matches).toEqual(matches);
   });
 
-  it("round-trips batch results over 400 KB of JSON each, across several result pages", async () => {
-    // Prepare: hex names compress about 2:1, so each batch is stored at ~320 KB and five of
-    // them need more than one 1 MB query page.
-    const search = await runningSearch(5);
-    const big = (batchId: number) => Array.from({ length: 4000 }, (_, i) => ({ name: randomBytes(48).toString("hex"), batchId, rank: i, score: i * 0.5 }));
-    const sent = [0, 1, 2, 3, 4].map(big);
-    expect(JSON.stringify(sent[0]).length).toBeGreaterThan(400 * 1024);
+  it("refuses a batch outside the search's tree and stores nothing", async () => {
+    const { search, tree } = await runningSearch(2);
 
-    // Act
-    for (const [batchId, matches] of sent.entries()) await state.recordBatchResult({ searchId: search.searchId, batchId, matches, scored: 4000 });
-    const results = await state.listBatchResults(search.searchId);
+    await expect(record(search.searchId, tree, 2)).rejects.toBeInstanceOf(BatchResultRejectedError);
 
-    // Assess
-    expect(results.map((r) => r.matches)).toEqual(sent);
-    const stored = await state.service.entities.batchResult.get({ searchId: search.searchId, batchId: 0 }).go();
-    expect(stored.data?.matchesEncoding).toBe("gzip-base64");
-    expect(stored.data!.matches.length).toBeLessThan(400 * 1024);
-    const firstPage = await state.service.entities.batchResult.query.bySearch({ searchId: search.searchId }).go({ pages: 1 });
-    expect(firstPage.data.length).toBeLessThan(5);
-    expect(firstPage.cursor).not.toBeNull();
+    expect((await state.listBatchResults(search.searchId, tree)).results).toEqual([]);
+    expect(await state.countCompletedBatches(search.searchId, tree)).toBe(0);
   });
 
-  it("stores small batch results as plain JSON", async () => {
-    const search = await runningSearch(1);
+  it("counts a batch whose worker died between storing and counting when the worker is retried", async () => {
+    const { search, tree } = await runningSearch(5);
+    for (const batchId of [0, 1, 3, 4]) await record(search.searchId, tree, batchId);
+    await putWithoutCounting(search.searchId, tree, 2);
 
-    await state.recordBatchResult({ searchId: search.searchId, batchId: 0, matches: matchesOf(0), scored: 1 });
+    const retried = await record(search.searchId, tree, 2);
 
-    const stored = await state.service.entities.batchResult.get({ searchId: search.searchId, batchId: 0 }).go();
-    expect(stored.data?.matchesEncoding).toBe("json");
-    expect(JSON.stringify(matchesOf(0)).length).toBeLessThan(MATCHES_GZIP_THRESHOLD_BYTES);
+    expect(retried).toMatchObject({ recorded: false, counted: true, reachedBatchCount: true });
+    expect(await state.countCompletedBatches(search.searchId, tree)).toBe(5);
   });
 
-  it("rejects a batch outside the search's batches, and one too large even compressed, storing neither", async () => {
-    const search = await runningSearch(2);
-    const incompressible = [randomBytes(600 * 1024).toString("base64")];
+  it("reconciles a batch stored but never counted (no retry came), announcing completion once", async () => {
+    const { search, tree } = await runningSearch(5);
+    for (const batchId of [0, 1, 3, 4]) await record(search.searchId, tree, batchId);
+    await putWithoutCounting(search.searchId, tree, 2);
 
-    const outOfRange = await state.recordBatchResult({ searchId: search.searchId, batchId: 2, matches: [], scored: 0 }).catch((e: unknown) => e);
-    const tooLarge = await state.recordBatchResult({ searchId: search.searchId, batchId: 1, matches: incompressible, scored: 0 }).catch((e: unknown) => e);
+    const repairs = await Promise.all([1, 2, 3].map(() => state.reconcileCompletion(search.searchId, tree)));
+    const again = await state.reconcileCompletion(search.searchId, tree);
 
-    expect(outOfRange).toBeInstanceOf(BatchResultRejectedError);
-    expect(tooLarge).toBeInstanceOf(BatchResultRejectedError);
-    expect(await state.listBatchResults(search.searchId)).toEqual([]);
-    expect((await state.getSearch(search.searchId))?.completedBatches).toBe(0);
+    expect(repairs.filter((r) => r.reachedBatchCount)).toHaveLength(1);
+    expect(repairs.every((r) => r.recordedBatches === 5 && r.missingBatches.length === 0)).toBe(true);
+    expect(again).toEqual({ recordedBatches: 5, batchCount: 5, missingBatches: [], repaired: false, reachedBatchCount: false });
+    expect(await state.countCompletedBatches(search.searchId, tree)).toBe(5);
   });
 
-  it("stores but does not count a batch that arrives after its search finished", async () => {
-    const search = await runningSearch(2);
-    await state.markSearchCompleted(search.searchId, { resultsKey: "results/partial.json", matchCount: 0, partial: true });
+  it("reconciles a group that completed but never reached its parent (a crash inside the chain)", async () => {
+    const { search, tree } = await runningSearch(100);
+    expect(tree.levels).toBe(2);
+    // Every batch counted, but the last leaf's completion never written into the root.
+    for (let batchId = 0; batchId < 100; batchId++) {
+      if (leafOf(tree, batchId).firstBatch === 90) {
+        const leaf = leafOf(tree, batchId);
+        await putWithoutCounting(search.searchId, tree, batchId);
+        await entities().completionGroup.update({ searchId: search.searchId, node: nodeId(leaf) }).add({ done: [batchId - 90] }).set({ expected: childCount(tree, leaf) }).go();
+      } else {
+        await record(search.searchId, tree, batchId);
+      }
+    }
+    expect(await state.rootAnnouncedAt(search.searchId, tree)).toBeUndefined();
+    expect(parentOf(tree, leafOf(tree, 95))).toEqual({ level: 0, firstBatch: 0, batchCount: 100 });
 
-    const late = await state.recordBatchResult({ searchId: search.searchId, batchId: 0, matches: matchesOf(0), scored: 100 });
+    const repair = await state.reconcileCompletion(search.searchId, tree);
 
-    expect(late).toMatchObject({ recorded: true, counted: false, reachedBatchCount: false, completedBatches: 0 });
+    expect(repair).toMatchObject({ recordedBatches: 100, missingBatches: [], repaired: true, reachedBatchCount: true });
+    expect(await state.rootAnnouncedAt(search.searchId, tree)).toEqual(expect.any(String));
   });
 
-  it("reconciles a counter left behind by a worker that died between its put and its increment", async () => {
-    // Prepare: batch 2 stored but never counted; every other batch recorded normally.
-    const search = await runningSearch(5);
-    await putWithoutCounting(search.searchId, 2);
-    for (const batchId of [0, 1, 3, 4]) await state.recordBatchResult({ searchId: search.searchId, batchId, matches: matchesOf(batchId), scored: 100 });
-    const retried = await state.recordBatchResult({ searchId: search.searchId, batchId: 2, matches: matchesOf(2), scored: 100 });
-    expect(retried).toMatchObject({ recorded: false, counted: false, reachedBatchCount: false, completedBatches: 4 });
-    expect(await state.listMissingBatches(search.searchId)).toEqual([]);
+  it("finishes a chain when a duplicated completion arrives after a crash between completing a leaf and recording it in the root", async () => {
+    const { search, tree } = await runningSearch(20, 2);
+    for (let batchId = 0; batchId < 20; batchId++) if (batchId !== 19) await record(search.searchId, tree, batchId);
+    // Batch 19 was stored and counted in its leaf (completing it); the process died before the root heard of it.
+    const leaf = leafOf(tree, 19);
+    await putWithoutCounting(search.searchId, tree, 19);
+    await entities().completionGroup.update({ searchId: search.searchId, node: nodeId(leaf) }).add({ done: [19 - leaf.firstBatch] }).set({ expected: childCount(tree, leaf) }).go();
 
-    // Act
-    const repair = await state.reconcileCompletedBatches(search.searchId);
-    const again = await state.reconcileCompletedBatches(search.searchId);
+    const duplicate = await record(search.searchId, tree, 19);
 
-    // Assess: repaired once, and the repair announced completion once.
-    expect(repair).toEqual({ recordedBatches: 5, completedBatches: 5, batchCount: 5, missingBatches: [], repaired: true, reachedBatchCount: true });
-    expect(again).toEqual({ recordedBatches: 5, completedBatches: 5, batchCount: 5, missingBatches: [], repaired: false, reachedBatchCount: false });
-    expect((await state.getSearch(search.searchId))?.completedBatches).toBe(5);
+    expect(duplicate).toMatchObject({ recorded: false, counted: false, reachedBatchCount: true });
+    expect(duplicate.completedLeaf).toBeUndefined(); // the leaf was completed by the first attempt
   });
 
-  it("reports missing batches and changes nothing when the counter already agrees", async () => {
-    const search = await runningSearch(4);
-    await state.recordBatchResult({ searchId: search.searchId, batchId: 1, matches: matchesOf(1), scored: 100 });
+  it("writes no completion item more than its node has children (plus one dispatch record), however many batches", async () => {
+    const { search, tree } = await runningSearch(600);
 
-    const report = await state.reconcileCompletedBatches(search.searchId);
+    await Promise.all(Array.from({ length: 600 }, (_, b) => record(search.searchId, tree, b)));
 
-    expect(report).toEqual({ recordedBatches: 1, completedBatches: 1, batchCount: 4, missingBatches: [0, 2, 3], repaired: false, reachedBatchCount: false });
-  });
-
-  it("still counts each batch once after a repair, and the last batch observes completion", async () => {
-    const search = await runningSearch(6);
-    await putWithoutCounting(search.searchId, 0);
-    expect((await state.reconcileCompletedBatches(search.searchId)).completedBatches).toBe(1);
-
-    const recordings = await Promise.all(
-      shuffled([1, 2, 3, 4, 5, 1, 3, 5], 5).map((batchId) => state.recordBatchResult({ searchId: search.searchId, batchId, matches: matchesOf(batchId), scored: 100 })),
-    );
-
-    expect(recordings.filter((r) => r.reachedBatchCount)).toHaveLength(1);
-    expect((await state.getSearch(search.searchId))?.completedBatches).toBe(6);
-  });
-
-  it("never counts past the batches stored, and completes once, when sweeper repairs race with workers", async () => {
-    // Prepare: 5 of 30 batches stored by workers that died before counting.
-    const batchCount = 30;
-    const search = await runningSearch(batchCount);
-    for (const batchId of [3, 9, 14, 21, 27]) await putWithoutCounting(search.searchId, batchId);
-    const workers = shuffled([...Array(batchCount).keys()].filter((b) => ![3, 9, 14, 21, 27].includes(b)), 17);
-
-    // Act: workers (some sent twice) and five reconciliations, all at once.
-    const outcomes: (BatchRecording | Reconciliation)[] = await Promise.all([
-      ...[...workers, ...workers.slice(0, 8)].map((batchId) =>
-        state.recordBatchResult({ searchId: search.searchId, batchId, matches: matchesOf(batchId), scored: 100 }),
-      ),
-      ...[1, 2, 3, 4, 5].map(() => state.reconcileCompletedBatches(search.searchId)),
-    ]);
-    const final = await state.reconcileCompletedBatches(search.searchId);
-
-    // Assess
-    expect(outcomes.filter((o) => o.reachedBatchCount).length + (final.reachedBatchCount ? 1 : 0)).toBe(1);
-    expect((await state.getSearch(search.searchId))?.completedBatches).toBe(batchCount);
-    expect(final.missingBatches).toEqual([]);
+    const items = [
+      ...(await entities().completionGroup.scan.where(({ searchId }, { eq }) => eq(searchId, search.searchId)).go({ pages: "all" })).data,
+    ];
+    expect(items.length).toBe(leafCount(tree) + 1);
+    for (const item of items) expect(item.done!.length).toBeLessThanOrEqual(64);
   });
 });

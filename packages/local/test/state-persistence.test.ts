@@ -2,7 +2,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { createStateStore, stateTableLayout } from "@cds/core";
+import { createStateStore, stateTableLayout, defaultSearchParams, planDispatchTree } from "@cds/core";
 import { createDocumentClient, ensureStateTable, startDynalite, startLocalState } from "@cds/local";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 
@@ -15,13 +15,15 @@ describe("local state on dynalite", () => {
       uploadKey: "uploads/persist.png",
       library: "flylight-gen1",
       maskKey: "masks/persist.png",
-      parameters: { xyShift: 2 },
+      spec: { params: { ...defaultSearchParams, xyShift: 2 as const }, top: 400 },
       batchCount: 2,
       batchSize: 10,
       targetCount: 20,
     });
     await before.state.markSearchRunning(search.searchId);
-    await before.state.recordBatchResult({ searchId: search.searchId, batchId: 0, matches: [{ name: "t", score: 1 }], scored: 10 });
+    const tree = planDispatchTree(2);
+    const match = { index: 3, matchingPixels: 1, matchingRatio: 1 / 9, mirrored: true, maskSize: 9 };
+    await before.state.recordBatchResult({ searchId: search.searchId, batchId: 0, tree, matches: [match], maskSize: 9, scored: 10 });
     const subscription = await before.state.createSubscription({ url: "https://hook.example", events: ["Search Completed"], secret: "s" });
     await before.stop();
     expect(await readdir(folder)).toContain("CURRENT");
@@ -31,22 +33,24 @@ describe("local state on dynalite", () => {
     try {
       // Assess: everything is there, and counting carries on from where it was.
       expect(after.endpoint).not.toBe(before.endpoint);
-      expect(await after.state.getSearch(search.searchId)).toMatchObject({ status: "running", completedBatches: 1 });
+      expect(await after.state.getSearch(search.searchId)).toMatchObject({ status: "running" });
+      expect(await after.state.countCompletedBatches(search.searchId, tree)).toBe(1);
       expect((await after.state.findSearchByUpload("uploads/persist.png"))?.searchId).toBe(search.searchId);
-      expect((await after.state.listBatchResults(search.searchId)).map((r) => r.matches)).toEqual([[{ name: "t", score: 1 }]]);
+      expect((await after.state.listBatchResults(search.searchId, tree)).results.map((r) => r.matches)).toEqual([[match]]);
       expect(await after.state.getSubscription(subscription.subscriptionId)).toEqual(subscription);
       const duplicate = await after.state.createSearchFromUpload({
         uploadKey: "uploads/persist.png",
         library: "flylight-gen1",
         maskKey: "masks/persist.png",
-        parameters: {},
+        spec: { params: defaultSearchParams, top: 400 },
         batchCount: 2,
         batchSize: 10,
         targetCount: 20,
       });
       expect(duplicate).toMatchObject({ created: false, search: { searchId: search.searchId } });
-      const last = await after.state.recordBatchResult({ searchId: search.searchId, batchId: 1, matches: [], scored: 10 });
-      expect(last).toMatchObject({ recorded: true, reachedBatchCount: true, completedBatches: 2 });
+      const last = await after.state.recordBatchResult({ searchId: search.searchId, batchId: 1, tree, matches: [], maskSize: 9, scored: 10 });
+      expect(last).toMatchObject({ recorded: true, counted: true, reachedBatchCount: true });
+      expect(await after.state.countCompletedBatches(search.searchId, tree)).toBe(2);
     } finally {
       await after.stop();
     }
@@ -77,7 +81,7 @@ describe("local state on dynalite", () => {
       const state = createStateStore({ client, table });
 
       // Act
-      const { search } = await state.createSearchFromUpload({ uploadKey: "u", library: "l", maskKey: "m", parameters: {}, batchCount: 1, batchSize: 1, targetCount: 1 });
+      const { search } = await state.createSearchFromUpload({ uploadKey: "u", library: "l", maskKey: "m", spec: { params: defaultSearchParams, top: 400 }, batchCount: 1, batchSize: 1, targetCount: 1 });
       await state.markSearchFailed(search.searchId, { reason: "r", stage: "intake" });
 
       // Assess: the items carry the configured key names, and the status index answers.

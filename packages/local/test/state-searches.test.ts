@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { IllegalStatusTransitionError, SearchNotFoundError } from "@cds/core";
+import { IllegalStatusTransitionError, SearchNotFoundError, defaultSearchParams, stateService } from "@cds/core";
 import type { NewSearch, StateStore } from "@cds/core";
 import { startLocalState } from "@cds/local";
 import type { LocalState } from "@cds/local";
@@ -17,7 +17,7 @@ function newSearch(overrides: Partial<NewSearch> = {}): NewSearch {
     uploadKey: `uploads/Mask ${uploads}.png`,
     library: "flylight-gen1",
     maskKey: `masks/${uploads}.png`,
-    parameters: { maskThreshold: 100, xyShift: 2, mirror: true },
+    spec: { params: { ...defaultSearchParams, xyShift: 2 as const }, top: 400 },
     batchCount: 4,
     batchSize: 250,
     targetCount: 1000,
@@ -36,7 +36,7 @@ afterAll(async () => {
 
 describe("searches", () => {
   it("reads back a created search by its id, with its fields and status accepted", async () => {
-    const input = newSearch({ notifyEmail: "fly@example.org" });
+    const input = newSearch({ spec: { params: { ...defaultSearchParams, xyShift: 2 as const }, top: 400, notifyEmail: "fly@example.org" } });
 
     const { search, created } = await state.createSearchFromUpload(input);
 
@@ -46,7 +46,8 @@ describe("searches", () => {
       uploadKey: input.uploadKey,
       library: "flylight-gen1",
       maskKey: input.maskKey,
-      parameters: { maskThreshold: 100, xyShift: 2, mirror: true },
+      params: { ...defaultSearchParams, xyShift: 2 as const },
+      top: 400,
       status: "accepted",
       batchCount: 4,
       batchSize: 250,
@@ -104,7 +105,7 @@ describe("searches", () => {
   it("finishes a search whose process died after claiming the upload, when the event is redelivered", async () => {
     // Prepare: the crash left the claim written and the search not.
     const input = newSearch();
-    await state.service.entities.uploadClaim
+    await stateService(local.client, state.layout).entities.uploadClaim
       .put({ uploadKey: input.uploadKey, searchId: "claimed-before-crash", claimedAt: new Date().toISOString() })
       .go();
     expect(await state.findSearchByUpload(input.uploadKey)).toBeUndefined();

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildResultsDocument, completeSubmissionIfDone, sweepSubmissions, trackSubmissionSearch, type NewSubmissionMask, type StateStore, type SubmissionSummary } from "@cds/core";
+import { buildResultsDocument, completeSubmissionIfDone, sweepSubmissions, trackSubmissionSearch, type NewSubmissionMask, type StateStore, type SubmissionSummary, defaultSearchParams } from "@cds/core";
 import { FolderBlobStore, startLocalState, type LocalState } from "@cds/local";
 import { aDocumentInput, aMatch } from "../../core/test/results-builders.ts";
 import { tempDir } from "../../../test/support/temp-dir.ts";
@@ -21,8 +21,7 @@ async function submissionWithSearches(submissionId: string, count: number) {
   for (let i = 0; i < count; i++) {
     await state.recordSubmissionMask(submissionId, mask(i));
     const { search } = await state.createSearchFromUpload({
-      uploadKey: `uploads/${submissionId}/${i}`, library: "lib", maskKey: mask(i).uploadKey, parameters: {}, batchCount: 1, batchSize: 100, targetCount: 100,
-      submission: { submissionId, maskId: mask(i).maskId },
+      uploadKey: `uploads/${submissionId}/${i}`, library: "lib", maskKey: mask(i).uploadKey, spec: { params: defaultSearchParams, top: 400, submission: { submissionId, maskId: mask(i).maskId } }, batchCount: 1, batchSize: 100, targetCount: 100,
     });
     expect(await state.linkSubmissionSearch({ submissionId, maskId: mask(i).maskId, searchId: search.searchId })).toBe(true);
     searches.push(search);

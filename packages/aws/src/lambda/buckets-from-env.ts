@@ -1,9 +1,11 @@
 import type { BlobStore, LibraryStores, SourceImageReader } from "@cds/core";
 import { S3BlobStore } from "../s3-blob-store.ts";
 import { createS3Client, libraryStore } from "../s3-client.ts";
+import { withRetryMetrics } from "../sdk-retry-metrics.ts";
+import { s3RetryMetrics, telemetryFromEnv } from "./observability.ts";
 import { once, setting } from "./settings.ts";
 
-const s3 = once(() => createS3Client());
+const s3 = once(() => withRetryMetrics(createS3Client(), telemetryFromEnv(), s3RetryMetrics));
 
 /** The upload bucket (`CDS_UPLOADS_BUCKET`): masks at `<library>/<file>`, sidecars beside them. */
 export const uploadsFromEnv: () => BlobStore = once(() => new S3BlobStore({ client: s3(), bucket: setting("CDS_UPLOADS_BUCKET") }));

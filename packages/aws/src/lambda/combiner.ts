@@ -1,6 +1,7 @@
 import { combiner } from "@cds/functions";
 import { librariesFromEnv, resultsFromEnv, sourceImagesFromEnv, uploadsFromEnv } from "./buckets-from-env.ts";
 import { busFromEnv } from "./bus-from-env.ts";
+import { observed } from "./observability.ts";
 import { stateFromEnv } from "./state-from-env.ts";
 
 /**
@@ -8,7 +9,7 @@ import { stateFromEnv } from "./state-from-env.ts";
  * rule `submission-progress` → record a finished search in its submission and, after the last
  * one, write the submission's summary and emit Submission Completed.
  */
-export const handler = (event: unknown): Promise<void> =>
+export const handler = observed("combiner", (event: unknown): Promise<void> =>
   combiner(event, {
     state: stateFromEnv(),
     uploads: uploadsFromEnv(),
@@ -16,4 +17,4 @@ export const handler = (event: unknown): Promise<void> =>
     results: resultsFromEnv(),
     sourceImages: sourceImagesFromEnv(),
     bus: busFromEnv(),
-  });
+  }));

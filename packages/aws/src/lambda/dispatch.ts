@@ -2,7 +2,8 @@ import { dispatchSearch } from "@cds/functions";
 import { librariesFromEnv } from "./buckets-from-env.ts";
 import { busFromEnv } from "./bus-from-env.ts";
 import { invokerFromEnv } from "./invoker-from-env.ts";
-import { maxRunningSetting } from "./settings.ts";
+import { observed } from "./observability.ts";
+import { maxRunningSetting, workerBudgetSetting } from "./settings.ts";
 import { stateFromEnv } from "./state-from-env.ts";
 
 /**
@@ -10,5 +11,5 @@ import { stateFromEnv } from "./state-from-env.ts";
  * longest while fewer than `CDS_MAX_RUNNING` run (plan the batches, mark running, start the
  * dispatch tree); a finished search first gives its running slot back.
  */
-export const handler = (event: unknown): Promise<void> =>
-  dispatchSearch(event, { state: stateFromEnv(), libraries: librariesFromEnv(), bus: busFromEnv(), invoker: invokerFromEnv(), maxRunning: maxRunningSetting() });
+export const handler = observed("dispatch", (event: unknown): Promise<void> =>
+  dispatchSearch(event, { state: stateFromEnv(), libraries: librariesFromEnv(), bus: busFromEnv(), invoker: invokerFromEnv(), maxRunning: maxRunningSetting(), workerBudget: workerBudgetSetting() }));

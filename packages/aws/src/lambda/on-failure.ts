@@ -1,5 +1,6 @@
 import { invocationGaveUp } from "@cds/functions";
 import { busFromEnv } from "./bus-from-env.ts";
+import { logger, observed } from "./observability.ts";
 import { stateFromEnv } from "./state-from-env.ts";
 
 /** The record Lambda sends an on-failure destination after an asynchronous invocation's last retry. */
@@ -14,12 +15,12 @@ interface FailureRecord {
  * worker, combiner): a worker's batch becomes `Batch Failed`, any other stage fails its search
  * with the reason, so no search waits silently for work that will never come.
  */
-export const handler = async (record: FailureRecord): Promise<void> => {
+export const handler = observed("on-failure", async (record: FailureRecord): Promise<void> => {
   const context = record.requestContext ?? {};
   const error = record.responsePayload?.errorMessage ?? context.condition ?? "unknown error";
   const handled = await invocationGaveUp(
     { payload: record.requestPayload, error, attempts: context.approximateInvokeCount ?? 1 },
     { state: stateFromEnv(), bus: busFromEnv() },
   );
-  if (!handled) console.error(`${context.functionArn ?? "a function"} gave up on an event that names no search (${error}):`, JSON.stringify(record.requestPayload));
-};
+  if (!handled) logger().error("a function gave up on an event that names no search", { functionArn: context.functionArn, error, payload: record.requestPayload });
+});

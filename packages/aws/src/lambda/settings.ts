@@ -1,3 +1,5 @@
+import { DEFAULT_WORKER_BUDGET } from "@cds/core";
+
 
 /**
  * A setting the stack gives the function as an environment variable; a missing one is a
@@ -31,15 +33,38 @@ export function once<T>(build: () => T): () => T {
   return () => (built ??= { value: build() }).value;
 }
 
-/**
- * Searches allowed to run at once (`CDS_MAX_RUNNING`), or undefined for core's default. A stage
- * sizes it from the Lambda concurrency it may use: each running search keeps up to one worker
- * per batch busy.
- */
-export function maxRunningSetting(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const value = optionalSetting("CDS_MAX_RUNNING", env);
+/** A setting that must be a whole number ≥ 1 when set (undefined when absent). */
+function positiveIntegerSetting(name: string, env: NodeJS.ProcessEnv, what = "a whole number ≥ 1"): number | undefined {
+  const value = optionalSetting(name, env);
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`environment variable CDS_MAX_RUNNING must be a whole number ≥ 1, not "${value}"`);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`environment variable ${name} must be ${what}, not "${value}"`);
   return n;
+}
+
+/**
+ * Searches allowed to run at once (`CDS_MAX_RUNNING`), or undefined for no limit but the worker
+ * budget.
+ */
+export function maxRunningSetting(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  return positiveIntegerSetting("CDS_MAX_RUNNING", env);
+}
+
+/**
+ * Workers allowed in flight over all running searches (`CDS_WORKER_BUDGET`, default 800 of an
+ * account's default 1,000 concurrent executions): admission grants each search a share of it, and
+ * a search with more batches than its share runs in waves. Size it from the account's quota minus
+ * the control functions' reserved concurrency (README, "Sizing a deployment").
+ */
+export function workerBudgetSetting(env: NodeJS.ProcessEnv = process.env): number {
+  return positiveIntegerSetting("CDS_WORKER_BUDGET", env) ?? DEFAULT_WORKER_BUDGET;
+}
+
+/**
+ * How long a dispatched batch counts as in flight before the sweeper dispatches it again
+ * (`CDS_IN_FLIGHT_MS`; default 120 s: four times the worker's 30 s timeout, so a batch is sent
+ * again only once its worker and Lambda's first retry have had their time).
+ */
+export function inFlightSetting(env: NodeJS.ProcessEnv = process.env): number {
+  return positiveIntegerSetting("CDS_IN_FLIGHT_MS", env, "a whole number of milliseconds") ?? 120_000;
 }

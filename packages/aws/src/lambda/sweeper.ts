@@ -2,15 +2,12 @@ import { sweeper, sweepSearches, type SweepSettings } from "@cds/functions";
 import { librariesFromEnv, resultsFromEnv, sourceImagesFromEnv, uploadsFromEnv } from "./buckets-from-env.ts";
 import { busFromEnv } from "./bus-from-env.ts";
 import { invokerFromEnv } from "./invoker-from-env.ts";
-import { maxRunningSetting } from "./settings.ts";
+import { inFlightSetting, maxRunningSetting, workerBudgetSetting } from "./settings.ts";
+import { logger, observed } from "./observability.ts";
 import { stateFromEnv } from "./state-from-env.ts";
 
-// When each search's missing batches were last re-run, kept while the container lives. A new
-// container may re-run them once more early; that is harmless, a batch is counted only once.
-const settings: SweepSettings = { retried: new Map() };
-
 /** Rule `batch-failed`, and the schedule (every minute): re-run missing batches, finish overdue searches. */
-export const handler = async (event: unknown): Promise<void> => {
+export const handler = observed("sweeper", async (event: unknown): Promise<void> => {
   if ((event as { "detail-type"?: unknown })["detail-type"] === "Batch Failed") {
     await sweeper(event, { state: stateFromEnv(), bus: busFromEnv() });
     return;
@@ -24,7 +21,10 @@ export const handler = async (event: unknown): Promise<void> => {
     bus: busFromEnv(),
     invoker: invokerFromEnv(),
     maxRunning: maxRunningSetting(),
+    workerBudget: workerBudgetSetting(),
   };
+  // Batches of a leaf dispatched less than this long ago are in flight (the leaf's record says when).
+  const settings: SweepSettings = { retryMissingAfterMs: inFlightSetting() };
   const report = await sweepSearches(deps, settings);
-  for (const { searchId, decision } of report) if (decision !== "none") console.log(`sweep: ${searchId} ${decision}`);
-};
+  for (const { searchId, decision } of report) if (decision !== "none") logger().info("sweep decision", { searchId, decision });
+});

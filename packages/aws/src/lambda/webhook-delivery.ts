@@ -1,4 +1,5 @@
 import type { WebhookDeliveryMessage } from "@cds/core";
+import { logger, observed } from "./observability.ts";
 import { webhooksFromEnv } from "./webhooks-from-env.ts";
 
 /** The part of Lambda's SQS event this function reads. */
@@ -12,7 +13,7 @@ interface SqsEvent {
  * threw is reported back alone, so SQS redelivers only it (and after `maxReceiveCount` moves it
  * to the queue's dead-letter queue); the others of the batch are deleted.
  */
-export const handler = async (event: SqsEvent): Promise<{ batchItemFailures: { itemIdentifier: string }[] }> => {
+export const handler = observed("webhook-delivery", async (event: SqsEvent): Promise<{ batchItemFailures: { itemIdentifier: string }[] }> => {
   const sender = webhooksFromEnv();
   const failed: { itemIdentifier: string }[] = [];
   await Promise.all(
@@ -20,10 +21,10 @@ export const handler = async (event: SqsEvent): Promise<{ batchItemFailures: { i
       try {
         await sender.handle(JSON.parse(record.body) as WebhookDeliveryMessage);
       } catch (error) {
-        console.error(`webhook delivery message ${record.messageId} failed:`, error);
+        logger().error("webhook delivery message failed", { messageId: record.messageId, error: error as Error });
         failed.push({ itemIdentifier: record.messageId });
       }
     }),
   );
   return { batchItemFailures: failed };
-};
+});

@@ -1,6 +1,9 @@
 import { inProcessBatchScorer, worker } from "@cds/functions";
 import { librariesFromEnv, uploadsFromEnv } from "./buckets-from-env.ts";
 import { busFromEnv } from "./bus-from-env.ts";
+import { invokerFromEnv } from "./invoker-from-env.ts";
+import { telemetryMetrics } from "@cds/core";
+import { observed } from "./observability.ts";
 import { once } from "./settings.ts";
 import { stateFromEnv } from "./state-from-env.ts";
 
@@ -8,6 +11,6 @@ import { stateFromEnv } from "./state-from-env.ts";
 // buffer for the next batch, which is most of the saving of a warm start.
 const scorer = once(() => inProcessBatchScorer({ uploads: uploadsFromEnv(), libraries: librariesFromEnv() }));
 
-/** Invoked asynchronously by a leaf dispatcher (or the sweeper): scores one batch and records it. */
-export const handler = (payload: unknown): Promise<void> =>
-  worker(payload, { state: stateFromEnv(), uploads: uploadsFromEnv(), libraries: librariesFromEnv(), bus: busFromEnv(), scorer: scorer() });
+/** Invoked asynchronously by a leaf dispatcher: scores one batch, records it, starts the next wave when it completes its leaf. */
+export const handler = observed("worker", (payload: unknown): Promise<void> =>
+  worker(payload, { state: stateFromEnv(), uploads: uploadsFromEnv(), libraries: librariesFromEnv(), bus: busFromEnv(), invoker: invokerFromEnv(), scorer: scorer() }), { succeeded: telemetryMetrics.batchesScored });

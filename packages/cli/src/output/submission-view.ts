@@ -1,4 +1,4 @@
-import type { SubmissionProgress } from "@cds/core";
+import { printable, type SubmissionProgress } from "@cds/core";
 import type { Io } from "../io.ts";
 
 /** A live view of a submission's progress: redrawn in place on a terminal, plain lines otherwise. */
@@ -44,7 +44,7 @@ export function submissionView(io: Io, options: SubmissionViewOptions = {}): Sub
   function drawTerminal(progress: SubmissionProgress, at: number): void {
     const lines = liveLines(progress, eta.seconds(progress, at));
     const up = drawnLines > 0 ? `\x1b[${drawnLines}F` : "";
-    terminal.write(`${up}${lines.map((line) => `${line}\x1b[K`).join("\n")}\n`);
+    terminal.write(`${up}${lines.map((line) => `${printable(line)}\x1b[K`).join("\n")}\n`);
     drawnLines = lines.length;
   }
 

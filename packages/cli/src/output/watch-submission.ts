@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
-import { CdsError, submissionProgress, type StateStore, type SubmissionProgress } from "@cds/core";
+import { CdsError, submissionProgress, withBatchProgress, type StateStore, type SubmissionProgress } from "@cds/core";
 import { openRunningState } from "@cds/local";
 import type { Io } from "../io.ts";
 import { withState, type StateLocation } from "../options/state.ts";
@@ -99,5 +99,5 @@ export async function readSubmissionProgress(state: StateStore, submissionId: st
   const masks = await state.listSubmissionMasks(submissionId);
   const unfinished = new Set(masks.filter((mask) => mask.searchId && !mask.outcome).map((mask) => mask.searchId!));
   const searches = await state.getSearches((await state.listSlotHolders()).filter((searchId) => unfinished.has(searchId)));
-  return submissionProgress(submission, masks, searches);
+  return submissionProgress(submission, masks, await withBatchProgress(state, searches));
 }

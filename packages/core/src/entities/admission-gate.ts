@@ -1,4 +1,4 @@
-import { Entity } from "electrodb";
+import { CustomAttributeType, Entity } from "electrodb";
 import type { EntityItem } from "electrodb";
 import { STATE_SERVICE } from "./state-table.ts";
 import type { StateTableLayout } from "./state-table.ts";
@@ -7,11 +7,11 @@ import type { StateTableLayout } from "./state-table.ts";
 export const SEARCH_GATE = "searches";
 
 /**
- * The `AdmissionGate` entity: the running slots of searches, as one item. `holders` is the set
- * of searches holding a slot; a search takes one with a single conditional write that adds its
- * id only while the set is smaller than the limit (see `acquireRunningSlot`), so no interleaving
- * of writers can fill more slots than the limit, and a search is never counted twice. A slot is
- * given back by removing the id (idempotent).
+ * The `AdmissionGate` entity: the running slots of searches, as one item. `grants` maps each
+ * search holding a slot to the workers it may keep in flight; a search takes a slot with one
+ * write that holds only if the gate is still the version it read (see `acquireRunningSlot`), so
+ * no interleaving of writers can grant more slots than the limit or more workers than the budget,
+ * and a search never holds two. It takes two writes per search (taken, given back).
  *
  * Access pattern: "Which searches hold a running slot?" (`byGate`).
  *
@@ -21,11 +21,13 @@ export const SEARCH_GATE = "searches";
  */
 export function admissionGateEntity(layout: StateTableLayout) {
   return new Entity({
-    model: { entity: "admissionGate", version: "1", service: STATE_SERVICE },
+    model: { entity: "admissionGate", version: "2", service: STATE_SERVICE },
     attributes: {
       gate: { type: "string", required: true, readOnly: true },
-      /** Ids of the searches holding a slot. DynamoDB drops an emptied set: absent means none. */
-      holders: { type: "set", items: "string" },
+      /** Search id → workers granted. */
+      grants: { type: CustomAttributeType<Record<string, number>>("any") },
+      /** Bumped by every change: the condition of the next one. */
+      version: { type: "number" },
       updatedAt: { type: "string" },
     },
     indexes: {

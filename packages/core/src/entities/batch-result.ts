@@ -1,44 +1,40 @@
-import { Entity } from "electrodb";
+import { CustomAttributeType, Entity } from "electrodb";
 import type { EntityItem } from "electrodb";
 import { STATE_SERVICE } from "./state-table.ts";
 import type { StateTableLayout } from "./state-table.ts";
 
 /**
- * How `matches` is stored: plain JSON text, or gzip-compressed JSON in base64 for large
- * batches (DynamoDB items stop at 400 KB).
- */
-export const MATCHES_ENCODINGS = ["json", "gzip-base64"] as const;
-
-/** One of {@link MATCHES_ENCODINGS}. */
-export type MatchesEncoding = (typeof MATCHES_ENCODINGS)[number];
-
-/**
- * The `BatchResult` entity: one worker's top matches for one batch of a search, stored
- * once per (searchId, batchId). `matches` is the encoded text; the service encodes and
- * decodes it.
+ * The `BatchResult` entity: one worker's matches for one batch of a search, stored once per
+ * (searchId, batchId), compactly (`state/matches-codec.ts`: library index, matching pixels and
+ * the mirrored flag per match; the ratio follows from `maskSize`). Item metadata is not stored:
+ * the combiner joins it from the library for the matches it keeps.
  *
- * Access pattern: "Which batches of search S have results, in batch order?" (`bySearch`,
- * the search's own partition; batchId zero-padded so key order is numeric order).
+ * Access pattern: "Which batches of leaf group G of search S have results?" (`byGroup`). Each
+ * leaf group of the dispatch tree is its own partition, so a partition takes at most as many
+ * writes as a leaf has workers (≤ 64) and the combiner reads all groups in parallel.
  *
  * @example
  * const batches = batchResultEntity(stateTableLayout());
- * const { data } = await batches.query.bySearch({ searchId }).go({ pages: "all" });
+ * const { data } = await batches.query.byGroup({ searchId, group: 0 }).go({ pages: "all" });
  */
 export function batchResultEntity(layout: StateTableLayout) {
   return new Entity({
-    model: { entity: "batchResult", version: "1", service: STATE_SERVICE },
+    model: { entity: "batchResult", version: "2", service: STATE_SERVICE },
     attributes: {
       searchId: { type: "string", required: true, readOnly: true },
+      /** The first batch of the batch's leaf group. */
+      group: { type: "number", required: true, readOnly: true, padding: { length: 8, char: "0" } },
       batchId: { type: "number", required: true, readOnly: true, padding: { length: 8, char: "0" } },
-      matches: { type: "string", required: true },
-      matchesEncoding: { type: MATCHES_ENCODINGS, required: true },
+      /** `encodeMatches` bytes (a DynamoDB binary attribute). */
+      matches: { type: CustomAttributeType<Uint8Array>("any"), required: true },
+      maskSize: { type: "number", required: true },
       scored: { type: "number", required: true },
       completedAt: { type: "string", required: true },
       ttl: { type: "number", required: true },
     },
     indexes: {
-      bySearch: {
-        pk: { field: layout.fields.pk, composite: ["searchId"], casing: "none" },
+      byGroup: {
+        pk: { field: layout.fields.pk, composite: ["searchId", "group"], casing: "none" },
         sk: { field: layout.fields.sk, composite: ["batchId"], casing: "none" },
       },
     },

@@ -36,6 +36,8 @@ export function deliveryEntity(layout: StateTableLayout) {
       latencyMs: { type: "number" },
       error: { type: "string" },
       attemptedAt: { type: "string", required: true },
+      /** The event as sent, kept on a `pending` attempt only: what a restart sends it again with. */
+      body: { type: "string" },
     },
     indexes: {
       byAttempt: {

@@ -2,6 +2,7 @@ import { CustomAttributeType, Entity } from "electrodb";
 import type { EntityItem } from "electrodb";
 import { STATE_SERVICE } from "./state-table.ts";
 import type { StateTableLayout } from "./state-table.ts";
+import type { SearchParams } from "../search-params.ts";
 
 /**
  * Where a search is in its life: `accepted` by intake, `running` once dispatched,
@@ -12,8 +13,6 @@ export const SEARCH_STATUSES = ["accepted", "running", "completed", "failed"] as
 /** One of {@link SEARCH_STATUSES}. */
 export type SearchStatus = (typeof SEARCH_STATUSES)[number];
 
-/** Search parameters as stored: the JSON object of the search-parameter schema. */
-export type StoredSearchParameters = Record<string, unknown>;
 
 /** Why a search failed, written for a person, and the pipeline stage that failed it. */
 export type SearchFailure = { reason: string; stage: string };
@@ -28,8 +27,11 @@ export type SearchFailure = { reason: string; stage: string };
  *
  * A search of a `cds submit` batch names its submission (`submissionId`, `submissionMaskId`).
  *
- * `completedBatches` counts batch results; `reconciledAt` marks a counter repaired by a
- * recount, after which batches are counted by recount too (see `state/service.ts`).
+ * What a search runs with is its typed spec: `params` (resolved search parameters) and `top`
+ * (matches kept), parsed once by intake. Batches are counted in completion groups
+ * (`entities/completion-group.ts`), never on this item: it takes a handful of writes per search
+ * (created, started, finished), however many batches it has. `completedBatches` is the count of
+ * stored batches as the combiner found them.
  *
  * @example
  * const searches = searchEntity(stateTableLayout());
@@ -37,12 +39,13 @@ export type SearchFailure = { reason: string; stage: string };
  */
 export function searchEntity(layout: StateTableLayout) {
   return new Entity({
-    model: { entity: "search", version: "1", service: STATE_SERVICE },
+    model: { entity: "search", version: "2", service: STATE_SERVICE },
     attributes: {
       searchId: { type: "string", required: true, readOnly: true },
       library: { type: "string", required: true, readOnly: true },
       maskKey: { type: "string", required: true, readOnly: true },
-      parameters: { type: CustomAttributeType<StoredSearchParameters>("any"), required: true, readOnly: true },
+      params: { type: CustomAttributeType<SearchParams>("any"), required: true, readOnly: true },
+      top: { type: "number", required: true, readOnly: true },
       status: { type: SEARCH_STATUSES, required: true },
       batchCount: { type: "number", required: true, readOnly: true },
       batchSize: { type: "number", required: true, readOnly: true },
@@ -50,6 +53,8 @@ export function searchEntity(layout: StateTableLayout) {
       targetCount: { type: "number", required: true, readOnly: true },
       submittedAt: { type: "string", required: true, readOnly: true },
       startedAt: { type: "string" },
+      /** Leaves of the dispatch tree run at once, when the search runs in waves (its worker grant). */
+      lanes: { type: "number" },
       completedAt: { type: "string" },
       failure: {
         type: "map",
@@ -63,10 +68,17 @@ export function searchEntity(layout: StateTableLayout) {
       uploadKey: { type: "string", required: true, readOnly: true },
       matchCount: { type: "number" },
       partial: { type: "boolean" },
-      reconciledAt: { type: "string" },
       /** The submission the mask came in (from the upload's sidecar), and the mask's id in it. */
       submissionId: { type: "string", readOnly: true },
       submissionMaskId: { type: "string", readOnly: true },
+      /**
+       * Set by the same write that ends the search (completed or failed), removed once its end
+       * event was published and handled: the outbox record of an end event, so one lost in a
+       * crash or a stop is published at the next start or sweep. Absent on searches that ended
+       * before the outbox existed, so those are never announced again. Only cds dev's outbox
+       * reads and clears it; the cloud pipeline sets it and does not read it yet.
+       */
+      endEventPending: { type: "boolean" },
     },
     indexes: {
       byId: {

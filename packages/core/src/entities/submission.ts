@@ -55,6 +55,8 @@ export function submissionEntity(layout: StateTableLayout) {
       failedCount: { type: "number" },
       summaryKey: { type: "string" },
       summaryCsvKey: { type: "string" },
+      /** Set by the write that completes the submission, removed once `Submission Completed` was handled (cds dev's outbox; see search.ts). */
+      endEventPending: { type: "boolean" },
     },
     indexes: {
       byId: {

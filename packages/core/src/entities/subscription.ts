@@ -22,6 +22,12 @@ export function subscriptionEntity(layout: StateTableLayout) {
       url: { type: "string", required: true },
       events: { type: "list", items: { type: "string" }, required: true },
       secret: { type: "string", required: true },
+      /** The secret before the last rotation, still signed with until `previousSecretExpiresAt`. */
+      previousSecret: { type: "string" },
+      /** ISO time the previous secret's grace period ends. */
+      previousSecretExpiresAt: { type: "string" },
+      /** Sends to loopback, private and link-local hosts too (`--allow-private`); absent: public hosts only. */
+      allowPrivate: { type: "boolean" },
       createdAt: { type: "string", required: true, readOnly: true },
       active: { type: "boolean", required: true, default: true },
     },

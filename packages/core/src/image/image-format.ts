@@ -55,15 +55,14 @@ function otherImageFormat(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
-/** Shows the first bytes as text when they look like text (the usual mistake), else as hex. */
+/**
+ * Says whether the start looks like text (the usual mistake: notes, JSON, HTML) without quoting
+ * it: the bytes may be anything a symlink pointed at, and this message reaches events, logs and
+ * webhooks.
+ */
 function describeStart(bytes: Uint8Array): string {
   const head = bytes.subarray(0, 16);
   let printable = 0;
   for (const b of head) if ((b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d) printable++;
-  if (printable === head.length) {
-    const text = String.fromCharCode(...head).replace(/\s+/g, " ");
-    return `it starts with the text "${text}${bytes.length > head.length ? "…" : ""}"`;
-  }
-  const hex = Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join(" ");
-  return `its first bytes are ${hex}`;
+  return printable === head.length ? "it looks like text" : "its first bytes match no image format's signature";
 }

@@ -2,6 +2,7 @@ export type { RgbImage } from "./rgb-image.ts";
 export type { DecodeOptions } from "./decode-options.ts";
 export { DEFAULT_MAX_PIXELS } from "./decode-options.ts";
 export type { ImageFormat } from "./image-format.ts";
+export { sniffImageFormat } from "./image-format.ts";
 export type { ImageHeader } from "./image-header.ts";
 export { readImageHeader } from "./image-header.ts";
 export { decodeImage, decodeImageFile } from "./decode-image.ts";

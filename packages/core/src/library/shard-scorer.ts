@@ -6,13 +6,17 @@ import { ROW_BLOCK, TILE_WIDTH, tileColumns } from "./tiled-runs.ts";
 
 /**
  * A shard's palette seen through a data threshold: id → colour code, or 0 where the pixel's
- * brightest channel is not above the threshold. Computed once per shard and search; empty for
- * shards that store values directly.
+ * brightest channel is not above the threshold — or, given a prepared mask's `matchable`
+ * table, where its colour matches no mask colour. Computed once per shard and search; empty
+ * for shards that store values directly.
  */
-export function thresholdPalette(shard: Shard, dataThreshold: number): Int32Array {
+export function thresholdPalette(shard: Shard, dataThreshold: number, matchable?: Uint8Array): Int32Array {
   const { palette } = shard;
   const out = new Int32Array(palette.length);
-  for (let i = 0; i < palette.length; i++) out[i] = codeOfValue(palette[i], dataThreshold);
+  for (let i = 0; i < palette.length; i++) {
+    const code = codeOfValue(palette[i], dataThreshold);
+    out[i] = matchable && matchable[code] === 0 ? 0 : code;
+  }
   return out;
 }
 
@@ -38,6 +42,32 @@ function tilesOf(prepared: PreparedMask): Int32Array {
 }
 
 /**
+ * An upper bound on any copy's matching pixels, read from the item's index alone (no run is
+ * parsed): the target pixels with a hue sector in the tiles the mask's footprint touches. Every
+ * matching pixel is a lit footprint pixel with a hue, so the bound holds for every threshold,
+ * shift and side.
+ */
+export function matchUpperBound(prepared: PreparedMask, shard: Shard, item: number): number {
+  const columns = tileColumns(prepared.width);
+  const blocks = shard.blocks(item);
+  const tileIndex = shard.tiles(item);
+  const pixelCount = shard.header.items[item].pixelCount;
+  const tiles = tilesOf(prepared);
+  const lastBlock = blocks.length / 2 - 1;
+  let bound = 0;
+  for (let ti = 0; ti < tiles.length; ti++) {
+    const tile = tiles[ti];
+    const block = (tile / columns) | 0;
+    const column = tile - block * columns;
+    const first = blocks[2 * block + 1] + tileIndex[2 * tile + 1];
+    const next =
+      column + 1 < columns ? blocks[2 * block + 1] + tileIndex[2 * tile + 3] : block < lastBlock ? blocks[2 * block + 3] : pixelCount;
+    bound += next - first;
+  }
+  return bound;
+}
+
+/**
  * Collects an indexed target's lit footprint pixels for scoring. Only the tiles the mask's
  * footprint touches are parsed (through the item's block and tile index), and of their runs
  * only the pixels inside the footprint are kept.
@@ -57,7 +87,7 @@ export function loadTarget(
   const pixels = shard.pixels(item);
   const palette = pixels instanceof Uint16Array;
   const threshold = prepared.dataThreshold;
-  const { rowSpans, spans, spanFirst } = prepared;
+  const { rowSpans, spans, spanFirst, matchable } = prepared;
   const { footprint, codes } = out;
   const tiles = tilesOf(prepared);
   const lastTile = blocks.length / 2 * columns - 1;
@@ -119,8 +149,10 @@ export function loadTarget(
           // because this is the per-pixel loop.
           for (let x = a, v = 3 * (k + a - x0); x < b; x++, v += 3) {
             if (pixels[v + 1] <= threshold) continue;
+            const code = ((pixels[v + 2] + 1) << RATIO_BITS) | RANK_OF_FRACTION[(pixels[v + 1] << 8) | pixels[v]];
+            if (matchable[code] === 0) continue;
             footprint[n] = toFootprint + x;
-            codes[n++] = ((pixels[v + 2] + 1) << RATIO_BITS) | RANK_OF_FRACTION[(pixels[v + 1] << 8) | pixels[v]];
+            codes[n++] = code;
           }
         }
       }

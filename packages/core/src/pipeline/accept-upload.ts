@@ -1,15 +1,19 @@
-import { CdsError } from "../errors.ts";
+import { UserInputError } from "../errors.ts";
+import { sniffImageFormat } from "../image/image-format.ts";
 import type { SearchItem } from "../entities/search.ts";
-import { layoutOf, readManifest, type LibraryManifest } from "../library/library-manifest.ts";
+import { readDescriptor, type LibraryDescriptor } from "../library/library-manifest.ts";
 import { LibraryFormatError } from "../library/shard-format.ts";
-import { planBatches, type BatchPlan, type BatchPlanOptions } from "../planning/batch-plan.ts";
-import type { BlobStore } from "../ports/blob-store.ts";
-import type { SearchParams } from "../search-params.ts";
+import { planBatchRule, type BatchPlanOptions, type BatchRule } from "../planning/batch-plan.ts";
+import { BlobNotFoundError, type BlobStore } from "../ports/blob-store.ts";
+import { defaultSearchParams, type SearchParams } from "../search-params.ts";
+import { MAX_CUSTOM_RESULTS } from "../results/combine-batches.ts";
+import type { SearchSpec } from "./search-job.ts";
 import type { StateStore } from "../state/service.ts";
-import { checkMask } from "./check-mask.ts";
+import { checkMask, type MaskCheck } from "./check-mask.ts";
 import { UploadRejectedError } from "./pipeline-errors.ts";
 import type { LibraryStores } from "./pipeline-ports.ts";
 import { readUploadParameters } from "./read-upload-parameters.ts";
+import { DEFAULT_MASK_MAX_BYTES, readUserInput } from "./read-user-input.ts";
 import { submissionTagOf, uploadLocationOf, uploadSettingsOf, type SubmissionTag, type UploadLocation, type UploadSettings } from "./upload-settings.ts";
 
 /** An object that landed in the upload bucket (from S3's `Object Created`, or the watched folder). */
@@ -27,6 +31,10 @@ export interface AcceptUploadDeps {
   libraries: LibraryStores;
   /** Must be the options dispatch plans with, so both count the same batches. */
   batchPlan?: BatchPlanOptions;
+  /** Largest mask file read (default `DEFAULT_MASK_MAX_BYTES`, 64 MiB); a larger one is refused unread. */
+  maskMaxBytes?: number;
+  /** Decodes the mask (default: on this thread); cds dev passes a worker thread's. */
+  decodeMask?: MaskCheck["decode"];
 }
 
 /** What intake decided: a new search, a refused one (with the reason), or an event seen before. */
@@ -43,7 +51,9 @@ export type UploadOutcome =
  * failed with a reason a person can act on, so `cds status` and webhooks can show it.
  * An upload that `cds submit` tagged with a submission (`submissionId` in its parameters) is linked to its
  * submission's mask, accepted or refused, so the submission learns how each of its masks ended.
- * Errors that are not about the input (the state store is down) are thrown, for a retry.
+ * Only a {@link UserInputError} (bad mask, sidecar or parameters; an input too large or not a
+ * regular file) refuses the upload; errors that are not about the input (the state store is
+ * down, the bucket fails) are thrown, for a retry.
  *
  * @example
  * const outcome = await acceptUpload({ bucket: "uploads", key: "lm/mask.png" }, { state, uploads, libraries });
@@ -56,20 +66,19 @@ export async function acceptUpload(upload: UploadedObject, deps: AcceptUploadDep
   try {
     checked = await checkUpload(upload.key, deps, seen);
   } catch (error) {
-    if (!(error instanceof CdsError)) throw error;
+    // Only the user's fault becomes Search Failed; anything else (state, bucket) is thrown and retried.
+    if (!(error instanceof UserInputError)) throw error;
     return reject(uploadKey, upload.key, error.message, deps, seen.submission);
   }
-  const { location, settings, manifest, plan } = checked;
+  const { location, settings, descriptor, rule } = checked;
   const { search, created } = await deps.state.createSearchFromUpload({
     uploadKey,
     library: location.library,
     maskKey: upload.key,
-    parameters: { ...settings.params, maxResultsPerMask: settings.maxResultsPerMask },
-    batchCount: plan.batches.length,
-    batchSize: plan.batchSize,
-    targetCount: manifest.count,
-    notifyEmail: settings.notifyEmail,
-    submission: settings.submission,
+    spec: specOfUpload(settings),
+    batchCount: rule.batchCount,
+    batchSize: rule.batchSize,
+    targetCount: descriptor.count,
   });
   // Also for a redelivered event: the attempt that created the search may have died before this.
   if (settings.submission) await deps.state.linkSubmissionSearch({ ...settings.submission, searchId: search.searchId });
@@ -79,8 +88,8 @@ export async function acceptUpload(upload: UploadedObject, deps: AcceptUploadDep
 interface CheckedUpload {
   location: UploadLocation;
   settings: UploadSettings;
-  manifest: LibraryManifest;
-  plan: BatchPlan;
+  descriptor: LibraryDescriptor;
+  rule: BatchRule;
 }
 
 /** Checks an upload; `seen.submission` is set as soon as its parameters name one, even if a later check fails. */
@@ -89,16 +98,25 @@ async function checkUpload(key: string, deps: AcceptUploadDeps, seen: { submissi
   const { sidecar } = await readUploadParameters(deps.uploads, key);
   seen.submission = submissionTagOf(sidecar);
   const settings = uploadSettingsOf(sidecar);
-  let manifest: LibraryManifest;
+  let descriptor: LibraryDescriptor;
   try {
-    manifest = await readManifest(deps.libraries(location.library));
+    descriptor = await readDescriptor(deps.libraries(location.library));
   } catch (error) {
     if (!(error instanceof LibraryFormatError)) throw error;
     throw new UploadRejectedError(`there is no usable library named "${location.library}" (the upload's folder name): ${error.message}`, { cause: error });
   }
-  const library = { name: location.library, width: manifest.width, height: manifest.height };
-  await checkMask(await deps.uploads.get(key), { fileName: location.fileName, library, params: settings.params });
-  return { location, settings, manifest, plan: planBatches(layoutOf(manifest), deps.batchPlan) };
+  const library = { name: location.library, width: descriptor.width, height: descriptor.height };
+  const bytes = await readUserInput(deps.uploads, key, {
+    maxBytes: deps.maskMaxBytes ?? DEFAULT_MASK_MAX_BYTES,
+    what: `the mask ${location.fileName}`,
+    checkHead: (head) => void sniffImageFormat(head, location.fileName),
+  }).catch((error: unknown) => {
+    // Removed before intake read it: nothing to search, however often it is retried.
+    if (error instanceof BlobNotFoundError) throw new UploadRejectedError(`the mask ${location.fileName} was removed before it could be searched`, { cause: error });
+    throw error;
+  });
+  await checkMask(bytes, { fileName: location.fileName, library, params: settings.params, decode: deps.decodeMask });
+  return { location, settings, descriptor, rule: planBatchRule(descriptor, deps.batchPlan) };
 }
 
 async function reject(uploadKey: string, key: string, reason: string, deps: AcceptUploadDeps, submission?: SubmissionTag): Promise<UploadOutcome> {
@@ -106,15 +124,24 @@ async function reject(uploadKey: string, key: string, reason: string, deps: Acce
     uploadKey,
     library: key.split("/")[0] || "(none)",
     maskKey: key,
-    parameters: {},
+    spec: { params: defaultSearchParams, top: MAX_CUSTOM_RESULTS, ...(submission ? { submission } : {}) },
     batchCount: 1,
     batchSize: 1,
     targetCount: 0,
-    submission,
   });
   if (submission) await deps.state.linkSubmissionSearch({ ...submission, searchId: search.searchId });
   // A search still `accepted` here was refused by an attempt that died before marking it failed.
   if (!created && search.status !== "accepted") return { kind: "duplicate", search };
   const failed = await deps.state.markSearchFailed(search.searchId, { reason, stage: "intake" });
   return { kind: "rejected", search: failed, reason };
+}
+
+/** The typed spec of an upload's settings (what the search stores and runs with). */
+export function specOfUpload(settings: UploadSettings): SearchSpec {
+  return {
+    params: settings.params,
+    top: settings.maxResultsPerMask,
+    ...(settings.notifyEmail ? { notifyEmail: settings.notifyEmail } : {}),
+    ...(settings.submission ? { submission: settings.submission } : {}),
+  };
 }

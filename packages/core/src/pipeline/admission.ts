@@ -3,11 +3,17 @@ import type { SearchItem, SearchStatus } from "../entities/search.ts";
 import type { StateStore } from "../state/service.ts";
 
 /**
- * Searches allowed to run at once when a deployment says nothing (the cloud, until a stage sets
- * its own from its Lambda concurrency). Locally the runtime derives its own with
- * {@link defaultMaxRunning}.
+ * Workers a deployment keeps in flight when it says nothing (`CDS_WORKER_BUDGET`): 800 of an
+ * account's default 1,000 concurrent executions, leaving room for the control functions'
+ * reserved concurrency and for anything else the account runs.
  */
-export const DEFAULT_MAX_RUNNING = 4;
+export const DEFAULT_WORKER_BUDGET = 800;
+
+/**
+ * The fewest workers a search starts with: one leaf of the dispatch tree (its fan-out is at most
+ * 64). A search that would get less waits until enough of the budget is free.
+ */
+export const MIN_WORKER_GRANT = 64;
 
 /** Rounds {@link admitNextSearch} tries when other admitters keep taking the slot or search it chose. */
 const ADMISSION_ROUNDS = 20;
@@ -46,8 +52,13 @@ export function checkMaxRunning(maxRunning: number): number {
 /** What admission reads and writes. */
 export interface AdmissionDeps {
   state: Pick<StateStore, "listSlotHolders" | "acquireRunningSlot" | "listWaitingSearches">;
-  /** At most this many searches hold a running slot (and so run) at once. */
-  maxRunning: number;
+  /** At most this many searches hold a running slot (and so run) at once; default: no limit but the budget. */
+  maxRunning?: number;
+  /**
+   * At most this many workers in flight over all running searches; default: no limit. A search is
+   * granted min(its batches, what is free) and runs in waves when that is less than its batches.
+   */
+  workerBudget?: number;
 }
 
 /**
@@ -68,16 +79,17 @@ export interface AdmissionDeps {
  * for (let search; (search = await admitNextSearch({ state, maxRunning: 4 })); ) await start(search.searchId);
  */
 export async function admitNextSearch(deps: AdmissionDeps): Promise<SearchItem | undefined> {
-  const limit = checkMaxRunning(deps.maxRunning);
+  const limit = deps.maxRunning === undefined ? Infinity : checkMaxRunning(deps.maxRunning);
+  const workerBudget = deps.workerBudget === undefined ? Infinity : checkWorkerBudget(deps.workerBudget);
   for (let round = 0; round < ADMISSION_ROUNDS; round++) {
     const holders = new Set(await deps.state.listSlotHolders());
     if (holders.size >= limit) return undefined;
-    // Up to `limit` candidates beyond the searches holding slots but not started yet: racing
-    // admitters that all picked the first one move on down the queue instead of re-reading.
-    const waiting = (await deps.state.listWaitingSearches(holders.size + limit)).filter((search) => !holders.has(search.searchId));
+    // A few candidates beyond the searches holding slots but not started yet: racing admitters
+    // that all picked the first one move on down the queue instead of re-reading.
+    const waiting = (await deps.state.listWaitingSearches(holders.size + Math.min(limit, 16))).filter((search) => !holders.has(search.searchId));
     if (waiting.length === 0) return undefined;
     for (const next of waiting) {
-      const acquisition = await deps.state.acquireRunningSlot(next.searchId, limit);
+      const acquisition = await deps.state.acquireRunningSlot(next.searchId, { maxRunning: limit, workerBudget, wantWorkers: next.batchCount, minWorkers: MIN_WORKER_GRANT });
       if (acquisition === "acquired") return next;
       // "held": another admitter took a slot for this one (and starts it); try the next.
       if (acquisition === "full") break;
@@ -85,6 +97,19 @@ export async function admitNextSearch(deps: AdmissionDeps): Promise<SearchItem |
     // The gate filled up under us (or every candidate was taken): look again.
   }
   return undefined;
+}
+
+/**
+ * Checks a worker budget: a whole number ≥ 1.
+ *
+ * @example
+ * checkWorkerBudget(800) // 800
+ */
+export function checkWorkerBudget(workerBudget: number): number {
+  if (!Number.isInteger(workerBudget) || workerBudget < 1) {
+    throw new ParameterError("workerBudget", `the worker budget must be a whole number ≥ 1, got ${workerBudget}`);
+  }
+  return workerBudget;
 }
 
 /** What {@link checkRunningSlots} found and did. */

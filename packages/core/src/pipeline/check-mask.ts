@@ -1,5 +1,7 @@
 import { ImageSizeMismatchError } from "../errors.ts";
 import { decodeImage } from "../image/decode-image.ts";
+import { readImageHeader } from "../image/image-header.ts";
+import type { DecodeOptions } from "../image/decode-options.ts";
 import type { RgbImage } from "../image/rgb-image.ts";
 import { maskSizeOf } from "../scoring/mask-size.ts";
 import type { SearchParams } from "../search-params.ts";
@@ -12,6 +14,8 @@ export interface MaskCheck {
   /** The library searched: its name and image size. */
   library: { name: string; width: number; height: number };
   params: SearchParams;
+  /** Decodes the image (default `decodeImage`, on this thread). */
+  decode?: (bytes: Uint8Array, options: DecodeOptions) => Promise<RgbImage>;
 }
 
 /** A mask that can be searched: its image and how many of its pixels take part. */
@@ -24,6 +28,9 @@ export interface CheckedMask {
  * The checks a mask passes before it becomes a search, shared by intake and `cds submit` so
  * both refuse the same masks with the same words: it decodes (PNG, TIFF or JPEG), has the
  * library's size, and is not empty after thresholding outside the excluded label regions.
+ * The size is read from the header and compared before anything is decoded, and decoding may
+ * allocate no more than the library's pixel count, so a 49-megapixel PNG costs a header read.
+ * `decode` lets a caller move decoding off its thread (cds dev decodes in a worker).
  * Throws `ImageDecodeError`, `ImageSizeMismatchError` or {@link UploadRejectedError}, each with
  * a message written for the person who gave the mask.
  *
@@ -32,7 +39,11 @@ export interface CheckedMask {
  */
 export async function checkMask(bytes: Uint8Array, check: MaskCheck): Promise<CheckedMask> {
   const { fileName, library, params } = check;
-  const image = await decodeImage(bytes, { name: fileName });
+  const header = readImageHeader(bytes, { name: fileName });
+  if (header.width !== library.width || header.height !== library.height) {
+    throw new ImageSizeMismatchError(library, header, `the mask ${fileName} (for library "${library.name}")`);
+  }
+  const image = await (check.decode ?? decodeImage)(bytes, { name: fileName, maxPixels: library.width * library.height });
   if (image.width !== library.width || image.height !== library.height) {
     throw new ImageSizeMismatchError(library, image, `the mask ${fileName} (for library "${library.name}")`);
   }

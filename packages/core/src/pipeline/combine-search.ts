@@ -1,6 +1,7 @@
 import type { RgbImage } from "../image/rgb-image.ts";
 import { decodeImage } from "../image/decode-image.ts";
-import { readManifest, type LibraryManifest } from "../library/library-manifest.ts";
+import { readDescriptor, readItemMetadata, type LibraryDescriptor } from "../library/library-manifest.ts";
+import type { DispatchTreeOptions } from "../planning/dispatch-tree.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
 import { combineBatchResults } from "../results/combine-batches.ts";
 import { buildResultsDocument, type ResultsDocument } from "../results/results-document.ts";
@@ -11,17 +12,20 @@ import type { TargetMatch } from "../search/ranking.ts";
 import type { StateStore } from "../state/service.ts";
 import { IllegalStatusTransitionError, SearchNotFoundError } from "../state/state-errors.ts";
 import type { LibraryStores, SourceImageReader } from "./pipeline-ports.ts";
-import { settingsOfSearch } from "./search-job.ts";
+import { specOfSearch } from "./search-job.ts";
+import { treeOfSearch } from "./start-search.ts";
 
 /** What the combiner needs. */
 export interface CombineSearchDeps {
-  state: Pick<StateStore, "getSearch" | "listBatchResults" | "listMissingBatches" | "markSearchCompleted">;
+  state: Pick<StateStore, "getSearch" | "listBatchResults" | "markSearchCompleted">;
   uploads: BlobStore;
   libraries: LibraryStores;
   /** Where `<searchId>.json` and `<searchId>.html` go. */
   results: BlobStore;
   /** Original target images for the page; without it every match shows a placeholder. */
   sourceImages?: SourceImageReader;
+  /** Must be the options dispatch planned the tree with: batch results are stored by leaf. */
+  dispatchTree?: DispatchTreeOptions;
   now?: () => Date;
 }
 
@@ -55,18 +59,23 @@ export async function combineSearch(searchId: string, deps: CombineSearchDeps): 
   if (!search) throw new SearchNotFoundError(searchId);
   if (search.status !== "running") return undefined;
   const now = deps.now ?? (() => new Date());
-  const { params, top } = settingsOfSearch(search);
-  const batches = await deps.state.listBatchResults<TargetMatch>(searchId);
-  const missing = await deps.state.listMissingBatches(searchId);
-  const manifest = await readManifest(deps.libraries(search.library));
+  const { params, top } = specOfSearch(search);
+  // One read of every batch result, every leaf partition in parallel; it also says what is missing.
+  const { results: batches, missingBatches: missing } = await deps.state.listBatchResults(searchId, treeOfSearch(search, deps.dispatchTree));
+  const store = deps.libraries(search.library);
+  const descriptor = await readDescriptor(store);
+  const ranked = combineBatchResults(batches.map((b) => b.matches), { top });
+  // Item metadata only for the matches kept: the chunks holding them, in parallel.
+  const items = await readItemMetadata(store, descriptor, ranked.map((m) => m.index));
+  const matches: TargetMatch[] = ranked.map((m) => ({ ...m, item: items.get(m.index)! }));
   const createdAt = now();
   const document = buildResultsDocument({
     searchId,
     createdAt: createdAt.toISOString(),
     mask: { name: maskNameOf(search), key: search.maskKey },
-    library: { name: search.library, count: manifest.count, location: manifest.source.location },
+    library: { name: search.library, count: descriptor.count, location: descriptor.source.location },
     parameters: params,
-    matches: combineBatchResults(batches.map((b) => b.matches), { top }),
+    matches,
     scored: batches.reduce((n, b) => n + b.scored, 0),
     elapsedMs: Math.max(0, createdAt.getTime() - Date.parse(search.submittedAt)),
     partial: missing.length > 0,
@@ -74,32 +83,44 @@ export async function combineSearch(searchId: string, deps: CombineSearchDeps): 
   });
   const maskImage = await decodeImage(await deps.uploads.get(search.maskKey), { name: search.maskKey });
   // The JSON, the CSV, the page's images, then the page (so it never links an image not yet there).
-  const files = resultsFileSet(document, searchId, { maskImage, matchImages: await shownImages(document, manifest, deps.sourceImages) });
+  const files = resultsFileSet(document, searchId, { maskImage, matchImages: await shownImages(document, descriptor, deps.sourceImages) });
   const resultsKey = files.jsonKey;
-  const htmlKey = files.htmlKey;
   for (const file of files.files) await deps.results.put(file.path, file.bytes);
   try {
-    await deps.state.markSearchCompleted(searchId, { resultsKey, matchCount: document.matchCount, partial: document.partial });
+    await deps.state.markSearchCompleted(searchId, { resultsKey, matchCount: document.matchCount, partial: document.partial, completedBatches: batches.length });
   } catch (error) {
     if (error instanceof IllegalStatusTransitionError) return undefined;
     throw error;
   }
+  return combinedSearchOf(searchId, document);
+}
+
+/**
+ * What a completed search's `Search Completed` event says, from its results document: the
+ * combiner's own announcement, and the one the outbox publishes again after a crash (the same
+ * detail, so a late announcement says what a timely one would have).
+ *
+ * @example
+ * const combined = combinedSearchOf(search.searchId, JSON.parse(await results.get(search.resultsKey)));
+ */
+export function combinedSearchOf(searchId: string, document: ResultsDocument): CombinedSearch {
   const topMatches = document.results.slice(0, TOP_MATCHES_IN_EVENT).map((r) => ({
     name: r.name,
     matchingPixels: r.matchingPixels,
     matchingRatio: Math.min(1, r.matchingRatio),
     mirrored: r.mirrored,
   }));
-  return { searchId, document, resultsKey, htmlKey, topMatches, maskName: document.mask.name, library: search.library };
+  // The keys are the ones resultsFileSet wrote (`<searchId>.json`, `.html`), so a recovered announcement names them too.
+  return { searchId, document, resultsKey: `${searchId}.json`, htmlKey: `${searchId}.html`, topMatches, maskName: document.mask.name, library: document.library.name };
 }
 
 /** The original images of the shown matches that can still be read; the rest get placeholders. */
-async function shownImages(document: ResultsDocument, manifest: LibraryManifest, reader?: SourceImageReader): Promise<Map<string, RgbImage>> {
+async function shownImages(document: ResultsDocument, library: LibraryDescriptor, reader?: SourceImageReader): Promise<Map<string, RgbImage>> {
   const images = new Map<string, RgbImage>();
   if (!reader) return images;
   for (const result of matchesToShow(document)) {
     try {
-      const bytes = await reader.read(manifest.source.location, result.sourcePath);
+      const bytes = await reader.read(library.source.location, result.sourcePath);
       if (bytes) images.set(result.name, await decodeImage(bytes, { name: result.sourcePath }));
     } catch {
       // A moved or damaged original costs the page one picture, not the search.

@@ -1,4 +1,4 @@
-import { CdsError } from "../errors.ts";
+import { UserInputError } from "../errors.ts";
 
 /**
  * An upload cannot become a running search. The message is the `Search Failed` reason, written
@@ -7,7 +7,7 @@ import { CdsError } from "../errors.ts";
  * @example
  * throw new UploadRejectedError("the mask is empty: no pixel is brighter than maskThreshold 100");
  */
-export class UploadRejectedError extends CdsError {
+export class UploadRejectedError extends UserInputError {
   override name = "UploadRejectedError";
 }
 

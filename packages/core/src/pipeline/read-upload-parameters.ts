@@ -1,5 +1,6 @@
 import { BlobNotFoundError, type BlobStore } from "../ports/blob-store.ts";
 import { UploadRejectedError } from "./pipeline-errors.ts";
+import { readUserInput, SIDECAR_MAX_BYTES } from "./read-user-input.ts";
 import { sidecarOfMetadata } from "./upload-metadata.ts";
 import { uploadLocationOf } from "./upload-settings.ts";
 
@@ -13,7 +14,8 @@ export type UploadParametersSource = "metadata" | "sidecar" | "defaults";
  * person's upload to the bucket), else none (`undefined`: the defaults). Metadata wins because
  * it is written in the same request as the mask, so it cannot belong to an earlier upload
  * under the same key the way a left-over sidecar can. Throws {@link UploadRejectedError} when
- * the one found is unreadable.
+ * the one found is unreadable, and `InputRefusedError` when the sidecar is not a regular file or
+ * is over {@link SIDECAR_MAX_BYTES}; no message quotes the sidecar's content.
  *
  * @example
  * const { sidecar, source } = await readUploadParameters(uploads, "lm/sub-5b0c-0000-lc4.tif");
@@ -27,14 +29,17 @@ export async function readUploadParameters(uploads: BlobStore, key: string): Pro
   const sidecarKey = uploadLocationOf(key).sidecarKey;
   let bytes: Uint8Array;
   try {
-    bytes = await uploads.get(sidecarKey);
+    // A regular file of at most 64 KiB: a sidecar linked to /dev/zero or a huge file is refused unread.
+    bytes = await readUserInput(uploads, sidecarKey, { maxBytes: SIDECAR_MAX_BYTES, what: `the parameters sidecar ${sidecarKey}` });
   } catch (error) {
     if (error instanceof BlobNotFoundError) return { sidecar: undefined, source: "defaults" };
     throw error;
   }
   try {
-    return { sidecar: JSON.parse(new TextDecoder().decode(bytes)) as unknown, source: "sidecar" };
+    return { sidecar: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as unknown, source: "sidecar" };
   } catch (error) {
-    throw new UploadRejectedError(`the parameters sidecar ${sidecarKey} is not valid JSON (${(error as Error).message})`, { cause: error });
+    // Not the parser's message: it quotes the text, and the text may be any file's.
+    const why = bytes.byteLength === 0 ? "it is empty" : error instanceof TypeError ? "it is not UTF-8 text" : "check its syntax, e.g. with `jq . <file>`";
+    throw new UploadRejectedError(`the parameters sidecar ${sidecarKey} is not valid JSON (${why})`, { cause: error });
   }
 }

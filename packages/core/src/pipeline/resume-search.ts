@@ -1,43 +1,55 @@
 import type { SearchItem } from "../entities/search.ts";
-import type { WorkerPayload } from "../planning/dispatch.ts";
+import type { DispatcherPayload } from "../planning/dispatch.ts";
+import { leafOf, nodeId } from "../planning/dispatch-tree.ts";
 import type { StateStore } from "../state/service.ts";
-import type { LibraryStores } from "./pipeline-ports.ts";
 import type { SearchJob } from "./search-job.ts";
-import { planSearch } from "./start-search.ts";
-import type { BatchPlanOptions } from "../planning/batch-plan.ts";
+import { planSearch, type StartSearchDeps } from "./start-search.ts";
 
 /** What a restarted runtime must do to finish a search that was in flight. */
 export type ResumeAction =
   /** Accepted, not started: it waits for a running slot like any other (admission starts it). */
   | { kind: "admit" }
-  | { kind: "score"; workers: WorkerPayload<SearchJob>[] }
+  /** Re-dispatch these leaves, each for its missing batches only. */
+  | { kind: "score"; leaves: DispatcherPayload<SearchJob>[] }
   | { kind: "combine"; batchCount: number }
   | { kind: "none" };
 
 /**
  * Decides how to finish a search found unfinished at start-up: an accepted one goes back to
- * admission, which starts it when a running slot is free (it may hold one already); a running one first has its counter reconciled — the dead process may have stored a batch
- * result and died before counting it, and no worker of this search runs yet — then gets
- * workers for the batches that have no result (those queued in the dead process were lost),
- * or, every batch stored, the combiner.
+ * admission; a running one first has its counting reconciled — the dead process may have stored a
+ * batch and died before counting it, and no worker of this search runs yet — then its leaves are
+ * dispatched again for the batches that have no result (all at once: nothing of the search runs
+ * now, so its waves are not needed), or, every batch stored and counted, the combiner runs.
  *
  * @example
- * for (const search of inFlight) {
- *   const action = await resumeSearch(search, { state, libraries });
- *   if (action.kind === "score") for (const w of action.workers) await invoker.invokeAsync("search-worker", w);
- * }
+ * const action = await resumeSearch(search, { state, libraries });
+ * if (action.kind === "score") for (const leaf of action.leaves) await invoker.invokeAsync("search-dispatcher", leaf);
  */
 export async function resumeSearch(
   search: SearchItem,
-  deps: { state: Pick<StateStore, "reconcileCompletedBatches">; libraries: LibraryStores; batchPlan?: BatchPlanOptions },
+  deps: { state: Pick<StateStore, "reconcileCompletion"> } & Pick<StartSearchDeps, "libraries" | "batchPlan" | "dispatchTree">,
 ): Promise<ResumeAction> {
   if (search.status === "accepted") return { kind: "admit" };
   if (search.status !== "running") return { kind: "none" };
-  const reconciled = await deps.state.reconcileCompletedBatches(search.searchId);
-  const missing = reconciled.missingBatches;
-  if (missing.length === 0) {
-    return reconciled.completedBatches >= search.batchCount ? { kind: "combine", batchCount: search.batchCount } : { kind: "none" };
+  const planned = await planSearch(search, deps);
+  const reconciled = await deps.state.reconcileCompletion(search.searchId, planned.tree);
+  if (reconciled.missingBatches.length === 0) return { kind: "combine", batchCount: search.batchCount };
+  return { kind: "score", leaves: leafPayloads(planned, reconciled.missingBatches) };
+}
+
+/**
+ * Leaf dispatcher payloads that start exactly `batches` (grouped by their leaf), without waves.
+ *
+ * @example
+ * for (const leaf of leafPayloads(planned, [3, 70])) await invoker.invokeAsync("search-dispatcher", leaf);
+ */
+export function leafPayloads(planned: Pick<Awaited<ReturnType<typeof planSearch>>, "tree" | "source" | "job">, batches: readonly number[], lanes?: number): DispatcherPayload<SearchJob>[] {
+  const byLeaf = new Map<string, { node: ReturnType<typeof leafOf>; only: number[] }>();
+  for (const batchId of batches) {
+    const leaf = leafOf(planned.tree, batchId);
+    const entry = byLeaf.get(nodeId(leaf)) ?? { node: leaf, only: [] };
+    entry.only.push(batchId);
+    byLeaf.set(nodeId(leaf), entry);
   }
-  const { plan, job } = await planSearch(search, deps);
-  return { kind: "score", workers: missing.map((batchId) => ({ batch: plan.batches[batchId], batchCount: plan.batches.length, job })) };
+  return [...byLeaf.values()].map(({ node, only }) => ({ node, tree: planned.tree, source: planned.source, ...(lanes ? { lanes } : {}), only, job: planned.job }));
 }

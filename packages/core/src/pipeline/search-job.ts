@@ -1,31 +1,40 @@
 import type { SearchItem } from "../entities/search.ts";
-import type { LibraryLayout } from "../library/library-manifest.ts";
-import { MAX_CUSTOM_RESULTS } from "../results/combine-batches.ts";
-import { parseSearchParams, type SearchParams } from "../search-params.ts";
+import type { SearchParams } from "../search-params.ts";
+import type { SubmissionTag } from "./upload-settings.ts";
 
 /**
- * What every worker of one search is handed (burst-compute's `jobParameters`): enough to score
- * its batch without reading the search record or the library manifest again.
+ * What a search runs with, parsed once by intake from the upload's metadata or sidecar and stored
+ * as typed attributes of the search: the resolved parameters, the matches kept, who to tell, and
+ * the submission it came in.
  */
-export interface SearchJob {
-  searchId: string;
-  library: string;
-  /** The mask's key in the upload bucket. */
-  maskKey: string;
+export interface SearchSpec {
   params: SearchParams;
-  /** Matches kept per batch and in the results (maxResultsPerMask). */
+  /** Matches kept per batch and in the results (NeuronBridge's maxResultsPerMask). */
   top: number;
-  layout: LibraryLayout;
+  notifyEmail?: string;
+  submission?: SubmissionTag;
 }
 
 /**
- * The parameters and result count a stored search runs with. Intake stores the resolved
- * parameters plus `maxResultsPerMask`.
+ * What every worker of one search is handed (burst-compute's `jobParameters`): enough to score
+ * its batch without reading the search record or the library descriptor. Constant in size.
+ */
+export interface SearchJob {
+  searchId: string;
+  /** The library's name and image size (a mask of another size is refused before scoring). */
+  library: { name: string; width: number; height: number; count: number };
+  /** The mask's key in the upload bucket. */
+  maskKey: string;
+  params: SearchParams;
+  top: number;
+}
+
+/**
+ * The spec a stored search runs with.
  *
  * @example
- * const { params, top } = settingsOfSearch(await state.getSearch(searchId));
+ * const { params, top } = specOfSearch(await state.getSearch(searchId));
  */
-export function settingsOfSearch(search: Pick<SearchItem, "parameters">): { params: SearchParams; top: number } {
-  const { maxResultsPerMask, ...params } = search.parameters as Record<string, unknown>;
-  return { params: parseSearchParams(params), top: typeof maxResultsPerMask === "number" ? maxResultsPerMask : MAX_CUSTOM_RESULTS };
+export function specOfSearch(search: Pick<SearchItem, "params" | "top">): Pick<SearchSpec, "params" | "top"> {
+  return { params: search.params, top: search.top };
 }

@@ -1,17 +1,17 @@
 import { CdsError } from "../errors.ts";
-import { layoutOf, readManifest } from "../library/library-manifest.ts";
-import { planBatches, type BatchPlan, type BatchPlanOptions } from "../planning/batch-plan.ts";
-import { planDispatch, type DispatcherPayload } from "../planning/dispatch.ts";
-import type { DispatchTreeOptions } from "../planning/dispatch-tree.ts";
+import { readDescriptor, type LibraryDescriptor } from "../library/library-manifest.ts";
+import { planBatchRule, type BatchPlanOptions } from "../planning/batch-plan.ts";
+import { batchSourceOf, planDispatch, type BatchSource, type DispatcherPayload } from "../planning/dispatch.ts";
+import { leafCount, planDispatchTree, type DispatchTree, type DispatchTreeOptions } from "../planning/dispatch-tree.ts";
 import type { SearchItem } from "../entities/search.ts";
 import type { StateStore } from "../state/service.ts";
 import { IllegalStatusTransitionError, SearchNotFoundError } from "../state/state-errors.ts";
 import type { LibraryStores } from "./pipeline-ports.ts";
-import { settingsOfSearch, type SearchJob } from "./search-job.ts";
+import { specOfSearch, type SearchJob } from "./search-job.ts";
 
 /** What dispatch needs. */
 export interface StartSearchDeps {
-  state: Pick<StateStore, "getSearch" | "markSearchRunning">;
+  state: Pick<StateStore, "getSearch" | "markSearchRunning" | "listSlotGrants">;
   libraries: LibraryStores;
   /** Must be the options intake planned with. */
   batchPlan?: BatchPlanOptions;
@@ -25,8 +25,17 @@ export interface StartedSearch {
   batchSize: number;
 }
 
+/** A stored search planned again from its library: where its batches are, its tree and its job. */
+export interface PlannedSearch {
+  descriptor: LibraryDescriptor;
+  source: BatchSource;
+  tree: DispatchTree;
+  job: SearchJob;
+}
+
 /**
- * Dispatch: plans an accepted search's batches and dispatch tree and marks it running.
+ * Dispatch: plans an accepted search that holds a running slot — its batches, its dispatch tree,
+ * and its waves (as many leaves at once as its granted workers allow) — and marks it running.
  * Resolves undefined when the search has already started (a redelivered `Search Accepted`).
  *
  * @example
@@ -37,10 +46,13 @@ export async function startSearch(searchId: string, deps: StartSearchDeps): Prom
   const search = await deps.state.getSearch(searchId);
   if (!search) throw new SearchNotFoundError(searchId);
   if (search.status !== "accepted") return undefined;
-  const { plan, job } = await planSearch(search, deps);
+  const { source, tree, job } = await planSearch(search, deps);
+  const granted = (await deps.state.listSlotGrants())[searchId];
+  // Granted fewer workers than batches: run in waves of whole leaves (at least one).
+  const lanes = granted === undefined || granted >= tree.batchCount ? undefined : Math.max(1, Math.floor(granted / tree.branchingFactor));
   try {
-    const running = await deps.state.markSearchRunning(searchId);
-    return { search: running, root: planDispatch(plan, job, deps.dispatchTree), batchSize: plan.batchSize };
+    const running = await deps.state.markSearchRunning(searchId, undefined, lanes !== undefined && lanes < leafCount(tree) ? lanes : undefined);
+    return { search: running, root: planDispatch(source, job, { ...deps.dispatchTree, lanes: running.lanes }), batchSize: source.rule.batchSize };
   } catch (error) {
     if (error instanceof IllegalStatusTransitionError) return undefined;
     throw error;
@@ -48,21 +60,37 @@ export async function startSearch(searchId: string, deps: StartSearchDeps): Prom
 }
 
 /**
- * The batch plan and worker job of a stored search, planned again from its library. Intake
- * planned the same batches (same options, same manifest); a library re-indexed in between is
- * caught by the batch count.
+ * A stored search's batch source, tree and worker job, planned again from its library's
+ * descriptor. Intake planned the same batches (same options, same library); a library re-indexed
+ * in between is caught by the batch count.
+ *
+ * @example
+ * const { tree } = await planSearch(search, { libraries });
  */
-export async function planSearch(
-  search: SearchItem,
-  deps: Pick<StartSearchDeps, "libraries" | "batchPlan">,
-): Promise<{ plan: BatchPlan; job: SearchJob }> {
-  const layout = layoutOf(await readManifest(deps.libraries(search.library)));
-  const plan = planBatches(layout, deps.batchPlan);
-  if (plan.batches.length !== search.batchCount) {
+export async function planSearch(search: SearchItem, deps: Pick<StartSearchDeps, "libraries" | "batchPlan" | "dispatchTree">): Promise<PlannedSearch> {
+  const descriptor = await readDescriptor(deps.libraries(search.library));
+  const rule = planBatchRule(descriptor, deps.batchPlan);
+  if (rule.batchCount !== search.batchCount) {
     throw new CdsError(
-      `library "${search.library}" changed after the search was accepted (${plan.batches.length} batches now, ${search.batchCount} then); submit the mask again`,
+      `library "${search.library}" changed after the search was accepted (${rule.batchCount} batches now, ${search.batchCount} then); submit the mask again`,
     );
   }
-  const { params, top } = settingsOfSearch(search);
-  return { plan, job: { searchId: search.searchId, library: search.library, maskKey: search.maskKey, params, top, layout } };
+  const { params, top } = specOfSearch(search);
+  const library = { name: search.library, width: descriptor.width, height: descriptor.height, count: descriptor.count };
+  return {
+    descriptor,
+    source: batchSourceOf(descriptor, rule),
+    tree: planDispatchTree(rule.batchCount, deps.dispatchTree),
+    job: { searchId: search.searchId, library, maskKey: search.maskKey, params, top },
+  };
+}
+
+/**
+ * A search's dispatch tree from its stored batch count — the tree its workers count in.
+ *
+ * @example
+ * const missing = await state.listMissingBatches(searchId, treeOfSearch(search, deps.dispatchTree));
+ */
+export function treeOfSearch(search: Pick<SearchItem, "batchCount">, options?: DispatchTreeOptions): DispatchTree {
+  return planDispatchTree(search.batchCount, options);
 }

@@ -1,6 +1,7 @@
 import { ParameterError } from "../errors.ts";
 import { parseSearchParams, type SearchParams } from "../search-params.ts";
 import { MAX_CUSTOM_RESULTS } from "../results/combine-batches.ts";
+import { isEmailAddress } from "../text/email-address.ts";
 import { UploadRejectedError } from "./pipeline-errors.ts";
 
 /** Where an upload sits: `<library>/<mask file>` in the upload bucket. */
@@ -104,8 +105,8 @@ function maxResultsOf(value: unknown): number {
 }
 
 function emailOf(value: unknown): string {
-  if (typeof value !== "string" || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) {
-    throw new ParameterError("notifyEmail", `notifyEmail must be an email address, got ${JSON.stringify(value)}`);
+  if (!isEmailAddress(value)) {
+    throw new ParameterError("notifyEmail", `notifyEmail must be exactly one email address (like ada@example.org), got ${JSON.stringify(typeof value === "string" ? value.slice(0, 80) : value)}`);
   }
   return value;
 }

@@ -19,6 +19,14 @@ const TWO_LEVEL_MAX_BATCHES = 2048;
 /** Deeper trees only add hops; this also keeps branchingFactor^levels exact in a double. */
 const MAX_LEVELS = 10;
 
+/**
+ * The most children a node may have. Each node's completion group takes one write per child, and
+ * no item may take more than 64 writes per search (DynamoDB serves ~1,000 writes/s per item and
+ * per partition, and a search's workers finish within a second or two): a batch count that
+ * would need more children per node gets another level instead.
+ */
+export const MAX_FAN_OUT = 64;
+
 /** The shape of a dispatch tree: plain data, the same on every node of it. */
 export interface DispatchTree {
   batchCount: number;
@@ -58,7 +66,8 @@ export function planDispatchTree(batchCount: number, options: DispatchTreeOption
   if (!Number.isSafeInteger(batchCount) || batchCount < 0) {
     throw new RangeError(`a dispatch tree needs a whole number of batches, not ${batchCount}`);
   }
-  const levels = options.levels ?? levelsFor(batchCount);
+  let levels = options.levels ?? levelsFor(batchCount);
+  if (options.levels === undefined) while (levels < MAX_LEVELS && integerRootCeil(batchCount, levels) > MAX_FAN_OUT) levels++;
   if (!Number.isInteger(levels) || levels < 1 || levels > MAX_LEVELS) {
     throw new RangeError(`a dispatch tree has 1 to ${MAX_LEVELS} levels, not ${levels}`);
   }
@@ -130,4 +139,70 @@ function assertNodeOf(tree: DispatchTree, node: DispatcherNode): void {
       `dispatcher node ${JSON.stringify(node)} does not belong to a tree of ${tree.batchCount} batches, ${tree.levels} levels, branching ${tree.branchingFactor}`,
     );
   }
+}
+
+/**
+ * A node's id in its search: `<level>-<firstBatch>` (the key of its completion group).
+ *
+ * @example
+ * nodeId({ level: 1, firstBatch: 34, batchCount: 34 }) // "1-34"
+ */
+export function nodeId(node: Pick<DispatcherNode, "level" | "firstBatch">): string {
+  return `${node.level}-${node.firstBatch}`;
+}
+
+/** How many batches a node at `level` covers at most. */
+function spanAt(tree: DispatchTree, level: number): number {
+  return tree.branchingFactor ** (tree.levels - level);
+}
+
+/**
+ * The node at `level` that holds batch `batchId`.
+ *
+ * @example
+ * const tree = planDispatchTree(1126);
+ * nodeHolding(tree, 1, 40) // { level: 1, firstBatch: 34, batchCount: 34 }
+ */
+export function nodeHolding(tree: DispatchTree, level: number, batchId: number): DispatcherNode {
+  if (!Number.isInteger(batchId) || batchId < 0 || batchId >= tree.batchCount) {
+    throw new RangeError(`batch ${batchId} is not one of the tree's ${tree.batchCount} batches`);
+  }
+  const span = spanAt(tree, level);
+  const firstBatch = Math.floor(batchId / span) * span;
+  return { level, firstBatch, batchCount: Math.min(span, tree.batchCount - firstBatch) };
+}
+
+/** The leaf (the lowest dispatcher) that starts batch `batchId`'s worker. */
+export function leafOf(tree: DispatchTree, batchId: number): DispatcherNode {
+  return nodeHolding(tree, tree.levels - 1, batchId);
+}
+
+/** The node's parent, or undefined for the root. */
+export function parentOf(tree: DispatchTree, node: DispatcherNode): DispatcherNode | undefined {
+  return node.level === 0 ? undefined : nodeHolding(tree, node.level - 1, node.firstBatch);
+}
+
+/** How many children a node has: batches at a leaf, child nodes above. */
+export function childCount(tree: DispatchTree, node: DispatcherNode): number {
+  return node.level === tree.levels - 1 ? node.batchCount : Math.ceil(node.batchCount / spanAt(tree, node.level + 1));
+}
+
+/** Which child of its parent a node is (0-based), or which child of its leaf a batch is. */
+export function ordinalInParent(tree: DispatchTree, node: DispatcherNode): number {
+  return (node.firstBatch % spanAt(tree, node.level - 1)) / spanAt(tree, node.level);
+}
+
+/** The number of leaves, and leaf `j` (leaves are numbered left to right). */
+export function leafCount(tree: DispatchTree): number {
+  return tree.batchCount === 0 ? 0 : Math.ceil(tree.batchCount / tree.branchingFactor ** 1);
+}
+
+/** Leaf number `j` (0-based, left to right). */
+export function leafAt(tree: DispatchTree, j: number): DispatcherNode {
+  return leafOf(tree, j * tree.branchingFactor);
+}
+
+/** The number of leaf `leaf` (0-based, left to right). */
+export function leafNumber(tree: DispatchTree, leaf: DispatcherNode): number {
+  return leaf.firstBatch / tree.branchingFactor;
 }

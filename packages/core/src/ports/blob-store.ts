@@ -24,6 +24,14 @@ export interface BlobStore {
    * metadata have it, so a caller that finds no method falls back to sidecar files.
    */
   metadata?(key: string): Promise<Record<string, string>>;
+  /**
+   * Optional: the object read as user input, within `limits`: refused (with
+   * {@link InputRefusedError}) when it is not a regular file (a symbolic link, a device, a FIFO
+   * — the folder store opens without following links) or is larger than `limits.maxBytes`
+   * (checked before reading), and `limits.checkHead` sees the first `headBytes` before the rest
+   * is read. Stores without it are read with `get` and checked after (see `readUserInput`).
+   */
+  getInput?(key: string, limits: InputLimits): Promise<Uint8Array>;
   /** Whether the object exists. */
   exists(key: string): Promise<boolean>;
   /** Keys under a prefix, in lexicographic order. */
@@ -32,7 +40,24 @@ export interface BlobStore {
   deletePrefix(prefix: string): Promise<void>;
 }
 
-import { CdsError } from "../errors.ts";
+import { CdsError, UserInputError } from "../errors.ts";
+
+/** How much of an input is read, and a look at its start before the rest. */
+export interface InputLimits {
+  /** Larger inputs are refused without being read. */
+  maxBytes: number;
+  /** What the input is, for messages ("the mask lm/a.png"). */
+  what: string;
+  /** How many first bytes `checkHead` gets (default 16). */
+  headBytes?: number;
+  /** Throws to refuse the input from its first bytes (e.g. not an image's signature). */
+  checkHead?: (head: Uint8Array) => void;
+}
+
+/** An input refused before it was read: not a regular file, or over its size limit. Never the user's bytes in the message. */
+export class InputRefusedError extends UserInputError {
+  override name = "InputRefusedError";
+}
 
 /** What {@link BlobStore.put} may store with the bytes. */
 export interface PutOptions {

@@ -1,5 +1,5 @@
 import { ParameterError } from "../errors.ts";
-import { compareMatches, type TargetMatch } from "../search/ranking.ts";
+import { compareMatches, type ScoredTarget } from "../search/ranking.ts";
 
 /**
  * How many matches a custom search keeps: NeuronBridge's combiner truncates the merged
@@ -24,16 +24,16 @@ export interface CombineBatchOptions {
  * const ranking = combineBatchResults(batchResults.map((b) => b.matches)); // top 400
  * const all = combineBatchResults(batches, { top: Infinity });
  */
-export function combineBatchResults(
-  batches: readonly (readonly TargetMatch[])[],
+export function combineBatchResults<M extends ScoredTarget>(
+  batches: readonly (readonly M[])[],
   options: CombineBatchOptions = {},
-): TargetMatch[] {
+): M[] {
   const top = options.top ?? MAX_CUSTOM_RESULTS;
   if (!(top === Infinity || (Number.isInteger(top) && top >= 0))) {
     throw new ParameterError("top", `top must be a whole number of matches (0 or more) or Infinity, got ${top}`);
   }
   const ranked = batches.flat().sort(compareMatches);
-  const kept: TargetMatch[] = [];
+  const kept: M[] = [];
   const seen = new Set<number>();
   for (const match of ranked) {
     if (kept.length >= top) break;

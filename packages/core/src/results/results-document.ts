@@ -1,11 +1,13 @@
 import { ParameterError } from "../errors.ts";
 import { compareMatches, type TargetMatch } from "../search/ranking.ts";
+import type { ShapeRankedMatch } from "../shape/shape-ranking.ts";
 import type { SearchParams } from "../search-params.ts";
 
 /**
  * Version of the {@link ResultsDocument} shape; raised when a field changes meaning or goes.
  * 2: one document for `cds search` and the pipeline (mask size, library location, skipped
- * targets and run statistics added, all optional). `results-document.schema.json` beside this
+ * targets and run statistics added, all optional; with `cds search --rank shape`, the shape
+ * stage's summary and each result's shape scores). `results-document.schema.json` beside this
  * file describes it.
  */
 export const RESULTS_DOCUMENT_VERSION = 2;
@@ -31,8 +33,27 @@ export interface ResultEntry {
   matchingPixels: number;
   matchingRatio: number;
   mirrored: boolean;
-  /** NeuronBridge's custom search sets this to matchingPixels; kept for its clients. */
+  /**
+   * NeuronBridge's custom search sets this to matchingPixels; kept for its clients. Ranked by
+   * shape, it is the shape stage's normalized score (what the results are sorted by).
+   */
   normalizedScore: number;
+  /** With `--rank shape`, for the shape-scored targets: NeuronBridge's 2-D shape score parts. */
+  gradientAreaGap?: number;
+  highExpressionArea?: number;
+  shapeScore?: number;
+  /** The shape score's own mirrored flag (`mirrored` is the pixel match's). */
+  shapeMirrored?: boolean;
+}
+
+/** The second, shape stage of a search ranked by shape (`cds search --rank shape`). */
+export interface ResultsShapeRank {
+  /** Lines (publishedNames) kept for shape scoring, and the targets they hold. */
+  topLines: number;
+  shortlisted: number;
+  elapsedMs: number;
+  /** Which colour LUT the shape scores used. */
+  lut: string;
 }
 
 /**
@@ -58,6 +79,8 @@ export interface ResultsDocument {
   skipped?: { sourcePath: string; reason: string }[];
   /** How a local search ran: for benchmarks and for sizing machines. */
   stats?: { workers: number; objectsRead: number; peakRssMiB: number };
+  /** Present when the results are ranked by shape: they are then in normalizedScore order. */
+  shape?: ResultsShapeRank;
   matchCount: number;
   results: ResultEntry[];
 }
@@ -92,14 +115,16 @@ export interface ResultsDocumentInput {
   mask: ResultsMask;
   library: ResultsLibrary;
   parameters: SearchParams;
-  /** The global ranking, e.g. from `combineBatchResults`. */
-  matches: readonly TargetMatch[];
+  /** The global ranking, e.g. from `combineBatchResults`; with `shape`, already in shape order. */
+  matches: readonly (TargetMatch | ShapeRankedMatch)[];
   scored: number;
   elapsedMs: number;
   partial: boolean;
   missingBatches?: readonly number[];
   skipped?: readonly { sourcePath: string; reason: string }[];
   stats?: { workers: number; objectsRead: number; peakRssMiB: number };
+  /** The shape stage, when the matches were re-ranked by shape: their order is then kept. */
+  shape?: ResultsShapeRank;
 }
 
 /**
@@ -126,8 +151,8 @@ export function buildResultsDocument(input: ResultsDocumentInput): ResultsDocume
     );
   }
   // Sorting a copy costs little (a ranking is at most a few hundred entries) and makes
-  // `rank` mean the same thing whoever assembled the list.
-  const ranked = [...input.matches].sort(compareMatches);
+  // `rank` mean the same thing whoever assembled the list. A shape ranking's order is its own.
+  const ranked = input.shape ? [...input.matches] : [...input.matches].sort(compareMatches);
   return {
     version: RESULTS_DOCUMENT_VERSION,
     searchId: input.searchId,
@@ -141,13 +166,15 @@ export function buildResultsDocument(input: ResultsDocumentInput): ResultsDocume
     ...(input.partial ? { missingBatches: missing } : {}),
     ...(input.skipped && input.skipped.length > 0 ? { skipped: input.skipped.map((s) => ({ sourcePath: s.sourcePath, reason: s.reason })) } : {}),
     ...(input.stats ? { stats: { ...input.stats } } : {}),
+    ...(input.shape ? { shape: { ...input.shape } } : {}),
     matchCount: ranked.length,
     results: ranked.map(resultEntry),
   };
 }
 
-function resultEntry(match: TargetMatch, position: number): ResultEntry {
+function resultEntry(match: TargetMatch | ShapeRankedMatch, position: number): ResultEntry {
   const { item } = match;
+  const shape = "shapeScore" in match ? match : undefined;
   return {
     rank: position + 1,
     index: match.index,
@@ -163,7 +190,10 @@ function resultEntry(match: TargetMatch, position: number): ResultEntry {
     matchingPixels: match.matchingPixels,
     matchingRatio: match.matchingRatio,
     mirrored: match.mirrored,
-    normalizedScore: match.matchingPixels,
+    normalizedScore: shape ? shape.normalizedScore : match.matchingPixels,
+    ...(shape
+      ? { gradientAreaGap: shape.gradientAreaGap, highExpressionArea: shape.highExpressionArea, shapeScore: shape.shapeScore, shapeMirrored: shape.shapeMirrored }
+      : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { LibraryLayout } from "../library/library-manifest.ts";
-import { loadTarget, thresholdPalette } from "../library/shard-scorer.ts";
+import { loadTarget, matchUpperBound, thresholdPalette } from "../library/shard-scorer.ts";
 import { readShard, type ShardItemHeader } from "../library/shard-format.ts";
 import type { ItemMetadata } from "../library/item-metadata.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
@@ -13,6 +13,11 @@ export interface BatchSearchOptions {
   minMatchingPixRatio: number;
   /** Keep every scored target (tests and benchmarks compare all scores). */
   keepAll?: boolean;
+  /**
+   * Skip targets whose upper bound (see `matchUpperBound`) cannot pass the match filter, before
+   * any of their runs is parsed (default true; never with keepAll). Results are the same.
+   */
+  prune?: boolean;
   /** Called after each shard with the number of targets scored so far in this batch. */
   onProgress?: (scored: number) => void;
   /**
@@ -23,21 +28,32 @@ export interface BatchSearchOptions {
   scratch?: SearchScratch;
 }
 
-/** Reusable buffers for {@link searchLibraryRange}; see `createSearchScratch`. */
+/**
+ * Reusable buffers for {@link searchLibraryRange}; see `createSearchScratch`. Two, because the
+ * next shard is read into one while the current one, in the other, is scored.
+ */
 export interface SearchScratch {
   read: Uint8Array;
+  spare: Uint8Array;
 }
 
-/** An empty {@link SearchScratch}; it grows to the largest shard read. */
+/** An empty {@link SearchScratch}; its buffers grow to the largest shard read. */
 export function createSearchScratch(): SearchScratch {
-  return { read: new Uint8Array(0) };
+  return { read: new Uint8Array(0), spare: new Uint8Array(0) };
 }
+
+/** How long scoring runs before it lets the event loop move the next shard's read along. */
+const YIELD_EVERY_MS = 4;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface BatchSearchResult {
   /** Matches, best first. */
   matches: TargetMatch[];
-  /** Targets scored. */
+  /** Targets decided: scored, or skipped because they could not match. */
   scored: number;
+  /** Of those, targets skipped by the upper bound without being scored. */
+  pruned: number;
   /** Objects read from the store. */
   objectsRead: number;
 }
@@ -62,25 +78,54 @@ export async function searchLibraryRange(
   const counts = new Int32Array(2 * prepared.offsets.length);
   const matches: TargetMatch[] = [];
   let scored = 0;
+  let pruned = 0;
   let objectsRead = 0;
+  const prune = (options.prune ?? true) && !options.keepAll;
+  // A target can match only with more than this many pixels (isMatch: ratio > min / 100, and
+  // matchingPixels / maskSize grows with matchingPixels).
+  const cannotMatch = (bound: number) => bound === 0 || bound / prepared.maskSize <= options.minMatchingPixRatio / 100;
   const scratch = options.scratch ?? createSearchScratch();
+  // Reads into the spare buffer, which then becomes the current one: the previous shard's
+  // views (in the other buffer) stay valid until the read after this one.
   const read = async (key: string): Promise<Uint8Array> => {
     if (!store.getReusing) return store.get(key);
-    const bytes = await store.getReusing(key, scratch.read);
-    if (bytes.buffer !== scratch.read.buffer) scratch.read = new Uint8Array(bytes.buffer);
+    const into = scratch.spare;
+    scratch.spare = scratch.read;
+    const bytes = await store.getReusing(key, into);
+    scratch.read = bytes.buffer === into.buffer ? into : new Uint8Array(bytes.buffer);
     return bytes;
   };
-  for (const entry of layout.shards) {
-    if (entry.start + entry.count <= start || entry.start >= end) continue;
-    // The shard's views live in the scratch buffer only until the next read: all of its
-    // items are scored (and metadata copied) before that.
-    const shard = readShard(await read(entry.key), entry.key);
+  const entries = layout.shards.filter((entry) => entry.start + entry.count > start && entry.start < end);
+  const prefetch = (i: number) => {
+    if (i >= entries.length) return undefined;
+    const pending = read(entries[i].key);
+    // Awaited later; until then a failure must not count as unhandled.
+    pending.catch(() => {});
+    return pending;
+  };
+  let next = prefetch(0);
+  let lastYield = performance.now();
+  for (let e = 0; e < entries.length; e++) {
+    const entry = entries[e];
+    const shard = readShard(await next!, entry.key);
+    // The next shard's read runs while this one is scored; this shard's views stay valid
+    // until the read after that (all of its items are scored and metadata copied by then).
+    next = prefetch(e + 1);
     objectsRead++;
-    const codeOfId = thresholdPalette(shard, prepared.dataThreshold);
+    const codeOfId = thresholdPalette(shard, prepared.dataThreshold, prepared.matchable);
     const items = shard.header.items;
     for (let k = 0; k < items.length; k++) {
       const index = entry.start + k;
       if (index < start || index >= end) continue;
+      if (next && performance.now() - lastYield > YIELD_EVERY_MS) {
+        await nextTurn();
+        lastYield = performance.now();
+      }
+      if (prune && cannotMatch(matchUpperBound(prepared, shard, k))) {
+        scored++;
+        pruned++;
+        continue;
+      }
       loadTarget(prepared, shard, k, codeOfId, pixels);
       const score = scoreTargetPixels(prepared, pixels, counts);
       scored++;
@@ -91,7 +136,7 @@ export async function searchLibraryRange(
     options.onProgress?.(scored);
   }
   matches.sort(compareMatches);
-  return { matches, scored, objectsRead };
+  return { matches, scored, pruned, objectsRead };
 }
 
 function metadataOf(header: ShardItemHeader): ItemMetadata {

@@ -1,10 +1,14 @@
 import type { ItemMetadata } from "../library/item-metadata.ts";
 import type { PixelMatchScore } from "../scoring/pixel-match-score.ts";
 
-/** A target that matched, with where it sits in its library and what it is. */
-export interface TargetMatch extends PixelMatchScore {
+/** A target's score and where it sits in its library (what a batch result stores). */
+export interface ScoredTarget extends PixelMatchScore {
   /** Position in the library's order. */
   index: number;
+}
+
+/** A target that matched, with where it sits in its library and what it is. */
+export interface TargetMatch extends ScoredTarget {
   item: ItemMetadata;
 }
 
@@ -12,7 +16,7 @@ export interface TargetMatch extends PixelMatchScore {
  * Ranking order: more matching pixels first (the reference's order); equal scores by library
  * index, so the ranking is the same however the work was split.
  */
-export function compareMatches(a: TargetMatch, b: TargetMatch): number {
+export function compareMatches(a: ScoredTarget, b: ScoredTarget): number {
   return b.matchingPixels - a.matchingPixels || a.index - b.index;
 }
 

@@ -3,28 +3,41 @@ import { SEARCH_GATE } from "../entities/admission-gate.ts";
 import type { EntityClause } from "../entities/entity-clause.ts";
 import type { SearchEntity, SearchItem } from "../entities/search.ts";
 import { isConditionFailure } from "./condition-failure.ts";
+import { StateError } from "./state-errors.ts";
 
 /** What asking for a running slot gave: one now, one already held, or none free. */
 export type SlotAcquisition = "acquired" | "held" | "full";
+
+/** The limits a slot is taken within. */
+export interface SlotLimits {
+  /** At most this many searches hold a slot (default: no limit). */
+  maxRunning?: number;
+  /** At most this many workers granted over all holders (default: no limit). */
+  workerBudget?: number;
+  /** Workers this search would use (its batch count). */
+  wantWorkers?: number;
+  /** The fewest workers worth starting with (one leaf's); a smaller free share waits. */
+  minWorkers?: number;
+}
+
+/** Rounds a gate change retries when other admitters change the gate under it. */
+const GATE_ROUNDS = 50;
 
 // ---------------------------------------------------------------------------------------
 // Named clauses
 
 /**
- * The gate has a free slot and this search holds none: the one condition that bounds running
- * searches. DynamoDB applies writes to one item one at a time, so of any number of racing
- * acquirers only as many as there are free slots pass, and a search that already holds a slot
- * (a redelivered event, a second admitter) cannot take a second one. An absent set (no holder
- * yet, or the last one left) has every slot free.
+ * The gate is still the version this writer read (or still absent): every change is computed
+ * from one consistent read and written only if nobody changed the gate in between, so racing
+ * admitters cannot over-fill it — the loser reads again.
  */
-function slotFreeFor(searchId: string, limit: number): EntityClause<AdmissionGateEntity> {
-  return ({ holders }, { notExists, size, escape, contains }) =>
-    `(${notExists(holders)} OR (${size(holders)} < ${escape(limit)} AND NOT ${contains(holders, searchId)}))`;
+function gateUnchangedSince(version: number | undefined): EntityClause<AdmissionGateEntity> {
+  return ({ version: v }, { eq, notExists }) => (version === undefined ? notExists(v) : eq(v, version));
 }
 
 /**
- * The admission access patterns of the state store (see `service.ts`): the running slots as
- * one conditional-write item, and the queue of searches waiting for one.
+ * The admission access patterns of the state store (see `service.ts`): the running slots and
+ * their worker grants as one conditional-write item, and the queue of searches waiting for one.
  *
  * @example
  * const admission = admissionAccess({ admissionGate, search }, () => new Date());
@@ -33,34 +46,62 @@ function slotFreeFor(searchId: string, limit: number): EntityClause<AdmissionGat
 export function admissionAccess(entities: { admissionGate: AdmissionGateEntity; search: SearchEntity }, now: () => Date) {
   const { admissionGate: gates, search: searches } = entities;
 
+  async function readGate(): Promise<{ grants: Record<string, number>; version: number | undefined }> {
+    const { data } = await gates.get({ gate: SEARCH_GATE }).go({ consistent: true });
+    return { grants: { ...(data?.grants ?? {}) }, version: data?.version };
+  }
+
+  /** Writes `grants` if the gate is still at `version`; false when another writer got there first. */
+  async function writeGate(grants: Record<string, number>, version: number | undefined): Promise<boolean> {
+    try {
+      await gates
+        .put({ gate: SEARCH_GATE, grants, version: (version ?? 0) + 1, updatedAt: now().toISOString() })
+        .where(gateUnchangedSince(version))
+        .go({ response: "none" });
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
+  }
+
   /** Which searches hold a running slot? (Strongly consistent.) */
   async function listSlotHolders(): Promise<string[]> {
-    const { data } = await gates.get({ gate: SEARCH_GATE }).go({ consistent: true });
-    return [...(data?.holders ?? [])].sort();
+    return Object.keys((await readGate()).grants).sort();
+  }
+
+  /** Workers granted to each search holding a slot. */
+  async function listSlotGrants(): Promise<Record<string, number>> {
+    return (await readGate()).grants;
   }
 
   /**
-   * Give search S a running slot if one of `limit` is free: one conditional update that adds S
-   * to the holders (`slotFreeFor`). "held" when S holds one already, "full" when none was free.
+   * Give search S a running slot if the limits allow: fewer than `maxRunning` holders, and at
+   * least `minWorkers` of the worker budget free — S is granted min(wantWorkers, free). A bare
+   * number is `maxRunning`. "held" when S holds one already, "full" when the limits say no.
    */
-  async function acquireRunningSlot(searchId: string, limit: number): Promise<SlotAcquisition> {
-    try {
-      await gates
-        .update({ gate: SEARCH_GATE })
-        .add({ holders: [searchId] })
-        .set({ updatedAt: now().toISOString() })
-        .where(slotFreeFor(searchId, limit))
-        .go({ response: "none" });
-      return "acquired";
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+  async function acquireRunningSlot(searchId: string, limits: SlotLimits | number): Promise<SlotAcquisition> {
+    const { maxRunning = Infinity, workerBudget = Infinity, wantWorkers = 1, minWorkers = 1 } = typeof limits === "number" ? { maxRunning: limits } : limits;
+    for (let round = 0; round < GATE_ROUNDS; round++) {
+      const { grants, version } = await readGate();
+      if (searchId in grants) return "held";
+      const granted = Object.values(grants).reduce((n, w) => n + w, 0);
+      const share = Math.min(wantWorkers, workerBudget - granted);
+      if (Object.keys(grants).length >= maxRunning || share < Math.min(minWorkers, wantWorkers)) return "full";
+      if (await writeGate({ ...grants, [searchId]: share }, version)) return "acquired";
     }
-    return (await listSlotHolders()).includes(searchId) ? "held" : "full";
+    throw new StateError(`the admission gate kept changing through ${GATE_ROUNDS} attempts; try again`);
   }
 
-  /** Search S no longer runs (or never will): free its slot. Idempotent; no condition needed. */
+  /** Search S no longer runs (or never will): free its slot and workers. Idempotent. */
   async function releaseRunningSlot(searchId: string): Promise<void> {
-    await gates.update({ gate: SEARCH_GATE }).delete({ holders: [searchId] }).set({ updatedAt: now().toISOString() }).go({ response: "none" });
+    for (let round = 0; round < GATE_ROUNDS; round++) {
+      const { grants, version } = await readGate();
+      if (!(searchId in grants)) return;
+      delete grants[searchId];
+      if (await writeGate(grants, version)) return;
+    }
+    throw new StateError(`the admission gate kept changing through ${GATE_ROUNDS} attempts; try again`);
   }
 
   /**
@@ -72,5 +113,5 @@ export function admissionAccess(entities: { admissionGate: AdmissionGateEntity; 
     return data;
   }
 
-  return { listSlotHolders, acquireRunningSlot, releaseRunningSlot, listWaitingSearches };
+  return { listSlotHolders, listSlotGrants, acquireRunningSlot, releaseRunningSlot, listWaitingSearches };
 }

@@ -1,5 +1,4 @@
 import type { EntityClause } from "../entities/entity-clause.ts";
-import type { SearchEntity, SearchItem } from "../entities/search.ts";
 import type { SubmissionEntity, SubmissionItem, SubmissionStatus } from "../entities/submission.ts";
 import type { MaskOutcome, SubmissionMaskEntity, SubmissionMaskItem } from "../entities/submission-mask.ts";
 import { isConditionFailure } from "./condition-failure.ts";
@@ -68,14 +67,14 @@ const submissionStillOpen: EntityClause<SubmissionEntity> = ({ status }, { eq })
  * The submission access patterns of the state store (see `service.ts`).
  *
  * @example
- * const access = submissionAccess({ submission, submissionMask, search }, () => new Date());
+ * const access = submissionAccess({ submission, submissionMask }, () => new Date());
  * const { submission, masks } = await access.recordSubmission({ submissionId, library, targetCount, maskCount, rejected: [] });
  */
 export function submissionAccess(
-  entities: { submission: SubmissionEntity; submissionMask: SubmissionMaskEntity; search: SearchEntity },
+  entities: { submission: SubmissionEntity; submissionMask: SubmissionMaskEntity },
   now: () => Date,
 ) {
-  const { submission: submissions, submissionMask: masks, search: searches } = entities;
+  const { submission: submissions, submissionMask: masks } = entities;
 
   /** What is submission X? (Strongly consistent.) */
   async function getSubmission(submissionId: string): Promise<SubmissionItem | undefined> {
@@ -191,6 +190,7 @@ export function submissionAccess(
           completedCount: completion.completedCount,
           failedCount: completion.failedCount,
           completedAt: completion.completedAt ?? now().toISOString(),
+          endEventPending: true,
         })
         .where(submissionStillOpen)
         .go({ response: "all_new" });
@@ -207,19 +207,34 @@ export function submissionAccess(
     return data;
   }
 
-  /** What are searches S1 … Sn? The ones that exist, in no particular order (batched reads). */
-  async function getSearches(searchIds: readonly string[]): Promise<SearchItem[]> {
-    const unique = [...new Set(searchIds)];
-    if (unique.length === 0) return [];
-    const { data, unprocessed } = await searches.get(unique.map((searchId) => ({ searchId }))).go({ consistent: true });
-    // ElectroDB types batch-get items apart from single gets; they are the same stored items.
-    const found = [...(data as SearchItem[])];
-    for (const key of unprocessed) {
-      const { data: one } = await searches.get({ searchId: key.searchId }).go({ consistent: true });
-      if (one) found.push(one);
-    }
-    return found;
+  /** Which completed submissions have a `Submission Completed` not yet published and handled? Every page. */
+  async function listSubmissionsAwaitingEndEvent(): Promise<SubmissionItem[]> {
+    const { data } = await submissions.query
+      .byStatus({ status: "completed" })
+      .where(({ endEventPending }, { eq }) => eq(endEventPending, true))
+      .go({ pages: "all" });
+    return data;
   }
 
-  return { getSubmission, listSubmissionMasks, recordSubmission, recordSubmissionMask, linkSubmissionSearch, recordMaskOutcome, markSubmissionCompleted, listSubmissionsByStatus, getSearches };
+  /** Submission X's `Submission Completed` was published and handled: clear its outbox record. */
+  async function markSubmissionEndEventPublished(submissionId: string): Promise<void> {
+    try {
+      await submissions.patch({ submissionId }).remove(["endEventPending"]).go({ response: "none" });
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // gone: nothing to clear
+    }
+  }
+
+  return {
+    getSubmission,
+    listSubmissionMasks,
+    recordSubmission,
+    recordSubmissionMask,
+    linkSubmissionSearch,
+    recordMaskOutcome,
+    markSubmissionCompleted,
+    listSubmissionsByStatus,
+    listSubmissionsAwaitingEndEvent,
+    markSubmissionEndEventPublished,
+  };
 }

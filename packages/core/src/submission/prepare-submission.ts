@@ -1,4 +1,4 @@
-import { CdsError } from "../errors.ts";
+import { UserInputError } from "../errors.ts";
 import { checkMask } from "../pipeline/check-mask.ts";
 import { uploadMetadataOf } from "../pipeline/upload-metadata.ts";
 import { uploadSettingsOf, type UploadSettings } from "../pipeline/upload-settings.ts";
@@ -77,7 +77,7 @@ export async function prepareSubmission(inputs: readonly SubmissionInput[], libr
       settings = uploadSettingsOf(input.sidecar);
       await checkMask(input.bytes, { fileName: input.file, library, params: settings.params });
     } catch (error) {
-      if (!(error instanceof CdsError)) throw error;
+      if (!(error instanceof UserInputError)) throw error;
       rejected.push({ name: input.name, file: input.file, reason: error.message });
       continue;
     }
@@ -89,7 +89,7 @@ export async function prepareSubmission(inputs: readonly SubmissionInput[], libr
       // submission's id depends on which masks are accepted.
       uploadMetadataOf({ ...canonicalSettings(settings), submissionId: `sub-${maskId}`, submissionMaskId: maskId });
     } catch (error) {
-      if (!(error instanceof CdsError)) throw error;
+      if (!(error instanceof UserInputError)) throw error;
       rejected.push({ name: input.name, file: input.file, reason: error.message });
       continue;
     }

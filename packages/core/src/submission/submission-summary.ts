@@ -1,5 +1,6 @@
 import type { SubmissionItem } from "../entities/submission.ts";
 import type { SubmissionMaskItem } from "../entities/submission-mask.ts";
+import { csvCell } from "../text/csv-cell.ts";
 
 /** Version of the {@link SubmissionSummary} shape; raised when a field changes meaning or goes. */
 export const SUBMISSION_SUMMARY_VERSION = 1;
@@ -98,7 +99,8 @@ export function buildSubmissionSummary(submission: SubmissionItem, masks: readon
 const CSV_COLUMNS = ["position", "mask", "file", "status", "search_id", "rank", "target", "matching_pixels", "matching_ratio", "mirrored", "results", "reason"];
 
 /**
- * The summary as CSV (RFC 4180, CRLF line ends, a header row): one row per top match of each
+ * The summary as CSV (RFC 4180, CRLF line ends, a header row; a text cell a spreadsheet would
+ * run as a formula is written as text: {@link csvCell}): one row per top match of each
  * mask, one row for a mask without matches, and one per rejected mask.
  *
  * @example
@@ -113,10 +115,5 @@ export function submissionSummaryCsv(summary: SubmissionSummary): string {
     for (const m of mask.topMatches) rows.push([...head, m.rank, m.name, m.matchingPixels, m.matchingRatio, m.mirrored, ...tail]);
   }
   for (const r of summary.rejected) rows.push(["", r.name, r.file, "rejected", "", "", "", "", "", "", "", r.reason]);
-  return rows.map((row) => row.map(csvField).join(",")).join("\r\n") + "\r\n";
-}
-
-function csvField(value: string | number | boolean): string {
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return rows.map((row) => row.map(csvCell).join(",")).join("\r\n") + "\r\n";
 }

@@ -1,10 +1,10 @@
-import { decideAfterAttempt, DEFAULT_RETRY_POLICY, planWebhookDeliveries, signWebhook } from "@cds/core";
-import type { DeliveryQueue, DeliveryStatus, NotifiableEvent, RetryPolicy, StateStore, WebhookAttemptResult, WebhookDeliveryMessage } from "@cds/core";
+import { decideAfterAttempt, DEFAULT_RETRY_POLICY, planWebhookDeliveries, signingSecretsOf, signWebhook } from "@cds/core";
+import type { DeliveryQueue, DeliveryStatus, NotifiableEvent, ReceivedMessage, RetryPolicy, StateStore, WebhookAttemptResult, WebhookDeliveryMessage } from "@cds/core";
 import { postWebhook, WEBHOOK_TIMEOUT_MS } from "./webhook-post.ts";
 
 /** Options of {@link createWebhookSender}. */
 export type WebhookSenderOptions = {
-  state: Pick<StateStore, "listSubscriptionsForEvent" | "getSubscription" | "recordDeliveryAttempt" | "listDeliveryAttempts">;
+  state: Pick<StateStore, "listSubscriptionsForEvent" | "getSubscription" | "recordDeliveryAttempt" | "listDeliveryAttempts" | "listSubscriptions" | "listPendingDeliveries">;
   /** Where attempts wait for their turn (first attempts with no delay, retries with backoff). */
   queue: DeliveryQueue<WebhookDeliveryMessage>;
   /** Receives deliveries that ran out of attempts, body included, so they can be redriven. */
@@ -13,8 +13,8 @@ export type WebhookSenderOptions = {
   retryPolicy?: Partial<RetryPolicy>;
   /** Per-request timeout; default 10 s. */
   timeoutMs?: number;
-  /** Told about a message whose handling threw (it stays queued and comes back). */
-  onError?: (error: unknown, message: WebhookDeliveryMessage) => void;
+  /** Told about a message whose handling threw (it stays queued and comes back), or a failed receive (no message). */
+  onError?: (error: unknown, message: WebhookDeliveryMessage | undefined) => void;
   now?: () => Date;
   random?: () => number;
 };
@@ -41,8 +41,8 @@ export type WebhookWorker = { stop(): Promise<void> };
  *
  * Every attempt is recorded with `recordDeliveryAttempt`: when it is queued as
  * `pending`, then replaced by its outcome (`delivered`, `failed`, or `dead-lettered` for
- * the last one). A crash between attempts therefore loses at most the queued message
- * (all of them with the in-process queue); the state still shows the attempt as pending.
+ * the last one). The pending record keeps the body, so `requeuePending` can queue again
+ * what an in-process queue lost in a crash or a stop.
  *
  * @example
  * const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue() });
@@ -61,11 +61,14 @@ export function createWebhookSender(options: WebhookSenderOptions) {
   async function enqueueEvent(event: NotifiableEvent): Promise<WebhookDeliveryMessage[]> {
     const subscriptions = await state.listSubscriptionsForEvent(event["detail-type"]);
     const firstAttempts = planWebhookDeliveries(event, subscriptions);
+    const queuedNow: WebhookDeliveryMessage[] = [];
     for (const message of firstAttempts) {
-      await recordPending(message, now());
-      await queue.send(message, 0);
+      // Refused when the attempt is settled: a second copy of the event (after a crash) sends nothing again.
+      if (!(await recordPending(message, now()))) continue;
+      await send(message, 0);
+      queuedNow.push(message);
     }
-    return firstAttempts;
+    return queuedNow;
   }
 
   /** Makes one attempt of a delivery and records it; queues the retry or dead-letters. */
@@ -83,17 +86,39 @@ export function createWebhookSender(options: WebhookSenderOptions) {
       return { deliveryId, attempt, status: "dead-lettered", duplicate: false };
     }
 
-    const headers = signWebhook({ secret: subscription.secret, messageId: deliveryId, timestamp: now(), body: message.body });
-    const result = await postWebhook({ url: subscription.url, body: message.body, headers, timeoutMs });
+    // Within a rotation's grace period the old secret signs too, so either verifies.
+    const sentAt = now();
+    const headers = signWebhook({ ...signingSecretsOf(subscription, sentAt), messageId: deliveryId, timestamp: sentAt, body: message.body });
+    const result = await postWebhook({ url: subscription.url, body: message.body, headers, timeoutMs, allowPrivate: subscription.allowPrivate === true });
     const decision = decideAfterAttempt(message, result, policy, options.random);
     await record(message, decision.status, result);
     if (decision.status === "failed") {
       await recordPending(decision.retry, new Date(now().getTime() + decision.delaySeconds * 1000));
-      await queue.send(decision.retry, decision.delaySeconds);
+      await send(decision.retry, decision.delaySeconds);
     } else if (decision.status === "dead-lettered") {
       await options.deadLetterQueue?.send(message, 0);
     }
     return { deliveryId, attempt, status: decision.status, duplicate: false, result };
+  }
+
+  /**
+   * Queues again every attempt the state shows pending (with the body it was recorded with), each
+   * after what is left of its backoff. For a queue that does not survive the process (cds dev's
+   * in-process one): call it at start, before anything else is queued. An attempt already sent
+   * whose outcome was lost goes out again with the same `webhook-id`, so a receiver can tell.
+   * Resolves to the number queued.
+   */
+  async function requeuePending(): Promise<number> {
+    let queued = 0;
+    for (const subscription of await state.listSubscriptions()) {
+      for (const pending of await state.listPendingDeliveries(subscription.subscriptionId)) {
+        if (pending.body === undefined) continue; // recorded before bodies were kept: nothing to send
+        const { deliveryId, subscriptionId, eventId, eventType, attempt, body } = pending;
+        const delaySeconds = Math.max(0, (Date.parse(pending.attemptedAt) - now().getTime()) / 1000);
+        if (await send({ deliveryId, subscriptionId, eventId, eventType, attempt, body }, delaySeconds)) queued++;
+      }
+    }
+    return queued;
   }
 
   /**
@@ -103,16 +128,7 @@ export function createWebhookSender(options: WebhookSenderOptions) {
    */
   async function processQueue(receive: { waitSeconds?: number; maxMessages?: number } = {}): Promise<number> {
     const received = await queue.receive(receive);
-    await Promise.all(
-      received.map(async ({ body, receiptHandle }) => {
-        try {
-          await handle(body);
-          await queue.delete(receiptHandle);
-        } catch (error) {
-          options.onError?.(error, body);
-        }
-      }),
-    );
+    await Promise.all(received.map(handleReceived));
     return received.length;
   }
 
@@ -123,11 +139,34 @@ export function createWebhookSender(options: WebhookSenderOptions) {
     }
   }
 
-  /** Consumes the queue in the background until stopped. */
-  function start(pollSeconds = 1): WebhookWorker {
+  /**
+   * Consumes the queue in the background until stopped. Each message is handled on its own, up
+   * to `maxInFlight` at once: receiving goes on while attempts wait for their receivers, so a
+   * subscriber that takes the whole timeout to answer delays no other delivery.
+   */
+  function start(pollSeconds = 1, maxInFlight = 32): WebhookWorker {
     let running = true;
+    const inFlight = new Set<Promise<void>>();
     const loop = (async () => {
-      while (running) await processQueue({ waitSeconds: pollSeconds });
+      while (running) {
+        if (inFlight.size >= maxInFlight) {
+          await Promise.race(inFlight);
+          continue;
+        }
+        let received: ReceivedMessage<WebhookDeliveryMessage>[];
+        try {
+          received = await queue.receive({ waitSeconds: pollSeconds, maxMessages: Math.min(10, maxInFlight - inFlight.size) });
+        } catch (error) {
+          options.onError?.(error, undefined);
+          await new Promise((resolve) => setTimeout(resolve, pollSeconds * 1000));
+          continue;
+        }
+        for (const message of received) {
+          const handling: Promise<void> = handleReceived(message).finally(() => inFlight.delete(handling));
+          inFlight.add(handling);
+        }
+      }
+      await Promise.all(inFlight);
     })();
     return {
       async stop() {
@@ -137,15 +176,46 @@ export function createWebhookSender(options: WebhookSenderOptions) {
     };
   }
 
-  async function recordPending(message: WebhookDeliveryMessage, dueAt: Date): Promise<void> {
-    await state.recordDeliveryAttempt({ ...attemptKey(message), status: "pending", attemptedAt: dueAt.toISOString() });
+  /** Handles one received message and deletes it; one whose handling threw stays and comes back. */
+  async function handleReceived({ body, receiptHandle }: ReceivedMessage<WebhookDeliveryMessage>): Promise<void> {
+    try {
+      await handle(body);
+      await queue.delete(receiptHandle);
+      queuedAttempts.delete(`${body.deliveryId}#${body.attempt}`);
+    } catch (error) {
+      options.onError?.(error, body);
+    }
+  }
+
+  /** Records the attempt pending; false when it is already settled (nothing to send). */
+  async function recordPending(message: WebhookDeliveryMessage, dueAt: Date): Promise<boolean> {
+    const { recorded } = await state.recordDeliveryAttempt({ ...attemptKey(message), status: "pending", attemptedAt: dueAt.toISOString(), body: message.body });
+    return recorded;
+  }
+
+  // Attempts this sender has queued and not yet handled: the same attempt is queued once, however
+  // many paths ask (an event handled again after a crash, and the restart's requeue of its attempt).
+  const queuedAttempts = new Set<string>();
+
+  /** Queues an attempt unless this sender already holds it; false when it did. */
+  async function send(message: WebhookDeliveryMessage, delaySeconds: number): Promise<boolean> {
+    const key = `${message.deliveryId}#${message.attempt}`;
+    if (queuedAttempts.has(key)) return false;
+    queuedAttempts.add(key);
+    try {
+      await queue.send(message, delaySeconds);
+    } catch (error) {
+      queuedAttempts.delete(key);
+      throw error;
+    }
+    return true;
   }
 
   async function record(message: WebhookDeliveryMessage, status: DeliveryStatus, result: WebhookAttemptResult): Promise<void> {
     await state.recordDeliveryAttempt({ ...attemptKey(message), status, statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error, attemptedAt: now().toISOString() });
   }
 
-  return { policy, enqueueEvent, handle, processQueue, runUntilIdle, start };
+  return { policy, enqueueEvent, handle, requeuePending, processQueue, runUntilIdle, start };
 }
 
 /** What {@link createWebhookSender} returns. */

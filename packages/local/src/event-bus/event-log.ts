@@ -1,4 +1,5 @@
 import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { printable } from "@cds/core";
 import { dirname } from "node:path";
 import { parseEvent, type CatalogEvent } from "@cds/events";
 
@@ -35,7 +36,9 @@ export class EventLog {
   async append(events: readonly CatalogEvent[]): Promise<void> {
     if (events.length === 0) return;
     await mkdir(dirname(this.file), { recursive: true });
-    await appendFile(this.file, events.map((event) => `${JSON.stringify(event)}\n`).join(""), "utf8");
+    // printable: JSON escapes C0 controls but not C1 or bidi overrides; a `cat` of the log must
+    // not act on the terminal. Its \uXXXX escapes are JSON's, so each line decodes unchanged.
+    await appendFile(this.file, events.map((event) => `${printable(JSON.stringify(event))}\n`).join(""), "utf8");
   }
 
   /** Every event in the file, in the order written; none when the file does not exist yet. */

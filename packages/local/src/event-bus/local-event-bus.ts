@@ -20,6 +20,15 @@ type EntryFor<Entry extends CatalogEntryOfCatalog> = Entry extends CatalogEntryO
   ? { source: Entry["source"]; detailType: Entry["detailType"]; detail: DetailOf<Entry>; resources?: string[] }
   : never;
 
+/** What {@link LocalEventBus.publish} may be told besides the entries. */
+export interface PublishOptions {
+  /**
+   * Called once per event when every handler it was routed to has returned: `ok` is false if one
+   * threw. The durable outbox clears its record of an end event here, not when it is logged.
+   */
+  onHandled?: (event: CatalogEvent, ok: boolean) => void | Promise<void>;
+}
+
 /** Which rule brought an event to a handler. */
 export interface DeliveryContext {
   readonly rule: string;
@@ -77,12 +86,13 @@ export class LocalEventBus {
    * EventValidationError and nothing is logged or delivered. Resolves once the events are in
    * the log, with the events as delivered (ids filled in); handlers run afterwards.
    */
-  async publish(entries: readonly PublishEntry[]): Promise<CatalogEvent[]> {
+  async publish(entries: readonly (PublishEntry & { id?: string })[], options: PublishOptions = {}): Promise<CatalogEvent[]> {
     const time = new Date().toISOString().replace(/\.\d+Z$/, "Z"); // EventBridge gives whole seconds
     const events = entries.map((entry) =>
       parseEvent({
         version: "0",
-        id: randomUUID(),
+        // An id given is the outbox's own (one per search's end event), so a late copy shares it.
+        id: entry.id ?? randomUUID(),
         "detail-type": entry.detailType,
         source: entry.source,
         account: localAccount,
@@ -95,8 +105,16 @@ export class LocalEventBus {
     const append = this.appended.then(() => this.log.append(events));
     this.appended = append.catch(() => undefined);
     await append;
-    for (const event of events) this.route(event);
+    for (const event of events) this.route(event, options.onHandled);
     return events;
+  }
+
+  /**
+   * Hands an event that is already in the log to its handlers again, without logging it twice:
+   * for one whose handling a crash or a stop cut short.
+   */
+  redeliver(event: CatalogEvent, options: PublishOptions = {}): void {
+    this.route(parseEvent(event), options.onHandled);
   }
 
   /**
@@ -119,14 +137,23 @@ export class LocalEventBus {
     return this.log.read();
   }
 
-  private route(event: CatalogEvent): void {
+  private route(event: CatalogEvent, onHandled?: PublishOptions["onHandled"]): void {
+    const deliveries: Promise<boolean>[] = [];
     for (const rule of this.rules) {
       if (!matchesPattern(rule.pattern, event)) continue;
-      for (const handler of this.handlers.get(rule.target) ?? []) this.deliver(event, rule, handler);
+      for (const handler of this.handlers.get(rule.target) ?? []) deliveries.push(this.deliver(event, rule, handler));
     }
+    if (!onHandled) return;
+    // Tracked like a delivery, so idle() (and so a clean stop) waits for what the publisher does then.
+    const told = Promise.all(deliveries)
+      .then((oks) => onHandled(event, oks.every(Boolean)))
+      .catch(() => undefined); // the publisher reports its own errors
+    this.inFlight.add(told);
+    void told.finally(() => this.inFlight.delete(told));
   }
 
-  private deliver(event: CatalogEvent, rule: EventRule, handler: EventHandler): void {
+  /** Resolves true when the handler returned, false when it threw (reported). */
+  private deliver(event: CatalogEvent, rule: EventRule, handler: EventHandler): Promise<boolean> {
     const delivery = (async () => {
       // Later, not inside publish: EventBridge invokes targets asynchronously, and a handler
       // must not see the publisher's call stack (nor block it).
@@ -134,12 +161,16 @@ export class LocalEventBus {
       try {
         // Each target gets its own copy, as each Lambda gets its own payload.
         await handler(structuredClone(event), { rule: rule.name, target: rule.target });
+        return true;
       } catch (error) {
         this.report(new DeliveryError({ eventId: event.id, detailType: event["detail-type"], rule: rule.name, target: rule.target }, error));
+        return false;
       }
     })();
-    this.inFlight.add(delivery);
-    void delivery.finally(() => this.inFlight.delete(delivery));
+    const tracked = delivery.then(() => undefined);
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+    return delivery;
   }
 
   private report(error: DeliveryError): void {

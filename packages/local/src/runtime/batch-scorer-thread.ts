@@ -22,6 +22,6 @@ parentPort!.on("message", async (payload: WorkerPayload<SearchJob>) => {
   try {
     post({ type: "done", result: await scorer.score(payload) });
   } catch (error) {
-    post({ type: "error", message: error instanceof Error ? error.message : String(error) });
+    post({ type: "error", message: error instanceof Error ? error.message : String(error), ...(error instanceof Error ? { name: error.name } : {}) });
   }
 });

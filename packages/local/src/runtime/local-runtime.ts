@@ -33,8 +33,12 @@ import { createLocalMailer, type SmtpSettings } from "../notify/mailer.ts";
 import { InProcessDeliveryQueue } from "../notify/in-process-delivery-queue.ts";
 import { startLocalState } from "../state/local-state.ts";
 import { coalescedRun } from "./coalesced-run.ts";
+import { endEventOutbox } from "./end-event-outbox.ts";
+import { retrying } from "./retrying-handler.ts";
+import { lockRoot } from "./root-lock.ts";
 import { folderSourceImages } from "./source-image-reader.ts";
 import { removeStateEndpoint, writeStateEndpoint } from "./state-endpoint.ts";
+import { threadMaskDecoder } from "./thread-mask-decoder.ts";
 import { threadPoolBatchScorer } from "./thread-pool-batch-scorer.ts";
 import { watchUploads, type UploadWatcher } from "./upload-watcher.ts";
 
@@ -47,6 +51,10 @@ export interface LocalRuntimeOptions {
   root: string;
   /** Upload folder poll interval (default 500 ms). */
   pollMs?: number;
+  /** How long an upload must stop changing before it is taken (default 2 s); one moved in by rename is taken at once. */
+  uploadSettleMs?: number;
+  /** Largest mask file intake reads (default 64 MiB); a larger one fails its search unread. */
+  maskMaxBytes?: number;
   /** Send email through this server; else .eml files in root/outbox. */
   smtp?: SmtpSettings;
   /** Where results emails go when the upload named no notifyEmail. */
@@ -125,23 +133,33 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const { root } = options;
   const folders = { uploads: join(root, "uploads"), results: join(root, "results"), state: join(root, "state"), outbox: join(root, "outbox") };
   for (const folder of Object.values(folders)) await mkdir(folder, { recursive: true });
+  // One cds dev per root: a second stops here, naming the first's pid.
+  const rootLock = await lockRoot(root);
   // An upload folder per library, so a person sees where masks go.
   for (const library of await readdir(join(root, "libraries"), { withFileTypes: true }).catch(() => [])) {
     if (library.isDirectory()) await mkdir(join(folders.uploads, library.name), { recursive: true });
   }
   const onError = options.onError ?? ((error: unknown) => console.error("cds:", error));
 
-  const local = await startLocalState({ folder: folders.state });
+  const local = await startLocalState({ folder: folders.state }).catch(async (error: unknown) => {
+    await rootLock.release();
+    throw error;
+  });
   await writeStateEndpoint(folders.state, local.endpoint);
   const bus = new LocalEventBus({ logFile: join(root, "events.log"), uploadBucketName: LOCAL_UPLOAD_BUCKET, onDeliveryError: onError });
-  const publisher = {
-    async publish(entries: readonly SearchEventEntry[]) {
-      const events = await bus.publish(entries);
-      for (const event of events) options.onEvent?.(event);
-      return events;
-    },
-  };
   let stopping = false;
+  // End events go through the durable outbox: one lost in a crash or a stop is published at the next start or sweep.
+  const outbox = endEventOutbox({
+    bus,
+    state: local.state,
+    results: new FolderBlobStore(folders.results),
+    logFile: join(root, "events.log"),
+    stopping: () => stopping,
+    onEvent: options.onEvent,
+    onError,
+  });
+  const publisher = { publish: (entries: readonly SearchEventEntry[]) => outbox.publish(entries) };
+  const maskDecoder = threadMaskDecoder(); // intake decodes masks off the main thread
   const scorer = threadPoolBatchScorer({ uploadsFolder: folders.uploads, librariesFolder: join(root, "libraries"), threads: options.scorerThreads });
   const invoker = new LocalInvoker({ concurrency: options.concurrency ?? 2 * scorer.threads, retryDelaysMs: options.retryDelaysMs, onFailure: (failure) => invocationFailed(failure) });
   const queue = new InProcessDeliveryQueue<WebhookDeliveryMessage>();
@@ -170,6 +188,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     batchPlan: options.batchPlan,
     dispatchTree: options.dispatchTree,
     maxRunning,
+    maskMaxBytes: options.maskMaxBytes,
+    decodeMask: maskDecoder.decode,
     webhooks,
     email: (event) => emailSearchOutcome(event, emailOptions),
     emailSubmission: (event) => emailSubmissionOutcome(event, emailOptions),
@@ -187,14 +207,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ["sweeper", undefined, (event) => sweeper(event, deps)],
   ];
   for (const [target, stage, handle] of routes) {
+    // Retried as Lambda retries an asynchronous invocation: an IO error of the state store fails the step, not the runtime.
+    const attempt = retrying(handle, { delaysMs: options.retryDelaysMs, stopping: () => stopping });
     bus.subscribe(target, async (event) => {
       if (stopping) return;
       try {
-        await handle(event);
+        await attempt(event);
       } catch (error) {
         const searchId = (event.detail as { searchId?: unknown }).searchId;
         if (stage && typeof searchId === "string") await stageFailed(searchId, stage, error, deps);
-        else onError(error);
+        // Thrown on to the bus, which reports it: an end event whose notify broke stays in the outbox.
+        else throw error;
       }
     });
   }
@@ -220,10 +243,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   for (const completed of await sweepSubmissions(deps).catch((error: unknown) => (onError(error), []))) {
     await publisher.publish([submissionCompletedEntry(completed)]);
   }
+  // The outbox: webhook attempts the stopped process had queued go out again (each after what is
+  // left of its backoff), then end events that were never published or never fully handled.
+  await webhooks.requeuePending().catch(onError);
+  await outbox.recover().catch(onError);
 
   const watcher: UploadWatcher = watchUploads({
     folder: folders.uploads,
     intervalMs: options.pollMs,
+    settleMs: options.uploadSettleMs,
     onError,
     onUpload: async ({ key, size, etag }) => {
       await publisher.publish([
@@ -233,11 +261,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   });
 
   // The sweeper: re-runs missing batches, finishes overdue searches. One sweep at a time.
-  const sweepSettings = { searchDeadlineMs: options.searchDeadlineMs, retryMissingAfterMs: options.retryMissingAfterMs, retried: new Map<string, Date>() };
+  const sweepSettings = { searchDeadlineMs: options.searchDeadlineMs, retryMissingAfterMs: options.retryMissingAfterMs };
   let sweeping: Promise<void> | undefined;
   const sweepTimer = setInterval(() => {
     if (stopping || sweeping) return;
     sweeping = sweepSearches(admission, sweepSettings)
+      .then(() => undefined, onError)
+      .then(() => outbox.recover())
       .then(() => undefined, onError)
       .finally(() => (sweeping = undefined));
   }, options.sweepIntervalMs ?? 30_000);
@@ -261,10 +291,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         await sweeping;
         await Promise.all([bus.idle(), invoker.idle()]);
         await scorer.close();
+        await maskDecoder.close();
         await webhookWorker.stop();
         mailer.close();
         await removeStateEndpoint(folders.state);
         await local.stop();
+        await rootLock.release();
       })();
       return stopped;
     },

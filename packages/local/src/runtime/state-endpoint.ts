@@ -11,7 +11,7 @@ export function endpointFile(stateFolder: string): string {
 
 /** Records the running state's endpoint, so other commands can reach it while LevelDB is locked. */
 export async function writeStateEndpoint(stateFolder: string, endpoint: string): Promise<void> {
-  await writeFile(endpointFile(stateFolder), `${JSON.stringify({ endpoint, pid: process.pid })}\n`);
+  await writeFile(endpointFile(stateFolder), `${JSON.stringify({ endpoint, pid: process.pid })}\n`, { mode: 0o600 });
 }
 
 /** Removes the endpoint record (on stop). */

@@ -23,6 +23,9 @@ export function createDocumentClient(options: LocalDocumentClientOptions): Dynam
     endpoint: options.endpoint,
     region: options.region ?? "local",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    // As on AWS (`@cds/aws` createDynamoDocumentClient): back off adaptively when throttled.
+    retryMode: "adaptive",
+    maxAttempts: 5,
   });
   return DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
 }

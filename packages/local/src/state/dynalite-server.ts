@@ -1,6 +1,7 @@
-import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import dynalite from "dynalite";
+import { answerStorageErrorsWith500 } from "./dynalite-io-errors.ts";
+import { makePrivateFolder } from "./private-folder.ts";
 
 /** Options of {@link startDynalite}. */
 export type DynaliteOptions = {
@@ -39,7 +40,9 @@ export type RunningDynalite = {
  */
 export async function startDynalite(options: DynaliteOptions = {}): Promise<RunningDynalite> {
   const host = options.host ?? "127.0.0.1";
-  if (options.folder) await mkdir(options.folder, { recursive: true });
+  // Owner-only: the store holds webhook secrets (0700 folder, 0600 files).
+  if (options.folder) await makePrivateFolder(options.folder);
+  answerStorageErrorsWith500();
   const server = dynalite({ path: options.folder, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -49,6 +52,8 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Runn
     });
   });
   const { port } = server.address() as AddressInfo;
+  // LevelDB has created its files by now, with the umask's modes.
+  if (options.folder) await makePrivateFolder(options.folder);
   let stopped: Promise<void> | undefined;
   return {
     endpoint: `http://${host}:${port}`,
@@ -59,6 +64,8 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Runn
         server.close((error?: Error) => (error ? reject(error) : resolve()));
         // Keep-alive sockets of clients not yet destroyed would hold close() open.
         server.closeAllConnections();
+      }).then(async () => {
+        if (options.folder) await makePrivateFolder(options.folder);
       });
       return stopped;
     },

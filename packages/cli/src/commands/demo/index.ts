@@ -8,10 +8,12 @@ import { libraryFolder, resolveRoot } from "../../options/root.ts";
 import { indexCommand, positiveInteger } from "../library/index.ts";
 import { searchCommand } from "../search/index.ts";
 import { synthCommand } from "../synth/index.ts";
+import { devCommand } from "../dev/index.ts";
 
 interface DemoOptions {
   root?: string;
   count: string;
+  web?: boolean;
 }
 
 export function registerDemoCommand(program: Command, io: Io): void {
@@ -20,8 +22,23 @@ export function registerDemoCommand(program: Command, io: Io): void {
     .description("generate a synthetic library, index it and search it: the whole pipeline on this machine")
     .option("--root <dir>", "the cds data folder (default: $CDS_ROOT or ./cds-data)")
     .option("--count <n>", "number of synthetic target images", "2000")
+    .option("--web", "then run the pipeline (cds dev) with its browser console on the demo library, until Ctrl-C")
     .action(async (options: DemoOptions) => {
-      await demoCommand(options, io);
+      const found = await demoCommand(options, io);
+      if (!options.web) return;
+      const root = resolveRoot(io.cwd, options.root);
+      const masks = (await readPlanted(join(root, "demo-data", `synthetic-${positiveInteger("--count", options.count)}`)))?.masks ?? [];
+      io.out(`${found ? "" : "(the demo's check failed; the console runs anyway) "}open the console below and choose a mask, e.g. ${masks.join(" or ")}`);
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      try {
+        await devCommand({ root }, io, stop.signal);
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
     });
 }
 

@@ -1,7 +1,7 @@
 import type { CatalogEvent } from "@cds/events";
 import type { Command } from "commander";
 import { join } from "node:path";
-import { startLocalRuntime, type LocalRuntime } from "@cds/local";
+import { createLiveFeed, startConsoleServer, startLocalRuntime, type ConsoleServer, type LocalRuntime } from "@cds/local";
 import type { Io } from "../../io.ts";
 import { resolveRoot } from "../../options/root.ts";
 import { smtpSettingsFromUrl } from "../../options/smtp-url.ts";
@@ -15,7 +15,14 @@ interface DevCommandOptions {
   deadline?: string;
   sweepEvery?: string;
   maxRunning?: string;
+  settleMs?: string;
+  maxMaskMib?: string;
+  port?: string;
+  web?: boolean;
 }
+
+/** Where the console listens unless --port says otherwise (any free port when it is taken). */
+const CONSOLE_PORT = 8420;
 
 export function registerDevCommand(program: Command, io: Io): void {
   program
@@ -27,6 +34,10 @@ export function registerDevCommand(program: Command, io: Io): void {
     .option("--deadline <s>", "seconds after which an unfinished search ends with partial results, or fails", "400")
     .option("--sweep-every <s>", "seconds between sweeps for missing batches", "30")
     .option("--max-running <n>", "searches running at once; the rest wait in arrival order (default: half the scoring threads, at least 2)")
+    .option("--settle-ms <ms>", "how long an upload must stop changing before it is taken (one moved in by rename is taken at once)", "2000")
+    .option("--max-mask-mib <n>", "largest mask file read, in MiB; a larger one fails its search unread", "64")
+    .option("--port <n>", `the browser console's port on 127.0.0.1 (0: any free one; a taken one falls back to any)`, String(CONSOLE_PORT))
+    .option("--no-web", "serve no browser console")
     .action(async (options: DevCommandOptions) => {
       const stop = new AbortController();
       const onSignal = () => stop.abort();
@@ -53,10 +64,17 @@ export async function devCommand(options: DevCommandOptions, io: Io, signal: Abo
   const sweepSeconds = positiveInteger("--sweep-every", options.sweepEvery ?? "30");
   const batchSize = options.batchSize === undefined ? undefined : positiveInteger("--batch-size", options.batchSize);
   const maxRunning = options.maxRunning === undefined ? undefined : positiveInteger("--max-running", options.maxRunning);
+  const settleMs = options.settleMs === "0" ? 0 : positiveInteger("--settle-ms", options.settleMs ?? "2000");
+  const maskMaxBytes = positiveInteger("--max-mask-mib", options.maxMaskMib ?? "64") * 1024 * 1024;
+  const port = options.port === undefined || options.port === "0" ? 0 : positiveInteger("--port", options.port);
   const startedAt = Date.now();
-  const runtime = await startLocalRuntime({
+  let runtime: LocalRuntime | undefined;
+  const feed = options.web === false ? undefined : createLiveFeed(() => runtime?.state);
+  runtime = await startLocalRuntime({
     root,
     pollMs,
+    uploadSettleMs: settleMs,
+    maskMaxBytes,
     batchPlan: batchSize ? { batchSize } : undefined,
     searchDeadlineMs: deadlineSeconds * 1000,
     sweepIntervalMs: sweepSeconds * 1000,
@@ -66,15 +84,23 @@ export async function devCommand(options: DevCommandOptions, io: Io, signal: Abo
     defaultRecipient: process.env.CDS_NOTIFY_EMAIL || undefined,
     onEvent: (event) => {
       if (!isOldUpload(event, startedAt)) io.out(describeSearchEvent(event, join(root, "results")));
+      feed?.publish(event);
     },
     onError: (error) => io.error(`cds dev: ${error instanceof Error ? error.message : String(error)}`),
   });
   io.out(`cds dev: watching ${join(root, "uploads")}/<library>/ for masks (sidecar <mask>.json for parameters); results in ${join(root, "results")}`);
   io.out(`cds dev: at most ${runtime.maxRunning} searches run at once, the rest wait their turn (--max-running)`);
+  let web: ConsoleServer | undefined;
+  if (feed) {
+    const started = runtime;
+    web = await startConsoleServer({ root, state: () => started.state, feed, port: port ?? CONSOLE_PORT });
+    io.out(`cds dev: console ${web.url} (open it in a browser on this machine; the token is the key)`);
+  }
   io.out(`cds dev: state ${runtime.endpoint} (other cds commands with --root ${root} use it); Ctrl-C stops`);
   onStarted?.(runtime);
   if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
   io.out("cds dev: stopping (running batches finish; unstarted work resumes next start)…");
+  await web?.close();
   await runtime.stop();
   io.out("cds dev: stopped");
 }

@@ -54,7 +54,9 @@ export async function resultsCommand(what: string, options: ResultsOptions, io: 
       io.out(JSON.stringify(document, null, 2));
       break;
     case "csv":
-      io.out(resultsCsv(document).replace(/\r\n$/, ""));
+      // One line at a time: the terminal writer escapes control characters (a CR included), so
+      // stdout gets the rows with plain newlines; the .csv file beside the results keeps CRLF.
+      for (const row of resultsCsv(document).replace(/\r\n$/, "").split("\r\n")) io.out(row);
       break;
     case "neuronbridge":
       io.out(JSON.stringify(toNeuronBridgeCustomMatches(document, { alignmentSpace: options.alignmentSpace, anatomicalArea: options.anatomicalArea }), null, 2));

@@ -5,13 +5,14 @@ import { maskIsOdd, sizeText, type Size } from "../../files/odd-size.ts";
 import type { Io } from "../../io.ts";
 import { addSearchOptions, searchParamsFromOptions, type SearchOptionValues } from "../../options/search-options.ts";
 import { renderTable } from "../../output/table.ts";
+import { addShapeScoreOptions, prepareShapeScoring, scoreTargetShape, type ShapeFields, type ShapeScoreOptions, withNormalizedScores } from "./shape.ts";
 
-interface ScoreOptions extends SearchOptionValues {
+interface ScoreOptions extends SearchOptionValues, ShapeScoreOptions {
   json?: boolean;
 }
 
 /** One scored target as `cds score --json` prints it. */
-export interface ScoreRow extends PixelMatchScore {
+export interface ScoreRow extends PixelMatchScore, Partial<ShapeFields> {
   target: string;
   isMatch: boolean;
 }
@@ -22,7 +23,7 @@ export function registerScoreCommand(program: Command, io: Io): void {
     .description("score one mask against one or more target CDM images (PNG, TIFF or JPEG)")
     .argument("<mask>", "the mask image")
     .argument("<targets...>", "target images, aligned to the same template as the mask");
-  addSearchOptions(command)
+  addShapeScoreOptions(addSearchOptions(command))
     .option("--json", "print a JSON array, one object per target")
     .action(async (mask: string, targets: string[], options: ScoreOptions) => {
       await scoreCommand(mask, targets, options, io);
@@ -59,7 +60,8 @@ export async function scoreCommand(maskPath: string, targets: string[], options:
     const [first] = sizes.values();
     throw new CdsError(`the mask ${maskPath} is ${sizeText(mask)} but the target${sizes.size === 1 ? " is" : "s are"} ${sizeText(first)}; masks and targets must be aligned to the same template`);
   }
-  const rows: ScoreRow[] = [];
+  const shape = await prepareShapeScoring(mask, targets, options, io);
+  const scored: (ScoreRow & { shape?: Awaited<ReturnType<typeof scoreTargetShape>> })[] = [];
   for (const target of targets) {
     try {
       const image = await decodeImage(await readInputFile(io.cwd, target, "target"), { name: target });
@@ -67,19 +69,28 @@ export async function scoreCommand(maskPath: string, targets: string[], options:
         throw new CdsError(`the target ${target} is ${sizeText(image)} but ${sizeText(mask)} was expected, the size of the mask ${maskPath}; skipped`);
       }
       const score = scoreTargetImage(prepared, image, target);
-      rows.push({ target, ...score, isMatch: isMatch(score, params.minMatchingPixRatio) });
+      scored.push({ target, ...score, isMatch: isMatch(score, params.minMatchingPixRatio), ...(shape ? { shape: await scoreTargetShape(shape, target, image) } : {}) });
     } catch (error) {
-      if (!(error instanceof CdsError)) throw error;
-      io.error(`cds: ${error.message}`);
+      io.error(`cds: ${error instanceof Error ? error.message : String(error)}`);
       io.exitCode = 1;
     }
   }
+  const rows: ScoreRow[] = shape ? withNormalizedScores(scored.map((r) => ({ ...r, shape: r.shape! }))) : scored;
   if (options.json) {
     io.out(JSON.stringify(rows, null, 2));
   } else if (rows.length > 0) {
+    const shapeColumns = shape ? ["gradientAreaGap", "highExpressionArea", "shapeScore", "shapeMirrored", "normalizedScore"] : [];
     const table = renderTable(
-      ["target", "matchingPixels", "matchingRatio", "mirrored", "maskSize", "match"],
-      rows.map((r) => [r.target, r.matchingPixels, r.matchingRatio.toFixed(6), r.mirrored ? "yes" : "no", r.maskSize, r.isMatch ? "yes" : "no"]),
+      ["target", "matchingPixels", "matchingRatio", "mirrored", "maskSize", "match", ...shapeColumns],
+      rows.map((r) => [
+        r.target,
+        r.matchingPixels,
+        r.matchingRatio.toFixed(6),
+        r.mirrored ? "yes" : "no",
+        r.maskSize,
+        r.isMatch ? "yes" : "no",
+        ...(shape ? [r.gradientAreaGap!, r.highExpressionArea!, r.shapeScore!, r.shapeMirrored ? "yes" : "no", r.normalizedScore!.toFixed(2)] : []),
+      ]),
     );
     table.forEach((line) => io.out(line));
   }

@@ -13,6 +13,8 @@ import {
   resultsFileSet,
   type ResultsDocument,
   type RgbImage,
+  type ShapeRankedMatch,
+  type TargetMatch,
 } from "@cds/core";
 import { runLocalSearch, type LocalSearchResult } from "@cds/local";
 import { readMaskImage } from "../../files/input-files.ts";
@@ -23,8 +25,9 @@ import { resolveLibrary, resolveRoot } from "../../options/root.ts";
 import { progressBar } from "../../output/progress.ts";
 import { renderTable } from "../../output/table.ts";
 import { positiveInteger } from "../library/index.ts";
+import { addShapeRankOptions, shapeRank, type ShapeRankOptionValues, type ShapeRankSummary, wantsShapeRank } from "./shape-rank.ts";
 
-interface SearchCommandOptions extends SearchOptionValues {
+interface SearchCommandOptions extends SearchOptionValues, ShapeRankOptionValues {
   library: string;
   root?: string;
   top?: string;
@@ -57,7 +60,8 @@ export function registerSearchCommand(program: Command, io: Io): void {
     .option("--no-page", "with --out, write only the JSON and the CSV")
     .option("--json", "print the results document as JSON on stdout instead of the table")
     .option("--workers <n>", "worker threads (default: one per core)")
-    .option("--batch-size <n>", "targets per batch (default: one shard, or 50 raw images)")
+    .option("--batch-size <n>", "targets per batch (default: one shard, or 50 raw images)");
+  addShapeRankOptions(command)
     .action(async (mask: string, options: SearchCommandOptions) => {
       await searchCommand(mask, options, io);
     });
@@ -72,6 +76,7 @@ export async function searchCommand(maskPath: string, options: SearchCommandOpti
   const out = options.out === undefined ? undefined : await checkOutputFile(io.cwd, options.out, "--out");
   const root = resolveRoot(io.cwd, options.root);
   const library = await resolveLibrary(io.cwd, root, options.library);
+  const byShape = wantsShapeRank(options, library.kind);
   const mask = await readMaskImage(io.cwd, maskPath, io.error);
   if (library.kind === "indexed" && (mask.width !== library.manifest.width || mask.height !== library.manifest.height)) {
     throw new ImageSizeMismatchError(library.manifest, mask, `the mask ${maskPath}`);
@@ -87,10 +92,18 @@ export async function searchCommand(maskPath: string, options: SearchCommandOpti
     library: library.kind === "indexed" ? { kind: "indexed", root: library.root, manifest: library.manifest } : library,
     workers,
     batchSize,
-    top: options.all ? undefined : top,
+    // The shape stage's selection groups every match by line, so it needs them all.
+    top: options.all || byShape ? undefined : top,
     onProgress: ({ scored, total }) => bar.update(scored, total),
   });
   bar.finish();
+  let matches: (TargetMatch | ShapeRankedMatch)[] = result.matches;
+  let shape: ShapeRankSummary | undefined;
+  if (byShape && library.kind === "indexed") {
+    const staged = await shapeRank(mask, library, result.matches, params.minMatchingPixRatio, options, io);
+    matches = options.all ? staged.ranked : staged.ranked.slice(0, top);
+    shape = staged.summary;
+  }
 
   const libraryName = library.kind === "indexed" ? library.manifest.name : basename(library.source);
   const location = library.kind === "indexed" ? library.manifest.source.location : library.source;
@@ -100,12 +113,13 @@ export async function searchCommand(maskPath: string, options: SearchCommandOpti
     mask: { name: basename(maskPath), key: maskPath, maskSize, width: mask.width, height: mask.height },
     library: { name: libraryName, count: result.total, location, indexed: library.kind === "indexed" },
     parameters: params,
-    matches: result.matches,
+    matches,
     scored: result.scored,
     elapsedMs: result.elapsedMs,
     partial: false,
     skipped: result.skipped,
     stats: { workers: result.workers, objectsRead: result.objectsRead, peakRssMiB: peakRssMiB() },
+    ...(shape ? { shape } : {}),
   });
   if (options.json) {
     io.out(JSON.stringify(document, null, 2));
@@ -132,10 +146,17 @@ function printSummary(document: ResultsDocument, result: LocalSearchResult, top:
       `${result.scored.toLocaleString("en-US")} targets scored in ${(result.elapsedMs / 1000).toFixed(2)} s ` +
       `(${Math.round(rate).toLocaleString("en-US")} targets/s on ${result.workers} worker${result.workers === 1 ? "" : "s"})`,
   );
+  const shape = document.shape;
+  if (shape) {
+    io.out(`ranked by shape: ${shape.shortlisted} targets of the best ${shape.topLines} lines shape-scored in ${(shape.elapsedMs / 1000).toFixed(2)} s, sorted by normalizedScore`);
+  }
   if (count > 0) {
+    const shapeColumns = shape ? ["shapeScore", "normalizedScore"] : [];
     renderTable(
-      ["rank", "target", "matchingPixels", "matchingRatio", "mirrored"],
-      document.results.slice(0, top).map((m) => [m.rank, m.name, m.matchingPixels, m.matchingRatio.toFixed(4), m.mirrored ? "yes" : "no"]),
+      ["rank", "target", "matchingPixels", "matchingRatio", "mirrored", ...shapeColumns],
+      document.results
+        .slice(0, top)
+        .map((m) => [m.rank, m.name, m.matchingPixels, m.matchingRatio.toFixed(4), m.mirrored ? "yes" : "no", ...(shape ? [m.shapeScore ?? "-", m.normalizedScore.toFixed(2)] : [])]),
     ).forEach((line) => io.out(line));
   }
 }

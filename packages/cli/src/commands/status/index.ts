@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { CdsError, SEARCH_STATUSES, type SearchItem } from "@cds/core";
+import { CdsError, SEARCH_STATUSES, withBatchProgress, type SearchItem } from "@cds/core";
 import type { Io } from "../../io.ts";
 import { resolveRoot } from "../../options/root.ts";
 import { stageOption, stateLocationOf, withState } from "../../options/state.ts";
@@ -31,10 +31,10 @@ export async function statusCommand(searchId: string | undefined, options: Statu
     if (searchId) {
       const search = await state.getSearch(searchId);
       if (!search) throw new CdsError(`no search ${searchId} in ${where}; run \`cds status\` with the same --root or --stage to list searches`);
-      return [search];
+      return withBatchProgress(state, [search]);
     }
     const pages = await Promise.all(SEARCH_STATUSES.map((status) => state.listSearchesByStatus(status, { limit: 20 })));
-    return pages.flatMap((page) => page.items).sort((a, b) => (a.submittedAt < b.submittedAt ? 1 : -1));
+    return withBatchProgress(state, pages.flatMap((page) => page.items).sort((a, b) => (a.submittedAt < b.submittedAt ? 1 : -1)));
   });
   if (options.json) {
     io.out(JSON.stringify(searchId ? searches[0] : searches, null, 2));

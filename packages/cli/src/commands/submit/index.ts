@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { CdsError, MANIFEST_KEY, ParameterError, prepareSubmission, readManifest, submitMasks, type SubmissionProgress, type SubmissionReceipt } from "@cds/core";
+import { CdsError, isEmailAddress, MANIFEST_KEY, ParameterError, prepareSubmission, readManifest, submitMasks, type SubmissionProgress, type SubmissionReceipt } from "@cds/core";
 import type { Io } from "../../io.ts";
 import { checkLibraryName, resolveRoot } from "../../options/root.ts";
 import { addSearchOptions, searchParamsFromOptions, type SearchOptionValues } from "../../options/search-options.ts";
@@ -69,8 +69,8 @@ export async function submitCommand(args: string[], options: SubmitCommandOption
     if (!options.wait) throw new ParameterError("--timeout", "--timeout needs --wait (without --wait, cds submit does not wait)");
     positiveSeconds(options.timeout);
   }
-  if (options.email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(options.email)) {
-    throw new ParameterError("--email", `--email must be an email address, got "${options.email}"`);
+  if (options.email !== undefined && !isEmailAddress(options.email)) {
+    throw new ParameterError("--email", `--email must be exactly one email address (like ada@example.org), got "${options.email}"`);
   }
   const target = await openSubmissionTarget({ root, library, stage: options.stage });
   try {

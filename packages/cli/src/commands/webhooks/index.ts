@@ -1,12 +1,13 @@
 import type { Command } from "commander";
-import { CdsError, generateWebhookSecret, ParameterError, type DeliveryItem, type SubscriptionItem } from "@cds/core";
+import { CdsError, checkWebhookTarget, generateWebhookSecret, ParameterError, secretFingerprint, WEBHOOK_EVENT_TYPES, type DeliveryItem, type SubscriptionItem } from "@cds/core";
 import type { Io } from "../../io.ts";
 import { resolveRoot } from "../../options/root.ts";
 import { stageOption, stateLocationOf, withState } from "../../options/state.ts";
 import { renderTable } from "../../output/table.ts";
 
-const NOTIFIED_EVENTS = ["Search Completed", "Search Failed", "Submission Completed"];
 const rootOption = ["--root <dir>", "the cds data folder (default: $CDS_ROOT or ./cds-data)"] as const;
+/** How long a rotated-out secret still signs, unless `--grace` says otherwise. */
+const DEFAULT_GRACE_HOURS = 24;
 
 export function registerWebhooksCommands(program: Command, io: Io): void {
   const webhooks = program.command("webhooks").description("manage webhook subscriptions (signed per Standard Webhooks)");
@@ -14,10 +15,11 @@ export function registerWebhooksCommands(program: Command, io: Io): void {
     .command("add")
     .description("subscribe a URL; prints its id and signing secret")
     .argument("<url>", "http(s) URL that receives POSTs")
-    .option("--events <types...>", `event types (default: ${NOTIFIED_EVENTS.map((e) => `"${e}"`).join(" ")})`)
+    .option("--events <types...>", `event types (default: ${WEBHOOK_EVENT_TYPES.map((e) => `"${e}"`).join(" ")})`)
+    .option("--allow-private", "allow a receiver on this machine or network (loopback, private, link-local hosts)")
     .option(...rootOption)
     .option(...stageOption)
-    .action(async (url: string, options: { events?: string[]; root?: string; stage?: string }) => {
+    .action(async (url: string, options: AddOptions) => {
       await addWebhookCommand(url, options, io);
     });
   webhooks
@@ -28,6 +30,16 @@ export function registerWebhooksCommands(program: Command, io: Io): void {
     .option("--json", "print the subscriptions as JSON")
     .action(async (options: { root?: string; stage?: string; json?: boolean }) => {
       await listWebhooksCommand(options, io);
+    });
+  webhooks
+    .command("rotate")
+    .description("give a subscription a new signing secret; the old one keeps signing for a grace period")
+    .argument("<subscriptionId>", "a subscription id")
+    .option("--grace <hours>", `hours the old secret stays valid (default ${DEFAULT_GRACE_HOURS}; 0 ends it now)`)
+    .option(...rootOption)
+    .option(...stageOption)
+    .action(async (subscriptionId: string, options: { grace?: string; root?: string; stage?: string }) => {
+      await rotateWebhookCommand(subscriptionId, options, io);
     });
   webhooks
     .command("deliveries")
@@ -50,7 +62,10 @@ export function registerWebhooksCommands(program: Command, io: Io): void {
     });
 }
 
-export async function addWebhookCommand(url: string, options: { events?: string[]; root?: string; stage?: string }, io: Io): Promise<SubscriptionItem> {
+type AddOptions = { events?: string[]; allowPrivate?: boolean; root?: string; stage?: string };
+
+export async function addWebhookCommand(url: string, options: AddOptions, io: Io): Promise<SubscriptionItem> {
+  // A value that is not an http(s) URL at all is an invalid option value (exit 2), like every other.
   let parsed: URL | undefined;
   try {
     parsed = new URL(url);
@@ -58,14 +73,18 @@ export async function addWebhookCommand(url: string, options: { events?: string[
     parsed = undefined;
   }
   if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) throw new ParameterError("url", `"${url}" is not an http(s) URL`);
-  const events = (options.events ?? NOTIFIED_EVENTS).flatMap((e) => e.split(",")).map((e) => e.trim()).filter(Boolean);
-  const unknown = events.filter((e) => !NOTIFIED_EVENTS.includes(e));
-  if (unknown.length > 0) throw new ParameterError("--events", `webhooks can receive ${NOTIFIED_EVENTS.map((e) => `"${e}"`).join(", ")}, not ${unknown.map((e) => `"${e}"`).join(", ")}`);
-  const subscription = await withState(stateLocationOf(resolveRoot(io.cwd, options.root), options), (state) => state.createSubscription({ url, events, secret: generateWebhookSecret() }));
+  const events = (options.events ?? WEBHOOK_EVENT_TYPES).flatMap((e) => e.split(",")).map((e) => e.trim()).filter(Boolean);
+  const unknown = events.filter((e) => !WEBHOOK_EVENT_TYPES.includes(e));
+  if (unknown.length > 0) throw new ParameterError("--events", `webhooks can receive ${WEBHOOK_EVENT_TYPES.map((e) => `"${e}"`).join(", ")}, not ${unknown.map((e) => `"${e}"`).join(", ")}`);
+  const allowPrivate = options.allowPrivate === true;
+  // Refused now rather than at the first event: credentials in the URL, and (without
+  // --allow-private) a host that is or resolves to a loopback / private / metadata address.
+  await checkWebhookTarget(url, { allowPrivate });
+  const subscription = await withState(stateLocationOf(resolveRoot(io.cwd, options.root), options), (state) => state.createSubscription({ url, events, secret: generateWebhookSecret(), allowPrivate }));
   io.out(`subscription ${subscription.subscriptionId}`);
-  io.out(`  url     ${subscription.url}`);
+  io.out(`  url     ${subscription.url}${allowPrivate ? "   (private hosts allowed)" : ""}`);
   io.out(`  events  ${subscription.events.join(", ")}`);
-  io.out(`  secret  ${subscription.secret}   (verify webhook-signature with it; shown again by \`cds webhooks list\`)`);
+  io.out(`  secret  ${subscription.secret}   (verify webhook-signature with it; shown only now — \`cds webhooks list\` shows its fingerprint, \`cds webhooks rotate\` makes a new one)`);
   return subscription;
 }
 
@@ -73,14 +92,27 @@ export async function listWebhooksCommand(options: { root?: string; stage?: stri
   const root = resolveRoot(io.cwd, options.root);
   const subscriptions = await withState(stateLocationOf(root, options), (state) => state.listSubscriptions());
   if (options.json) {
-    io.out(JSON.stringify(subscriptions, null, 2));
+    // Secrets are shown only when made (add, rotate): the JSON carries their fingerprints, as the table does.
+    const shown = subscriptions.map(({ secret, previousSecret, ...rest }) => ({
+      ...rest,
+      secretFingerprint: secretFingerprint(secret),
+      ...(previousSecret ? { previousSecretFingerprint: secretFingerprint(previousSecret) } : {}),
+    }));
+    io.out(JSON.stringify(shown, null, 2));
   } else if (subscriptions.length === 0) {
     const where = options.stage ? `--stage ${options.stage}` : `--root ${root}`;
     io.out(`no webhook subscriptions in ${options.stage ? `stage ${options.stage}` : root}; add one with \`cds webhooks add <url> ${where}\``);
   } else {
     renderTable(
-      ["subscriptionId", "url", "events", "active", "secret"],
-      subscriptions.map((s) => [s.subscriptionId, s.url, s.events.join(", "), s.active ? "yes" : "no", s.secret]),
+      ["subscriptionId", "url", "events", "active", "private", "secret"],
+      subscriptions.map((s) => [
+        s.subscriptionId,
+        s.url,
+        s.events.join(", "),
+        s.active ? "yes" : "no",
+        s.allowPrivate ? "allowed" : "no",
+        secretFingerprint(s.secret) + (s.previousSecret && s.previousSecretExpiresAt && Date.parse(s.previousSecretExpiresAt) > Date.now() ? ` (+ previous until ${s.previousSecretExpiresAt})` : ""),
+      ]),
     ).forEach((line) => io.out(line));
   }
   return subscriptions;
@@ -110,4 +142,22 @@ export async function removeWebhookCommand(subscriptionId: string, options: { ro
   const removed = await withState(stateLocationOf(resolveRoot(io.cwd, options.root), options), (state) => state.removeSubscription(subscriptionId));
   if (!removed) throw new CdsError(`no subscription ${subscriptionId}; \`cds webhooks list\` shows them`);
   io.out(`removed subscription ${subscriptionId}`);
+}
+
+export async function rotateWebhookCommand(subscriptionId: string, options: { grace?: string; root?: string; stage?: string }, io: Io): Promise<SubscriptionItem> {
+  const hours = options.grace === undefined ? DEFAULT_GRACE_HOURS : Number(options.grace);
+  if (!Number.isFinite(hours) || hours < 0 || hours > 24 * 30) throw new ParameterError("--grace", `--grace must be a number of hours from 0 to 720, got "${options.grace}"`);
+  const until = new Date(Date.now() + hours * 3600_000);
+  const rotated = await withState(stateLocationOf(resolveRoot(io.cwd, options.root), options), (state) =>
+    state.rotateSubscriptionSecret(subscriptionId, generateWebhookSecret(), until),
+  );
+  if (!rotated) throw new CdsError(`no subscription ${subscriptionId}; \`cds webhooks list\` shows them`);
+  io.out(`subscription ${subscriptionId}: new secret`);
+  io.out(`  secret  ${rotated.secret}   (shown only now; fingerprint ${secretFingerprint(rotated.secret)})`);
+  io.out(
+    hours > 0
+      ? `  the old secret (${secretFingerprint(rotated.previousSecret ?? "")}) also signs every webhook until ${until.toISOString()}: switch the receiver before then`
+      : "  the old secret no longer signs",
+  );
+  return rotated;
 }

@@ -1,0 +1,39 @@
+import {
+  batchSourceOf,
+  layoutOf,
+  planBatches,
+  planBatchRule,
+  planDispatchTree,
+  readDescriptor,
+  type BatchRange,
+  type BlobStore,
+  type LibraryManifest,
+  type SearchJob,
+  type WorkerPayload,
+} from "@cds/core";
+
+/**
+ * A whole library's batches, and the worker payload of each, as leaf dispatchers build them: for
+ * benches that call a worker's scorer directly, batch by batch.
+ *
+ * @example
+ * const { plan, payloadOf } = await libraryWorkerPayloads(store, manifest, job);
+ * await scorer.score(payloadOf(plan.batches[0]));
+ */
+export async function libraryWorkerPayloads(store: BlobStore, manifest: LibraryManifest, job: Omit<SearchJob, "library"> & { libraryName: string }) {
+  const layout = layoutOf(manifest);
+  const plan = planBatches(layout);
+  const descriptor = await readDescriptor(store);
+  const source = batchSourceOf(descriptor, planBatchRule(descriptor));
+  const tree = planDispatchTree(plan.batches.length);
+  const { libraryName, ...rest } = job;
+  const fullJob: SearchJob = { ...rest, library: { name: libraryName, width: layout.width, height: layout.height, count: layout.count } };
+  const payloadOf = (batch: BatchRange): WorkerPayload<SearchJob> => ({
+    batch,
+    shards: layout.shards.filter((s) => s.start < batch.end && s.start + s.count > batch.start),
+    tree,
+    source,
+    job: fullJob,
+  });
+  return { layout, plan, job: fullJob, payloadOf };
+}

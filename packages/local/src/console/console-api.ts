@@ -1,0 +1,410 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { basename, extname, join } from "node:path";
+import {
+  CdsError,
+  checkWebhookTarget,
+  generateWebhookSecret,
+  prepareSubmission,
+  readDescriptor,
+  SEARCH_STATUSES,
+  secretFingerprint,
+  SUBMISSION_STATUSES,
+  submitMasks,
+  UPLOAD_FORM_FIELDS,
+  uploadFormDefaults,
+  UploadFormError,
+  uploadFormSidecar,
+  WEBHOOK_EVENT_TYPES,
+  WebhookTargetRefusedError,
+  withBatchProgress,
+  type LibraryDescriptor,
+  type SearchItem,
+  type StateStore,
+  type SubmissionInput,
+} from "@cds/core";
+import { FolderBlobStore } from "../folder-blob-store.ts";
+
+// The console's HTTP API over a local runtime: the same routes the stage's API serves (see
+// README, "The console"), so one browser app drives both. Uploads take two steps, as a presigned
+// S3 upload does: `POST /api/uploads` checks the parameters with intake's own sidecar rules and
+// answers where to PUT the file; the PUT writes the sidecar, then the mask, into
+// uploads/<library>/, where the upload watcher takes them like any dropped file. Several masks
+// at once become a submission, planned and written by the same code as `cds submit`.
+
+/** A mask upload or a submission's file waits here between its announcement and its bytes. */
+interface Staged {
+  library: string;
+  fileName: string;
+  bytes: number;
+  sidecar: Record<string, unknown>;
+  /** Set for a submission's file: its submission's staging id. */
+  submission?: string;
+  received?: boolean;
+  expiresAt: number;
+}
+
+/** A submission whose files are being uploaded. */
+interface StagedSubmission {
+  library: string;
+  sidecar: Record<string, unknown>;
+  notifyEmail?: string;
+  files: string[];
+  expiresAt: number;
+}
+
+/** An answer: status and JSON body. */
+export interface ApiAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** Largest mask the console takes (the upload folder's own limit for masks is the same). */
+export const CONSOLE_MAX_MASK_BYTES = 64 * 1024 * 1024;
+/** Most files in one submission from the console. */
+const MAX_SUBMISSION_FILES = 200;
+/** An announced upload whose bytes never come is forgotten after this. */
+const STAGED_FOR_MS = 15 * 60_000;
+/** Image files intake reads; anything else is refused before upload. */
+const MASK_EXTENSIONS = new Set([".png", ".tif", ".tiff", ".jpg", ".jpeg"]);
+
+/** The API's routes over one runtime's root folder and state. */
+export interface ConsoleApi {
+  handle(method: string, path: string, query: URLSearchParams, body: () => Promise<Buffer>): Promise<ApiAnswer | undefined>;
+  /** Takes the body of `PUT /api/staged/<id>`; the declared size, read within it. */
+  stagedUpload(id: string): { bytes: number } | undefined;
+  receive(id: string, bytes: Buffer): Promise<ApiAnswer>;
+}
+
+/**
+ * The API of the console of the runtime at `root`.
+ *
+ * @example
+ * const api = createConsoleApi({ root, state: () => runtime.state });
+ */
+export function createConsoleApi(options: { root: string; state: () => StateStore }): ConsoleApi {
+  const { root } = options;
+  const uploads = new FolderBlobStore(join(root, "uploads"));
+  const stagingRoot = join(root, "console-staging");
+  const staged = new Map<string, Staged>();
+  const submissions = new Map<string, StagedSubmission>();
+
+  const expire = () => {
+    const now = Date.now();
+    for (const [id, s] of staged) if (s.expiresAt < now) staged.delete(id);
+    for (const [id, s] of submissions) {
+      if (s.expiresAt >= now) continue;
+      submissions.delete(id);
+      void rm(join(stagingRoot, id), { recursive: true, force: true });
+    }
+  };
+
+  async function libraries(): Promise<{ name: string; count?: number; width?: number; height?: number; problem?: string }[]> {
+    let names: string[];
+    try {
+      names = (await readdir(join(root, "libraries"), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    } catch {
+      return [];
+    }
+    return Promise.all(
+      names.map(async (name) => {
+        try {
+          const d = await readDescriptor(new FolderBlobStore(join(root, "libraries", name)));
+          return { name, count: d.count, width: d.width, height: d.height };
+        } catch (error) {
+          return { name, problem: error instanceof CdsError ? error.message : "its index cannot be read" };
+        }
+      }),
+    );
+  }
+
+  async function descriptorOf(library: unknown): Promise<LibraryDescriptor> {
+    if (typeof library !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(library)) throw new FieldError("library", "choose a library");
+    try {
+      return await readDescriptor(new FolderBlobStore(join(root, "libraries", library)));
+    } catch {
+      throw new FieldError("library", `there is no usable library "${library}" here: index one with \`cds library index\``);
+    }
+  }
+
+  /** The sidecar an upload gets, checked by intake's own rules; a bad value names its field. */
+  function sidecarOf(input: Record<string, unknown>): Record<string, unknown> {
+    try {
+      return uploadFormSidecar(input);
+    } catch (error) {
+      if (error instanceof UploadFormError) throw new FieldError(error.field, error.message);
+      throw error;
+    }
+  }
+
+  /** A file name that is safe as one path segment, not taken in the library's upload folder. */
+  async function freeName(library: string, fileName: unknown): Promise<string> {
+    if (typeof fileName !== "string" || fileName.length === 0) throw new FieldError("file", "choose a mask file");
+    const name = basename(fileName.replaceAll("\\", "/"));
+    const extension = extname(name).toLowerCase();
+    if (!MASK_EXTENSIONS.has(extension)) throw new FieldError("file", `${printable(name)} is not a PNG, TIFF or JPEG mask (by its name)`);
+    const stem = name.slice(0, -extension.length).replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "").slice(0, 120) || "mask";
+    for (let n = 0; ; n++) {
+      const candidate = `${stem}${n === 0 ? "" : `-${n}`}${extension}`;
+      const key = `${library}/${candidate}`;
+      if ([...staged.values()].some((s) => s.library === library && s.fileName === candidate)) continue;
+      if (!(await uploads.exists(key)) && !(await uploads.exists(`${key}.json`))) return candidate;
+    }
+  }
+
+  function sizeOf(bytes: unknown): number {
+    if (typeof bytes !== "number" || !Number.isInteger(bytes) || bytes < 1) throw new FieldError("file", "the file is empty");
+    if (bytes > CONSOLE_MAX_MASK_BYTES) throw new FieldError("file", `the file is ${mib(bytes)}; masks may be at most ${mib(CONSOLE_MAX_MASK_BYTES)}`);
+    return bytes;
+  }
+
+  async function announceUpload(input: Record<string, unknown>): Promise<ApiAnswer> {
+    const descriptor = await descriptorOf(input.library);
+    const sidecar = sidecarOf(input);
+    const bytes = sizeOf(input.bytes);
+    const fileName = await freeName(descriptor.name, input.fileName);
+    const id = randomUUID();
+    staged.set(id, { library: descriptor.name, fileName, bytes, sidecar, expiresAt: Date.now() + STAGED_FOR_MS });
+    return { status: 200, body: { key: `${descriptor.name}/${fileName}`, put: { url: `/api/staged/${id}`, method: "PUT", headers: { "content-type": "application/octet-stream" } } } };
+  }
+
+  async function announceSubmission(input: Record<string, unknown>): Promise<ApiAnswer> {
+    const descriptor = await descriptorOf(input.library);
+    const sidecar = sidecarOf({ params: input.params });
+    if (input.notifyEmail !== undefined && input.notifyEmail !== "") sidecarOf({ notifyEmail: input.notifyEmail });
+    const files = Array.isArray(input.files) ? input.files : [];
+    if (files.length < 2 || files.length > MAX_SUBMISSION_FILES) throw new FieldError("file", `a submission holds 2 to ${MAX_SUBMISSION_FILES} masks`);
+    const id = randomUUID();
+    const puts: { fileName: string; url: string }[] = [];
+    for (const file of files) {
+      if (!isObject(file)) throw new FieldError("file", "each file needs a name and a size");
+      const fileName = await freeName(descriptor.name, file.fileName);
+      const fileId = randomUUID();
+      staged.set(fileId, { library: descriptor.name, fileName, bytes: sizeOf(file.bytes), sidecar, submission: id, expiresAt: Date.now() + STAGED_FOR_MS });
+      puts.push({ fileName, url: `/api/staged/${fileId}` });
+    }
+    submissions.set(id, { library: descriptor.name, sidecar, notifyEmail: typeof input.notifyEmail === "string" && input.notifyEmail ? input.notifyEmail : undefined, files: puts.map((p) => p.url.split("/").pop()!), expiresAt: Date.now() + STAGED_FOR_MS });
+    return { status: 200, body: { submission: id, puts, submit: { url: `/api/submissions/${id}/submit`, method: "POST" } } };
+  }
+
+  async function submit(id: string): Promise<ApiAnswer> {
+    const pending = submissions.get(id);
+    if (!pending) return notFound("no such submission waiting for its files (they are kept 15 minutes)");
+    const files = pending.files.map((fileId) => ({ fileId, file: staged.get(fileId) }));
+    const missing = files.filter((f) => !f.file?.received);
+    if (missing.length > 0) return { status: 409, body: { error: `${missing.length} of the submission's files have not been uploaded yet` } };
+    const descriptor = await descriptorOf(pending.library);
+    const inputs: SubmissionInput[] = await Promise.all(
+      files.map(async ({ fileId, file }) => ({
+        file: file!.fileName,
+        name: file!.fileName.slice(0, -extname(file!.fileName).length),
+        bytes: new Uint8Array(await readFile(join(stagingRoot, id, fileId))),
+        sidecar: pending.sidecar,
+      })),
+    );
+    const plan = await prepareSubmission(inputs, { name: descriptor.name, width: descriptor.width, height: descriptor.height, count: descriptor.count });
+    if (plan.masks.length === 0) return { status: 400, body: { error: "every mask was rejected", rejected: plan.rejected } };
+    const receipt = await submitMasks(plan, { state: options.state(), uploads, parametersAs: "sidecar" }, { notifyEmail: pending.notifyEmail });
+    submissions.delete(id);
+    for (const { fileId } of files) staged.delete(fileId);
+    await rm(join(stagingRoot, id), { recursive: true, force: true });
+    return {
+      status: 200,
+      body: { submissionId: receipt.submission.submissionId, keys: plan.masks.map((m) => m.uploadKey), rejected: plan.rejected, duplicates: plan.duplicates },
+    };
+  }
+
+  async function receive(id: string, bytes: Buffer): Promise<ApiAnswer> {
+    const upload = staged.get(id);
+    if (!upload || upload.received) return notFound("no upload is waiting under this address (announce it with POST /api/uploads first)");
+    if (bytes.byteLength !== upload.bytes) return { status: 400, body: { error: `announced ${upload.bytes} bytes, received ${bytes.byteLength}` } };
+    if (upload.submission) {
+      await mkdir(join(stagingRoot, upload.submission), { recursive: true });
+      await writeFile(join(stagingRoot, upload.submission, id), bytes);
+      upload.received = true;
+      return { status: 200, body: { received: upload.fileName } };
+    }
+    const key = `${upload.library}/${upload.fileName}`;
+    // The sidecar first: the watcher reads it when it takes the mask.
+    await uploads.put(`${key}.json`, new TextEncoder().encode(JSON.stringify(upload.sidecar)));
+    await uploads.put(key, bytes);
+    staged.delete(id);
+    return { status: 200, body: { key } };
+  }
+
+  async function searches(limit: number): Promise<ReturnType<typeof searchView>[]> {
+    const state = options.state();
+    const pages = await Promise.all(SEARCH_STATUSES.map((status) => state.listSearchesByStatus(status, { limit })));
+    const recent = pages.flatMap((page) => page.items).sort((a, b) => (a.submittedAt < b.submittedAt ? 1 : -1)).slice(0, limit);
+    return (await withBatchProgress(state, recent)).map(searchView);
+  }
+
+  async function webhooks(): Promise<ApiAnswer> {
+    const subscriptions = await options.state().listSubscriptions();
+    // Neither secret leaves the state (a rotated-out one still signs): a fingerprint tells them apart.
+    return {
+      status: 200,
+      body: {
+        events: WEBHOOK_EVENT_TYPES,
+        subscriptions: subscriptions.map(({ secret, previousSecret: _previous, ...rest }) => ({ ...rest, secretFingerprint: secretFingerprint(secret) })),
+      },
+    };
+  }
+
+  async function addWebhook(input: Record<string, unknown>): Promise<ApiAnswer> {
+    const url = typeof input.url === "string" ? input.url.trim() : "";
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) throw new FieldError("url", "the receiver's address must be an http(s) URL");
+    if (parsed.username || parsed.password) throw new FieldError("url", "put no user name or password in the URL: the receiver checks the signature instead");
+    // The policy of `cds webhooks add`: public hosts only unless this subscription allows private ones.
+    const allowPrivate = input.allowPrivate === true;
+    try {
+      await checkWebhookTarget(parsed.href, { allowPrivate });
+    } catch (error) {
+      if (error instanceof WebhookTargetRefusedError) throw new FieldError("url", error.message);
+      throw error;
+    }
+    const events = Array.isArray(input.events) && input.events.length > 0 ? input.events.map(String) : [...WEBHOOK_EVENT_TYPES];
+    const unknown = events.filter((e) => !WEBHOOK_EVENT_TYPES.includes(e));
+    if (unknown.length > 0) throw new FieldError("events", `webhooks can receive ${WEBHOOK_EVENT_TYPES.join(", ")}`);
+    const subscription = await options.state().createSubscription({ url: parsed.href, events, secret: generateWebhookSecret(), allowPrivate });
+    // The secret is shown this once; the list never carries it.
+    return { status: 201, body: subscription };
+  }
+
+  async function handle(method: string, path: string, query: URLSearchParams, body: () => Promise<Buffer>): Promise<ApiAnswer | undefined> {
+    expire();
+    const json = async () => {
+      const raw = await body();
+      try {
+        const value = JSON.parse(raw.toString("utf8")) as unknown;
+        if (!isObject(value)) throw new Error("not an object");
+        return value;
+      } catch {
+        throw new FieldError("request", "the request body must be a JSON object");
+      }
+    };
+    try {
+      const rest = path.split("/").filter(Boolean).slice(1); // after "api"
+      const exact = `${method} /${rest.join("/")}`;
+      // A second segment that is not part of a fixed route is an id: /searches/<id>, /webhooks/<id>/deliveries.
+      const route = FIXED_ROUTES.has(exact) ? exact : `${method} /${rest.map((p, i) => (i === 1 ? ":id" : p)).join("/")}`;
+      const id = rest[1] ?? "";
+      switch (route) {
+        case "GET /config":
+          return { status: 200, body: { runtime: "local", live: { kind: "sse", url: "/api/live" }, auth: { kind: "token" }, maxMaskBytes: CONSOLE_MAX_MASK_BYTES } };
+        case "GET /libraries":
+          return { status: 200, body: { libraries: await libraries() } };
+        case "GET /params":
+          return { status: 200, body: { defaults: uploadFormDefaults(), fields: UPLOAD_FORM_FIELDS } };
+        case "POST /params/check":
+          sidecarOf(await json());
+          return { status: 200, body: { ok: true } };
+        case "POST /uploads":
+          return await announceUpload(await json());
+        case "POST /submissions":
+          return await announceSubmission(await json());
+        case "POST /submissions/:id/submit":
+          return await submit(id);
+        case "GET /searches": {
+          const limit = Math.min(200, Math.max(1, Number(query.get("limit") ?? 50) || 50));
+          return { status: 200, body: { searches: await searches(limit) } };
+        }
+        case "GET /searches/:id": {
+          const search = await options.state().getSearch(id);
+          if (!search) return notFound("no such search");
+          const [withProgress] = await withBatchProgress(options.state(), [search]);
+          return { status: 200, body: searchView(withProgress) };
+        }
+        case "GET /submissions": {
+          const state = options.state();
+          const all = (await Promise.all(SUBMISSION_STATUSES.map((status) => state.listSubmissionsByStatus(status)))).flat();
+          return { status: 200, body: { submissions: all.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1)).slice(0, 50) } };
+        }
+        case "GET /webhooks":
+          return await webhooks();
+        case "POST /webhooks":
+          return await addWebhook(await json());
+        case "DELETE /webhooks/:id":
+          return (await options.state().removeSubscription(id)) ? { status: 200, body: { removed: id } } : notFound("no such subscription");
+        case "GET /webhooks/:id/deliveries": {
+          const page = await options.state().listDeliveriesOfSubscription(id, { limit: 50 });
+          return { status: 200, body: { deliveries: page.items } };
+        }
+        default:
+          return undefined;
+      }
+    } catch (error) {
+      if (error instanceof FieldError) return { status: 400, body: { error: error.message, field: error.field } };
+      if (error instanceof CdsError) return { status: 400, body: { error: error.message } };
+      throw error;
+    }
+  }
+
+  return {
+    handle,
+    stagedUpload: (id) => {
+      const upload = staged.get(id);
+      return upload && !upload.received ? { bytes: upload.bytes } : undefined;
+    },
+    receive,
+  };
+}
+
+const FIXED_ROUTES = new Set(["GET /config", "GET /libraries", "GET /params", "POST /params/check", "POST /uploads", "POST /submissions", "GET /searches", "GET /submissions", "GET /webhooks", "POST /webhooks"]);
+
+/** A bad value in the request, and which form field it belongs to. */
+class FieldError extends Error {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.field = field;
+  }
+}
+
+/** One search as the console shows it. */
+function searchView(search: SearchItem) {
+  const { searchId, maskKey, library, status, batchCount, completedBatches, targetCount, submittedAt, startedAt, completedAt, matchCount, partial, failure, submissionId } = search;
+  const done = status === "completed";
+  return {
+    searchId,
+    maskKey,
+    maskName: maskKey.split("/").pop(),
+    library,
+    status,
+    batchCount,
+    completedBatches,
+    targetCount,
+    submittedAt,
+    ...(startedAt ? { startedAt } : {}),
+    ...(completedAt ? { completedAt } : {}),
+    ...(matchCount === undefined ? {} : { matchCount }),
+    ...(partial ? { partial } : {}),
+    ...(failure ? { failure } : {}),
+    ...(submissionId ? { submissionId } : {}),
+    ...(done ? { results: { page: `/results/${searchId}.html`, json: `/results/${searchId}.json` } } : {}),
+  };
+}
+
+function notFound(error: string): ApiAnswer {
+  return { status: 404, body: { error } };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** A file name as it may be quoted back: control characters and overlong names cut. */
+function printable(name: string): string {
+  const clean = name.replace(/[\u0000-\u001f\u007f]/g, "?");
+  return clean.length > 80 ? `${clean.slice(0, 77)}…` : clean;
+}

@@ -1,0 +1,58 @@
+import {
+  CdsError,
+  DEFAULT_SHAPE_TOP_LINES,
+  defaultShapeParams,
+  layoutOf,
+  type LibraryManifest,
+  type Lut,
+  prepareShapeQuery,
+  rankLibraryMatchesByShape,
+  readShapeLibraryInfo,
+  type RgbImage,
+  type ShapeRankedMatch,
+  type TargetMatch,
+} from "@cds/core";
+import { FolderBlobStore } from "./folder-blob-store.ts";
+
+export interface LocalShapeRankOptions {
+  mask: RgbImage;
+  lut: Lut;
+  /** The indexed library (built `--with-shape`) the pixel matches came from. */
+  library: { root: string; manifest: LibraryManifest };
+  /** Every pixel match of the search (not only the top ones): the selection groups by line. */
+  matches: readonly TargetMatch[];
+  minMatchingPixRatio: number;
+  /** Best lines kept for shape scoring (default 300, the precompute's). */
+  topLines?: number;
+}
+
+export interface LocalShapeRankResult {
+  ranked: ShapeRankedMatch[];
+  shortlisted: number;
+  elapsedMs: number;
+}
+
+/**
+ * `cds search --rank shape`'s second stage on this machine: the precompute's selection over the
+ * pixel matches, each shortlisted target shape-scored from the shape data stored beside its
+ * shard, sorted by normalizedScore.
+ *
+ * @example
+ * const { ranked } = await rankLocalSearchByShape({ mask, lut, library, matches: result.matches, minMatchingPixRatio: 2 });
+ */
+export async function rankLocalSearchByShape(options: LocalShapeRankOptions): Promise<LocalShapeRankResult> {
+  const started = performance.now();
+  const store = new FolderBlobStore(options.library.root);
+  const info = await readShapeLibraryInfo(store, options.library.manifest.buildId);
+  if (!info) {
+    throw new CdsError(
+      `the library "${options.library.manifest.name}" has no shape data, so it cannot rank by shape; re-index it with \`cds library index … --with-shape\``,
+    );
+  }
+  const prepared = prepareShapeQuery(options.mask, defaultShapeParams, options.lut);
+  const { ranked, shortlisted } = await rankLibraryMatchesByShape(store, layoutOf(options.library.manifest), prepared, options.matches, {
+    minMatchingPixRatio: options.minMatchingPixRatio,
+    topLines: options.topLines ?? DEFAULT_SHAPE_TOP_LINES,
+  });
+  return { ranked, shortlisted, elapsedMs: performance.now() - started };
+}

@@ -1,0 +1,139 @@
+import { existsSync } from "node:fs";
+import { copyFile, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FolderBlobStore, indexLibrary } from "@cds/local";
+import { startCds, type CdsChild } from "./support/cds-child.ts";
+import { waitFor } from "./support/runtime-events.ts";
+import { BJD, cdsearch, EM_12191, GMR, hasSharedCdm, SKIP_SHARED_NOTE, VT016795, VT033614 } from "./support/shared-data.ts";
+import { writeSyntheticTargets } from "./support/synthetic-targets.ts";
+import { tempDir } from "./support/temp-dir.ts";
+
+// Issue 15, "Done when": the console `cds dev` serves, driven in Debian's headless chromium
+// (playwright-core with its executable path; no browser is downloaded). The real bin in a child
+// process, the real 12191 mask chosen in the page's file input, the search followed live to
+// "completed" without a reload, the results page opened from the row; a bad file's reason shown;
+// a request without the token refused.
+
+const CHROMIUM = process.env.CDS_CHROMIUM ?? "/usr/bin/chromium";
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`no chromium at ${CHROMIUM} (apt-get install -y chromium, or set CDS_CHROMIUM): skipping the console's browser tests`);
+if (!hasSharedCdm) console.warn(SKIP_SHARED_NOTE);
+
+const LMS = [BJD, GMR, VT016795, VT033614];
+
+describe.skipIf(!hasChromium || !hasSharedCdm)("the browser console of cds dev, in headless chromium", () => {
+  let root: string;
+  let dev: CdsChild;
+  let output = "";
+  let consoleUrl: string;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    root = await tempDir("cds-console-");
+    const source = join(root, "sources", "lm");
+    await writeSyntheticTargets(source, { seed: "console-decoys", count: 60, masks: 1, plantedPerMask: 0 });
+    for (const lm of LMS) await copyFile(cdsearch(lm), join(source, basename(lm)));
+    // Shards of 4: 16 batches, so the search is seen running before it completes.
+    await indexLibrary({ source, name: "lm", store: new FolderBlobStore(join(root, "libraries", "lm")), shardSize: 4, workers: 2 });
+    dev = startCds(["dev", "--root", root, "--poll-ms", "100", "--port", "0"], root);
+    dev.child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    dev.child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    consoleUrl = await waitFor(() => /console (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(output)?.[1], 60_000);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (dev && dev.child.exitCode === null) {
+      dev.child.kill("SIGINT");
+      await dev.exited;
+    }
+  });
+
+  it("refuses requests without the token, and with a wrong one", async () => {
+    const origin = new URL(consoleUrl).origin;
+    expect((await fetch(`${origin}/`)).status).toBe(401);
+    expect((await fetch(`${origin}/api/searches`)).status).toBe(401);
+    expect((await fetch(`${origin}/?token=not-the-token`)).status).toBe(401);
+    const page = await fetch(`${origin}/api/libraries`, { headers: { cookie: "cds_console=guess" } });
+    expect(page.status).toBe(401);
+    expect(await page.text()).not.toContain("lm"); // nothing of the data leaks
+  });
+
+  it("runs the real 12191 mask chosen in the page, live to completed, and opens its results with the upstream top match", async () => {
+    // Arrange: the printed URL, then the page without the token (it moved into a cookie)
+    await page.goto(consoleUrl);
+    expect(new URL(page.url()).searchParams.has("token")).toBe(false);
+    await page.waitForSelector('#library option[value="lm"]', { state: "attached" });
+    expect(await page.textContent("#library")).toContain(`${LMS.length + 60} targets, 1210×566`);
+    await page.evaluate(() => ((globalThis as unknown as { marker: string }).marker = "same page"));
+
+    // Act: NeuronBridge's precompute parameters, the mask file, Search
+    await page.fill("#param-maskThreshold", "20");
+    await page.fill("#param-dataThreshold", "20");
+    await page.fill("#param-pixColorFluctuation", "1");
+    await page.fill("#param-minMatchingPixRatio", "1");
+    await page.setInputFiles("#file", cdsearch(EM_12191));
+    await page.click("#submit");
+
+    // Assert: the row moves to completed with no reload, progress shown on the way
+    const row = 'tr[data-mask-key="lm/12191_JRC2018U.tif"]';
+    await page.waitForSelector(`${row}[data-status="completed"]`, { timeout: 180_000 });
+    const steps = (await page.getAttribute(row, "data-steps"))!.split(" ");
+    expect(steps).toEqual(expect.arrayContaining(["accepted", "running", "completed"]));
+    expect(steps.indexOf("running")).toBeLessThan(steps.indexOf("completed"));
+    expect(Number(await page.getAttribute(row, "data-progress-shown")) + (steps.includes("combining") ? 1 : 0)).toBeGreaterThan(0);
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe("same page");
+    expect(await page.evaluate(() => performance.getEntriesByType("navigation" as never).length)).toBe(1);
+
+    // the results, from the row's link: VT033614 first with 439 matching pixels (upstream's value)
+    const link = page.locator(`${row} a`, { hasText: "open results" });
+    await link.waitFor();
+    const [results] = await Promise.all([page.context().waitForEvent("page"), link.click()]);
+    await results.waitForLoadState();
+    const text = (await results.textContent("body")) ?? "";
+    const first = text.indexOf("VT033614");
+    expect(first).toBeGreaterThan(-1);
+    for (const other of [BJD, GMR, VT016795]) {
+      const at = text.indexOf(basename(other, ".tif").slice(0, 20));
+      if (at !== -1) expect(first).toBeLessThan(at);
+    }
+    expect(text).toContain("439 matching pixels");
+    await results.close();
+  }, 240_000);
+
+  it("explains a bad parameter before uploading, and shows why a file that is not an image failed", async () => {
+    await page.goto(new URL(consoleUrl).origin);
+    await page.waitForSelector('#library option[value="lm"]', { state: "attached" });
+    // The searches list loads after the libraries: count it once the first test's row is in.
+    await page.waitForSelector('tr[data-mask-key="lm/12191_JRC2018U.tif"]', { state: "attached" });
+    const rowsBefore = await page.locator("#searches tbody tr").count();
+
+    // a threshold out of range: said at the field, nothing uploaded
+    await page.fill("#param-maskThreshold", "300");
+    await page.setInputFiles("#file", cdsearch(EM_12191));
+    await page.click("#submit");
+    await expect.poll(() => page.textContent("#param-maskThreshold-error")).toContain("from 0 to 255");
+    expect(await page.getAttribute("#param-maskThreshold", "aria-invalid")).toBe("true");
+    expect(await page.locator("#searches tbody tr").count()).toBe(rowsBefore);
+
+    // a text file named like an image: intake's reason on the row
+    const bad = join(root, "not-a-mask.png");
+    await writeFile(bad, "this is not an image\n".repeat(50));
+    await page.fill("#param-maskThreshold", "100");
+    await page.setInputFiles("#file", bad);
+    await page.click("#submit");
+    const row = 'tr[data-mask-key="lm/not-a-mask.png"]';
+    await page.waitForSelector(`${row}[data-status="failed"]`, { timeout: 60_000 });
+    const reason = (await page.textContent(`${row} .reason`)) ?? "";
+    expect(reason.length).toBeGreaterThan(10);
+    expect(reason).not.toContain("this is not an image"); // the reason never echoes the file
+  }, 120_000);
+});
