@@ -181,7 +181,7 @@ export { DEFAULT_MASK_MAX_BYTES, readUserInput, SIDECAR_MAX_BYTES, tooLarge } fr
 export type { UploadParametersSource } from "./pipeline/read-upload-parameters.ts";
 export type { LibraryStores, SourceImageReader } from "./pipeline/pipeline-ports.ts";
 export { submissionTagOf, uploadLocationOf, uploadSettingsOf } from "./pipeline/upload-settings.ts";
-export { UPLOAD_FORM_FIELDS, uploadFormDefaults, UploadFormError, uploadFormSidecar, type UploadFormField } from "./pipeline/upload-form.ts";
+export { UPLOAD_FORM_FIELDS, uploadFormDefaults, uploadFormSidecar, type UploadFormField } from "./pipeline/upload-form.ts";
 export type { SubmissionTag, UploadLocation, UploadSettings } from "./pipeline/upload-settings.ts";
 export { checkMask } from "./pipeline/check-mask.ts";
 export type { CheckedMask, MaskCheck } from "./pipeline/check-mask.ts";

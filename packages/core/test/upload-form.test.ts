@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UPLOAD_FORM_FIELDS, uploadFormDefaults, UploadFormError, uploadFormSidecar, uploadSettingsOf } from "@cds/core";
+import { ParameterError, UPLOAD_FORM_FIELDS, uploadFormDefaults, uploadFormSidecar, uploadSettingsOf } from "@cds/core";
 
 // The console's upload form must accept exactly what intake accepts: its defaults are intake's
 // defaults, and a value intake refuses is refused here with the field it belongs to.
@@ -20,6 +20,9 @@ describe("the console's upload form", () => {
       [{ params: { maxResultsPerMask: 0 } }, "maxResultsPerMask"],
       [{ params: { shiny: true } }, "shiny"],
       [{ notifyEmail: "ada@example.org, bob@example.org" }, "notifyEmail"],
+      [{ params: { submissionId: "sub-1", submissionMaskId: "m" } }, "submissionId"],
+      [{ params: { notifyEmail: "ada@example.org" } }, "notifyEmail"],
+      [{ params: [1] }, "params"],
     ];
     for (const [input, field] of cases) {
       let thrown: unknown;
@@ -28,8 +31,8 @@ describe("the console's upload form", () => {
       } catch (error) {
         thrown = error;
       }
-      expect(thrown, JSON.stringify(input)).toBeInstanceOf(UploadFormError);
-      expect((thrown as UploadFormError).field, JSON.stringify(input)).toBe(field);
+      expect(thrown, JSON.stringify(input)).toBeInstanceOf(ParameterError);
+      expect((thrown as ParameterError).parameter, JSON.stringify(input)).toBe(field);
     }
   });
 

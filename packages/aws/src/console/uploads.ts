@@ -2,9 +2,11 @@ import { randomUUID } from "node:crypto";
 import {
   canonicalSettings,
   CdsError,
+  DEFAULT_MASK_MAX_BYTES,
   LibraryFormatError,
   ParameterError,
   readDescriptor,
+  uploadFormSidecar,
   uploadMetadataOf,
   uploadSettingsOf,
   type LibraryStores,
@@ -16,11 +18,8 @@ import type { ConsoleTable } from "./console-table.ts";
 import { json, refused, type HttpResult } from "./http.ts";
 import { consoleSubmissionId } from "./owner.ts";
 
-/**
- * The largest mask the console takes, as `cds dev`'s console: intake reads the whole mask into
- * memory, and a CDM is a few MB (1210x566 RGB: 2 MB as an uncompressed TIFF).
- */
-export const MAX_MASK_BYTES = 64 * 1024 * 1024;
+/** The largest mask the console takes: intake's own default limit, as in `cds dev`'s console. */
+export const MAX_MASK_BYTES = DEFAULT_MASK_MAX_BYTES;
 
 /** How long a presigned upload URL may be used: long enough for a slow connection to send 32 MiB. */
 export const UPLOAD_URL_SECONDS = 15 * 60;
@@ -123,24 +122,13 @@ function safeStem(fileName: string, suffix: string): string {
  * const checked = checkUploadParameters({ xyShift: 3 }, undefined); // { refusal: 400 … field "xyShift" }
  */
 export function checkUploadParameters(params: unknown, notifyEmail: unknown): { settings: UploadSettings } | { refusal: HttpResult } {
-  if (params !== undefined && (typeof params !== "object" || params === null || Array.isArray(params))) {
-    return { refusal: refused(400, "params must be an object of search parameters, e.g. { \"xyShift\": 4 }", "params") };
-  }
-  const sidecar: Record<string, unknown> = { ...(params as Record<string, unknown> | undefined) };
-  for (const reserved of ["submissionId", "submissionMaskId", "notifyEmail"]) {
-    if (reserved in sidecar) return { refusal: refused(400, `"${reserved}" is not a search parameter${reserved === "notifyEmail" ? ": send it as notifyEmail beside params" : ""}`, reserved) };
-  }
-  if (notifyEmail !== undefined && notifyEmail !== "" && typeof notifyEmail !== "string") return { refusal: refused(400, "notifyEmail must be an email address", "notifyEmail") };
-  if (notifyEmail) sidecar.notifyEmail = notifyEmail;
-
-  let settings: UploadSettings;
   try {
-    settings = uploadSettingsOf(sidecar);
+    // The console's one form check (core), shared with `cds dev`'s console.
+    return { settings: uploadSettingsOf(uploadFormSidecar({ params, notifyEmail })) };
   } catch (error) {
-    if (!(error instanceof CdsError)) throw error;
-    const cause = error.cause instanceof ParameterError ? error.cause : undefined;
-    return { refusal: refused(400, cause?.message ?? error.message, cause?.parameter) };
+    if (error instanceof ParameterError) return { refusal: refused(400, error.message, error.parameter) };
+    if (error instanceof CdsError) return { refusal: refused(400, error.message) };
+    throw error;
   }
-  return { settings };
 }
 

@@ -48,34 +48,36 @@ export function uploadFormDefaults(): Record<string, unknown> {
   };
 }
 
-/** A value of the form that intake would refuse, and its field. */
-export class UploadFormError extends CdsError {
-  override name = "UploadFormError";
-  readonly field: string;
-  constructor(field: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.field = field;
-  }
-}
-
 /**
  * The sidecar a filled-in form (`{ params, notifyEmail }`) becomes, checked by intake's rules;
- * throws {@link UploadFormError} naming the field.
+ * throws {@link ParameterError} naming the field (`parameter`). The keys `cds submit` writes
+ * (a submission's tags) and `notifyEmail` are not parameters: a form cannot set them there.
  *
  * @example
  * uploadFormSidecar({ params: { xyShift: 4 }, notifyEmail: "ada@example.org" }) // { xyShift: 4, notifyEmail: "ada@example.org" }
  */
 export function uploadFormSidecar(input: { params?: unknown; notifyEmail?: unknown }): Record<string, unknown> {
-  const params = typeof input.params === "object" && input.params !== null && !Array.isArray(input.params) ? (input.params as Record<string, unknown>) : {};
-  const sidecar: Record<string, unknown> = { ...params };
-  if (input.notifyEmail !== undefined && input.notifyEmail !== "") sidecar.notifyEmail = input.notifyEmail;
+  if (input.params !== undefined && (typeof input.params !== "object" || input.params === null || Array.isArray(input.params))) {
+    throw new ParameterError("params", 'params must be an object of search parameters, e.g. { "xyShift": 4 }');
+  }
+  const sidecar: Record<string, unknown> = { ...(input.params as Record<string, unknown> | undefined) };
+  for (const reserved of RESERVED_KEYS) {
+    if (reserved in sidecar) throw new ParameterError(reserved, `"${reserved}" is not a search parameter${reserved === "notifyEmail" ? ": send it as notifyEmail beside params" : ""}`);
+  }
+  if (input.notifyEmail !== undefined && input.notifyEmail !== "") {
+    if (typeof input.notifyEmail !== "string") throw new ParameterError("notifyEmail", "notifyEmail must be an email address");
+    sidecar.notifyEmail = input.notifyEmail;
+  }
   try {
     uploadSettingsOf(sidecar);
   } catch (error) {
     const cause = error instanceof CdsError ? (error.cause ?? error) : error;
-    if (cause instanceof ParameterError) throw new UploadFormError(cause.parameter, cause.message, { cause: error });
-    if (error instanceof CdsError) throw new UploadFormError(/mail/i.test(error.message) ? "notifyEmail" : "params", error.message, { cause: error });
+    if (cause instanceof ParameterError) throw cause;
+    if (error instanceof CdsError) throw new ParameterError(/mail/i.test(error.message) ? "notifyEmail" : "params", error.message, { cause: error });
     throw error;
   }
   return sidecar;
 }
+
+/** Sidecar keys that are not the form's to set. */
+const RESERVED_KEYS = ["submissionId", "submissionMaskId", "notifyEmail"] as const;

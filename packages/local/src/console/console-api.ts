@@ -4,6 +4,8 @@ import { basename, extname, join } from "node:path";
 import {
   CdsError,
   checkWebhookTarget,
+  DEFAULT_MASK_MAX_BYTES,
+  ParameterError,
   generateWebhookSecret,
   prepareSubmission,
   readDescriptor,
@@ -13,7 +15,6 @@ import {
   submitMasks,
   UPLOAD_FORM_FIELDS,
   uploadFormDefaults,
-  UploadFormError,
   uploadFormSidecar,
   WEBHOOK_EVENT_TYPES,
   WebhookTargetRefusedError,
@@ -59,8 +60,8 @@ export interface ApiAnswer {
   body: unknown;
 }
 
-/** Largest mask the console takes (the upload folder's own limit for masks is the same). */
-export const CONSOLE_MAX_MASK_BYTES = 64 * 1024 * 1024;
+/** Largest mask the console takes: intake's own default limit. */
+export const CONSOLE_MAX_MASK_BYTES = DEFAULT_MASK_MAX_BYTES;
 /** Most files in one submission from the console. */
 const MAX_SUBMISSION_FILES = 200;
 /** An announced upload whose bytes never come is forgotten after this. */
@@ -132,7 +133,7 @@ export function createConsoleApi(options: { root: string; state: () => StateStor
     try {
       return uploadFormSidecar(input);
     } catch (error) {
-      if (error instanceof UploadFormError) throw new FieldError(error.field, error.message);
+      if (error instanceof ParameterError) throw new FieldError(error.parameter, error.message);
       throw error;
     }
   }
