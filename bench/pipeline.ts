@@ -66,7 +66,7 @@ interface CdsSearchRun {
   seconds: number;
   /** The child's VmHWM. */
   peakMemoryMiB: number;
-  doc: { scored: number; matches: { index: number; matchingPixels: number; matchingRatio: number; mirrored: boolean }[] };
+  doc: { scored: number; results: { index: number; matchingPixels: number; matchingRatio: number; mirrored: boolean }[] };
 }
 async function cdsSearch(out: string): Promise<CdsSearchRun> {
   const peak = childPeakMemory();
@@ -125,7 +125,7 @@ try {
   const after = await cdsSearch(join(work, "search-after.json"));
 
   const key = (m: { index: number; matchingPixels: number; matchingRatio: number; mirrored: boolean }) => `${m.index}:${m.matchingPixels}:${m.matchingRatio}:${m.mirrored}`;
-  const same = JSON.stringify(run.doc.results.map(key)) === JSON.stringify(before.doc.matches.map(key)) && run.doc.scored === before.doc.scored;
+  const same = JSON.stringify(run.doc.results.map(key)) === JSON.stringify(before.doc.results.map(key)) && run.doc.scored === before.doc.scored;
   const searchSeconds = Math.min(before.seconds, after.seconds);
   const ratio = run.seconds / searchSeconds;
   const fmt = (n: number, d = 2) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });

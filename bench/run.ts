@@ -166,13 +166,13 @@ for (let run = 0; run < 2; run++) {
   // Linux carries over from this bench process through fork and exec).
   const peak = childPeakMemory();
   const t = performance.now();
-  await promisify(execFile)(process.execPath, [...peak.nodeArgs, join(repoRoot, "packages/cli/bin/cds.js"), "search", e2eMask, "--library", e2eDir, "--top", "20", "--out", out], {
+  await promisify(execFile)(process.execPath, [...peak.nodeArgs, join(repoRoot, "packages/cli/bin/cds.js"), "search", e2eMask, "--library", e2eDir, "--top", "20", "--out", out, "--no-page"], {
     maxBuffer: 1 << 26,
     env: peak.env,
   });
   const seconds = (performance.now() - t) / 1000;
   const doc = JSON.parse(await readFile(out, "utf8"));
-  e2eRuns.push({ seconds, scored: doc.scored, peakRssMiB: peak.read(), objectsRead: doc.stats.objectsRead, matches: doc.matches.length });
+  e2eRuns.push({ seconds, scored: doc.scored, peakRssMiB: peak.read(), objectsRead: doc.stats.objectsRead, matches: doc.results.length });
 }
 const e2eManifest = await readManifest(new FolderBlobStore(e2eDir));
 const e2eBytes = e2eManifest.shards.reduce((n, s) => n + s.bytes, 0);

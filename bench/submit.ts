@@ -111,7 +111,7 @@ async function oneByOne(): Promise<{ seconds: number; matches: Map<string, { ind
   for (const [i, mask] of maskFiles.entries()) {
     const out = join(work, `search-${i}.json`);
     await run(process.execPath, [cli, "search", mask, "--library", libraryDir, "--top", "400", "--out", out], { maxBuffer: 1 << 26 });
-    matches.set(basename(mask), (JSON.parse(await readFile(out, "utf8")) as { matches: { index: number; matchingPixels: number; matchingRatio: number; mirrored: boolean }[] }).matches);
+    matches.set(basename(mask), (JSON.parse(await readFile(out, "utf8")) as { results: { index: number; matchingPixels: number; matchingRatio: number; mirrored: boolean }[] }).results);
   }
   return { seconds: (performance.now() - started) / 1000, matches };
 }

@@ -42,7 +42,7 @@ describe("cds dev with cds webhooks / status / results alongside", () => {
     // a mask dropped into the uploads folder
     const { neurons } = syntheticLibrary(spec);
     await writeFile(join(root, "uploads", "lib", "m.tif"), encodePackBitsTiff(renderMask(neurons[0])));
-    await waitFor(() => (/completed\s+\S+\s+\d+ match/.test(stdout) ? true : undefined));
+    await waitFor(() => (/completed\s+\S+\s+m\.tif in lib: \d+ match/.test(stdout) ? true : undefined));
     const searchId = /accepted\s+(\S+)/.exec(stdout)![1];
     for (const what of ["upload", "accepted", "started", "scored", "completed"]) expect(stdout).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d ${what}\\s`));
 

@@ -55,24 +55,24 @@ describe("cds library index, library list and search, end to end", () => {
     // Assess: the table
     expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
     const lines = stdout.split("\n");
-    expect(lines[0]).toMatch(new RegExp(`^matches for ${mask.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} in syn: 30 targets scored in `));
+    expect(lines[0]).toMatch(/^\d+ match(es)? for mask\.tif in syn: 30 targets scored in /);
     expect(lines[1]).toMatch(/^rank\s+target\s+matchingPixels\s+matchingRatio\s+mirrored$/);
     expect(lines[3]).toMatch(new RegExp(`^\\s*1\\s+${planted.name}\\s+\\d+\\s+0\\.9\\d{3}\\s+(yes|no)$`));
-    expect(lines.at(-1)).toBe(`results written to ${out}`);
+    expect(lines.at(-1)).toBe(`results written to ${out}; page ${join(dir, "results.html")}`);
     // Assess: the document
     const doc = JSON.parse(await readFile(out, "utf8")) as SearchResultsDocument;
-    expect(doc.library).toEqual({ name: "syn", location: join(root, "libraries", "syn"), indexed: true, targets: 30 });
+    expect(doc.library).toEqual({ name: "syn", count: 30, location: join(dir, "targets"), indexed: true });
     expect(doc.parameters).toEqual({ ...defaultSearchParams, minMatchingPixRatio: 0.5 });
     expect(doc.scored).toBe(30);
-    expect(doc.matches.length).toBeGreaterThan(1);
-    expect(doc.matches.map((m) => m.rank)).toEqual(doc.matches.map((_, i) => i + 1));
-    for (let i = 1; i < doc.matches.length; i++) expect(doc.matches[i].matchingPixels).toBeLessThanOrEqual(doc.matches[i - 1].matchingPixels);
-    expect(lines.slice(3, 3 + doc.matches.length).map((l) => l.trim().split(/\s+/)[1])).toEqual(doc.matches.map((m) => m.name));
-    const [best] = doc.matches;
+    expect(doc.results.length).toBeGreaterThan(1);
+    expect(doc.results.map((m) => m.rank)).toEqual(doc.results.map((_, i) => i + 1));
+    for (let i = 1; i < doc.results.length; i++) expect(doc.results[i].matchingPixels).toBeLessThanOrEqual(doc.results[i - 1].matchingPixels);
+    expect(lines.slice(3, 3 + doc.results.length).map((l) => l.trim().split(/\s+/)[1])).toEqual(doc.results.map((m) => m.name));
+    const [best] = doc.results;
     expect(best).toMatchObject({ rank: 1, name: planted.name, sourcePath: planted.sourcePath, publishedName: expect.stringMatching(/^SYN_/) });
     // The scores are the plain reference's for that file.
     const reference = scorePixelMatchPlain(await decodeImageFile(mask), await decodeImageFile(planted.file), doc.parameters);
-    expect({ matchingPixels: best.matchingPixels, matchingRatio: best.matchingRatio, mirrored: best.mirrored, maskSize: best.maskSize }).toEqual(reference);
+    expect({ matchingPixels: best.matchingPixels, matchingRatio: best.matchingRatio, mirrored: best.mirrored, maskSize: doc.mask.maskSize }).toEqual(reference);
     expect(best.mirrored).toBe(planted.planted!.mirrored);
   });
 
@@ -85,9 +85,9 @@ describe("cds library index, library list and search, end to end", () => {
     expect([top.code, all.code]).toEqual([0, 0]);
     const topDoc = JSON.parse(await readFile(topOut, "utf8")) as SearchResultsDocument;
     const allDoc = JSON.parse(await readFile(allOut, "utf8")) as SearchResultsDocument;
-    expect(topDoc.matches).toHaveLength(2);
-    expect(allDoc.matches.length).toBeGreaterThan(2);
-    expect(allDoc.matches.slice(0, 2)).toEqual(topDoc.matches);
+    expect(topDoc.results).toHaveLength(2);
+    expect(allDoc.results.length).toBeGreaterThan(2);
+    expect(allDoc.results.slice(0, 2)).toEqual(topDoc.results);
     for (const stdout of [top.stdout, all.stdout]) expect(stdout.split("\n").filter((l) => /^\s*\d+\s+SYN_/.test(l))).toHaveLength(2);
   });
 

@@ -93,7 +93,7 @@ describe.skipIf(!hasSharedCdm)("cds library index s3://… (a NeuronBridge libra
     const run = await runCliProcess(["search", cdsearch(EM_12191), "--library", library, "--root", join(dir, "root"), "--mask-threshold", "20", "--data-threshold", "20", "--pix-color-fluctuation", "1", "--min-matching-pix-ratio", "1", "--all", "--out", out], dir, env);
     expect(run.code, run.stderr).toBe(0);
     const document = JSON.parse(await readFile(out, "utf8")) as SearchResultsDocument;
-    return document.matches.map((m) => [m.name, m.matchingPixels, m.mirrored]);
+    return document.results.map((m) => [m.name, m.matchingPixels, m.mirrored]);
   };
 
   it("gives the same library, score for score, as indexing the same files from a folder — and retries SlowDown", async () => {

@@ -34,7 +34,7 @@ describe("an interrupted cds library index (the process SIGKILLed mid-run)", () 
   /** Starts indexing `source` as library `name` on one worker in small shards, and kills it once a shard of a new build is on disk. */
   async function interruptedIndex(source: string, name: string, root: string, previousBuild?: string): Promise<string> {
     const library = join(root, "libraries", name);
-    const running = startCds(["library", "index", source, "--name", name, "--root", root, "--workers", "1", "--shard-size", "2"]);
+    const running = startCds(["library", "index", source, "--name", name, "--root", root, "--workers", "1", "--shard-size", "2", "--force"]);
     let orphan = "";
     await killWhen(running, async () => {
       const shard = (await filesUnder(join(library, "data"))).find((f) => f.endsWith(".bin") && f.split("/")[0] !== previousBuild);
@@ -69,7 +69,7 @@ describe("an interrupted cds library index (the process SIGKILLed mid-run)", () 
     expect(complete.code).toBe(0);
     const manifest = JSON.parse(await readFile(join(library, "manifest.json"), "utf8"));
     expect(await buildFolders(library)).toEqual([manifest.buildId]);
-    expect((await search(root, join(dir, "first.json"))).doc?.library.targets).toBe(8);
+    expect((await search(root, join(dir, "first.json"))).doc?.library.count).toBe(8);
   });
 
   it("over an earlier library: that library stays as it was and searchable, and the next complete run replaces it and removes the orphan", async () => {
@@ -80,7 +80,7 @@ describe("an interrupted cds library index (the process SIGKILLed mid-run)", () 
     const manifestBefore = await readFile(join(library, "manifest.json"), "utf8");
     const previousBuild = JSON.parse(manifestBefore).buildId as string;
     const before = await search(root, join(dir, "before.json"));
-    expect(before.doc!.matches.length).toBeGreaterThan(1);
+    expect(before.doc!.results.length).toBeGreaterThan(1);
     // Act
     const orphan = await interruptedIndex(big, "lib", root, previousBuild);
     // Assess: the previous manifest, its build and its results are intact; the orphan sits beside them.
@@ -88,13 +88,13 @@ describe("an interrupted cds library index (the process SIGKILLed mid-run)", () 
     expect(await buildFolders(library)).toEqual([previousBuild, orphan].sort());
     const after = await search(root, join(dir, "after.json"));
     expect(after.code).toBe(0);
-    expect(after.doc!.matches).toEqual(before.doc!.matches);
+    expect(after.doc!.results).toEqual(before.doc!.results);
     // A complete run of the interrupted command succeeds, and only its build remains.
-    const complete = await runCli(["library", "index", big, "--name", "lib", "--root", root, "--workers", "2"]);
+    const complete = await runCli(["library", "index", big, "--name", "lib", "--root", root, "--workers", "2", "--force"]);
     expect(complete.code).toBe(0);
     const manifest = JSON.parse(await readFile(join(library, "manifest.json"), "utf8"));
     expect(manifest.count).toBe(BIG);
     expect(await buildFolders(library)).toEqual([manifest.buildId]);
-    expect((await search(root, join(dir, "replaced.json"))).doc?.library.targets).toBe(BIG);
+    expect((await search(root, join(dir, "replaced.json"))).doc?.library.count).toBe(BIG);
   });
 });

@@ -73,7 +73,10 @@ describe("the local runtime: a mask dropped into uploads/<library>/ becomes rank
     );
     const html = await readFile(join(root, "results", `${searchId}.html`), "utf8");
     expect(html).toContain("Matches for mask0.tif");
-    expect(html).toContain("data:image/png;base64,");
+    // Images are files beside the page (not inlined): the mask's is there and is a PNG.
+    expect(html).toContain(`src="${searchId}-files/mask.png"`);
+    const maskPng = await readFile(join(root, "results", `${searchId}-files`, "mask.png"));
+    expect([...maskPng.subarray(1, 4)]).toEqual([0x50, 0x4e, 0x47]);
 
     // the events, in order
     const types = (await runtime.bus.readLog()).filter((e) => "searchId" in e.detail && e.detail.searchId === searchId).map((e) => e["detail-type"]);

@@ -41,19 +41,19 @@ describe("cds search --rank shape on planted matches and dense decoys", () => {
 
   it("pixel matching alone ranks every dense decoy above every planted match", async () => {
     const doc = await search("--rank", "pixels");
-    const rankOf = new Map(doc.matches.map((m) => [m.name, m.rank]));
+    const rankOf = new Map(doc.results.map((m) => [m.name, m.rank]));
     for (const d of dense) for (const p of planted) expect(rankOf.get(d)!, `${d} vs ${p}`).toBeLessThan(rankOf.get(p)!);
   });
 
   it("--rank shape puts every planted match above every dense decoy, sorted by normalizedScore", async () => {
     const doc = await search("--rank", "shape");
     expect(doc.shape).toMatchObject({ topLines: 300, shortlisted: 6 });
-    expect(doc.matches.slice(0, 3).map((m) => m.name).sort()).toEqual(planted);
-    expect(doc.matches.slice(3).map((m) => m.name).sort()).toEqual(dense);
-    const scores = doc.matches.map((m) => m.normalizedScore!);
+    expect(doc.results.slice(0, 3).map((m) => m.name).sort()).toEqual(planted);
+    expect(doc.results.slice(3).map((m) => m.name).sort()).toEqual(dense);
+    const scores = doc.results.map((m) => m.normalizedScore!);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     // Both scores are reported: the dense decoys keep their higher pixel scores.
-    const byName = new Map(doc.matches.map((m) => [m.name, m]));
+    const byName = new Map(doc.results.map((m) => [m.name, m]));
     expect(byName.get("dense-80")!.matchingPixels).toBeGreaterThan(byName.get("planted-0")!.matchingPixels);
     expect(byName.get("dense-80")!.shapeScore).toBeGreaterThan(byName.get("planted-0")!.shapeScore!);
   });
@@ -61,7 +61,7 @@ describe("cds search --rank shape on planted matches and dense decoys", () => {
   it("--shape-top 2 shape-scores only the two best lines by pixels", async () => {
     const doc = await search("--rank", "shape", "--shape-top", "2");
     expect(doc.shape!.shortlisted).toBe(2);
-    expect(doc.matches.map((m) => m.name).every((n) => dense.includes(n))).toBe(true);
+    expect(doc.results.map((m) => m.name).every((n) => dense.includes(n))).toBe(true);
   });
 
   it("--rank shape on a library indexed without --with-shape says how to fix it", async () => {

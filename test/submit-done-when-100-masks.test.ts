@@ -114,7 +114,7 @@ describe("cds submit: 100 masks with at most 4 searches running", () => {
       const single = JSON.parse(await readFile(out, "utf8")) as SearchResultsDocument;
       const document = JSON.parse(await readFile(join(root, "results", mask.results!), "utf8")) as ResultsDocument;
       expect(document.results.map((r) => [r.name, r.matchingPixels, r.matchingRatio, r.mirrored])).toEqual(
-        single.matches.map((m) => [m.name, m.matchingPixels, m.matchingRatio, m.mirrored]),
+        single.results.map((m) => [m.name, m.matchingPixels, m.matchingRatio, m.mirrored]),
       );
     }
   }, 180_000);

@@ -42,6 +42,10 @@ export const searchCompleted = defineEvent({
       partial: z.boolean(),
       /** From acceptance to completion. */
       elapsedMs: countSchema,
+      /** The mask's own file name (optional: events from before it was added lack it). */
+      maskName: z.string().min(1).max(1024).optional(),
+      /** The searched library's name (optional, as `maskName`). */
+      library: z.string().min(1).max(256).optional(),
     })
     .strict(),
 });

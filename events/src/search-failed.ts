@@ -27,6 +27,9 @@ export const searchFailed = defineEvent({
       reason: z.string().trim().min(1),
       stage: z.enum(searchFailureStages),
       failedAt: timestampSchema,
+      /** The mask's own file name and the library (optional: events from before they were added lack them). */
+      maskName: z.string().min(1).max(1024).optional(),
+      library: z.string().min(1).max(256).optional(),
     })
     .strict(),
 });

@@ -9,6 +9,16 @@ import module from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+// The sources are TypeScript run by Node's built-in type stripping (Node >= 22.18), and they are
+// the fallback whenever the bundle cannot be used. The check comes first and in plain
+// JavaScript: an older Node fails on the TypeScript import with ERR_UNKNOWN_FILE_EXTENSION,
+// which does not say what to do. (The node: imports above load on any Node.)
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (major < 22 || (major === 22 && minor < 18)) {
+  process.stderr.write(`cds: needs Node.js 22.18 or newer (it runs TypeScript with Node's type stripping); this is Node ${process.versions.node}\n`);
+  process.exit(1);
+}
+
 const repoRoot = new URL("../../../", import.meta.url);
 const distDir = new URL("../dist/", import.meta.url);
 

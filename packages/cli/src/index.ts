@@ -1,6 +1,7 @@
 import { CommanderError } from "commander";
 import { CdsError } from "@cds/core";
 import { buildProgram } from "./program.ts";
+import { describeSystemError, isSystemError } from "./files/system-error.ts";
 import type { Io } from "./io.ts";
 import { processIo } from "./io.ts";
 
@@ -21,6 +22,12 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     if (error instanceof CdsError) {
       io.error(`cds: ${error.message}`);
       return error.name === "ParameterError" ? 2 : 1;
+    }
+    // A file a command did not expect to fail on (a folder where a file was meant, a full disk):
+    // one line that says which path and why, not a stack trace.
+    if (isSystemError(error)) {
+      io.error(`cds: ${describeSystemError(error)}`);
+      return 1;
     }
     io.error(`cds: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return 1;

@@ -15,11 +15,17 @@ export interface Io {
 }
 
 /**
+ * The process's own streams. A reader that goes away (`cds results … | head`) ends the command
+ * quietly: EPIPE on stdout exits 0 at once instead of crashing with a stack trace.
  * Writes to the terminal. Every line passes through `printable`: file names, sidecar values and
  * error messages come from users, and a control character in one (ESC, CR, a bidi override)
  * would otherwise act on the terminal instead of being shown.
  */
 export function processIo(): Io {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
   return {
     out: (line) => process.stdout.write(`${printable(line)}\n`),
     error: (line) => process.stderr.write(`${printable(line)}\n`),

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerDemoCommand } from "./commands/demo/index.ts";
 import { registerDevCommand } from "./commands/dev/index.ts";
@@ -16,6 +17,7 @@ import type { Io } from "./io.ts";
 export function buildProgram(io: Io): Command {
   const program = new Command("cds")
     .description("Colour-depth MIP mask search: score and search fly-brain CDM images")
+    .version(cliVersion(), "-V, --version", "print the cds version")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.out(s.replace(/\n$/, "")),
@@ -34,4 +36,10 @@ export function buildProgram(io: Io): Command {
   registerResultsCommand(program, io);
   registerWebhooksCommands(program, io);
   return program;
+}
+
+/** The CLI package's version, read once from its package.json (a few hundred bytes). */
+function cliVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
 }

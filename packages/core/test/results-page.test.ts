@@ -2,9 +2,14 @@ import { describe, expect, it } from "vitest";
 import { decodePng } from "../src/image/index.ts";
 import type { RgbImage } from "../src/image/rgb-image.ts";
 import { downscale2x } from "../src/results/downscale-2x.ts";
+import { matchedTargetPixels, overlayImage } from "../src/results/match-overlay.ts";
 import { buildResultsDocument, type ResultsDocument } from "../src/results/results-document.ts";
+import { resultsFileSet } from "../src/results/results-files.ts";
 import { matchesToShow, renderResultsPage } from "../src/results/results-page.ts";
+import { scorePixelMatchPlain } from "../src/scoring/pixel-match-plain.ts";
+import { defaultSearchParams } from "../src/search-params.ts";
 import { generateCdm, generateNeuron, renderMask } from "../src/synthetic/index.ts";
+import { perturbed, randomImage, seededRandom } from "./random-images.ts";
 import { aDocumentInput, aMatch } from "./results-builders.ts";
 
 // Small images keep the page test fast; the page code does not care about the size.
@@ -18,89 +23,66 @@ function aDocument(matchCount: number, overrides: Parameters<typeof aDocumentInp
 }
 
 function imagesFor(document: ResultsDocument, count = document.results.length): Map<string, RgbImage> {
-  return new Map(
-    document.results.slice(0, count).map((r) => [r.name, generateCdm({ seed: r.name, width: WIDTH, height: HEIGHT })]),
-  );
+  return new Map(document.results.slice(0, count).map((r) => [r.name, generateCdm({ seed: r.name, width: WIDTH, height: HEIGHT })]));
 }
 
-/** Every <img> tag's data URI, decoded with the project's own PNG decoder. */
-function embeddedImages(html: string): RgbImage[] {
-  return [...html.matchAll(/<img src="data:image\/png;base64,([A-Za-z0-9+/=]+)"/g)].map((m) =>
-    decodePng(Buffer.from(m[1], "base64")),
-  );
+/** The JSON data island the page's script renders from. */
+function pageData(html: string): { results: { rank: number; name: string; image?: string; overlay?: string; source?: string }[]; mask: { image: string } } {
+  const json = /<script type="application\/json" id="results-data">(.*?)<\/script>/s.exec(html)?.[1];
+  if (!json) throw new Error("no data island");
+  return JSON.parse(json);
 }
 
 describe("renderResultsPage", () => {
-  it("is one self-contained HTML document with no external URL", () => {
+  it("writes images as separate PNG files, not inlined, and links no external URL", () => {
     const document = aDocument(3);
 
-    const html = renderResultsPage(document, { maskImage, matchImages: imagesFor(document) });
+    const page = renderResultsPage(document, { maskImage, matchImages: imagesFor(document) });
 
-    expect(html.startsWith("<!doctype html>")).toBe(true);
-    expect(html).toContain("<style>");
-    expect(html).not.toMatch(/(src|href)="(?!data:)/);
-    expect(html).not.toMatch(/https?:\/\//);
+    expect(page.html.startsWith("<!doctype html>")).toBe(true);
+    expect(page.html).not.toContain("data:image");
+    expect(page.html).not.toMatch(/(src|href)="https?:/);
+    expect(page.files.map((f) => f.path)).toEqual([
+      "search-1-files/mask.png",
+      ...[1, 2, 3].flatMap((rank) => [`search-1-files/match-${rank}.png`, `search-1-files/overlay-${rank}.png`]),
+    ]);
+    expect(page.html).toContain('src="search-1-files/mask.png"');
   });
 
-  it("embeds the mask and each shown match as one <img> whose PNG decodes to the halved image", () => {
-    const document = aDocument(4);
+  it("draws the mask and each match halved, at the same size", () => {
+    const document = aDocument(2);
     const matchImages = imagesFor(document);
 
-    const html = renderResultsPage(document, { maskImage, matchImages });
+    const page = renderResultsPage(document, { maskImage, matchImages });
 
-    const images = embeddedImages(html);
-    expect(html.match(/<img /g)).toHaveLength(5);
-    expect(images).toHaveLength(5);
-    expect(images[0]).toEqual(downscale2x(maskImage));
-    document.results.forEach((r, i) => expect(images[i + 1]).toEqual(downscale2x(matchImages.get(r.name)!)));
-    for (const image of images) expect([image.width, image.height]).toEqual([200, 95]);
+    const file = (path: string) => decodePng(page.files.find((f) => f.path === path)!.bytes);
+    expect(file("search-1-files/mask.png")).toEqual(downscale2x(maskImage));
+    for (const r of document.results) expect(file(`search-1-files/match-${r.rank}.png`)).toEqual(downscale2x(matchImages.get(r.name)!));
+    for (const f of page.files) expect([decodePng(f.bytes).width, decodePng(f.bytes).height]).toEqual([200, 95]);
   });
 
-  it("shows the best 20 matches by default, ranks in order", () => {
-    const document = aDocument(25);
+  it("titles the page with the mask's name and the library", () => {
+    const document = aDocument(1, { mask: { name: "my neuron.png", key: "lm/sub-1-0001-my neuron.png" }, library: { name: "FlyLight_MCFO", count: 9 } });
 
-    const html = renderResultsPage(document, { maskImage, matchImages: imagesFor(document, 20) });
+    const { html } = renderResultsPage(document, { maskImage, matchImages: new Map() });
 
-    const ranks = [...html.matchAll(/data-rank="(\d+)"/g)].map((m) => Number(m[1]));
-    expect(ranks).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-    expect(html.match(/<img /g)).toHaveLength(21);
-    expect(html).toContain("Showing the best 20 of 25 matches");
+    expect(html).toContain("<title>Matches for my neuron.png in FlyLight_MCFO</title>");
+    expect(html).not.toContain("<title>Matches for lm/");
   });
 
-  it("shows as many matches as asked", () => {
-    const document = aDocument(10);
+  it("lists every match in the data, and pictures only the best `shown`", () => {
+    const document = aDocument(30);
 
-    const html = renderResultsPage(document, { maskImage, matchImages: imagesFor(document), shown: 3 });
+    const page = renderResultsPage(document, { maskImage, matchImages: imagesFor(document, 30), shown: 5 });
 
-    expect([...html.matchAll(/data-rank="(\d+)"/g)].map((m) => m[1])).toEqual(["1", "2", "3"]);
+    const data = pageData(page.html);
+    expect(data.results.map((r) => r.rank)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(data.results.filter((r) => r.image).map((r) => r.rank)).toEqual([1, 2, 3, 4, 5]);
     expect(matchesToShow(document, 3).map((r) => r.rank)).toEqual([1, 2, 3]);
   });
 
-  it("labels each match with rank, name, matching pixels, ratio in percent, and mirrored when so", () => {
-    const document = buildResultsDocument(
-      aDocumentInput({
-        matches: [
-          aMatch(0, 1234, { matchingRatio: 0.123456 }),
-          aMatch(1, 800, { matchingRatio: 0.08, mirrored: true }),
-        ],
-      }),
-    );
-
-    const html = renderResultsPage(document, { maskImage, matchImages: imagesFor(document) });
-
-    const items = html.split('<li class="match"').slice(1);
-    expect(items[0]).toContain("#1");
-    expect(items[0]).toContain("target-0");
-    expect(items[0]).toContain("1,234 matching pixels");
-    expect(items[0]).toContain("12.35 %");
-    expect(items[0]).not.toContain(">mirrored<");
-    expect(items[1]).toContain("#2");
-    expect(items[1]).toContain("8.00 %");
-    expect(items[1]).toContain(">mirrored<");
-  });
-
-  it("escapes names from metadata so they cannot inject markup", () => {
-    const evil = `<script>alert(1)</script> & "quoted" 'too'`;
+  it("keeps names from uploads and libraries out of the markup", () => {
+    const evil = `</script><script>alert(1)</script> & "quoted"`;
     const document = buildResultsDocument(
       aDocumentInput({
         mask: { name: `<b>mask</b>.png`, key: "k" },
@@ -109,54 +91,86 @@ describe("renderResultsPage", () => {
       }),
     );
 
-    const html = renderResultsPage(document, { maskImage, matchImages: new Map([[evil, maskImage]]) });
+    const { html } = renderResultsPage(document, { maskImage, matchImages: new Map([[evil, maskImage]]) });
 
-    expect(html).not.toContain("<script>");
+    expect(html).not.toContain("<script>alert");
     expect(html).not.toContain("<b>");
     expect(html).not.toContain("<lib>");
-    expect(html).not.toContain("<i>");
-    expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quoted&quot; &#39;too&#39;");
     expect(html).toContain("&lt;b&gt;mask&lt;/b&gt;.png");
-    expect(html.match(/<img /g)).toHaveLength(2);
+    expect(pageData(html).results[0].name).toBe(evil);
   });
 
-  it("shows the search parameters", () => {
+  it("refuses javascript: source links and keeps file and http ones", () => {
+    const document = aDocument(3);
+    const links = ["javascript:alert(1)", "file:///data/lm/a.tif", "https://example.org/a.tif"];
+
+    const { html } = renderResultsPage(document, { maskImage, matchImages: new Map(), sourceLink: (r) => links[r.rank - 1] });
+
+    expect(pageData(html).results.map((r) => r.source)).toEqual([undefined, links[1], links[2]]);
+  });
+
+  it("shows the search parameters and a partial banner naming the missing batches only when partial", () => {
+    const complete = renderResultsPage(aDocument(2), { maskImage, matchImages: new Map() }).html;
+    const partial = renderResultsPage(aDocument(2, { partial: true, missingBatches: [7, 3] }), { maskImage, matchImages: new Map() }).html;
+
+    expect(complete).toContain('<th scope="row">excludeTopRight</th><td>270×90</td>');
+    expect(complete).not.toContain('class="partial-banner"');
+    expect(partial).toContain("2 batches (3, 7) did not report");
+  });
+
+  it('says "0 matches" plainly when nothing matched', () => {
+    const { html } = renderResultsPage(aDocument(0), { maskImage, matchImages: new Map() });
+
+    expect(html).toContain("0 matches: no target of synthetic matched this mask.");
+  });
+});
+
+describe("resultsFileSet", () => {
+  it("names the JSON, CSV, images and page from one base, the page linking the JSON and CSV", () => {
     const document = aDocument(1);
 
-    const html = renderResultsPage(document, { maskImage, matchImages: imagesFor(document) });
+    const set = resultsFileSet(document, "out/run", { maskImage, matchImages: imagesFor(document) });
 
-    expect(html).toContain("<th scope=\"row\">pixColorFluctuation</th><td>2</td>");
-    expect(html).toContain("<th scope=\"row\">mirrorMask</th><td>yes</td>");
-    expect(html).toContain("<th scope=\"row\">excludeTopRight</th><td>270×90</td>");
+    expect(set.files.map((f) => f.path)).toEqual(["out/run.json", "out/run.csv", "out/run-files/mask.png", "out/run-files/match-1.png", "out/run-files/overlay-1.png", "out/run.html"]);
+    const html = new TextDecoder().decode(set.files.at(-1)!.bytes);
+    expect(html).toContain('href="run.json"');
+    expect(html).toContain('href="run.csv"');
+    expect(html).toContain('src="run-files/mask.png"');
+  });
+});
+
+describe("matchedTargetPixels", () => {
+  it("counts exactly the plain scorer's matching pixels, mirrored or not, on random images", () => {
+    for (let seed = 1; seed <= 12; seed++) {
+      const rand = seededRandom(seed);
+      const mask = randomImage(60, 30, 0.3, rand);
+      const target = seed % 2 ? perturbed(mask, rand, [2, 0]) : randomImage(60, 30, 0.5, rand);
+      const params = { ...defaultSearchParams, maskThreshold: 20, dataThreshold: 20, excludeTopLeft: { width: 5, height: 3 }, excludeTopRight: { width: 0, height: 0 } };
+
+      const score = scorePixelMatchPlain(mask, target, params);
+      const overlay = matchedTargetPixels(mask, target, params, score.mirrored);
+
+      expect(overlay.count, `seed ${seed}`).toBe(score.matchingPixels);
+      expect(overlay.matched.reduce((n, v) => n + v, 0)).toBe(score.matchingPixels);
+    }
   });
 
-  it("shows a partial-results banner naming the missing batches only when partial", () => {
-    const complete = aDocument(2);
-    const partial = aDocument(2, { partial: true, missingBatches: [7, 3] });
+  it("marks target pixels where the (mirrored) mask lands, and the half-size overlay is white there", () => {
+    const W = 20;
+    const H = 10;
+    const mask: RgbImage = { width: W, height: H, rgb: new Uint8Array(3 * W * H) };
+    mask.rgb.set([200, 0, 255], 3 * (4 * W + 3)); // one mask pixel at (3, 4)
+    const target: RgbImage = { width: W, height: H, rgb: new Uint8Array(3 * W * H) };
+    target.rgb.set([200, 0, 255], 3 * (4 * W + (W - 1 - 3))); // the same colour at its mirror (16, 4)
+    const params = { ...defaultSearchParams, xyShift: 0 as const, excludeTopLeft: { width: 0, height: 0 }, excludeTopRight: { width: 0, height: 0 } };
 
-    const completeHtml = renderResultsPage(complete, { maskImage, matchImages: imagesFor(complete) });
-    const partialHtml = renderResultsPage(partial, { maskImage, matchImages: imagesFor(partial) });
+    const pixels = matchedTargetPixels(mask, target, params, true);
 
-    expect(completeHtml).not.toContain('class="partial-banner"');
-    expect(partialHtml).toContain('class="partial-banner"');
-    expect(partialHtml).toContain("2 batches (3, 7) did not report");
-  });
-
-  it("shows a placeholder for a match whose image was not supplied", () => {
-    const document = aDocument(2);
-
-    const html = renderResultsPage(document, { maskImage, matchImages: imagesFor(document, 1) });
-
-    expect(html.match(/<img /g)).toHaveLength(2);
-    expect(html).toContain("image not available");
-  });
-
-  it("says so when nothing matched, showing only the mask", () => {
-    const document = aDocument(0);
-
-    const html = renderResultsPage(document, { maskImage, matchImages: new Map() });
-
-    expect(html).toContain("No target matched.");
-    expect(html.match(/<img /g)).toHaveLength(1);
+    expect(pixels.count).toBe(1);
+    expect(pixels.matched[4 * W + 16]).toBe(1);
+    const half = overlayImage(pixels);
+    expect([half.width, half.height]).toEqual([10, 5]);
+    expect([...half.rgb.slice(3 * (2 * 10 + 8), 3 * (2 * 10 + 8) + 3)]).toEqual([255, 255, 255]);
+    expect(half.rgb.reduce((n, v) => n + v, 0)).toBe(3 * 255);
   });
 });

@@ -1,5 +1,5 @@
 import { searchEventSource } from "@cds/events";
-import type { CombinedSearch, CompletedSubmission, SearchItem, SearchParams } from "@cds/core";
+import { maskNameOf, type CombinedSearch, type CompletedSubmission, type SearchItem, type SearchParams } from "@cds/core";
 import type { SearchEventEntry } from "./ports.ts";
 
 // Envelope builders: what each handler emits, from what its core function returned.
@@ -46,6 +46,8 @@ export function searchCompletedEntry(combined: CombinedSearch): SearchEventEntry
       topMatches: combined.topMatches,
       partial: document.partial,
       elapsedMs: document.elapsedMs,
+      maskName: combined.maskName,
+      library: combined.library,
     },
   };
 }
@@ -61,6 +63,8 @@ export function searchFailedEntry(search: SearchItem): SearchEventEntry {
       reason: failure.reason,
       stage: failure.stage as "intake" | "dispatch" | "worker" | "combiner" | "sweeper",
       failedAt: search.completedAt ?? new Date().toISOString(),
+      maskName: maskNameOf(search),
+      library: search.library,
     },
   };
 }

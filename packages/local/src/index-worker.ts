@@ -18,7 +18,7 @@ import type { WorkerReply } from "./worker-pool.ts";
 export type BuiltIndexShard = BuiltShard & { shape?: BuiltShapeData };
 
 export type IndexTask = { width: number; height: number; withShape?: boolean } & (
-  | { kind: "files"; files: { sourcePath: string; absolutePath: string }[] }
+  | { kind: "files"; files: { sourcePath: string; absolutePath: string; metadata?: ShardSource["metadata"] }[] }
   | { kind: "synthetic"; spec: SyntheticLibrarySpec; start: number; end: number }
 );
 
@@ -28,6 +28,7 @@ function sourcesOf(task: IndexTask): ShardSource[] {
   if (task.kind === "files") {
     return task.files.map((f) => ({
       sourcePath: f.sourcePath,
+      ...(f.metadata ? { metadata: f.metadata } : {}),
       load: async () => decodeImage(new Uint8Array(await readFile(f.absolutePath)), { name: f.sourcePath }),
     }));
   }

@@ -4,6 +4,8 @@ import {
   type BlobStore,
   type BuiltShard,
   CdsError,
+  metadataFor,
+  type MetadataTable,
   chunks,
   checksumOf,
   LIBRARY_FORMAT_VERSION,
@@ -39,6 +41,8 @@ export interface IndexOptions {
   workers?: number;
   /** Shuffle seed (default: the library name). */
   seed?: string;
+  /** Metadata given for targets by name or source path (`cds library index --metadata`); laid over what the names say. */
+  metadata?: MetadataTable;
   /** Also store each target's shape data (gradient, zgap, signal) for `--rank shape`. */
   withShape?: boolean;
   onProgress?: (progress: IndexProgress) => void;
@@ -62,7 +66,9 @@ export async function indexLibrary(options: IndexOptions): Promise<LibraryManife
   const source = await listLibrarySource(options.source);
   const size = await commonImageSize(source.images);
   const order = shuffled(source.images, options.seed ?? options.name);
-  const tasks: IndexTask[] = chunks(order, options.shardSize ?? 100).map((files) => ({ kind: "files", files, ...size, withShape: options.withShape }));
+  const table = options.metadata;
+  const withMetadata = table ? order.map((f) => ({ ...f, metadata: metadataFor(f.sourcePath, table) })) : order;
+  const tasks: IndexTask[] = chunks(withMetadata, options.shardSize ?? 100).map((files) => ({ kind: "files", files, ...size, withShape: options.withShape }));
   return writeLibrary(options, tasks, {
     size,
     source: { location: options.source, layout: source.layout },

@@ -135,3 +135,34 @@ describe("search email rendering", () => {
     expect(searchEmail(event, { notifyEmail: "a@b.org" })?.html).toContain("The mask &lt;file&gt; is empty &amp; unusable.");
   });
 });
+
+describe("searchEmail names the mask and the library", () => {
+  const completed = {
+    searchId: "3f2a9c1e-0000-4000-8000-000000000001",
+    matchCount: 0,
+    resultsKey: "3f2a.json",
+    htmlKey: "3f2a.html",
+    topMatches: [],
+    partial: false,
+    elapsedMs: 1500,
+    maskName: "LC4 left.png",
+    library: "FlyLight_Gen1_MCFO",
+  };
+
+  it('in the subject and body, with "0 matches" said plainly and the page linked', () => {
+    const email = searchEmail({ "detail-type": "Search Completed", detail: completed }, { notifyEmail: "a@b.org", resultsBaseUrl: "https://r.example.org" });
+    expect(email?.subject).toBe("CDM search of LC4 left.png in FlyLight_Gen1_MCFO completed: 0 matches · 3f2a9c1e-0000-4000-8000-000000000001");
+    expect(email?.text).toContain("0 matches: no target of FlyLight_Gen1_MCFO matched this mask.");
+    expect(email?.text).toContain("Full results: https://r.example.org/3f2a.html");
+    expect(email?.html).toContain("of LC4 left.png in FlyLight_Gen1_MCFO");
+  });
+
+  it("for a failed search too, and a name cannot break the subject line", () => {
+    const email = searchEmail(
+      { "detail-type": "Search Failed", detail: { searchId: "s1", reason: "the mask is empty", stage: "intake", failedAt: "2025-01-01T00:00:00.000Z", maskName: "a\r\nBcc: x@y.org.png", library: "lm" } },
+      { notifyEmail: "a@b.org" },
+    );
+    expect(email?.subject).toBe("CDM search of a Bcc: x@y.org.png in lm failed · s1");
+    expect(email?.subject).not.toMatch(/[\r\n]/);
+  });
+});

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
-import { CdsError, type LibraryManifest, readManifest } from "@cds/core";
+import { CdsError, type LibraryManifest, ParameterError, readManifest } from "@cds/core";
 import { FolderBlobStore } from "@cds/local";
 
 /** The folder holding libraries, uploads and results: `--root`, else $CDS_ROOT, else ./cds-data. */
@@ -16,7 +16,7 @@ export function libraryFolder(root: string, name: string): string {
 /** Library names become folder names and S3 prefixes. */
 export function checkLibraryName(name: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name)) {
-    throw new CdsError(`library name "${name}" must be letters, digits, ".", "_" or "-" (and start with a letter or digit)`);
+    throw new ParameterError("--name", `library name "${name}" must be letters, digits, ".", "_" or "-" (and start with a letter or digit)`);
   }
   return name;
 }

@@ -20,14 +20,15 @@ export function describeSearchEvent(event: CatalogEvent, resultsFolder = "result
       return line("scored", `${event.detail.searchId}  all ${event.detail.batchCount} batches`);
     case "Search Completed": {
       const best = event.detail.topMatches[0];
+      const count = event.detail.matchCount;
       return line(
         "completed",
-        `${event.detail.searchId}  ${event.detail.matchCount} match${event.detail.matchCount === 1 ? "" : "es"} in ${(event.detail.elapsedMs / 1000).toFixed(1)} s` +
+        `${event.detail.searchId}  ${maskOf(event.detail)}${count === 0 ? "0 matches" : `${count} match${count === 1 ? "" : "es"}`} in ${(event.detail.elapsedMs / 1000).toFixed(1)} s` +
           `${best ? `, best ${best.name} (${best.matchingPixels} px)` : ""}${event.detail.partial ? " [PARTIAL]" : ""} → ${resultsFolder}/${event.detail.htmlKey}`,
       );
     }
     case "Search Failed":
-      return line("FAILED", `${event.detail.searchId}  (${event.detail.stage}) ${event.detail.reason}`);
+      return line("FAILED", `${event.detail.searchId}  ${maskOf(event.detail)}(${event.detail.stage}) ${event.detail.reason}`);
     case "Batch Failed":
       return line("batch err", `${event.detail.searchId}  batch ${event.detail.batchId} after ${event.detail.attempt} attempts: ${event.detail.error}`);
     case "Submission Completed": {
@@ -36,4 +37,10 @@ export function describeSearchEvent(event: CatalogEvent, resultsFolder = "result
       return line("submitted", `${detail.submissionId}  ${detail.completed} of ${detail.maskCount} masks searched${failed} → ${resultsFolder}/${detail.summaryCsvKey}`);
     }
   }
+}
+
+/** "mask.png in lm: " when the event names its mask (events from before that field do not). */
+function maskOf(detail: { maskName?: string; library?: string }): string {
+  if (!detail.maskName) return "";
+  return `${detail.maskName}${detail.library ? ` in ${detail.library}` : ""}: `;
 }

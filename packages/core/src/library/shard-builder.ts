@@ -6,6 +6,8 @@ import { writeShard } from "./shard-format.ts";
 /** A source image for a shard: its path for metadata and messages, and how to get its pixels. */
 export interface ShardSource {
   sourcePath: string;
+  /** Metadata given for this target (e.g. from `--metadata`), laid over what its name says. */
+  metadata?: Partial<Omit<ItemMetadata, "name" | "sourcePath">>;
   /** Decodes (or generates) the image; a rejection skips the image with its message. */
   load(): Promise<RgbImage> | RgbImage;
 }
@@ -45,7 +47,7 @@ export async function buildShard(
           reason: `is ${image.width}×${image.height} but the library's images are ${size.width}×${size.height}`,
         });
       } else {
-        encodedItems.push({ metadata: itemMetadataFromPath(source.sourcePath), encoded: encodeTarget(image) });
+        encodedItems.push({ metadata: { ...itemMetadataFromPath(source.sourcePath), ...source.metadata }, encoded: encodeTarget(image) });
       }
     } catch (error) {
       skipped.push({ sourcePath: source.sourcePath, reason: error instanceof Error ? error.message : String(error) });

@@ -16,10 +16,13 @@ export type CompletedSearchForEmail = {
   topMatches: readonly EmailedMatch[];
   partial: boolean;
   elapsedMs: number;
+  /** The mask's own file name and the library (optional: older events lack them). */
+  maskName?: string;
+  library?: string;
 };
 
 /** The `Search Failed` fields an email shows. */
-export type FailedSearchForEmail = { searchId: string; reason: string; stage: string; failedAt: string };
+export type FailedSearchForEmail = { searchId: string; reason: string; stage: string; failedAt: string; maskName?: string; library?: string };
 
 /** A search's final event, as an email needs it. */
 export type SearchOutcomeForEmail =
@@ -65,13 +68,16 @@ function completedEmail(detail: CompletedSearchForEmail, options: SearchEmailOpt
   const html = linkTo(detail.htmlKey, options.resultsBaseUrl);
   const json = linkTo(detail.resultsKey, options.resultsBaseUrl);
   const partialNote = detail.partial ? "Some batches did not finish in time: these results are partial." : undefined;
-  const subject = `CDM search ${detail.searchId} completed: ${detail.matchCount} ${detail.matchCount === 1 ? "match" : "matches"}`;
+  const matches = detail.matchCount === 0 ? "0 matches" : `${detail.matchCount} ${detail.matchCount === 1 ? "match" : "matches"}`;
+  const what = subjectOf(detail);
+  const subject = `${what} completed: ${matches}${detail.partial ? " (partial)" : ""}${detail.maskName ? ` · ${detail.searchId}` : ""}`;
   const lines = shown.map((m, i) => `${i + 1}. ${m.name} — ${m.matchingPixels} matching pixels (${percent(m.matchingRatio)})${m.mirrored ? ", mirrored" : ""}`);
+  const noneLine = `0 matches: no target${detail.library ? ` of ${detail.library}` : ""} matched this mask.`;
   const text = [
-    `Your colour-depth MIP search ${detail.searchId} finished in ${seconds(detail.elapsedMs)} with ${detail.matchCount} matches.`,
+    `Your colour-depth MIP search ${aboutOf(detail)}(search ${detail.searchId}) finished in ${seconds(detail.elapsedMs)} with ${matches}.`,
     ...(partialNote ? ["", partialNote] : []),
     "",
-    shown.length > 0 ? `Top ${shown.length}:` : "No target matched.",
+    shown.length > 0 ? `Top ${shown.length}:` : noneLine,
     ...lines,
     "",
     `Full results: ${html}`,
@@ -82,22 +88,39 @@ function completedEmail(detail: CompletedSearchForEmail, options: SearchEmailOpt
     .map((m) => `<li>${escapeHtml(m.name)} — ${m.matchingPixels} matching pixels (${percent(m.matchingRatio)})${m.mirrored ? ", mirrored" : ""}</li>`)
     .join("");
   const htmlBody = [
-    `<p>Your colour-depth MIP search <code>${escapeHtml(detail.searchId)}</code> finished in ${seconds(detail.elapsedMs)} with ${detail.matchCount} matches.</p>`,
+    `<p>Your colour-depth MIP search ${escapeHtml(aboutOf(detail))}(search <code>${escapeHtml(detail.searchId)}</code>) finished in ${seconds(detail.elapsedMs)} with ${matches}.</p>`,
     partialNote ? `<p><strong>${partialNote}</strong></p>` : "",
-    shown.length > 0 ? `<ol>${items}</ol>` : "<p>No target matched.</p>",
+    shown.length > 0 ? `<ol>${items}</ol>` : `<p>${escapeHtml(noneLine)}</p>`,
     `<p>Full results: ${linkHtml(html)} (<a href="${escapeHtml(json)}">JSON</a>)</p>`,
   ].join("\n");
   return { subject, text, html: htmlBody };
 }
 
 function failedEmail(detail: FailedSearchForEmail): Rendered {
-  const subject = `CDM search ${detail.searchId} failed`;
-  const text = [`Your colour-depth MIP search ${detail.searchId} failed (${detail.stage}, ${detail.failedAt}).`, "", `Reason: ${detail.reason}`, ""].join("\n");
+  const subject = `${subjectOf(detail)} failed${detail.maskName ? ` · ${detail.searchId}` : ""}`;
+  const text = [`Your colour-depth MIP search ${aboutOf(detail)}(search ${detail.searchId}) failed (${detail.stage}, ${detail.failedAt}).`, "", `Reason: ${detail.reason}`, ""].join("\n");
   const html = [
-    `<p>Your colour-depth MIP search <code>${escapeHtml(detail.searchId)}</code> failed (${escapeHtml(detail.stage)}, ${escapeHtml(detail.failedAt)}).</p>`,
+    `<p>Your colour-depth MIP search ${escapeHtml(aboutOf(detail))}(search <code>${escapeHtml(detail.searchId)}</code>) failed (${escapeHtml(detail.stage)}, ${escapeHtml(detail.failedAt)}).</p>`,
     `<p>Reason: ${escapeHtml(detail.reason)}</p>`,
   ].join("\n");
   return { subject, text, html };
+}
+
+/** "CDM search of my-mask.png in lm", or by id when the event does not name the mask. */
+function subjectOf(detail: { searchId: string; maskName?: string; library?: string }): string {
+  if (!detail.maskName) return `CDM search ${detail.searchId}${detail.library ? ` in ${detail.library}` : ""}`;
+  return `CDM search of ${oneLine(detail.maskName)}${detail.library ? ` in ${oneLine(detail.library)}` : ""}`;
+}
+
+/** "of my-mask.png in lm " for the body; empty when the event does not name the mask. */
+function aboutOf(detail: { maskName?: string; library?: string }): string {
+  if (!detail.maskName) return detail.library ? `in ${detail.library} ` : "";
+  return `of ${oneLine(detail.maskName)}${detail.library ? ` in ${oneLine(detail.library)}` : ""} `;
+}
+
+/** A name as one line: a subject must not carry a line break (header injection). */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n\t]+/g, " ").slice(0, 200);
 }
 
 function linkTo(key: string, base: string | undefined): string {

@@ -5,7 +5,9 @@ import type { DispatchTreeOptions } from "../planning/dispatch-tree.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
 import { combineBatchResults } from "../results/combine-batches.ts";
 import { buildResultsDocument, type ResultsDocument } from "../results/results-document.ts";
-import { matchesToShow, renderResultsPage } from "../results/results-page.ts";
+import { maskNameOf } from "../results/mask-name.ts";
+import { resultsFileSet } from "../results/results-files.ts";
+import { matchesToShow } from "../results/results-page.ts";
 import type { TargetMatch } from "../search/ranking.ts";
 import type { StateStore } from "../state/service.ts";
 import { IllegalStatusTransitionError, SearchNotFoundError } from "../state/state-errors.ts";
@@ -36,6 +38,9 @@ export interface CombinedSearch {
   document: ResultsDocument;
   resultsKey: string;
   htmlKey: string;
+  /** The mask's own file name and the library, for notifications. */
+  maskName: string;
+  library: string;
   /** The best matches for the event, best first. */
   topMatches: { name: string; matchingPixels: number; matchingRatio: number; mirrored: boolean }[];
 }
@@ -67,8 +72,8 @@ export async function combineSearch(searchId: string, deps: CombineSearchDeps): 
   const document = buildResultsDocument({
     searchId,
     createdAt: createdAt.toISOString(),
-    mask: { name: search.maskKey.split("/").pop() ?? search.maskKey, key: search.maskKey },
-    library: { name: search.library, count: descriptor.count },
+    mask: { name: maskNameOf(search), key: search.maskKey },
+    library: { name: search.library, count: descriptor.count, location: descriptor.source.location },
     parameters: params,
     matches,
     scored: batches.reduce((n, b) => n + b.scored, 0),
@@ -77,11 +82,10 @@ export async function combineSearch(searchId: string, deps: CombineSearchDeps): 
     missingBatches: missing,
   });
   const maskImage = await decodeImage(await deps.uploads.get(search.maskKey), { name: search.maskKey });
-  const html = renderResultsPage(document, { maskImage, matchImages: await shownImages(document, descriptor, deps.sourceImages) });
-  const resultsKey = `${searchId}.json`;
-  const htmlKey = `${searchId}.html`;
-  await deps.results.put(resultsKey, new TextEncoder().encode(`${JSON.stringify(document, null, 2)}\n`));
-  await deps.results.put(htmlKey, new TextEncoder().encode(html));
+  // The JSON, the CSV, the page's images, then the page (so it never links an image not yet there).
+  const files = resultsFileSet(document, searchId, { maskImage, matchImages: await shownImages(document, descriptor, deps.sourceImages) });
+  const resultsKey = files.jsonKey;
+  for (const file of files.files) await deps.results.put(file.path, file.bytes);
   try {
     await deps.state.markSearchCompleted(searchId, { resultsKey, matchCount: document.matchCount, partial: document.partial, completedBatches: batches.length });
   } catch (error) {
@@ -106,7 +110,8 @@ export function combinedSearchOf(searchId: string, document: ResultsDocument): C
     matchingRatio: Math.min(1, r.matchingRatio),
     mirrored: r.mirrored,
   }));
-  return { searchId, document, resultsKey: `${searchId}.json`, htmlKey: `${searchId}.html`, topMatches };
+  // The keys are the ones resultsFileSet wrote (`<searchId>.json`, `.html`), so a recovered announcement names them too.
+  return { searchId, document, resultsKey: `${searchId}.json`, htmlKey: `${searchId}.html`, topMatches, maskName: document.mask.name, library: document.library.name };
 }
 
 /** The original images of the shown matches that can still be read; the rest get placeholders. */

@@ -1,9 +1,16 @@
 import { ParameterError } from "../errors.ts";
 import { compareMatches, type TargetMatch } from "../search/ranking.ts";
+import type { ShapeRankedMatch } from "../shape/shape-ranking.ts";
 import type { SearchParams } from "../search-params.ts";
 
-/** Version of the {@link ResultsDocument} shape; raised when a field changes meaning or goes. */
-export const RESULTS_DOCUMENT_VERSION = 1;
+/**
+ * Version of the {@link ResultsDocument} shape; raised when a field changes meaning or goes.
+ * 2: one document for `cds search` and the pipeline (mask size, library location, skipped
+ * targets and run statistics added, all optional; with `cds search --rank shape`, the shape
+ * stage's summary and each result's shape scores). `results-document.schema.json` beside this
+ * file describes it.
+ */
+export const RESULTS_DOCUMENT_VERSION = 2;
 
 /**
  * One ranked match as a results document lists it: the target's metadata (null where the
@@ -26,8 +33,27 @@ export interface ResultEntry {
   matchingPixels: number;
   matchingRatio: number;
   mirrored: boolean;
-  /** NeuronBridge's custom search sets this to matchingPixels; kept for its clients. */
+  /**
+   * NeuronBridge's custom search sets this to matchingPixels; kept for its clients. Ranked by
+   * shape, it is the shape stage's normalized score (what the results are sorted by).
+   */
   normalizedScore: number;
+  /** With `--rank shape`, for the shape-scored targets: NeuronBridge's 2-D shape score parts. */
+  gradientAreaGap?: number;
+  highExpressionArea?: number;
+  shapeScore?: number;
+  /** The shape score's own mirrored flag (`mirrored` is the pixel match's). */
+  shapeMirrored?: boolean;
+}
+
+/** The second, shape stage of a search ranked by shape (`cds search --rank shape`). */
+export interface ResultsShapeRank {
+  /** Lines (publishedNames) kept for shape scoring, and the targets they hold. */
+  topLines: number;
+  shortlisted: number;
+  elapsedMs: number;
+  /** Which colour LUT the shape scores used. */
+  lut: string;
 }
 
 /**
@@ -39,8 +65,8 @@ export interface ResultsDocument {
   searchId: string;
   /** When the document was built, ISO 8601. */
   createdAt: string;
-  mask: { name: string; key: string };
-  library: { name: string; count: number };
+  mask: ResultsMask;
+  library: ResultsLibrary;
   parameters: SearchParams;
   /** Targets actually scored; below `library.count` when batches are missing. */
   scored: number;
@@ -49,23 +75,56 @@ export interface ResultsDocument {
   partial: boolean;
   /** Batch ids that never reported, ascending; present only when `partial`. */
   missingBatches?: number[];
+  /** Targets that could not be read (a raw folder search); absent when none were. */
+  skipped?: { sourcePath: string; reason: string }[];
+  /** How a local search ran: for benchmarks and for sizing machines. */
+  stats?: { workers: number; objectsRead: number; peakRssMiB: number };
+  /** Present when the results are ranked by shape: they are then in normalizedScore order. */
+  shape?: ResultsShapeRank;
   matchCount: number;
   results: ResultEntry[];
+}
+
+/** The searched mask: its file name as uploaded, and where it is stored. */
+export interface ResultsMask {
+  /** The mask's own file name (the upload's, not an internal key). */
+  name: string;
+  /** Storage key of the uploaded mask (pipeline), or the path given to `cds search`. */
+  key: string;
+  /** Mask pixels counted (above the threshold, outside the label regions). */
+  maskSize?: number;
+  width?: number;
+  height?: number;
+}
+
+/** The searched library. */
+export interface ResultsLibrary {
+  name: string;
+  /** Targets in the library. */
+  count: number;
+  /** Where the library's original images are (a folder or URL); target `sourcePath`s are relative to it. */
+  location?: string;
+  /** False for a raw folder searched without an index. */
+  indexed?: boolean;
 }
 
 /** What {@link buildResultsDocument} needs; `createdAt` is passed in so building stays pure. */
 export interface ResultsDocumentInput {
   searchId: string;
   createdAt: string;
-  mask: { name: string; key: string };
-  library: { name: string; count: number };
+  mask: ResultsMask;
+  library: ResultsLibrary;
   parameters: SearchParams;
-  /** The global ranking, e.g. from `combineBatchResults`. */
-  matches: readonly TargetMatch[];
+  /** The global ranking, e.g. from `combineBatchResults`; with `shape`, already in shape order. */
+  matches: readonly (TargetMatch | ShapeRankedMatch)[];
   scored: number;
   elapsedMs: number;
   partial: boolean;
   missingBatches?: readonly number[];
+  skipped?: readonly { sourcePath: string; reason: string }[];
+  stats?: { workers: number; objectsRead: number; peakRssMiB: number };
+  /** The shape stage, when the matches were re-ranked by shape: their order is then kept. */
+  shape?: ResultsShapeRank;
 }
 
 /**
@@ -92,26 +151,30 @@ export function buildResultsDocument(input: ResultsDocumentInput): ResultsDocume
     );
   }
   // Sorting a copy costs little (a ranking is at most a few hundred entries) and makes
-  // `rank` mean the same thing whoever assembled the list.
-  const ranked = [...input.matches].sort(compareMatches);
+  // `rank` mean the same thing whoever assembled the list. A shape ranking's order is its own.
+  const ranked = input.shape ? [...input.matches] : [...input.matches].sort(compareMatches);
   return {
     version: RESULTS_DOCUMENT_VERSION,
     searchId: input.searchId,
     createdAt: input.createdAt,
-    mask: { name: input.mask.name, key: input.mask.key },
-    library: { name: input.library.name, count: input.library.count },
+    mask: definedFields(input.mask),
+    library: definedFields(input.library),
     parameters: structuredClone(input.parameters),
     scored: input.scored,
     elapsedMs: Math.round(input.elapsedMs),
     partial: input.partial,
     ...(input.partial ? { missingBatches: missing } : {}),
+    ...(input.skipped && input.skipped.length > 0 ? { skipped: input.skipped.map((s) => ({ sourcePath: s.sourcePath, reason: s.reason })) } : {}),
+    ...(input.stats ? { stats: { ...input.stats } } : {}),
+    ...(input.shape ? { shape: { ...input.shape } } : {}),
     matchCount: ranked.length,
     results: ranked.map(resultEntry),
   };
 }
 
-function resultEntry(match: TargetMatch, position: number): ResultEntry {
+function resultEntry(match: TargetMatch | ShapeRankedMatch, position: number): ResultEntry {
   const { item } = match;
+  const shape = "shapeScore" in match ? match : undefined;
   return {
     rank: position + 1,
     index: match.index,
@@ -127,6 +190,14 @@ function resultEntry(match: TargetMatch, position: number): ResultEntry {
     matchingPixels: match.matchingPixels,
     matchingRatio: match.matchingRatio,
     mirrored: match.mirrored,
-    normalizedScore: match.matchingPixels,
+    normalizedScore: shape ? shape.normalizedScore : match.matchingPixels,
+    ...(shape
+      ? { gradientAreaGap: shape.gradientAreaGap, highExpressionArea: shape.highExpressionArea, shapeScore: shape.shapeScore, shapeMirrored: shape.shapeMirrored }
+      : {}),
   };
+}
+
+/** A copy without the keys whose value is undefined, so the JSON has no `null` it did not mean. */
+function definedFields<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -60,14 +60,14 @@ export async function demoCommand(options: DemoOptions, io: Io): Promise<boolean
   const libraryStore = new FolderBlobStore(libraryFolder(root, name));
   const existing = (await libraryStore.exists("manifest.json")) ? await readManifest(libraryStore) : undefined;
   if (existing?.count === count) io.out(`using the library "${name}" already indexed in ${libraryStore.root}`);
-  else await indexCommand(join(dataDir, "targets"), { name, root }, io);
+  else await indexCommand(join(dataDir, "targets"), { name, root, force: true }, io);
 
   await mkdir(join(root, "results"), { recursive: true });
   const mask = files.masks[0];
   const out = join(root, "results", `${name}-${basename(mask, ".tif")}.json`);
   const results = await searchCommand(mask, { library: name, root, top: "10", out }, io);
   const expected = files.planted.filter((p) => p.planted.maskIndex === 0).map((p) => basename(p.file, ".tif"));
-  const top = results.matches.slice(0, expected.length).map((m) => m.name);
+  const top = results.results.slice(0, expected.length).map((m) => m.name);
   const found = expected.every((name) => top.includes(name));
   io.out(
     found

@@ -1,3 +1,4 @@
+import type { CatalogEvent } from "@cds/events";
 import type { Command } from "commander";
 import { join } from "node:path";
 import { createLiveFeed, startConsoleServer, startLocalRuntime, type ConsoleServer, type LocalRuntime } from "@cds/local";
@@ -66,6 +67,7 @@ export async function devCommand(options: DevCommandOptions, io: Io, signal: Abo
   const settleMs = options.settleMs === "0" ? 0 : positiveInteger("--settle-ms", options.settleMs ?? "2000");
   const maskMaxBytes = positiveInteger("--max-mask-mib", options.maxMaskMib ?? "64") * 1024 * 1024;
   const port = options.port === undefined || options.port === "0" ? 0 : positiveInteger("--port", options.port);
+  const startedAt = Date.now();
   let runtime: LocalRuntime | undefined;
   const feed = options.web === false ? undefined : createLiveFeed(() => runtime?.state);
   runtime = await startLocalRuntime({
@@ -81,7 +83,7 @@ export async function devCommand(options: DevCommandOptions, io: Io, signal: Abo
     smtp: process.env.CDS_SMTP_URL ? smtpSettingsFromUrl(process.env.CDS_SMTP_URL) : undefined,
     defaultRecipient: process.env.CDS_NOTIFY_EMAIL || undefined,
     onEvent: (event) => {
-      io.out(describeSearchEvent(event, join(root, "results")));
+      if (!isOldUpload(event, startedAt)) io.out(describeSearchEvent(event, join(root, "results")));
       feed?.publish(event);
     },
     onError: (error) => io.error(`cds dev: ${error instanceof Error ? error.message : String(error)}`),
@@ -101,4 +103,15 @@ export async function devCommand(options: DevCommandOptions, io: Io, signal: Abo
   await web?.close();
   await runtime.stop();
   io.out("cds dev: stopped");
+}
+
+/**
+ * An upload that was there before this `cds dev` started: the watcher announces every file again
+ * at start (intake drops the ones already searched), which need not fill the log. Its etag is
+ * `<size>-<mtime ms>` (the local watcher's); one that was never searched still logs `accepted`.
+ */
+export function isOldUpload(event: CatalogEvent, startedAt: number): boolean {
+  if (event["detail-type"] !== "Object Created") return false;
+  const mtime = Number(/-(\d+)$/.exec(event.detail.object.etag ?? "")?.[1]);
+  return Number.isFinite(mtime) && mtime < startedAt - 1000;
 }

@@ -1,8 +1,10 @@
 import type { Command } from "commander";
-import { ParameterError, readManifest, type BlobStore } from "@cds/core";
+import { CdsError, MANIFEST_KEY, parseMetadataFile, ParameterError, readManifest, type BlobStore, type LibraryManifest, type MetadataTable } from "@cds/core";
 import { FolderBlobStore, indexLibrary } from "@cds/local";
 import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { readInputFile } from "../../files/input-files.ts";
+import { checkOutputFolder } from "../../files/output-paths.ts";
 import type { Io } from "../../io.ts";
 import { progressBar } from "../../output/progress.ts";
 import { renderTable } from "../../output/table.ts";
@@ -22,7 +24,13 @@ interface IndexCommandOptions {
   workers?: string;
   seed?: string;
   withShape?: boolean;
+  force?: boolean;
+  metadata?: string;
+  json?: boolean;
 }
+
+/** The largest `--metadata` file read. */
+const MAX_METADATA_BYTES = 512 * 1024 * 1024;
 
 export function registerLibraryCommands(program: Command, io: Io): void {
   const library = program.command("library").description("index and list target libraries");
@@ -40,6 +48,9 @@ export function registerLibraryCommands(program: Command, io: Io): void {
     .option("--no-sign-request", "for an s3:// source: read a public bucket anonymously (as the AWS CLI's flag)")
     .option("--fetch-concurrency <n>", "for an s3:// source: GETs at once", "16")
     .option("--with-shape", "also store each target's gradient and zgap (from grad/ and zgap/ folders beside the images, else the recipes) for `search --rank shape`")
+    .option("--metadata <csv|json>", "metadata for the targets: a CSV (header row) or JSON array with name or sourcePath, and publishedName, slideCode, gender, objective, anatomicalArea, alignmentSpace, channel")
+    .option("--force", "replace a library that already exists there")
+    .option("--json", "print what was indexed as JSON")
     .action(async (source: string, options: IndexCommandOptions) => {
       await indexCommand(source, options, io);
     });
@@ -57,16 +68,23 @@ export function registerLibraryCommands(program: Command, io: Io): void {
     .command("list")
     .description("list the libraries under the root")
     .option("--root <dir>", "the cds data folder (default: $CDS_ROOT or ./cds-data)")
-    .action(async (options: { root?: string }) => {
+    .option("--json", "print the libraries as JSON")
+    .action(async (options: { root?: string; json?: boolean }) => {
       await listCommand(options, io);
     });
 }
 
 export async function indexCommand(source: string, options: IndexCommandOptions, io: Io) {
   const name = checkLibraryName(options.name);
-  const { store, destination } = await libraryDestination(name, options, io);
   const shardSize = positiveInteger("--shard-size", options.shardSize ?? "100");
   const workers = options.workers === undefined ? undefined : positiveInteger("--workers", options.workers);
+  const metadata = options.metadata === undefined ? undefined : await readMetadata(io.cwd, options.metadata);
+  // Every check before any work (an s3:// source's fetch included): the destination is writable
+  // and does not hold a library already, unless --force.
+  const { store, destination } = await libraryDestination(name, options, io);
+  if (!options.force && (await store.exists(MANIFEST_KEY))) {
+    throw new CdsError(`a library already exists at ${destination}; pass --force to replace it, or choose another --name`);
+  }
   const folder = source.startsWith("s3://") ? await fetchSource(source, name, options, io) : resolve(io.cwd, source);
   const bar = progressBar(io, "indexing");
   const started = performance.now();
@@ -77,12 +95,17 @@ export async function indexCommand(source: string, options: IndexCommandOptions,
     shardSize,
     workers,
     seed: options.seed,
+    ...(metadata ? { metadata } : {}),
     withShape: options.withShape,
     onProgress: (p) => bar.update(p.done, p.total),
   });
   bar.finish();
   const seconds = (performance.now() - started) / 1000;
   const bytes = manifest.shards.reduce((n, s) => n + s.bytes, 0);
+  if (options.json) {
+    io.out(JSON.stringify(indexSummary(manifest, destination, bytes, seconds), null, 2));
+    return manifest;
+  }
   io.out(
     `indexed ${manifest.count.toLocaleString("en-US")} images of ${manifest.width}×${manifest.height} into ${destination} ` +
       `(${manifest.shards.length} shards, ${Math.round(bytes / manifest.count / 1024)} KiB per target, ${seconds.toFixed(1)} s)`,
@@ -94,6 +117,27 @@ export async function indexCommand(source: string, options: IndexCommandOptions,
     if (manifest.skipped.length > 20) io.error(`  … and ${manifest.skipped.length - 20} more (all listed in manifest.json)`);
   }
   return manifest;
+}
+
+/** What `library index --json` prints: the library without its item list. */
+function indexSummary(manifest: LibraryManifest, destination: string, bytes: number, seconds: number) {
+  return {
+    name: manifest.name,
+    destination,
+    count: manifest.count,
+    width: manifest.width,
+    height: manifest.height,
+    shards: manifest.shards.length,
+    bytes,
+    seconds: Math.round(seconds * 10) / 10,
+    withMetadata: manifest.items.filter((i) => i.publishedName !== undefined).length,
+    skipped: manifest.skipped,
+  };
+}
+
+async function readMetadata(cwd: string, path: string): Promise<MetadataTable> {
+  const text = new TextDecoder().decode(await readInputFile(cwd, path, "metadata file", MAX_METADATA_BYTES));
+  return parseMetadataFile(text, path);
 }
 
 /** Fetches an s3:// source into its local folder (resuming an earlier run), printing what it did; the folder. */
@@ -139,7 +183,7 @@ function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
-async function listCommand(options: { root?: string }, io: Io) {
+async function listCommand(options: { root?: string; json?: boolean }, io: Io) {
   const root = resolveRoot(io.cwd, options.root);
   let names: string[] = [];
   try {
@@ -148,13 +192,20 @@ async function listCommand(options: { root?: string }, io: Io) {
     names = [];
   }
   const rows: (string | number)[][] = [];
+  const listed: { name: string; count?: number; width?: number; height?: number; skipped?: number; createdAt?: string; error?: string }[] = [];
   for (const name of names.sort()) {
     try {
       const m = await readManifest(new FolderBlobStore(libraryFolder(root, name)));
       rows.push([name, m.count, `${m.width}x${m.height}`, m.skipped.length, m.createdAt]);
+      listed.push({ name, count: m.count, width: m.width, height: m.height, skipped: m.skipped.length, createdAt: m.createdAt });
     } catch (error) {
       rows.push([name, "-", "-", "-", error instanceof Error ? error.message : String(error)]);
+      listed.push({ name, error: error instanceof Error ? error.message : String(error) });
     }
+  }
+  if (options.json) {
+    io.out(JSON.stringify(listed, null, 2));
+    return;
   }
   if (rows.length === 0) {
     io.out(`no libraries under ${libraryFolder(root, "")}; create one with \`cds library index <source> --name <name>\``);
@@ -175,6 +226,8 @@ async function libraryDestination(name: string, options: IndexCommandOptions, io
     return { store, destination: store.location };
   }
   const destination = options.to ? resolve(io.cwd, options.to) : libraryFolder(resolveRoot(io.cwd, options.root), name);
+  // Before any image is read: an unwritable --to fails now, in one line.
+  await checkOutputFolder(io.cwd, destination, options.to ? "--to" : "the library folder");
   return { store: new FolderBlobStore(destination), destination };
 }
 

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
-import { decodeImageFile, isMatch, prepareMask, scoreTargetImage, type PixelMatchScore } from "@cds/core";
+import { CdsError, decodeImage, isMatch, prepareMask, readImageHeader, scoreTargetImage, type PixelMatchScore } from "@cds/core";
+import { readInputFile, readMaskImage } from "../../files/input-files.ts";
+import { maskIsOdd, sizeText, type Size } from "../../files/odd-size.ts";
 import type { Io } from "../../io.ts";
 import { addSearchOptions, searchParamsFromOptions, type SearchOptionValues } from "../../options/search-options.ts";
 import { renderTable } from "../../output/table.ts";
@@ -29,12 +31,14 @@ export function registerScoreCommand(program: Command, io: Io): void {
 }
 
 /**
- * Scores every target, printing a table (or JSON). A target that cannot be read is reported
- * on stderr and makes the exit code 1, but the other targets are still scored.
+ * Scores every target, printing a table (or JSON). A target that cannot be read, or has another
+ * size than the mask, is reported on stderr and makes the exit code 1, but the other targets are
+ * still scored. When the mask is the odd size out (the targets agree among themselves), one line
+ * says so about the mask instead of blaming each target.
  */
 export async function scoreCommand(maskPath: string, targets: string[], options: ScoreOptions, io: Io): Promise<ScoreRow[]> {
   const params = searchParamsFromOptions(options);
-  const mask = await decodeImageFile(maskPath);
+  const mask = await readMaskImage(io.cwd, maskPath, io.error);
   const prepared = prepareMask(mask, params);
   if (prepared.maskSize === 0) {
     io.error(
@@ -42,11 +46,28 @@ export async function scoreCommand(maskPath: string, targets: string[], options:
         `outside the excluded label regions, so every score is 0`,
     );
   }
+  // Sizes first (headers only), so an odd mask is named once, before any target is decoded.
+  const sizes = new Map<string, Size>();
+  for (const target of targets) {
+    try {
+      const header = readImageHeader(await readInputFile(io.cwd, target, "target"), { name: target });
+      sizes.set(target, { width: header.width, height: header.height });
+    } catch {
+      // Reported when the target is scored below.
+    }
+  }
+  if (maskIsOdd(mask, [...sizes.values()])) {
+    const [first] = sizes.values();
+    throw new CdsError(`the mask ${maskPath} is ${sizeText(mask)} but the target${sizes.size === 1 ? " is" : "s are"} ${sizeText(first)}; masks and targets must be aligned to the same template`);
+  }
   const shape = await prepareShapeScoring(mask, targets, options, io);
   const scored: (ScoreRow & { shape?: Awaited<ReturnType<typeof scoreTargetShape>> })[] = [];
   for (const target of targets) {
     try {
-      const image = await decodeImageFile(target);
+      const image = await decodeImage(await readInputFile(io.cwd, target, "target"), { name: target });
+      if (image.width !== mask.width || image.height !== mask.height) {
+        throw new CdsError(`the target ${target} is ${sizeText(image)} but ${sizeText(mask)} was expected, the size of the mask ${maskPath}; skipped`);
+      }
       const score = scoreTargetImage(prepared, image, target);
       scored.push({ target, ...score, isMatch: isMatch(score, params.minMatchingPixRatio), ...(shape ? { shape: await scoreTargetShape(shape, target, image) } : {}) });
     } catch (error) {

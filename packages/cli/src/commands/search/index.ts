@@ -1,8 +1,24 @@
 import type { Command } from "commander";
-import { writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
-import { decodeImageFile, ImageSizeMismatchError, prepareMask, type SearchParams, type ShapeRankedMatch, type TargetMatch } from "@cds/core";
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join } from "node:path";
+import {
+  buildResultsDocument,
+  decodeImage,
+  ImageSizeMismatchError,
+  matchesToShow,
+  prepareMask,
+  resultsCsv,
+  resultsFileSet,
+  type ResultsDocument,
+  type RgbImage,
+  type ShapeRankedMatch,
+  type TargetMatch,
+} from "@cds/core";
 import { runLocalSearch, type LocalSearchResult } from "@cds/local";
+import { readMaskImage } from "../../files/input-files.ts";
+import { checkOutputFile } from "../../files/output-paths.ts";
 import type { Io } from "../../io.ts";
 import { addSearchOptions, searchParamsFromOptions, type SearchOptionValues } from "../../options/search-options.ts";
 import { resolveLibrary, resolveRoot } from "../../options/root.ts";
@@ -19,23 +35,16 @@ interface SearchCommandOptions extends SearchOptionValues, ShapeRankOptionValues
   workers?: string;
   batchSize?: string;
   all?: boolean;
+  json?: boolean;
+  /** `--no-page`: commander sets false. */
+  page?: boolean;
 }
 
-/** The results document `cds search --out` writes. */
-export interface SearchResultsDocument {
-  mask: string;
-  library: { name: string; location: string; indexed: boolean; targets: number };
-  parameters: SearchParams;
-  maskSize: number;
-  scored: number;
-  elapsedMs: number;
-  skipped: { sourcePath: string; reason: string }[];
-  /** How the search ran: for benchmarks and for sizing machines. */
-  stats: { workers: number; objectsRead: number; peakRssMiB: number };
-  matches: (Omit<TargetMatch, "item"> & TargetMatch["item"] & { rank: number } & Partial<Omit<ShapeRankedMatch, keyof TargetMatch>>)[];
-  /** With `--rank shape`: the second stage (matches are then sorted by normalizedScore). */
-  shape?: ShapeRankSummary;
-}
+/**
+ * The results document `cds search --out` writes: the same versioned document as the pipeline's
+ * (`results-document.schema.json`), with the local run's skipped targets and statistics.
+ */
+export type SearchResultsDocument = ResultsDocument;
 
 export function registerSearchCommand(program: Command, io: Io): void {
   const command = program
@@ -47,7 +56,9 @@ export function registerSearchCommand(program: Command, io: Io): void {
   addSearchOptions(command)
     .option("--top <n>", "show and keep the best N matches", "50")
     .option("--all", "keep every match in the results file (the table still shows --top)")
-    .option("--out <file>", "write the results as JSON to this file")
+    .option("--out <file>", "write the results document (JSON) there, with <name>.csv, the comparison page <name>.html and its images in <name>-files/")
+    .option("--no-page", "with --out, write only the JSON and the CSV")
+    .option("--json", "print the results document as JSON on stdout instead of the table")
     .option("--workers <n>", "worker threads (default: one per core)")
     .option("--batch-size <n>", "targets per batch (default: one shard, or 50 raw images)");
   addShapeRankOptions(command)
@@ -61,10 +72,12 @@ export async function searchCommand(maskPath: string, options: SearchCommandOpti
   const top = positiveInteger("--top", options.top ?? "50");
   const workers = options.workers === undefined ? undefined : positiveInteger("--workers", options.workers);
   const batchSize = options.batchSize === undefined ? undefined : positiveInteger("--batch-size", options.batchSize);
+  // Before any work: a wrong --out must not cost a whole search.
+  const out = options.out === undefined ? undefined : await checkOutputFile(io.cwd, options.out, "--out");
   const root = resolveRoot(io.cwd, options.root);
   const library = await resolveLibrary(io.cwd, root, options.library);
   const byShape = wantsShapeRank(options, library.kind);
-  const mask = await decodeImageFile(resolve(io.cwd, maskPath));
+  const mask = await readMaskImage(io.cwd, maskPath, io.error);
   if (library.kind === "indexed" && (mask.width !== library.manifest.width || mask.height !== library.manifest.height)) {
     throw new ImageSizeMismatchError(library.manifest, mask, `the mask ${maskPath}`);
   }
@@ -92,52 +105,102 @@ export async function searchCommand(maskPath: string, options: SearchCommandOpti
     shape = staged.summary;
   }
 
-  const document: SearchResultsDocument = {
-    mask: maskPath,
-    library: {
-      name: library.kind === "indexed" ? library.manifest.name : library.source,
-      location: library.kind === "indexed" ? library.root : library.source,
-      indexed: library.kind === "indexed",
-      targets: result.total,
-    },
+  const libraryName = library.kind === "indexed" ? library.manifest.name : basename(library.source);
+  const location = library.kind === "indexed" ? library.manifest.source.location : library.source;
+  const document = buildResultsDocument({
+    searchId: `local-${randomUUID()}`,
+    createdAt: new Date().toISOString(),
+    mask: { name: basename(maskPath), key: maskPath, maskSize, width: mask.width, height: mask.height },
+    library: { name: libraryName, count: result.total, location, indexed: library.kind === "indexed" },
     parameters: params,
-    maskSize,
+    matches,
     scored: result.scored,
-    elapsedMs: Math.round(result.elapsedMs),
+    elapsedMs: result.elapsedMs,
+    partial: false,
     skipped: result.skipped,
-    stats: {
-      workers: result.workers,
-      objectsRead: result.objectsRead,
-      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
-    },
-    matches: matches.map(({ item, ...score }, i) => ({ rank: i + 1, ...item, ...score })),
+    stats: { workers: result.workers, objectsRead: result.objectsRead, peakRssMiB: peakRssMiB() },
     ...(shape ? { shape } : {}),
-  };
-  const rate = result.scored / (result.elapsedMs / 1000);
-  io.out(
-    `${result.matches.length > 0 ? "" : "no "}matches for ${maskPath} in ${document.library.name}: ` +
-      `${result.scored.toLocaleString("en-US")} targets scored in ${(result.elapsedMs / 1000).toFixed(2)} s ` +
-      `(${Math.round(rate).toLocaleString("en-US")} targets/s on ${result.workers} worker${result.workers === 1 ? "" : "s"})`,
-  );
-  if (shape) {
-    io.out(`ranked by shape: ${shape.shortlisted} targets of the best ${shape.topLines} lines shape-scored in ${(shape.elapsedMs / 1000).toFixed(2)} s, sorted by normalizedScore`);
-  }
-  if (document.matches.length > 0) {
-    const shapeColumns = shape ? ["shapeScore", "normalizedScore"] : [];
-    renderTable(
-      ["rank", "target", "matchingPixels", "matchingRatio", "mirrored", ...shapeColumns],
-      document.matches
-        .slice(0, top)
-        .map((m) => [m.rank, m.name, m.matchingPixels, m.matchingRatio.toFixed(4), m.mirrored ? "yes" : "no", ...(shape ? [m.shapeScore!, m.normalizedScore!.toFixed(2)] : [])]),
-    ).forEach((line) => io.out(line));
+  });
+  if (options.json) {
+    io.out(JSON.stringify(document, null, 2));
+  } else {
+    printSummary(document, result, top, io);
   }
   if (result.skipped.length > 0) {
     io.error(`skipped ${result.skipped.length} unreadable target(s):`);
     for (const s of result.skipped.slice(0, 10)) io.error(`  ${s.sourcePath}: ${s.reason}`);
   }
-  if (options.out) {
-    await writeFile(resolve(io.cwd, options.out), `${JSON.stringify(document, null, 2)}\n`);
-    io.out(`results written to ${options.out}`);
+  if (out) {
+    const written = await writeResults(document, out, options.page !== false ? mask : undefined);
+    // With --json, stdout is the document alone; where the files went goes to stderr.
+    (options.json ? io.error : io.out)(`results written to ${options.out}${written.html ? `; page ${written.html}` : ""}`);
   }
   return document;
+}
+
+function printSummary(document: ResultsDocument, result: LocalSearchResult, top: number, io: Io): void {
+  const rate = result.scored / (result.elapsedMs / 1000);
+  const count = document.matchCount;
+  io.out(
+    `${count === 0 ? "0 matches" : `${count} match${count === 1 ? "" : "es"}`} for ${document.mask.name} in ${document.library.name}: ` +
+      `${result.scored.toLocaleString("en-US")} targets scored in ${(result.elapsedMs / 1000).toFixed(2)} s ` +
+      `(${Math.round(rate).toLocaleString("en-US")} targets/s on ${result.workers} worker${result.workers === 1 ? "" : "s"})`,
+  );
+  const shape = document.shape;
+  if (shape) {
+    io.out(`ranked by shape: ${shape.shortlisted} targets of the best ${shape.topLines} lines shape-scored in ${(shape.elapsedMs / 1000).toFixed(2)} s, sorted by normalizedScore`);
+  }
+  if (count > 0) {
+    const shapeColumns = shape ? ["shapeScore", "normalizedScore"] : [];
+    renderTable(
+      ["rank", "target", "matchingPixels", "matchingRatio", "mirrored", ...shapeColumns],
+      document.results
+        .slice(0, top)
+        .map((m) => [m.rank, m.name, m.matchingPixels, m.matchingRatio.toFixed(4), m.mirrored ? "yes" : "no", ...(shape ? [m.shapeScore ?? "-", m.normalizedScore.toFixed(2)] : [])]),
+    ).forEach((line) => io.out(line));
+  }
+}
+
+/** Writes the document at `out`, and beside it the CSV and (given the mask) the comparison page. */
+async function writeResults(document: ResultsDocument, out: string, mask: RgbImage | undefined): Promise<{ html?: string }> {
+  const base = out.replace(/\.json$/i, "");
+  if (!mask) {
+    await writeFile(out, `${JSON.stringify(document, null, 2)}\n`);
+    await writeFile(`${base}.csv`, resultsCsv(document));
+    return {};
+  }
+  const set = resultsFileSet(document, base, { maskImage: mask, matchImages: await sourceImages(document, mask) });
+  for (const file of set.files) {
+    const path = file.path === `${base}.json` ? out : file.path;
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, file.bytes);
+  }
+  return { html: set.htmlKey };
+}
+
+/** The original images of the matches the page draws, where they can still be read. */
+async function sourceImages(document: ResultsDocument, mask: RgbImage): Promise<Map<string, RgbImage>> {
+  const images = new Map<string, RgbImage>();
+  const location = document.library.location;
+  if (!location || !isAbsolute(location)) return images;
+  for (const result of matchesToShow(document)) {
+    try {
+      const image = await decodeImage(new Uint8Array(await readFile(join(location, result.sourcePath))), { name: result.sourcePath });
+      if (image.width === mask.width && image.height === mask.height) images.set(result.name, image);
+    } catch {
+      // A moved or damaged original costs the page one picture, not the results.
+    }
+  }
+  return images;
+}
+
+/** Peak resident memory of this process (VmHWM), in MiB; 0 where /proc is not there. */
+function peakRssMiB(): number {
+  try {
+    const status = readFileSync("/proc/self/status", "utf8");
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return Math.round(kb / 1024);
+  } catch {
+    return 0;
+  }
 }

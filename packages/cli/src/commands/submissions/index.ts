@@ -28,7 +28,8 @@ export function registerSubmissionsCommands(program: Command, io: Io): void {
     .description("list submissions, newest first")
     .option(...rootOption)
     .option(...stageOption)
-    .action(async (options: { root?: string; stage?: string }) => {
+    .option("--json", "print the submissions as JSON")
+    .action(async (options: { root?: string; stage?: string; json?: boolean }) => {
       await listSubmissionsCommand(options, io);
     });
 }
@@ -59,10 +60,14 @@ export async function showSubmissionCommand(submissionId: string, options: ShowO
 }
 
 /** Lists submissions, newest first, with their counts (of a root folder, or a deployed stage with --stage). */
-export async function listSubmissionsCommand(options: { root?: string; stage?: string }, io: Io): Promise<SubmissionItem[]> {
+export async function listSubmissionsCommand(options: { root?: string; stage?: string; json?: boolean }, io: Io): Promise<SubmissionItem[]> {
   const root = resolveRoot(io.cwd, options.root);
   const found = await withState(stateLocationOf(root, options), async (state) => (await Promise.all(SUBMISSION_STATUSES.map((status) => state.listSubmissionsByStatus(status)))).flat());
   found.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+  if (options.json) {
+    io.out(JSON.stringify(found, null, 2));
+    return found;
+  }
   if (found.length === 0) {
     const flags = options.stage ? `--stage ${options.stage}` : `--root ${root}`;
     io.out(`no submissions ${options.stage ? `in stage ${options.stage}` : `under ${root}`} yet: \`cds submit <masks…> --library <name> ${flags}\` makes one`);

@@ -17,6 +17,7 @@ interface SubmitCommandOptions extends SearchOptionValues {
   maxResults?: string;
   email?: string;
   wait?: boolean;
+  timeout?: string;
 }
 
 /** What `cds submit` did, for callers and tests. */
@@ -43,6 +44,7 @@ export function registerSubmitCommand(program: Command, io: Io): void {
     .option("--max-results <n>", "matches kept per mask (NeuronBridge's maxResultsPerMask; default 400)")
     .option("--email <address>", "email the submission's summary to this address when its last search ends")
     .option("--wait", "follow the submission until every search has ended: live progress, then a summary table")
+    .option("--timeout <seconds>", "with --wait, stop waiting after this long (the submission goes on; exit code 1)")
     .action(async (masks: string[], options: SubmitCommandOptions) => {
       await submitCommand(masks, options, io);
     });
@@ -63,6 +65,10 @@ export async function submitCommand(args: string[], options: SubmitCommandOption
     ...searchParamsFromOptions(options),
     ...(options.maxResults === undefined ? {} : { maxResultsPerMask: positiveInteger("--max-results", options.maxResults) }),
   };
+  if (options.timeout !== undefined) {
+    if (!options.wait) throw new ParameterError("--timeout", "--timeout needs --wait (without --wait, cds submit does not wait)");
+    positiveSeconds(options.timeout);
+  }
   if (options.email !== undefined && !isEmailAddress(options.email)) {
     throw new ParameterError("--email", `--email must be exactly one email address (like ada@example.org), got "${options.email}"`);
   }
@@ -102,8 +108,23 @@ async function submitTo(target: SubmissionTarget, args: string[], options: Submi
     io.out(`follow it with \`cds submissions show ${submissionId} ${target.flags}\` ${target.runsWhere}`);
     return { receipt, rejected };
   }
-  const final = await watchSubmission(target.state, submissionId, io);
+  const seconds = options.timeout === undefined ? undefined : positiveSeconds(options.timeout);
+  let final: SubmissionProgress;
+  try {
+    final = await watchSubmission(target.state, submissionId, io, seconds === undefined ? {} : { signal: AbortSignal.timeout(seconds * 1000) });
+  } catch (error) {
+    if (seconds === undefined || !(error instanceof Error) || (error.name !== "TimeoutError" && error.name !== "AbortError")) throw error;
+    io.error(`cds: stopped waiting after ${seconds} s (--timeout); submission ${submissionId} goes on: \`cds submissions show ${submissionId} ${target.flags}\` follows it`);
+    io.exitCode = 1;
+    return { receipt, rejected };
+  }
   for (const line of submissionSummaryLines(final, target.resultsAt)) io.out(line);
   if (final.counts.failed > 0) io.exitCode = 1;
   return { receipt, rejected, final };
+}
+
+function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new ParameterError("--timeout", `--timeout must be a number of seconds > 0, got "${value}"`);
+  return n;
 }

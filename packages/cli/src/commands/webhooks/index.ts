@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { CdsError, checkWebhookTarget, generateWebhookSecret, secretFingerprint, WEBHOOK_EVENT_TYPES, type DeliveryItem, type SubscriptionItem } from "@cds/core";
+import { CdsError, checkWebhookTarget, generateWebhookSecret, ParameterError, secretFingerprint, WEBHOOK_EVENT_TYPES, type DeliveryItem, type SubscriptionItem } from "@cds/core";
 import type { Io } from "../../io.ts";
 import { resolveRoot } from "../../options/root.ts";
 import { stageOption, stateLocationOf, withState } from "../../options/state.ts";
@@ -27,7 +27,8 @@ export function registerWebhooksCommands(program: Command, io: Io): void {
     .description("list subscriptions")
     .option(...rootOption)
     .option(...stageOption)
-    .action(async (options: { root?: string; stage?: string }) => {
+    .option("--json", "print the subscriptions as JSON")
+    .action(async (options: { root?: string; stage?: string; json?: boolean }) => {
       await listWebhooksCommand(options, io);
     });
   webhooks
@@ -46,7 +47,8 @@ export function registerWebhooksCommands(program: Command, io: Io): void {
     .argument("[subscriptionId]", "a subscription id")
     .option(...rootOption)
     .option(...stageOption)
-    .action(async (subscriptionId: string | undefined, options: { root?: string; stage?: string }) => {
+    .option("--json", "print the delivery attempts as JSON")
+    .action(async (subscriptionId: string | undefined, options: { root?: string; stage?: string; json?: boolean }) => {
       await deliveriesCommand(subscriptionId, options, io);
     });
   webhooks
@@ -63,13 +65,21 @@ export function registerWebhooksCommands(program: Command, io: Io): void {
 type AddOptions = { events?: string[]; allowPrivate?: boolean; root?: string; stage?: string };
 
 export async function addWebhookCommand(url: string, options: AddOptions, io: Io): Promise<SubscriptionItem> {
+  // A value that is not an http(s) URL at all is an invalid option value (exit 2), like every other.
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) throw new ParameterError("url", `"${url}" is not an http(s) URL`);
+  const events = (options.events ?? WEBHOOK_EVENT_TYPES).flatMap((e) => e.split(",")).map((e) => e.trim()).filter(Boolean);
+  const unknown = events.filter((e) => !WEBHOOK_EVENT_TYPES.includes(e));
+  if (unknown.length > 0) throw new ParameterError("--events", `webhooks can receive ${WEBHOOK_EVENT_TYPES.map((e) => `"${e}"`).join(", ")}, not ${unknown.map((e) => `"${e}"`).join(", ")}`);
   const allowPrivate = options.allowPrivate === true;
   // Refused now rather than at the first event: credentials in the URL, and (without
   // --allow-private) a host that is or resolves to a loopback / private / metadata address.
   await checkWebhookTarget(url, { allowPrivate });
-  const events = (options.events ?? WEBHOOK_EVENT_TYPES).flatMap((e) => e.split(",")).map((e) => e.trim()).filter(Boolean);
-  const unknown = events.filter((e) => !WEBHOOK_EVENT_TYPES.includes(e));
-  if (unknown.length > 0) throw new CdsError(`webhooks can receive ${WEBHOOK_EVENT_TYPES.map((e) => `"${e}"`).join(", ")}, not ${unknown.map((e) => `"${e}"`).join(", ")}`);
   const subscription = await withState(stateLocationOf(resolveRoot(io.cwd, options.root), options), (state) => state.createSubscription({ url, events, secret: generateWebhookSecret(), allowPrivate }));
   io.out(`subscription ${subscription.subscriptionId}`);
   io.out(`  url     ${subscription.url}${allowPrivate ? "   (private hosts allowed)" : ""}`);
@@ -78,10 +88,18 @@ export async function addWebhookCommand(url: string, options: AddOptions, io: Io
   return subscription;
 }
 
-export async function listWebhooksCommand(options: { root?: string; stage?: string }, io: Io): Promise<SubscriptionItem[]> {
+export async function listWebhooksCommand(options: { root?: string; stage?: string; json?: boolean }, io: Io): Promise<SubscriptionItem[]> {
   const root = resolveRoot(io.cwd, options.root);
   const subscriptions = await withState(stateLocationOf(root, options), (state) => state.listSubscriptions());
-  if (subscriptions.length === 0) {
+  if (options.json) {
+    // Secrets are shown only when made (add, rotate): the JSON carries their fingerprints, as the table does.
+    const shown = subscriptions.map(({ secret, previousSecret, ...rest }) => ({
+      ...rest,
+      secretFingerprint: secretFingerprint(secret),
+      ...(previousSecret ? { previousSecretFingerprint: secretFingerprint(previousSecret) } : {}),
+    }));
+    io.out(JSON.stringify(shown, null, 2));
+  } else if (subscriptions.length === 0) {
     const where = options.stage ? `--stage ${options.stage}` : `--root ${root}`;
     io.out(`no webhook subscriptions in ${options.stage ? `stage ${options.stage}` : root}; add one with \`cds webhooks add <url> ${where}\``);
   } else {
@@ -100,14 +118,16 @@ export async function listWebhooksCommand(options: { root?: string; stage?: stri
   return subscriptions;
 }
 
-export async function deliveriesCommand(subscriptionId: string | undefined, options: { root?: string; stage?: string }, io: Io): Promise<DeliveryItem[]> {
+export async function deliveriesCommand(subscriptionId: string | undefined, options: { root?: string; stage?: string; json?: boolean }, io: Io): Promise<DeliveryItem[]> {
   const root = resolveRoot(io.cwd, options.root);
   const attempts = await withState(stateLocationOf(root, options), async (state) => {
     const ids = subscriptionId ? [subscriptionId] : (await state.listSubscriptions()).map((s) => s.subscriptionId);
     const pages = await Promise.all(ids.map((id) => state.listDeliveriesOfSubscription(id, { limit: 50 })));
     return pages.flatMap((p) => p.items).sort((a, b) => (a.attemptedAt < b.attemptedAt ? 1 : -1));
   });
-  if (attempts.length === 0) {
+  if (options.json) {
+    io.out(JSON.stringify(attempts, null, 2));
+  } else if (attempts.length === 0) {
     io.out("no deliveries yet");
   } else {
     renderTable(
@@ -126,7 +146,7 @@ export async function removeWebhookCommand(subscriptionId: string, options: { ro
 
 export async function rotateWebhookCommand(subscriptionId: string, options: { grace?: string; root?: string; stage?: string }, io: Io): Promise<SubscriptionItem> {
   const hours = options.grace === undefined ? DEFAULT_GRACE_HOURS : Number(options.grace);
-  if (!Number.isFinite(hours) || hours < 0 || hours > 24 * 30) throw new CdsError(`--grace must be a number of hours from 0 to 720, got "${options.grace}"`);
+  if (!Number.isFinite(hours) || hours < 0 || hours > 24 * 30) throw new ParameterError("--grace", `--grace must be a number of hours from 0 to 720, got "${options.grace}"`);
   const until = new Date(Date.now() + hours * 3600_000);
   const rotated = await withState(stateLocationOf(resolveRoot(io.cwd, options.root), options), (state) =>
     state.rotateSubscriptionSecret(subscriptionId, generateWebhookSecret(), until),
