@@ -48,6 +48,7 @@ export const consoleRoutes = [
   { method: HttpMethod.POST, path: "/api/uploads", entry: "console-uploads", signedIn: true },
   { method: HttpMethod.GET, path: "/api/searches", entry: "console-searches", signedIn: true },
   { method: HttpMethod.GET, path: "/api/searches/{id}", entry: "console-searches", signedIn: true },
+  { method: HttpMethod.GET, path: "/api/searches/{id}/page", entry: "console-searches", signedIn: true },
   { method: HttpMethod.GET, path: "/api/submissions", entry: "console-searches", signedIn: true },
 ] as const satisfies readonly { method: HttpMethod; path: string; entry: ConsoleEntry; signedIn: boolean }[];
 
@@ -175,7 +176,7 @@ export function Console({ stack, app }: StackContext) {
   });
   consoleFunction("Searches", "console-searches", {
     environment: { CDS_RESULTS_BUCKET: resultsBucket.bucketName, CDS_STATE_TABLE: stateTable.tableName, CDS_CONSOLE_TABLE: consoleTable.tableName },
-    // Read-only; GetObject only for the presigned links to results.
+    // Read-only; GetObject for the presigned links to results and the page it signs.
     permissions: [stateStatement(["GetItem", "BatchGetItem", "Query"]), ...consoleTableAccess(["Query"]), readObjects(resultsBucket)[0]],
   });
   const broadcaster = consoleFunction("Broadcaster", "console-broadcaster", {

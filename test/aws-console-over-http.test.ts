@@ -227,17 +227,31 @@ describe("the console's routes, WebSocket and broadcaster against the Lambda ent
       targetCount: 60,
       createdAt: expect.any(String),
       matchCount: expect.any(Number),
-      results: { json: expect.stringContaining("X-Amz-Signature="), page: expect.stringContaining("X-Amz-Signature=") },
+      results: { json: expect.stringContaining("X-Amz-Signature="), csv: expect.stringContaining("X-Amz-Signature="), page: `/api/searches/${searchId}/page` },
     });
     const one = await call(entries.searches, asUser(ALICE, { pathParameters: { id: searchId } }));
     expect(one.status).toBe(200);
     const results = (await (await fetch(one.body.results.json)).json()) as ResultsDocument;
     expect(results.searchId ?? searchId).toBe(searchId);
     expect(Array.isArray(results.results)).toBe(true);
-    const page = await fetch(one.body.results.page);
+    expect((await fetch(one.body.results.csv)).headers.get("content-type")).toMatch(/^text\/csv/);
+    // The page comes through the API with its own files presigned: the bucket is private, so a
+    // relative image path would be refused once the page is opened from a presigned URL.
+    const page = await call(entries.searches, asUser(ALICE, { routeKey: "GET /api/searches/{id}/page", pathParameters: { id: searchId } } as HttpApiEvent));
     expect(page.status).toBe(200);
-    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
-    expect(await page.text()).toContain("<html");
+    expect(page.body.title).toMatch(/^Matches for .+ in /);
+    const html = page.body.html as string;
+    expect(html).toContain("<html");
+    expect(html).not.toMatch(/"[^"/]*-files\//);
+    const signed = [...html.matchAll(/"(https?:\/\/[^"]+-files\/[^"]+)"/g)].map((m) => m[1].replace(/&amp;/g, "&"));
+    // The library was indexed from a folder here, so its matches have placeholders: the mask is the page's one picture.
+    expect(signed.some((url) => new URL(url).pathname.endsWith(`/${searchId}-files/mask.png`))).toBe(true);
+    for (const url of new Set(signed)) {
+      const image = await fetch(url);
+      expect(image.status, url).toBe(200);
+      expect(image.headers.get("content-type")).toBe("image/png");
+    }
+    expect((await call(entries.searches, asUser(BOB, { routeKey: "GET /api/searches/{id}/page", pathParameters: { id: searchId } } as HttpApiEvent))).status).toBe(404);
     expect(await call(entries.searches, asUser(BOB))).toEqual({ status: 200, body: { searches: [] } });
     expect((await call(entries.searches, asUser(BOB, { pathParameters: { id: searchId } }))).status).toBe(404);
     expect((await call(entries.searches, asUser(ALICE, { queryStringParameters: { limit: "500" } }))).body.field).toBe("limit");

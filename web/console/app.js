@@ -274,6 +274,37 @@ function onLiveMessage(message) {
   }
 }
 
+/**
+ * The link to a completed search's comparison page. Locally it is a page `cds dev` serves; on a
+ * stage the page lives in a private bucket, so the API answers it with its images presigned and
+ * it is shown in a tab of its own, inside a sandboxed frame (its script cannot reach this page
+ * or the sign-in).
+ */
+function resultsLink(row) {
+  if (!state.auth) return el("a", { href: row.results.page, target: "_blank", rel: "noopener", text: "open results" });
+  const open = (event) => {
+    event.preventDefault();
+    const tab = window.open("", "_blank");
+    if (!tab) return;
+    tab.opener = null;
+    tab.document.body.textContent = "opening the results…";
+    api(row.results.page).then(
+      ({ title, html }) => {
+        tab.document.title = title;
+        const frame = tab.document.createElement("iframe");
+        frame.setAttribute("sandbox", "allow-scripts allow-popups allow-popups-to-escape-sandbox allow-downloads");
+        frame.setAttribute("title", title);
+        frame.style.cssText = "border:0;width:100%;height:100vh;display:block";
+        frame.srcdoc = html;
+        tab.document.body.style.margin = "0";
+        tab.document.body.replaceChildren(frame);
+      },
+      (error) => (tab.document.body.textContent = `The results could not be opened: ${error.message}`),
+    );
+  };
+  return el("a", { href: row.results.page, text: "open results", onclick: open });
+}
+
 function renderSearches() {
   const body = $("#searches tbody");
   const rows = [...state.searches.values()].sort((a, b) => String(b.submittedAt ?? "9").localeCompare(String(a.submittedAt ?? "9")));
@@ -288,7 +319,7 @@ function renderSearches() {
           : el("span", { class: "muted", text: row.status === "uploading" ? "uploading…" : row.status === "uploaded" ? "waiting for intake…" : "" });
       const result =
         row.status === "completed"
-          ? el("span", {}, `${row.matchCount ?? 0} match${row.matchCount === 1 ? "" : "es"}${row.partial ? " (partial)" : ""} `, row.results ? el("a", { href: row.results.page, target: "_blank", rel: "noopener", text: "open results" }) : "")
+          ? el("span", {}, `${row.matchCount ?? 0} match${row.matchCount === 1 ? "" : "es"}${row.partial ? " (partial)" : ""} `, row.results ? resultsLink(row) : "")
           : row.status === "failed"
             ? el("span", { class: "reason", text: row.failure?.reason ?? "failed" })
             : "";

@@ -5,6 +5,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { boundedGet } from "./s3-bounded-get.ts";
 import { CdsError } from "@cds/core";
 import { parseS3Url } from "./s3-url.ts";
 
@@ -173,7 +174,7 @@ export async function readNeuronBridgeCatalog(url: string, options: { signReques
   const retry = retrier({});
   try {
     const text = async (key: string, limit: number) => {
-      const bytes = await retry(`s3://${bucket}/${key}`, () => getBytes(client, bucket, key, limit), () => undefined);
+      const bytes = await retry(`s3://${bucket}/${key}`, () => boundedGet(client, bucket, key, limit), () => undefined);
       if (!bytes) throw new CdsError(`s3://${bucket}/${key} does not exist: is this a NeuronBridge data bucket?`);
       return new TextDecoder().decode(bytes);
     };
@@ -246,7 +247,7 @@ function describeFailure(what: string, error: unknown, attempts: number): Error 
 
 /** The key list, or undefined when there is none. */
 async function readKeyList(client: S3Client, bucket: string, key: string, retry: Retry): Promise<string[] | undefined> {
-  const bytes = await retry(`s3://${bucket}/${key}`, () => getBytes(client, bucket, key, MAX_KEY_LIST_BYTES), () => undefined);
+  const bytes = await retry(`s3://${bucket}/${key}`, () => boundedGet(client, bucket, key, MAX_KEY_LIST_BYTES), () => undefined);
   if (!bytes) return undefined;
   let keys: unknown;
   try {
@@ -256,19 +257,6 @@ async function readKeyList(client: S3Client, bucket: string, key: string, retry:
   }
   if (!Array.isArray(keys) || !keys.every((k) => typeof k === "string")) throw new CdsError(`s3://${bucket}/${key} must be a JSON array of object keys`);
   return keys as string[];
-}
-
-/** An object's bytes (at most `limit`), or undefined when it does not exist. */
-async function getBytes(client: S3Client, bucket: string, key: string, limit: number): Promise<Uint8Array | undefined> {
-  try {
-    const answer = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    if ((answer.ContentLength ?? 0) > limit) throw new CdsError(`s3://${bucket}/${key} is ${answer.ContentLength} bytes, more than the ${limit} expected`);
-    return await answer.Body!.transformToByteArray();
-  } catch (error) {
-    const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (e.name === "NoSuchKey" || e.$metadata?.httpStatusCode === 404) return undefined;
-    throw error;
-  }
 }
 
 /** Every key under `prefix` (or the first `most`). */

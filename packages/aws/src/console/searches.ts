@@ -2,6 +2,7 @@ import { withBatchProgress, type SearchItem, type StateStore } from "@cds/core";
 import type { ConsoleTable } from "./console-table.ts";
 import { json, refused, type HttpResult } from "./http.ts";
 import { ownerOfSubmission } from "./owner.ts";
+import { MAX_RESULTS_PAGE_BYTES, signedResultsPage } from "./signed-results-page.ts";
 
 /** Searches listed at most per request. */
 export const MAX_LISTED_SEARCHES = 50;
@@ -26,8 +27,11 @@ export interface SearchView {
   readonly matchCount?: number;
   readonly partial?: boolean;
   readonly failure?: { reason: string; stage: string };
-  /** Presigned GETs of the results document and page, once completed. */
-  readonly results?: { json: string; page: string };
+  /**
+   * Once completed: presigned GETs of the results document and CSV, and the API route that
+   * answers the comparison page with its images signed ({@link getResultsPage}).
+   */
+  readonly results?: { json: string; csv: string; page: string };
 }
 
 /** What the search routes read. */
@@ -36,6 +40,8 @@ export interface SearchRoutesDeps {
   state: Pick<StateStore, "getSearch" | "getSearches" | "listSubmissionMasks" | "countCompletedBatches">;
   /** Signs a GET of a results bucket key. */
   presignGet: (key: string) => URL;
+  /** Reads a results bucket object as text, refusing one over `maxBytes`; undefined if missing. */
+  readResults: (key: string, maxBytes: number) => Promise<string | undefined>;
 }
 
 /**
@@ -78,6 +84,34 @@ export async function getSearch(owner: string, searchId: string | undefined, dep
   return json(200, viewOf(withProgress, deps.presignGet));
 }
 
+/**
+ * `GET /api/searches/{id}/page`: the comparison page of one of the user's completed searches,
+ * as `{ title, html }`, with its images and downloads presigned ({@link signedResultsPage}); the
+ * console shows it in a sandboxed frame of its own.
+ *
+ * @example
+ * await getResultsPage(sub, "5b0c…", deps) // 200 { title: "Matches for …", html: "<!doctype html>…" }
+ */
+export async function getResultsPage(owner: string, searchId: string | undefined, deps: SearchRoutesDeps): Promise<HttpResult> {
+  const search = searchId && /^[A-Za-z0-9._-]{1,128}$/.test(searchId) ? await deps.state.getSearch(searchId) : undefined;
+  if (!search || ownerOfSubmission(search.submissionId) !== owner) return refused(404, `you have no search ${JSON.stringify(searchId ?? "")}`);
+  if (search.status !== "completed") return refused(409, `search ${search.searchId} is ${search.status}: its page is written when it completes`);
+  const pageKey = pageKeyOf(search);
+  const html = await deps.readResults(pageKey, MAX_RESULTS_PAGE_BYTES);
+  if (html === undefined) return refused(404, `search ${search.searchId} has no results page`);
+  const title = unescapeHtml(/<title>([^<]*)<\/title>/.exec(html)?.[1] ?? `Results of ${search.searchId}`);
+  return json(200, { title, html: signedResultsPage(html, pageKey, deps.presignGet) });
+}
+
+function unescapeHtml(text: string): string {
+  const named: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'", "#x27": "'" };
+  return text.replace(/&(amp|lt|gt|quot|#39|#x27);/g, (_, name: string) => named[name]);
+}
+
+function pageKeyOf(search: SearchItem): string {
+  return (search.resultsKey ?? `${search.searchId}.json`).replace(/\.json$/, ".html");
+}
+
 function viewOf(search: SearchItem, presignGet: (key: string) => URL): SearchView {
   const resultsKey = search.resultsKey ?? `${search.searchId}.json`;
   return {
@@ -97,7 +131,13 @@ function viewOf(search: SearchItem, presignGet: (key: string) => URL): SearchVie
     ...(search.partial ? { partial: search.partial } : {}),
     ...(search.failure ? { failure: { reason: search.failure.reason, stage: search.failure.stage } } : {}),
     ...(search.status === "completed"
-      ? { results: { json: presignGet(resultsKey).toString(), page: presignGet(resultsKey.replace(/\.json$/, ".html")).toString() } }
+      ? {
+          results: {
+            json: presignGet(resultsKey).toString(),
+            csv: presignGet(resultsKey.replace(/\.json$/, ".csv")).toString(),
+            page: `/api/searches/${encodeURIComponent(search.searchId)}/page`,
+          },
+        }
       : {}),
   };
 }

@@ -39,13 +39,21 @@ export function presignObject(bucket: string, method: "GET" | "PUT", seconds: nu
   };
 }
 
+/** What each kind of results file is answered as. */
+const RESULTS_CONTENT_TYPES: Readonly<Record<string, string>> = {
+  ".html": "text/html; charset=utf-8",
+  ".json": "application/json",
+  ".csv": "text/csv; charset=utf-8",
+  ".png": "image/png",
+};
+
 /**
  * A presigned GET of a results object that the browser shows rather than downloads: the
  * pipeline stores results without a content type, so the URL asks S3 to answer with one.
  */
 export function presignResultsGet(bucket: string, seconds: number, env: NodeJS.ProcessEnv = process.env): (key: string) => URL {
   const presign = presignObject(bucket, "GET", seconds, env);
-  return (key) => presign(key, {}, { "response-content-type": key.endsWith(".html") ? "text/html; charset=utf-8" : "application/json" });
+  return (key) => presign(key, {}, { "response-content-type": RESULTS_CONTENT_TYPES[/\.[a-z]+$/.exec(key)?.[0] ?? ""] ?? "application/octet-stream" });
 }
 
 /**
