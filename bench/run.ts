@@ -1,11 +1,12 @@
-// `npm run bench [-- --targets 50000 --sample 1000 --plain-sample 40]`
+// `npm run bench [-- --targets 50000 --sample 1000 --plain-sample 40 --shape-runs 2]`
 //
 // Measures, on one library and the same masks at NeuronBridge custom-search defaults:
 //   (a) the plain implementation on decoded images (the baseline),
 //   (b) raw PackBits TIFF search (read + decode + fast score),
 //   (c) indexed search (read shards + fast score),
 // each single-threaded (targets/s per core), then an end-to-end `cds search` over a large
-// synthetic library on all cores. Prints a table with ratios to the baseline and writes the
+// synthetic library (indexed --with-shape) on all cores, by pixels and with `--rank shape`
+// (the second stage: its ms per shortlisted target, and the wall time it adds). Prints a table with ratios to the baseline and writes the
 // same figures to bench/results.json. Generated libraries are cached in bench/.cache.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -39,6 +40,7 @@ const { values: args } = parseArgs({
     targets: { type: "string", default: "50000" },
     sample: { type: "string", default: "1000" },
     "plain-sample": { type: "string", default: "40" },
+    "shape-runs": { type: "string", default: "2" },
     cache: { type: "string", default: join(here, ".cache") },
   },
 });
@@ -77,14 +79,16 @@ if (!existsSync(join(sampleLibrary, "manifest.json"))) {
 }
 
 const e2eSpec = { seed: "bench-e2e", count: e2eTargets, masks: 2, plantedPerMask: 2 };
-const e2eDir = join(cache, `e2e-${e2eTargets}`);
+// With shape data, so the same library serves the pixel-match and the --rank shape searches.
+const e2eDir = join(cache, `e2e-shape-${e2eTargets}`);
 await cached(e2eDir, async () => {
-  log(`building a ${e2eTargets}-target synthetic library straight into the index format in ${e2eDir} (cached for later runs) …`);
+  log(`building a ${e2eTargets}-target synthetic library (--with-shape) straight into the index format in ${e2eDir} (cached for later runs) …`);
   let last = 0;
   await indexSyntheticLibrary({
     name: `bench-${e2eTargets}`,
     store: new FolderBlobStore(e2eDir),
     spec: e2eSpec,
+    withShape: true,
     onProgress: ({ done, total }) => {
       if (done - last >= total / 20) {
         last = done;
@@ -159,21 +163,44 @@ if (!existsSync(realMaskPath)) {
   const { encodePackBitsTiff } = await import("@cds/core");
   await writeFile(e2eMask, encodePackBitsTiff(renderMask(syntheticLibrary(e2eSpec).neurons[0])));
 }
-const e2eRuns: { seconds: number; scored: number; peakRssMiB: number; objectsRead: number; matches: number }[] = [];
-for (let run = 0; run < 2; run++) {
-  const out = join(cache, "e2e-results.json");
+interface E2eRun {
+  rank: "pixels" | "shape";
+  seconds: number;
+  scored: number;
+  peakRssMiB: number;
+  objectsRead: number;
+  matches: number;
+  shortlisted?: number;
+  shapeMs?: number;
+}
+const e2eRuns: E2eRun[] = [];
+const shapeRuns = Number(args["shape-runs"]);
+for (let run = 0; run < Math.max(2, shapeRuns * 2); run++) {
+  // Alternating, so both kinds see the same warm page cache.
+  const rank = run % 2 === 0 || run >= shapeRuns * 2 ? "pixels" : "shape";
+  const out = join(cache, `e2e-results-${rank}.json`);
   // Peak memory: the child's own VmHWM (its `stats.peakRssMiB` is getrusage's maxRSS, which
   // Linux carries over from this bench process through fork and exec).
   const peak = childPeakMemory();
   const t = performance.now();
-  await promisify(execFile)(process.execPath, [...peak.nodeArgs, join(repoRoot, "packages/cli/bin/cds.js"), "search", e2eMask, "--library", e2eDir, "--top", "20", "--out", out, "--no-page"], {
+  const rankArgs = rank === "shape" ? ["--rank", "shape", "--shape-top", "300"] : [];
+  await promisify(execFile)(process.execPath, [...peak.nodeArgs, join(repoRoot, "packages/cli/bin/cds.js"), "search", e2eMask, "--library", e2eDir, "--top", "20", ...rankArgs, "--out", out, "--no-page"], {
     maxBuffer: 1 << 26,
     env: peak.env,
   });
   const seconds = (performance.now() - t) / 1000;
   const doc = JSON.parse(await readFile(out, "utf8"));
-  e2eRuns.push({ seconds, scored: doc.scored, peakRssMiB: peak.read(), objectsRead: doc.stats.objectsRead, matches: doc.results.length });
+  e2eRuns.push({
+    rank,
+    seconds,
+    scored: doc.scored,
+    peakRssMiB: peak.read(),
+    objectsRead: doc.stats.objectsRead,
+    matches: doc.results.length,
+    ...(doc.shape ? { shortlisted: doc.shape.shortlisted, shapeMs: doc.shape.elapsedMs } : {}),
+  });
 }
+
 const e2eManifest = await readManifest(new FolderBlobStore(e2eDir));
 const e2eBytes = e2eManifest.shards.reduce((n, s) => n + s.bytes, 0);
 
@@ -209,8 +236,30 @@ lines.push(`object reads per 1,000 targets: raw ${fmt(1000)}; indexed ${fmt((man
 if (Number.isFinite(indexSeconds)) lines.push(`indexing (this run, all cores): ${fmt(manifest.count / indexSeconds)} targets/s`);
 for (const [i, r] of e2eRuns.entries()) {
   lines.push(
-    `end to end, run ${i + 1}: \`cds search\` over ${fmt(r.scored)} synthetic targets on ${availableParallelism()} cores: ${fmt(r.seconds, 2)} s wall ` +
-      `(${fmt(r.scored / r.seconds)} targets/s), peak memory (VmHWM) ${fmt(r.peakRssMiB)} MiB, ${fmt(r.objectsRead)} objects read, ${r.matches} matches kept`,
+    `end to end, run ${i + 1}, --rank ${r.rank}: \`cds search\` over ${fmt(r.scored)} synthetic targets on ${availableParallelism()} cores: ${fmt(r.seconds, 2)} s wall ` +
+      `(${fmt(r.scored / r.seconds)} targets/s), peak memory (VmHWM) ${fmt(r.peakRssMiB)} MiB, ${fmt(r.objectsRead)} objects read, ${r.matches} matches kept` +
+      (r.shortlisted === undefined ? "" : `; shape stage ${fmt(r.shortlisted)} targets shortlisted in ${fmt(r.shapeMs! / 1000, 2)} s`),
+  );
+}
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? Number.NaN : sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+};
+const pixelWall = median(e2eRuns.filter((r) => r.rank === "pixels").map((r) => r.seconds));
+const shaped = e2eRuns.filter((r) => r.rank === "shape");
+const shapeSummary = shaped.length
+  ? {
+      pixelsMedianSeconds: pixelWall,
+      shapeMedianSeconds: median(shaped.map((r) => r.seconds)),
+      addedSeconds: median(shaped.map((r) => r.seconds)) - pixelWall,
+      shortlisted: shaped[0].shortlisted!,
+      msPerShortlistedTarget: median(shaped.map((r) => r.shapeMs! / Math.max(1, r.shortlisted!))),
+    }
+  : undefined;
+if (shapeSummary) {
+  lines.push(
+    `shape stage (--rank shape, best 300 lines): ${fmt(shapeSummary.shortlisted)} targets shape-scored, ${fmt(shapeSummary.msPerShortlistedTarget, 2)} ms per shortlisted target (read + decode + score, median); ` +
+      `median wall ${fmt(shapeSummary.shapeMedianSeconds, 2)} s against ${fmt(shapeSummary.pixelsMedianSeconds, 2)} s by pixels: ${fmt(shapeSummary.addedSeconds, 2)} s added (goal: at most 3 s)`,
   );
 }
 const benchPeak = peakMemoryMiB();
@@ -247,6 +296,7 @@ await writeFile(
       },
       indexingTargetsPerSecond: Number.isFinite(indexSeconds) ? manifest.count / indexSeconds : null,
       endToEnd: e2eRuns,
+      shapeStage: shapeSummary ?? null,
       benchPeakMemoryMiB: benchPeak,
     },
     null,

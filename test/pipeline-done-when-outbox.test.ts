@@ -9,13 +9,15 @@ import { runCli } from "./support/run-cli.ts";
 import { waitFor } from "./support/runtime-events.ts";
 import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "./support/sprinkled-library.ts";
 import { sprinkledImage } from "./support/synthetic-targets.ts";
+import { startSmtpReceiver, type SmtpReceiver } from "./support/smtp-receiver.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
 
 // Issue 11, "Done when": the durable outbox. The real bin in a child process, SIGKILLed three
 // times with six searches in flight, then started again: every search ends with exactly one end
 // event in the log, and the subscriber on 127.0.0.1 gets exactly one end event per search
-// (counted by webhook-id, as a Standard Webhooks receiver deduplicates).
+// (counted by webhook-id, as a Standard Webhooks receiver deduplicates), and the mail server on
+// 127.0.0.1 gets exactly one outcome email per search (a replayed end event sends no second one).
 
 const TARGETS = 600;
 const SHARD_SIZE = 10; // 60 batches per search
@@ -25,20 +27,23 @@ const END_TYPES = new Set(["Search Completed", "Search Failed"]);
 describe("the durable outbox: cds dev SIGKILLed 3 times with 6 searches in flight", () => {
   let root: string;
   let hooks: WebhookReceiver;
+  let smtp: SmtpReceiver;
   let running: CdsChild | undefined; // the latest cds dev, for afterAll
 
   beforeAll(async () => {
     root = await tempDir("cds-outbox-");
     await indexSprinkledLibrary({ root, name: "tiny", count: TARGETS, shardSize: SHARD_SIZE });
     hooks = await startWebhookReceiver(() => 204);
+    smtp = await startSmtpReceiver();
   });
 
   afterAll(async () => {
     if (running && running.child.exitCode === null && running.child.signalCode === null) running.child.kill("SIGKILL"); // a failed run leaves none behind
     await hooks?.close();
+    await smtp?.close();
   });
 
-  it("ends every accepted search with exactly one end event, and the 127.0.0.1 subscriber gets exactly one per search", async () => {
+  it("ends every accepted search with exactly one end event; the 127.0.0.1 subscriber gets exactly one per search, and one email each", async () => {
     // Prepare: a subscriber on this machine, cds dev running, six masks dropped
     const added = await runCli(["webhooks", "add", hooks.url, "--allow-private", "--root", root]);
     expect(added.code).toBe(0);
@@ -46,7 +51,8 @@ describe("the durable outbox: cds dev SIGKILLed 3 times with 6 searches in fligh
     const log = new EventLog(join(root, "events.log"));
     const endEvents = async () => (await readLines(log)).filter((e) => END_TYPES.has(e["detail-type"]));
 
-    let dev = startDev(root);
+    const mail = { CDS_SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, CDS_NOTIFY_EMAIL: "lab@example.org" };
+    let dev = startDev(root, mail);
     running = dev.running;
     await waitFor(() => (dev.output().includes("Ctrl-C stops") ? true : undefined), 60_000);
     for (let i = 0; i < MASKS; i++) {
@@ -65,7 +71,7 @@ describe("the durable outbox: cds dev SIGKILLed 3 times with 6 searches in fligh
       await killWhen(dev.running, ready, 5);
       const killed = await dev.running.exited;
       expect(killed.signal, `kill ${n + 1}`).toBe("SIGKILL");
-      dev = startDev(root);
+      dev = startDev(root, mail);
       running = dev.running;
     }
     try {
@@ -74,7 +80,8 @@ describe("the durable outbox: cds dev SIGKILLed 3 times with 6 searches in fligh
         const searches = await withSearches(root);
         const ended = searches.filter((s) => s.status === "completed" || s.status === "failed");
         const hooked = new Set(hooks.received.map((h) => h.headers["webhook-id"]));
-        return searches.length === MASKS && ended.length === MASKS && hooked.size >= MASKS ? true : undefined;
+        const mailed = new Set(smtp.received.map((r) => r.mail.subject));
+        return searches.length === MASKS && ended.length === MASKS && hooked.size >= MASKS && mailed.size >= MASKS ? true : undefined;
       }, 240_000, 500);
     } finally {
       dev.running.child.kill("SIGINT");
@@ -90,6 +97,8 @@ describe("the durable outbox: cds dev SIGKILLed 3 times with 6 searches in fligh
       expect(ends.map((e) => e.id), `end events of ${search.searchId}`).toEqual([endEventId(search.searchId)]);
       const received = hooks.received.filter((h) => (JSON.parse(h.body) as CatalogEvent & { detail: { searchId?: string } }).detail.searchId === search.searchId);
       expect(new Set(received.map((h) => h.headers["webhook-id"])), `webhooks of ${search.searchId}`).toEqual(new Set([`${subscriptionId}/${endEventId(search.searchId)}`]));
+      const emails = smtp.received.filter((r) => r.mail.subject?.includes(search.searchId));
+      expect(emails.map((r) => r.envelopeTo), `emails about ${search.searchId}`).toEqual([["lab@example.org"]]);
     }
     expect(searches.every((s) => s.endEventPending === undefined)).toBe(true);
   });
@@ -137,8 +146,8 @@ describe("the durable outbox: a webhook retry waiting when cds dev stops", () =>
   });
 });
 
-function startDev(root: string): { running: CdsChild; output: () => string } {
-  const running = startCds(["dev", "--root", root, "--poll-ms", "50", "--settle-ms", "0", "--sweep-every", "2"], root);
+function startDev(root: string, env: NodeJS.ProcessEnv = {}): { running: CdsChild; output: () => string } {
+  const running = startCds(["dev", "--root", root, "--poll-ms", "50", "--settle-ms", "0", "--sweep-every", "2"], root, { ...process.env, ...env });
   let text = "";
   running.child.stdout!.on("data", (chunk: Buffer) => (text += chunk.toString()));
   running.child.stderr!.on("data", (chunk: Buffer) => (text += chunk.toString()));

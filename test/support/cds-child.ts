@@ -10,8 +10,8 @@ export interface CdsChild {
 }
 
 /** Starts the real `cds` bin (as `npx cds` would) without waiting for it, so a test can interrupt it. */
-export function startCds(args: string[], cwd = repoRoot): CdsChild {
-  const child = spawn(process.execPath, [join(repoRoot, "packages/cli/bin/cds.js"), ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+export function startCds(args: string[], cwd = repoRoot, env: NodeJS.ProcessEnv = process.env): CdsChild {
+  const child = spawn(process.execPath, [join(repoRoot, "packages/cli/bin/cds.js"), ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -129,6 +129,7 @@ export type { ThrottleRetryOptions } from "./state/throttle-retry.ts";
 export type { MaskOutcomeRecord, NewSubmission, NewSubmissionMask, SubmissionCompletion, SubmissionRecording } from "./state/submission-access.ts";
 export { BatchResultRejectedError, IllegalStatusTransitionError, SearchNotFoundError, StateError } from "./state/state-errors.ts";
 export { isConditionFailure } from "./state/condition-failure.ts";
+export { EMAIL_CLAIM_LEASE_MS, EmailInFlightError } from "./state/email-notice-access.ts";
 export { decodeMatches, encodeMatches } from "./state/matches-codec.ts";
 export type { Invoker } from "./ports/invoker.ts";
 export { noTelemetry, telemetryMetrics } from "./ports/telemetry.ts";

@@ -71,6 +71,34 @@ describe("search emails through SMTP", () => {
   });
 });
 
+describe("an end event handled more than once (outbox replay, at-least-once delivery)", () => {
+  it("sends its email once; a send the mail server refused is sent by the retry", async () => {
+    const event = await completedSearchOf("fly@example.org");
+    const mailer = createLocalMailer({ from: "cds@localhost", smtp: { host: "127.0.0.1", port: smtp.port } });
+    const refusing = { send: () => Promise.reject(new Error("451 try again later")) };
+    const about = () => smtp.received.filter((r) => r.mail.subject?.includes(event.detail.searchId));
+
+    await expect(emailSearchOutcome(event, { state, mailer: refusing, defaultRecipient: "lab@example.org" })).rejects.toThrow("451");
+    const first = await emailSearchOutcome(event, { state, mailer, defaultRecipient: "lab@example.org" });
+    const again = await emailSearchOutcome(event, { state, mailer, defaultRecipient: "lab@example.org" });
+    mailer.close();
+
+    expect(first?.messageId).toBeDefined();
+    expect(again).toBeUndefined();
+    expect(about()).toHaveLength(1);
+  });
+
+  it("waits for a handling that is sending it right now instead of sending a second copy", async () => {
+    const event = await completedSearchOf("fly@example.org");
+    expect(await state.claimEmail(event.detail.searchId)).toBe(true);
+    const mailer = createLocalMailer({ from: "cds@localhost", smtp: { host: "127.0.0.1", port: smtp.port } });
+    await expect(emailSearchOutcome(event, { state, mailer, defaultRecipient: "lab@example.org" })).rejects.toMatchObject({ name: "EmailInFlightError" });
+    // A claim whose sender died lapses: the next handling takes it over and sends.
+    expect(await state.claimEmail(event.detail.searchId, 0)).toBe(true);
+    mailer.close();
+  });
+});
+
 describe("search emails into an outbox folder", () => {
   it("writes an .eml file with the same recipient, subject and body when no SMTP server is configured", async () => {
     const outbox = join(await tempDir("cds-outbox-"), "outbox");
@@ -79,7 +107,8 @@ describe("search emails into an outbox folder", () => {
     const viaOutbox = createLocalMailer({ from: "cds@localhost", outboxFolder: outbox });
 
     const overSmtp = await emailSearchOutcome(event, { state, mailer: viaSmtp });
-    const intoOutbox = await emailSearchOutcome(event, { state, mailer: viaOutbox });
+    // The same event through the second mailer: sent again on purpose, past the once-only claim.
+    const intoOutbox = await emailSearchOutcome(event, { state: { ...state, claimEmail: async () => true }, mailer: viaOutbox });
     viaSmtp.close();
 
     const files = await readdir(outbox);

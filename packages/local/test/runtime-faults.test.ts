@@ -46,6 +46,24 @@ describe("one cds dev per root", () => {
   });
 });
 
+describe("temporary files a killed cds dev left", () => {
+  it("are removed at the next start, in results and the email outbox; finished files stay", async () => {
+    const root = await tempDir("cds-leftovers-");
+    await mkdir(join(root, "results", "nested"), { recursive: true });
+    await mkdir(join(root, "outbox"), { recursive: true });
+    const left = [join(root, "results", "s1.json.4242.k3j2.tmp"), join(root, "results", "nested", "match-1.png.4242.zz.tmp"), join(root, "outbox", "m.eml.tmp")];
+    for (const path of left) await writeFile(path, "half written");
+    await writeFile(join(root, "results", "s0.json"), "{}");
+    const runtime = await startLocalRuntime({ root, scorerThreads: 1, pollMs: 100 });
+    try {
+      for (const path of left) await expect(readFile(path)).rejects.toMatchObject({ code: "ENOENT" });
+      expect(await readFile(join(root, "results", "s0.json"), "utf8")).toBe("{}");
+    } finally {
+      await runtime.stop();
+    }
+  });
+});
+
 /** A tmpfs of `size` at a fresh folder, or undefined where mounting is not allowed (not root, no tmpfs). */
 async function smallDisk(size: string): Promise<string | undefined> {
   const dir = await tempDir("cds-disk-");

@@ -44,6 +44,7 @@ import { admissionGateEntity } from "../entities/admission-gate.ts";
 import { batchResultEntity } from "../entities/batch-result.ts";
 import { completionGroupEntity } from "../entities/completion-group.ts";
 import { deliveryEntity } from "../entities/delivery.ts";
+import { emailNoticeEntity } from "../entities/email-notice.ts";
 import { libraryEntity } from "../entities/library.ts";
 import { searchEntity } from "../entities/search.ts";
 import { stateTableLayout } from "../entities/state-table.ts";
@@ -54,6 +55,7 @@ import { subscriptionEntity } from "../entities/subscription.ts";
 import { uploadClaimEntity } from "../entities/upload-claim.ts";
 import { admissionAccess } from "./admission-access.ts";
 import { completionAccess, DEFAULT_BATCH_RESULT_TTL_SECONDS } from "./completion-access.ts";
+import { emailNoticeAccess } from "./email-notice-access.ts";
 import { libraryAccess } from "./library-access.ts";
 import { searchAccess } from "./search-access.ts";
 import { submissionAccess } from "./submission-access.ts";
@@ -81,6 +83,7 @@ export function stateService(client: DocumentClient, layout: StateTableLayout) {
       submission: submissionEntity(layout),
       submissionMask: submissionMaskEntity(layout),
       admissionGate: admissionGateEntity(layout),
+      emailNotice: emailNoticeEntity(layout),
     },
     { client, table: layout.tableName },
   );
@@ -120,6 +123,7 @@ export function createStateStore(options: StateStoreOptions) {
     ...admissionAccess(entities, now),
     ...submissionAccess(entities, now),
     ...subscriptionSecretAccess(entities),
+    ...emailNoticeAccess(entities, now),
   };
 }
 

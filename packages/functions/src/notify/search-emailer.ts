@@ -1,10 +1,11 @@
 import { searchEmail } from "@cds/core";
 import type { Mailer, SearchEmailOptions, SentEmail, StateStore } from "@cds/core";
 import type { SearchOutcomeEvent } from "../ports.ts";
+import { type EmailOnceState, sendOnce } from "./send-once.ts";
 
 /** Options of {@link emailSearchOutcome}. */
 export type SearchEmailerOptions = {
-  state: Pick<StateStore, "getSearch">;
+  state: Pick<StateStore, "getSearch"> & EmailOnceState;
   mailer: Mailer;
 } & Omit<SearchEmailOptions, "notifyEmail">;
 
@@ -12,7 +13,8 @@ export type SearchEmailerOptions = {
  * Emails a search's outcome to its submitter (the search's `notifyEmail`) or the
  * configured default recipient; resolves to undefined when there is neither. A search of a
  * submission is emailed only when its own sidecar named an address: the submission's one
- * `Submission Completed` email covers the others, instead of one email per mask.
+ * `Submission Completed` email covers the others, instead of one email per mask. Sent once
+ * however often the event is handled ({@link sendOnce}).
  *
  * @example
  * await emailSearchOutcome(event, { state, mailer, defaultRecipient: "lab@example.org" });
@@ -22,5 +24,5 @@ export async function emailSearchOutcome(event: SearchOutcomeEvent, options: Sea
   const search = await state.getSearch(event.detail.searchId);
   if (search?.submissionId && !search.notifyEmail) return undefined;
   const email = searchEmail(event, { ...rendering, notifyEmail: search?.notifyEmail });
-  return email ? mailer.send(email) : undefined;
+  return email ? sendOnce(state, event.detail.searchId, mailer, email) : undefined;
 }

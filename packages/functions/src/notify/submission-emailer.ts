@@ -1,16 +1,18 @@
 import { submissionEmail } from "@cds/core";
 import type { Mailer, SearchEmailOptions, SentEmail, StateStore } from "@cds/core";
 import type { SubmissionOutcomeEvent } from "../ports.ts";
+import { type EmailOnceState, sendOnce } from "./send-once.ts";
 
 /** Options of {@link emailSubmissionOutcome}. */
 export type SubmissionEmailerOptions = {
-  state: Pick<StateStore, "getSubmission" | "listSubmissionMasks">;
+  state: Pick<StateStore, "getSubmission" | "listSubmissionMasks"> & EmailOnceState;
   mailer: Mailer;
 } & Omit<SearchEmailOptions, "notifyEmail">;
 
 /**
  * Emails a finished submission to its submitter (`cds submit --email`) or the configured
  * default recipient, with each mask's best match; resolves to undefined when there is neither.
+ * Sent once however often the event is handled ({@link sendOnce}).
  *
  * @example
  * await emailSubmissionOutcome(event, { state, mailer, defaultRecipient: "lab@example.org" });
@@ -26,5 +28,5 @@ export async function emailSubmissionOutcome(event: SubmissionOutcomeEvent, opti
     ...(mask.failureReason ? { reason: mask.failureReason } : {}),
   }));
   const email = submissionEmail(event.detail, masks, { ...rendering, notifyEmail: submission?.notifyEmail });
-  return email ? mailer.send(email) : undefined;
+  return email ? sendOnce(state, `submission/${submissionId}`, mailer, email) : undefined;
 }

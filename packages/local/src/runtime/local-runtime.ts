@@ -35,6 +35,7 @@ import { startLocalState } from "../state/local-state.ts";
 import { coalescedRun } from "./coalesced-run.ts";
 import { endEventOutbox } from "./end-event-outbox.ts";
 import { retrying } from "./retrying-handler.ts";
+import { removeLeftoverTemporaryFiles } from "./leftover-files.ts";
 import { lockRoot } from "./root-lock.ts";
 import { folderSourceImages } from "./source-image-reader.ts";
 import { removeStateEndpoint, writeStateEndpoint } from "./state-endpoint.ts";
@@ -135,6 +136,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   for (const folder of Object.values(folders)) await mkdir(folder, { recursive: true });
   // One cds dev per root: a second stops here, naming the first's pid.
   const rootLock = await lockRoot(root);
+  await removeLeftoverTemporaryFiles([folders.results, folders.outbox]);
   // An upload folder per library, so a person sees where masks go.
   for (const library of await readdir(join(root, "libraries"), { withFileTypes: true }).catch(() => [])) {
     if (library.isDirectory()) await mkdir(join(folders.uploads, library.name), { recursive: true });
