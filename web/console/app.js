@@ -89,6 +89,7 @@ function readParams() {
   for (const field of state.fields) {
     const input = $(`#param-${field.name}`);
     if (field.kind === "boolean") params[field.name] = input.checked;
+    else if (field.kind === "choice" && typeof field.choices[0] === "string") params[field.name] = input.value === "" ? undefined : input.value;
     else if (field.kind === "choice" || field.kind === "integer" || field.kind === "number") params[field.name] = input.value === "" ? undefined : Number(input.value);
     else params[field.name] = input.value.trim();
   }

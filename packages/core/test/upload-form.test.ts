@@ -18,6 +18,8 @@ describe("the console's upload form", () => {
       [{ params: { xyShift: 1 } }, "xyShift"],
       [{ params: { excludeTopRight: "wide" } }, "excludeTopRight"],
       [{ params: { maxResultsPerMask: 0 } }, "maxResultsPerMask"],
+      [{ params: { rank: "best" } }, "rank"],
+      [{ params: { shapeTop: 5 } }, "shapeTop"],
       [{ params: { shiny: true } }, "shiny"],
       [{ notifyEmail: "ada@example.org, bob@example.org" }, "notifyEmail"],
       [{ params: { submissionId: "sub-1", submissionMaskId: "m" } }, "submissionId"],

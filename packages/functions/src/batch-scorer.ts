@@ -12,7 +12,7 @@ import {
   type WorkerPayload,
 } from "@cds/core";
 
-/** One batch scored: its best `job.top` matches, best first, how many targets it scored, and the mask's size. */
+/** One batch scored: its best `job.top` matches (all of them with `job.keepAll`), best first, how many targets it scored, and the mask's size. */
 export interface BatchScore {
   matches: ScoredTarget[];
   scored: number;
@@ -79,7 +79,7 @@ export function inProcessBatchScorer(deps: InProcessBatchScorerDeps): BatchScore
         scratch,
       });
       // What a batch result stores: the score and the library index (metadata is joined by the combiner).
-      const matches = result.matches.slice(0, job.top).map(({ index, matchingPixels, matchingRatio, mirrored, maskSize }) => ({ index, matchingPixels, matchingRatio, mirrored, maskSize }));
+      const matches = result.matches.slice(0, job.keepAll ? undefined : job.top).map(({ index, matchingPixels, matchingRatio, mirrored, maskSize }) => ({ index, matchingPixels, matchingRatio, mirrored, maskSize }));
       return { matches, scored: result.scored, maskSize: prepared.maskSize };
     },
   };

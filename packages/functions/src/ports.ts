@@ -1,5 +1,5 @@
 import type { CatalogEntryOfCatalog, CatalogEvent, DetailOf } from "@cds/events";
-import type { AcceptUploadDeps, BatchPlanOptions, BlobStore, DispatchTreeOptions, Invoker, LibraryStores, PreparedMask, SourceImageReader, StateStore } from "@cds/core";
+import type { AcceptUploadDeps, BatchPlanOptions, BlobStore, CombineSearchDeps, DispatchTreeOptions, Invoker, LibraryStores, PreparedMask, SourceImageReader, StateStore } from "@cds/core";
 
 /** One event to put on the bus, typed by its detail-type (EventBridge's PutEvents entry, camel-cased). */
 export type SearchEventEntry = EntryFor<CatalogEntryOfCatalog>;
@@ -38,6 +38,8 @@ export interface PipelineDeps {
   /** The results bucket (`<searchId>.json`, `<searchId>.html`). */
   results: BlobStore;
   sourceImages?: SourceImageReader;
+  /** The shape stage's colour-depth LUT (searches ranked by shape); default the built-in approximation. */
+  shapeLut?: CombineSearchDeps["shapeLut"];
   bus: EventPublisher;
   invoker: Invoker;
   /** Batch planning, shared by intake and dispatch (tests use small batches). */

@@ -20,7 +20,7 @@ export interface SweepSettings {
 /** What one sweep did, search by search. */
 export type SweepReport = { searchId: string; decision: SweepDecision["kind"] }[];
 
-type SweepDeps = Pick<PipelineDeps, "state" | "uploads" | "libraries" | "results" | "sourceImages" | "batchPlan" | "dispatchTree" | "maxRunning" | "bus" | "invoker" | "now"> &
+type SweepDeps = Pick<PipelineDeps, "state" | "uploads" | "libraries" | "results" | "sourceImages" | "shapeLut" | "batchPlan" | "dispatchTree" | "maxRunning" | "bus" | "invoker" | "now"> &
   Pick<AdmissionHandlerDeps, "admitWaiting">;
 
 /** Leaves re-dispatched at once (each a small async invoke): a 3,000-batch search's ≤ 200 leaves take a few rounds. */

@@ -46,6 +46,8 @@ export function searchEntity(layout: StateTableLayout) {
       maskKey: { type: "string", required: true, readOnly: true },
       params: { type: CustomAttributeType<SearchParams>("any"), required: true, readOnly: true },
       top: { type: "number", required: true, readOnly: true },
+      /** Ranked by shape after the pixel match (the spec's `shape`); absent for pixel ranking. */
+      shape: { type: "map", properties: { topLines: { type: "number", required: true } }, readOnly: true },
       status: { type: SEARCH_STATUSES, required: true },
       batchCount: { type: "number", required: true, readOnly: true },
       batchSize: { type: "number", required: true, readOnly: true },

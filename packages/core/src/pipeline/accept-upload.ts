@@ -6,6 +6,7 @@ import { LibraryFormatError } from "../library/shard-format.ts";
 import { planBatchRule, type BatchPlanOptions, type BatchRule } from "../planning/batch-plan.ts";
 import { BlobNotFoundError, type BlobStore } from "../ports/blob-store.ts";
 import { defaultSearchParams, type SearchParams } from "../search-params.ts";
+import { readShapeLibraryInfo } from "../shape/shape-stage.ts";
 import { MAX_CUSTOM_RESULTS } from "../results/combine-batches.ts";
 import type { SearchSpec } from "./search-job.ts";
 import type { StateStore } from "../state/service.ts";
@@ -105,6 +106,11 @@ async function checkUpload(key: string, deps: AcceptUploadDeps, seen: { submissi
     if (!(error instanceof LibraryFormatError)) throw error;
     throw new UploadRejectedError(`there is no usable library named "${location.library}" (the upload's folder name): ${error.message}`, { cause: error });
   }
+  if (settings.shape && !(await readShapeLibraryInfo(deps.libraries(location.library), descriptor.buildId))) {
+    throw new UploadRejectedError(
+      `rank "shape" needs shape data, and the library "${location.library}" was indexed without it: re-index it with \`cds library index … --with-shape\`, or leave rank out of the sidecar`,
+    );
+  }
   const library = { name: location.library, width: descriptor.width, height: descriptor.height };
   const bytes = await readUserInput(deps.uploads, key, {
     maxBytes: deps.maskMaxBytes ?? DEFAULT_MASK_MAX_BYTES,
@@ -141,6 +147,7 @@ export function specOfUpload(settings: UploadSettings): SearchSpec {
   return {
     params: settings.params,
     top: settings.maxResultsPerMask,
+    ...(settings.shape ? { shape: settings.shape } : {}),
     ...(settings.notifyEmail ? { notifyEmail: settings.notifyEmail } : {}),
     ...(settings.submission ? { submission: settings.submission } : {}),
   };

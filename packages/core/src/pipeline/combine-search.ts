@@ -1,14 +1,19 @@
 import type { RgbImage } from "../image/rgb-image.ts";
 import { decodeImage } from "../image/decode-image.ts";
-import { readDescriptor, readItemMetadata, type LibraryDescriptor } from "../library/library-manifest.ts";
+import { layoutOf, readDescriptor, readItemMetadata, readManifest, type LibraryDescriptor } from "../library/library-manifest.ts";
 import type { DispatchTreeOptions } from "../planning/dispatch-tree.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
 import { combineBatchResults } from "../results/combine-batches.ts";
-import { buildResultsDocument, type ResultsDocument } from "../results/results-document.ts";
+import { buildResultsDocument, type ResultsDocument, type ResultsShapeRank } from "../results/results-document.ts";
 import { maskNameOf } from "../results/mask-name.ts";
 import { resultsFileSet } from "../results/results-files.ts";
 import { matchesToShow } from "../results/results-page.ts";
 import type { TargetMatch } from "../search/ranking.ts";
+import { prepareShapeQuery } from "../shape/prepared-shape-query.ts";
+import { defaultShapeParams } from "../shape/shape-params.ts";
+import type { ShapeRankedMatch } from "../shape/shape-ranking.ts";
+import { rankLibraryMatchesByShape } from "../shape/shape-stage.ts";
+import { rainbowLut, type Lut } from "../synthetic/rainbow-lut.ts";
 import type { StateStore } from "../state/service.ts";
 import { IllegalStatusTransitionError, SearchNotFoundError } from "../state/state-errors.ts";
 import type { LibraryStores, SourceImageReader } from "./pipeline-ports.ts";
@@ -24,6 +29,11 @@ export interface CombineSearchDeps {
   results: BlobStore;
   /** Original target images for the page; without it every match shows a placeholder. */
   sourceImages?: SourceImageReader;
+  /**
+   * The colour-depth LUT of the shape stage (searches ranked by shape) and what to call it in
+   * the results; default the built-in approximation of PsychedelicRainBow2.
+   */
+  shapeLut?: { lut: Lut; source: string };
   /** Must be the options dispatch planned the tree with: batch results are stored by leaf. */
   dispatchTree?: DispatchTreeOptions;
   now?: () => Date;
@@ -46,8 +56,9 @@ export interface CombinedSearch {
 }
 
 /**
- * Combiner: merges a running search's batch results into the global ranking, writes the results
- * document and its HTML page, and marks the search completed. Resolves undefined when the search
+ * Combiner: merges a running search's batch results into the global ranking (then, for a search
+ * ranked by shape, re-ranks its best lines by shape), writes the results document and its HTML
+ * page, and marks the search completed. Resolves undefined when the search
  * is not running (already combined, or failed): nothing to announce.
  *
  * @example
@@ -59,15 +70,20 @@ export async function combineSearch(searchId: string, deps: CombineSearchDeps): 
   if (!search) throw new SearchNotFoundError(searchId);
   if (search.status !== "running") return undefined;
   const now = deps.now ?? (() => new Date());
-  const { params, top } = specOfSearch(search);
+  const { params, top, shape } = specOfSearch(search);
   // One read of every batch result, every leaf partition in parallel; it also says what is missing.
   const { results: batches, missingBatches: missing } = await deps.state.listBatchResults(searchId, treeOfSearch(search, deps.dispatchTree));
   const store = deps.libraries(search.library);
   const descriptor = await readDescriptor(store);
-  const ranked = combineBatchResults(batches.map((b) => b.matches), { top });
-  // Item metadata only for the matches kept: the chunks holding them, in parallel.
+  // Ranked by shape, every match takes part: the stage shortlists whole lines from all of them.
+  const ranked = combineBatchResults(batches.map((b) => b.matches), { top: shape ? Infinity : top });
+  // Item metadata only for the matches kept (all of them when ranked by shape: lines group by
+  // publishedName): the chunks holding them, in parallel.
   const items = await readItemMetadata(store, descriptor, ranked.map((m) => m.index));
-  const matches: TargetMatch[] = ranked.map((m) => ({ ...m, item: items.get(m.index)! }));
+  const pixelMatches: TargetMatch[] = ranked.map((m) => ({ ...m, item: items.get(m.index)! }));
+  const maskImage = await decodeImage(await deps.uploads.get(search.maskKey), { name: search.maskKey });
+  const staged = shape ? await shapeStage(store, maskImage, pixelMatches, { minMatchingPixRatio: params.minMatchingPixRatio, topLines: shape.topLines, lut: deps.shapeLut }) : undefined;
+  const matches = staged ? staged.ranked.slice(0, top) : pixelMatches;
   const createdAt = now();
   const document = buildResultsDocument({
     searchId,
@@ -80,8 +96,8 @@ export async function combineSearch(searchId: string, deps: CombineSearchDeps): 
     elapsedMs: Math.max(0, createdAt.getTime() - Date.parse(search.submittedAt)),
     partial: missing.length > 0,
     missingBatches: missing,
+    ...(staged ? { shape: staged.summary } : {}),
   });
-  const maskImage = await decodeImage(await deps.uploads.get(search.maskKey), { name: search.maskKey });
   // The JSON, the CSV, the page's images, then the page (so it never links an image not yet there).
   const files = resultsFileSet(document, searchId, { maskImage, matchImages: await shownImages(document, descriptor, deps.sourceImages) });
   const resultsKey = files.jsonKey;
@@ -112,6 +128,26 @@ export function combinedSearchOf(searchId: string, document: ResultsDocument): C
   }));
   // The keys are the ones resultsFileSet wrote (`<searchId>.json`, `.html`), so a recovered announcement names them too.
   return { searchId, document, resultsKey: `${searchId}.json`, htmlKey: `${searchId}.html`, topMatches, maskName: document.mask.name, library: document.library.name };
+}
+
+/**
+ * The second stage of a search ranked by shape, run by the combiner itself: the precompute's
+ * selection (best `topLines` lines), each shortlisted target shape-scored from the shape data
+ * beside its shard, sorted by normalizedScore. One invocation is enough: 300 lines take about
+ * 1.5 s on one core (`npm run bench`), less than a second fan-out through workers would add.
+ */
+async function shapeStage(
+  store: BlobStore,
+  maskImage: RgbImage,
+  matches: readonly TargetMatch[],
+  options: { minMatchingPixRatio: number; topLines: number; lut?: { lut: Lut; source: string } },
+): Promise<{ ranked: ShapeRankedMatch[]; summary: ResultsShapeRank }> {
+  const started = performance.now();
+  const lut = options.lut ?? { lut: rainbowLut(), source: "built-in" };
+  const layout = layoutOf(await readManifest(store));
+  const prepared = prepareShapeQuery(maskImage, defaultShapeParams, lut.lut);
+  const { ranked, shortlisted } = await rankLibraryMatchesByShape(store, layout, prepared, matches, options);
+  return { ranked, summary: { topLines: options.topLines, shortlisted, elapsedMs: Math.round(performance.now() - started), lut: lut.source } };
 }
 
 /** The original images of the shown matches that can still be read; the rest get placeholders. */

@@ -11,8 +11,18 @@ export interface SearchSpec {
   params: SearchParams;
   /** Matches kept per batch and in the results (NeuronBridge's maxResultsPerMask). */
   top: number;
+  /**
+   * Present when the search ranks by shape (sidecar `rank: "shape"`): after the pixel match,
+   * the best `topLines` lines are shape-scored and the results sorted by normalizedScore.
+   */
+  shape?: ShapeRankSpec;
   notifyEmail?: string;
   submission?: SubmissionTag;
+}
+
+/** The second, shape stage of a search: how many lines (publishedNames) it shape-scores. */
+export interface ShapeRankSpec {
+  topLines: number;
 }
 
 /**
@@ -27,14 +37,19 @@ export interface SearchJob {
   maskKey: string;
   params: SearchParams;
   top: number;
+  /**
+   * The batch keeps every match, not only its best `top`: the shape stage picks its lines from
+   * all of them (set for searches ranked by shape).
+   */
+  keepAll?: boolean;
 }
 
 /**
  * The spec a stored search runs with.
  *
  * @example
- * const { params, top } = specOfSearch(await state.getSearch(searchId));
+ * const { params, top, shape } = specOfSearch(await state.getSearch(searchId));
  */
-export function specOfSearch(search: Pick<SearchItem, "params" | "top">): Pick<SearchSpec, "params" | "top"> {
-  return { params: search.params, top: search.top };
+export function specOfSearch(search: Pick<SearchItem, "params" | "top" | "shape">): Pick<SearchSpec, "params" | "top" | "shape"> {
+  return { params: search.params, top: search.top, ...(search.shape ? { shape: { topLines: search.shape.topLines } } : {}) };
 }

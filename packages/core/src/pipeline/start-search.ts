@@ -75,13 +75,13 @@ export async function planSearch(search: SearchItem, deps: Pick<StartSearchDeps,
       `library "${search.library}" changed after the search was accepted (${rule.batchCount} batches now, ${search.batchCount} then); submit the mask again`,
     );
   }
-  const { params, top } = specOfSearch(search);
+  const { params, top, shape } = specOfSearch(search);
   const library = { name: search.library, width: descriptor.width, height: descriptor.height, count: descriptor.count };
   return {
     descriptor,
     source: batchSourceOf(descriptor, rule),
     tree: planDispatchTree(rule.batchCount, deps.dispatchTree),
-    job: { searchId: search.searchId, library, maskKey: search.maskKey, params, top },
+    job: { searchId: search.searchId, library, maskKey: search.maskKey, params, top, ...(shape ? { keepAll: true } : {}) },
   };
 }
 

@@ -1,6 +1,7 @@
 import { CdsError, ParameterError } from "../errors.ts";
 import { MAX_CUSTOM_RESULTS } from "../results/combine-batches.ts";
 import { defaultSearchParams } from "../search-params.ts";
+import { DEFAULT_SHAPE_TOP_LINES } from "../shape/shape-ranking.ts";
 import { uploadSettingsOf } from "./upload-settings.ts";
 
 // The upload form of the browser console (local and on a stage): its fields in the sidecar's
@@ -15,7 +16,7 @@ export interface UploadFormField {
   kind: "integer" | "number" | "choice" | "boolean" | "region";
   min?: number;
   max?: number;
-  choices?: readonly number[];
+  choices?: readonly (number | string)[];
   help: string;
 }
 
@@ -30,6 +31,13 @@ export const UPLOAD_FORM_FIELDS: readonly UploadFormField[] = [
   { name: "maxResultsPerMask", label: "Matches kept", kind: "integer", min: 1, max: 10_000, help: "best matches in the results" },
   { name: "excludeTopLeft", label: "Ignore top left (label)", kind: "region", help: "WIDTHxHEIGHT in pixels; 0x0 keeps it" },
   { name: "excludeTopRight", label: "Ignore top right (colour scale)", kind: "region", help: "WIDTHxHEIGHT in pixels; 0x0 keeps it" },
+  {
+    name: "rank",
+    label: "Rank by",
+    kind: "choice",
+    choices: ["pixels", "shape"],
+    help: `shape: re-rank the best ${DEFAULT_SHAPE_TOP_LINES} lines by NeuronBridge's 2-D shape score (a library indexed --with-shape)`,
+  },
 ];
 
 /**
@@ -45,6 +53,7 @@ export function uploadFormDefaults(): Record<string, unknown> {
     excludeTopLeft: `${d.excludeTopLeft.width}x${d.excludeTopLeft.height}`,
     excludeTopRight: `${d.excludeTopRight.width}x${d.excludeTopRight.height}`,
     maxResultsPerMask: MAX_CUSTOM_RESULTS,
+    rank: "pixels",
   };
 }
 

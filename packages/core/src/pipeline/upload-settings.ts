@@ -3,6 +3,8 @@ import { parseSearchParams, type SearchParams } from "../search-params.ts";
 import { MAX_CUSTOM_RESULTS } from "../results/combine-batches.ts";
 import { isEmailAddress } from "../text/email-address.ts";
 import { UploadRejectedError } from "./pipeline-errors.ts";
+import type { ShapeRankSpec } from "./search-job.ts";
+import { DEFAULT_SHAPE_TOP_LINES } from "../shape/shape-ranking.ts";
 
 /** Where an upload sits: `<library>/<mask file>` in the upload bucket. */
 export interface UploadLocation {
@@ -24,6 +26,8 @@ export interface UploadSettings {
   params: SearchParams;
   /** Matches kept in the results (NeuronBridge's `maxResultsPerMask`); default 400. */
   maxResultsPerMask: number;
+  /** With `rank: "shape"`: the second stage, over the best `shapeTop` lines (default 300). */
+  shape?: ShapeRankSpec;
   notifyEmail?: string;
   submission?: SubmissionTag;
 }
@@ -50,7 +54,8 @@ export function uploadLocationOf(key: string): UploadLocation {
 /**
  * Resolves a sidecar's NeuronBridge-style keys (maskThreshold, dataThreshold,
  * pixColorFluctuation, xyShift, mirrorMask, minMatchingPixRatio, maxResultsPerMask,
- * excludeTopLeft / excludeTopRight as "WxH", notifyEmail) into settings, defaults for the rest;
+ * excludeTopLeft / excludeTopRight as "WxH", notifyEmail; `rank` "pixels" or "shape" and
+ * `shapeTop`, as `cds search --rank --shape-top`) into settings, defaults for the rest;
  * `submissionId` / `submissionMaskId` (written by `cds submit`) tag the search with its submission.
  * Throws {@link UploadRejectedError} with a sentence naming the bad key.
  *
@@ -62,15 +67,17 @@ export function uploadSettingsOf(sidecar: unknown): UploadSettings {
   if (typeof sidecar !== "object" || Array.isArray(sidecar)) {
     throw new UploadRejectedError("the parameters sidecar must hold a JSON object, e.g. { \"xyShift\": 4 }");
   }
-  const { maxResultsPerMask, notifyEmail, submissionId, submissionMaskId, ...rest } = sidecar as Record<string, unknown>;
+  const { maxResultsPerMask, notifyEmail, submissionId, submissionMaskId, rank, shapeTop, ...rest } = sidecar as Record<string, unknown>;
   const submission = submissionTagOf(sidecar);
   if ((submissionId !== undefined || submissionMaskId !== undefined) && !submission) {
     throw new UploadRejectedError("the sidecar's submissionId and submissionMaskId must both be ids (letters, digits, '.', '_' or '-')");
   }
   try {
+    const shape = shapeRankOf(rank, shapeTop);
     return {
       params: parseSearchParams(rest),
       maxResultsPerMask: maxResultsOf(maxResultsPerMask),
+      ...(shape ? { shape } : {}),
       ...(notifyEmail === undefined || notifyEmail === "" ? {} : { notifyEmail: emailOf(notifyEmail) }),
       ...(submission ? { submission } : {}),
     };
@@ -102,6 +109,22 @@ function maxResultsOf(value: unknown): number {
     throw new ParameterError("maxResultsPerMask", `maxResultsPerMask must be a whole number from 1 to 10000, got ${JSON.stringify(value)}`);
   }
   return n;
+}
+
+function shapeRankOf(rank: unknown, shapeTop: unknown): ShapeRankSpec | undefined {
+  if (rank !== undefined && rank !== "pixels" && rank !== "shape") {
+    throw new ParameterError("rank", `rank must be "pixels" or "shape", got ${JSON.stringify(typeof rank === "string" ? rank.slice(0, 40) : rank)}`);
+  }
+  if (rank !== "shape") {
+    if (shapeTop !== undefined) throw new ParameterError("shapeTop", 'shapeTop needs rank "shape"');
+    return undefined;
+  }
+  if (shapeTop === undefined) return { topLines: DEFAULT_SHAPE_TOP_LINES };
+  const n = typeof shapeTop === "string" ? Number(shapeTop) : shapeTop;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > 10_000) {
+    throw new ParameterError("shapeTop", `shapeTop must be a whole number of lines from 1 to 10000, got ${JSON.stringify(shapeTop)}`);
+  }
+  return { topLines: n };
 }
 
 function emailOf(value: unknown): string {

@@ -30,6 +30,7 @@ const job = z.object({
   maskKey: z.string().min(1).max(1100),
   params: z.record(z.unknown()).transform((p) => parseSearchParams(p)),
   top: z.number().int().min(0).max(10_000),
+  keepAll: z.boolean().optional(),
 });
 const shard = z.object({ key: z.string().max(200), start: whole, count: whole, bytes: whole, crc32: whole.optional() });
 const batch = z.object({ batchId: whole, start: whole, end: whole });

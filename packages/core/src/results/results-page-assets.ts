@@ -71,6 +71,7 @@ function selected(){
   if(perLine>0){var per={};list=list.filter(function(r){var k=r.publishedName||r.name;per[k]=(per[k]||0)+1;return per[k]<=perLine;});}
   var sort=$("sort").value;
   list=list.slice().sort(function(a,b){
+    if(sort==="shape")return a.rank-b.rank;
     if(sort==="ratio")return b.matchingRatio-a.matchingRatio||a.rank-b.rank;
     if(sort==="name")return a.name<b.name?-1:a.name>b.name?1:a.rank-b.rank;
     return b.matchingPixels-a.matchingPixels||a.rank-b.rank;
@@ -95,6 +96,7 @@ function card(r){
   if(r.publishedName&&r.publishedName!==r.name)cap.appendChild(el("span","published"," ("+r.publishedName+")"));
   cap.appendChild(el("br"));
   cap.appendChild(el("span","scores",r.matchingPixels.toLocaleString("en-US")+" px · "+(100*r.matchingRatio).toFixed(2)+" %"));
+  if(data.shape){cap.appendChild(el("br"));cap.appendChild(el("span","shape-scores",r.shapeScore===undefined?"not shape-scored":"shape "+r.shapeScore.toLocaleString("en-US")+" · normalized "+r.normalizedScore.toFixed(2)));}
   if(r.mirrored){var b=el("span","badge","mirrored");b.title="the mirrored mask matched best";cap.appendChild(b);}
   if(r.gender)cap.appendChild(el("span","badge",r.gender));
   if(r.image){var flip=el("button","flip","Flip");flip.type="button";flip.setAttribute("aria-pressed",String(isFlipped(r)));

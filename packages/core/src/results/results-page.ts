@@ -81,6 +81,7 @@ export function renderResultsPage(document: ResultsDocument, input: ResultsPageI
     mask: { name: document.mask.name, image: maskFile },
     library: document.library.name,
     pictured: drawn.length,
+    shape: document.shape !== undefined,
     results: document.results.map((r) => ({
       rank: r.rank,
       name: r.name,
@@ -91,6 +92,7 @@ export function renderResultsPage(document: ResultsDocument, input: ResultsPageI
       matchingPixels: r.matchingPixels,
       matchingRatio: r.matchingRatio,
       mirrored: r.mirrored,
+      ...(document.shape ? { normalizedScore: r.normalizedScore, ...(r.shapeScore === undefined ? {} : { shapeScore: r.shapeScore }) } : {}),
       sourcePath: r.sourcePath,
       source: safeLink((input.sourceLink ?? ((e: ResultEntry) => sourceLinkOf(document.library.location, e.sourcePath)))(r)),
       ...(pictures.get(r.rank) ?? {}),
@@ -112,7 +114,7 @@ export function renderResultsPage(document: ResultsDocument, input: ResultsPageI
     `<h1>Matches for <span class="mask-name">${escapeHtml(document.mask.name)}</span> in <span class="library-name">${escapeHtml(document.library.name)}</span></h1>`,
     `<p class="summary">${summary(document)}${links(input.links)}</p>`,
     document.partial ? partialBanner(document) : "",
-    toolbar(),
+    toolbar(document.shape !== undefined),
     "</header>",
     '<div class="layout">',
     '<aside class="mask-panel">',
@@ -139,7 +141,7 @@ export function renderResultsPage(document: ResultsDocument, input: ResultsPageI
   return { html, files };
 }
 
-function toolbar(): string {
+function toolbar(byShape: boolean): string {
   const select = (id: string, label: string, options: [string, string][]) =>
     `<label>${label} <select id="${id}">${options.map(([v, t]) => `<option value="${v}">${t}</option>`).join("")}</select></label>`;
   return [
@@ -149,7 +151,8 @@ function toolbar(): string {
     select("filter-area", "Area", [["", "all"]]),
     '<label>Name <input id="filter-name" type="search" placeholder="line or file name" size="16"></label>',
     select("per-line", "Results per line", [["0", "all"], ["1", "1"], ["2", "2"], ["3", "3"], ["5", "5"]]),
-    select("sort", "Sort by", [["pixels", "matching pixels"], ["ratio", "matching ratio"], ["name", "name"]]),
+    // Ranked by shape, the document's own order (normalizedScore) comes first.
+    select("sort", "Sort by", [...(byShape ? [["shape", "normalized score"] as [string, string]] : []), ["pixels", "matching pixels"], ["ratio", "matching ratio"], ["name", "name"]]),
     select("page-size", "Per page", [["24", "24"], ["12", "12"], ["48", "48"], ["96", "96"]]),
     '<label><input id="overlay" type="checkbox" checked> matched pixels</label>',
     '<label><input id="flip-mirrored" type="checkbox" checked> flip mirrored</label>',

@@ -130,6 +130,7 @@ export function searchAccess(entities: { search: SearchEntity; uploadClaim: Uplo
           // A JSON round trip drops undefined members, which DynamoDB cannot store.
           params: JSON.parse(JSON.stringify(input.spec.params)) as SearchItem["params"],
           top: input.spec.top,
+          ...(input.spec.shape ? { shape: { topLines: input.spec.shape.topLines } } : {}),
           status: "accepted",
           batchCount: input.batchCount,
           batchSize: input.batchSize,

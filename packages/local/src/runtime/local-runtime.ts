@@ -1,7 +1,7 @@
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { checkMaxRunning, defaultMaxRunning, sweepSubmissions } from "@cds/core";
-import type { BatchPlanOptions, DispatchTreeOptions, FailingStage, RetryPolicy, StateStore, WebhookDeliveryMessage } from "@cds/core";
+import type { BatchPlanOptions, DispatchTreeOptions, FailingStage, Lut, RetryPolicy, StateStore, WebhookDeliveryMessage } from "@cds/core";
 import { s3EventSource, type CatalogEvent, type RuleTarget } from "@cds/events";
 import {
   combiner,
@@ -50,6 +50,8 @@ export const LOCAL_UPLOAD_BUCKET = "uploads";
 export interface LocalRuntimeOptions {
   /** The data folder: libraries/, uploads/, results/, state/, outbox/, events.log. */
   root: string;
+  /** The LUT of searches ranked by shape (`rank: "shape"`), and its name; default the built-in approximation. */
+  shapeLut?: { lut: Lut; source: string };
   /** Upload folder poll interval (default 500 ms). */
   pollMs?: number;
   /** How long an upload must stop changing before it is taken (default 2 s); one moved in by rename is taken at once. */
@@ -185,6 +187,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     libraries,
     results: new FolderBlobStore(folders.results),
     sourceImages: folderSourceImages,
+    ...(options.shapeLut ? { shapeLut: options.shapeLut } : {}),
     bus: publisher,
     invoker,
     batchPlan: options.batchPlan,

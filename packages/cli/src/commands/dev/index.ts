@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createLiveFeed, startConsoleServer, startLocalRuntime, type ConsoleServer, type LocalRuntime } from "@cds/local";
 import type { Io } from "../../io.ts";
 import { resolveRoot } from "../../options/root.ts";
+import { resolveShapeLut } from "../../options/shape-lut.ts";
 import { smtpSettingsFromUrl } from "../../options/smtp-url.ts";
 import { describeSearchEvent } from "../../output/search-event-line.ts";
 import { positiveInteger } from "../library/index.ts";
@@ -55,7 +56,7 @@ export function registerDevCommand(program: Command, io: Io): void {
 /**
  * Runs the runtime until `signal` aborts, printing one line per search event. SMTP comes from
  * $CDS_SMTP_URL when set (else .eml files in <root>/outbox); $CDS_NOTIFY_EMAIL receives results
- * of uploads that name no notifyEmail.
+ * of uploads that name no notifyEmail; $CDS_LUT is the LUT of searches ranked by shape.
  */
 export async function devCommand(options: DevCommandOptions, io: Io, signal: AbortSignal, onStarted?: (runtime: LocalRuntime) => void): Promise<void> {
   const root = resolveRoot(io.cwd, options.root);
@@ -82,6 +83,8 @@ export async function devCommand(options: DevCommandOptions, io: Io, signal: Abo
     maxRunning,
     smtp: process.env.CDS_SMTP_URL ? smtpSettingsFromUrl(process.env.CDS_SMTP_URL) : undefined,
     defaultRecipient: process.env.CDS_NOTIFY_EMAIL || undefined,
+    // Searches ranked by shape use the real LUT when $CDS_LUT names it (as `cds search --lut`).
+    ...(process.env.CDS_LUT ? { shapeLut: await resolveShapeLut(io.cwd, undefined, io) } : {}),
     onEvent: (event) => {
       if (!isOldUpload(event, startedAt)) io.out(describeSearchEvent(event, join(root, "results")));
       feed?.publish(event);
