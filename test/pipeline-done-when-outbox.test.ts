@@ -92,11 +92,14 @@ describe("the durable outbox: cds dev SIGKILLed 3 times with 6 searches in fligh
     const searches = await withSearches(root);
     expect(searches).toHaveLength(MASKS);
     const logged = await endEvents();
+    const accepted = (await readLines(log)).filter((e) => e["detail-type"] === "Search Accepted");
     for (const search of searches) {
       const ends = logged.filter((e) => (e.detail as { searchId?: string }).searchId === search.searchId);
       expect(ends.map((e) => e.id), `end events of ${search.searchId}`).toEqual([endEventId(search.searchId)]);
       const received = hooks.received.filter((h) => (JSON.parse(h.body) as CatalogEvent & { detail: { searchId?: string } }).detail.searchId === search.searchId);
       expect(new Set(received.map((h) => h.headers["webhook-id"])), `webhooks of ${search.searchId}`).toEqual(new Set([`${subscriptionId}/${endEventId(search.searchId)}`]));
+      // Announced as accepted too, though intake may have been killed between its write and its publish.
+      expect(accepted.filter((e) => (e.detail as { searchId?: string }).searchId === search.searchId).length, `Search Accepted of ${search.searchId}`).toBeGreaterThanOrEqual(1);
       const emails = smtp.received.filter((r) => r.mail.subject?.includes(search.searchId));
       expect(emails.map((r) => r.envelopeTo), `emails about ${search.searchId}`).toEqual([["lab@example.org"]]);
     }

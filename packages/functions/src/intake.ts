@@ -13,6 +13,10 @@ import { searchAcceptedEntry, searchFailedEntry } from "./search-events.ts";
 export async function intake(event: unknown, deps: Pick<PipelineDeps, "state" | "uploads" | "libraries" | "batchPlan" | "bus" | "maskMaxBytes" | "decodeMask">): Promise<void> {
   const { bucket, object } = parseEvent(event, objectCreated).detail;
   const outcome = await acceptUpload({ bucket: bucket.name, key: object.key, etag: object.etag }, deps);
-  if (outcome.kind === "accepted") await deps.bus.publish([searchAcceptedEntry(outcome.search, outcome.params)]);
+  if (outcome.kind === "accepted") {
+    await deps.bus.publish([searchAcceptedEntry(outcome.search, outcome.params)]);
+    // Announced: cds dev's recovery (acceptedEventRecovery) need not announce it again.
+    await deps.state.markAcceptedEventPublished(outcome.search.searchId);
+  }
   if (outcome.kind === "rejected") await deps.bus.publish([searchFailedEntry(outcome.search)]);
 }

@@ -81,6 +81,11 @@ export function searchEntity(layout: StateTableLayout) {
        * reads and clears it; the cloud pipeline sets it and does not read it yet.
        */
       endEventPending: { type: "boolean" },
+      /**
+       * Set when intake creates the search, removed once its `Search Accepted` was published: a
+       * search whose intake died between the two is announced at cds dev's next start or sweep.
+       */
+      acceptedEventPending: { type: "boolean" },
     },
     indexes: {
       byId: {

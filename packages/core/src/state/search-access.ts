@@ -132,6 +132,7 @@ export function searchAccess(entities: { search: SearchEntity; uploadClaim: Uplo
           top: input.spec.top,
           ...(input.spec.shape ? { shape: { topLines: input.spec.shape.topLines } } : {}),
           status: "accepted",
+          acceptedEventPending: true,
           batchCount: input.batchCount,
           batchSize: input.batchSize,
           completedBatches: 0,
@@ -218,6 +219,31 @@ export function searchAccess(entities: { search: SearchEntity; uploadClaim: Uplo
     return awaiting;
   }
 
+  /**
+   * Which searches were created but maybe never announced (`acceptedEventPending`): those still
+   * waiting or running, all pages. Read by cds dev at start and in sweeps, to publish them.
+   */
+  async function listSearchesAwaitingAcceptedEvent(): Promise<SearchItem[]> {
+    const awaiting: SearchItem[] = [];
+    for (const status of ["accepted", "running"] as const) {
+      const { data } = await searches.query
+        .byStatus({ status })
+        .where(({ acceptedEventPending }, { eq }) => eq(acceptedEventPending, true))
+        .go({ pages: "all" });
+      awaiting.push(...data);
+    }
+    return awaiting;
+  }
+
+  /** Search S's `Search Accepted` was published: clear the mark (a no-op when already clear or gone). */
+  async function markAcceptedEventPublished(searchId: string): Promise<void> {
+    try {
+      await searches.patch({ searchId }).remove(["acceptedEventPending"]).go({ response: "none" });
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
   /** Search S's end event was published and handled: clear its outbox record (a no-op when already clear or gone). */
   async function markEndEventPublished(searchId: string): Promise<void> {
     try {
@@ -239,6 +265,8 @@ export function searchAccess(entities: { search: SearchEntity; uploadClaim: Uplo
     markSearchFailed,
     listSearchesAwaitingEndEvent,
     markEndEventPublished,
+    listSearchesAwaitingAcceptedEvent,
+    markAcceptedEventPublished,
   };
 }
 

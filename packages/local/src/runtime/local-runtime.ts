@@ -35,6 +35,7 @@ import { startLocalState } from "../state/local-state.ts";
 import { coalescedRun } from "./coalesced-run.ts";
 import { endEventOutbox } from "./end-event-outbox.ts";
 import { retrying } from "./retrying-handler.ts";
+import { recoverAcceptedEvents } from "./accepted-event-recovery.ts";
 import { removeLeftoverTemporaryFiles } from "./leftover-files.ts";
 import { lockRoot } from "./root-lock.ts";
 import { folderSourceImages } from "./source-image-reader.ts";
@@ -47,6 +48,9 @@ import { watchUploads, type UploadWatcher } from "./upload-watcher.ts";
 export const LOCAL_UPLOAD_BUCKET = "uploads";
 
 /** Options of {@link startLocalRuntime}. */
+/** How old an unannounced search must be before a sweep announces it: older than any intake in flight. */
+const ACCEPTED_EVENT_GRACE_MS = 60_000;
+
 export interface LocalRuntimeOptions {
   /** The data folder: libraries/, uploads/, results/, state/, outbox/, events.log. */
   root: string;
@@ -242,8 +246,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await stageFailed(search.searchId, "sweeper", error, deps);
     }
   }
-  // Accepted searches wait for a slot like new ones; slots of searches that ended while nothing
-  // ran are freed first. Submissions whose last outcome was lost in the stop complete now.
+  // Searches intake created but never announced are announced first, then accepted searches
+  // wait for a slot like new ones; slots of searches that ended while nothing ran are freed
+  // first. Submissions whose last outcome was lost in the stop complete now.
+  await recoverAcceptedEvents({ state: local.state, publish: (entries) => publisher.publish(entries), olderThanMs: 0 }).catch(onError);
   await sweepAdmission(admission).catch(onError);
   for (const completed of await sweepSubmissions(deps).catch((error: unknown) => (onError(error), []))) {
     await publisher.publish([submissionCompletedEntry(completed)]);
@@ -271,6 +277,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const sweepTimer = setInterval(() => {
     if (stopping || sweeping) return;
     sweeping = sweepSearches(admission, sweepSettings)
+      .then(() => undefined, onError)
+      .then(() => recoverAcceptedEvents({ state: local.state, publish: (entries) => publisher.publish(entries), olderThanMs: ACCEPTED_EVENT_GRACE_MS }))
       .then(() => undefined, onError)
       .then(() => outbox.recover())
       .then(() => undefined, onError)

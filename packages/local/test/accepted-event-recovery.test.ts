@@ -1,0 +1,54 @@
+import { mkdir, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { acceptUpload, encodePackBitsTiff } from "@cds/core";
+import type { CatalogEvent } from "@cds/events";
+import { FolderBlobStore, LOCAL_UPLOAD_BUCKET, startLocalRuntime, startLocalState } from "@cds/local";
+import { waitFor } from "../../../test/support/runtime-events.ts";
+import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "../../../test/support/sprinkled-library.ts";
+import { sprinkledImage } from "../../../test/support/synthetic-targets.ts";
+import { tempDir } from "../../../test/support/temp-dir.ts";
+
+// Issue 11: after SIGKILLs, searches were in the state with no `Search Accepted` in the log.
+// Intake writes the search, then publishes; a process that dies between the two leaves a search
+// that a redelivered upload finds already there (so it announces nothing). Here intake's first
+// half runs alone, as if killed right after it; cds dev, started on the same folder, announces
+// that search once and runs it to the end.
+
+describe("a search intake created but did not announce", () => {
+  it("is announced once at the next start, and completes", async () => {
+    const root = await tempDir("cds-unannounced-");
+    await indexSprinkledLibrary({ root, name: "tiny", count: 40, shardSize: 10 });
+    const maskPath = join(root, "uploads", "tiny", "m.tif");
+    await mkdir(join(root, "uploads", "tiny"), { recursive: true });
+    await writeFile(`${maskPath}.json`, JSON.stringify(WHOLE_IMAGE_PARAMS));
+    await writeFile(maskPath, encodePackBitsTiff(sprinkledImage(64, 32, 7, 0.3)));
+    const info = await stat(maskPath);
+
+    // Intake's state write, and then nothing: the process "died" before its publish.
+    const before = await startLocalState({ folder: join(root, "state") });
+    const outcome = await acceptUpload(
+      { bucket: LOCAL_UPLOAD_BUCKET, key: "tiny/m.tif", etag: `${info.size}-${Math.floor(info.mtimeMs)}` },
+      { state: before.state, uploads: new FolderBlobStore(join(root, "uploads")), libraries: (name) => new FolderBlobStore(join(root, "libraries", name)) },
+    );
+    expect(outcome.kind).toBe("accepted");
+    const { searchId } = outcome.search;
+    expect((await before.state.listSearchesAwaitingAcceptedEvent()).map((s) => s.searchId)).toEqual([searchId]);
+    await before.stop();
+
+    const events: CatalogEvent[] = [];
+    const runtime = await startLocalRuntime({ root, pollMs: 50, uploadSettleMs: 0, onEvent: (e) => void events.push(e), onError: () => undefined });
+    try {
+      await waitFor(() => events.find((e) => e["detail-type"] === "Search Completed" && (e.detail as { searchId: string }).searchId === searchId), 60_000);
+      await runtime.bus.idle();
+      const log = await runtime.bus.readLog();
+      const of = (type: string) => log.filter((e) => e["detail-type"] === type && (e.detail as { searchId?: string }).searchId === searchId);
+      expect(of("Search Accepted")).toHaveLength(1);
+      expect(of("Search Completed")).toHaveLength(1);
+      expect(log.filter((e) => e["detail-type"] === "Search Accepted")).toHaveLength(1); // the upload seen again made no second search
+      expect(await runtime.state.listSearchesAwaitingAcceptedEvent()).toEqual([]);
+    } finally {
+      await runtime.stop();
+    }
+  });
+});
