@@ -98,7 +98,8 @@ async function sweepSearch(search: SearchItem, deps: SweepDeps, settings: SweepS
 }
 
 /**
- * Every running search, newest first (the status index's order), across all pages.
+ * Every running search: newest first as the status index lists them (all pages), then any slot
+ * holder that is running but not in the index yet.
  *
  * @example
  * for (const search of (await runningSearches({ state })).reverse()) await resume(search, deps);
@@ -111,5 +112,10 @@ export async function runningSearches(deps: Pick<SweepDeps, "state">): Promise<S
     found.push(...page.items);
     cursor = page.cursor;
   } while (cursor);
+  // The status index can lag its items (a GSI is eventually consistent): the slot holders, read
+  // from their main records, add any running search it does not list yet.
+  const listed = new Set(found.map((search) => search.searchId));
+  const holders = (await deps.state.listSlotHolders()).filter((searchId) => !listed.has(searchId));
+  for (const search of await deps.state.getSearches(holders)) if (search.status === "running") found.push(search);
   return found;
 }
