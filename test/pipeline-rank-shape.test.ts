@@ -1,13 +1,13 @@
-import { readFile, writeFile, mkdir } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodePackBitsTiff, generateCdm, renderMask, type ResultsDocument } from "@cds/core";
+import type { ResultsDocument } from "@cds/core";
 import type { CatalogEvent } from "@cds/events";
 import { startLocalRuntime, type LocalRuntime } from "@cds/local";
 import type { SearchResultsDocument } from "../packages/cli/src/commands/search/index.ts";
 import { runCli } from "./support/run-cli.ts";
 import { waitFor } from "./support/runtime-events.ts";
-import { denseDecoy, maskNeuron, partialMatch } from "./support/shape-decoys.ts";
+import { DENSE_DECOYS, PLANTED_TARGETS, writeShapeDecoyTargets } from "./support/shape-decoys.ts";
 import { tempDir } from "./support/temp-dir.ts";
 
 // Issue 14, the pipeline's second stage: a sidecar `rank: "shape"` makes the search keep every
@@ -20,20 +20,13 @@ describe("the pipeline ranks by shape when the sidecar says rank: \"shape\"", ()
   let mask: Uint8Array;
   let runtime: LocalRuntime;
   const events: CatalogEvent[] = [];
-  const planted = ["planted-0", "planted-1", "planted-2"];
-  const dense = ["dense-40", "dense-60", "dense-80"];
+  const planted: string[] = [...PLANTED_TARGETS];
+  const dense: string[] = [...DENSE_DECOYS];
 
   beforeAll(async () => {
     dir = await tempDir("cds-pipeline-shape-");
     root = join(dir, "cds-data");
-    const neuron = maskNeuron("pipeline-shape-test");
-    await mkdir(join(dir, "targets"));
-    const write = (name: string, image: Parameters<typeof encodePackBitsTiff>[0]) => writeFile(join(dir, "targets", `${name}.tif`), encodePackBitsTiff(image));
-    for (const [i, name] of planted.entries()) await write(name, partialMatch(neuron, `planted-${i}`, 0.35));
-    for (const name of dense) await write(name, denseDecoy(neuron, Number(name.slice(6))));
-    for (let i = 0; i < 10; i++) await write(`other-${i}`, generateCdm({ seed: `other-${i}` }));
-    mask = encodePackBitsTiff(renderMask(neuron));
-    await writeFile(join(dir, "mask.tif"), mask);
+    mask = await writeShapeDecoyTargets(dir, "pipeline-shape-test");
     for (const [name, extra] of [["shapes", ["--with-shape"]], ["plain", []]] as const) {
       const indexed = await runCli(["library", "index", join(dir, "targets"), "--name", name, "--root", root, "--workers", "2", "--shard-size", "5", ...extra]);
       expect(indexed.code, indexed.stderr).toBe(0);

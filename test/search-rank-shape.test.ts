@@ -1,32 +1,22 @@
-import { readFile, writeFile, mkdir } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { encodePackBitsTiff, generateCdm, renderMask } from "@cds/core";
 import type { SearchResultsDocument } from "../packages/cli/src/commands/search/index.ts";
 import { runCli } from "./support/run-cli.ts";
-import { denseDecoy, maskNeuron, partialMatch } from "./support/shape-decoys.ts";
+import { DENSE_DECOYS, PLANTED_TARGETS, writeShapeDecoyTargets } from "./support/shape-decoys.ts";
 import { tempDir } from "./support/temp-dir.ts";
 
 describe("cds search --rank shape on planted matches and dense decoys", () => {
   let root: string;
   let mask: string;
-  const planted = ["planted-0", "planted-1", "planted-2"];
-  const dense = ["dense-40", "dense-60", "dense-80"];
+  const planted: string[] = [...PLANTED_TARGETS];
+  const dense: string[] = [...DENSE_DECOYS];
 
   beforeAll(async () => {
-    // A mask neuron; three targets that carry it with a third of its pixels missing; three
-    // dense decoys whose colours agree with the mask wherever it has signal but that are full
-    // of signal for 40–80 px around it; and ten ordinary synthetic CDMs.
     const dir = await tempDir("cds-shape-");
     root = join(dir, "cds-data");
-    const neuron = maskNeuron("shape-rank-test");
-    await mkdir(join(dir, "targets"));
-    const write = (name: string, image: Parameters<typeof encodePackBitsTiff>[0]) => writeFile(join(dir, "targets", `${name}.tif`), encodePackBitsTiff(image));
-    for (const [i, name] of planted.entries()) await write(name, partialMatch(neuron, `planted-${i}`, 0.35));
-    for (const name of dense) await write(name, denseDecoy(neuron, Number(name.slice(6))));
-    for (let i = 0; i < 10; i++) await write(`other-${i}`, generateCdm({ seed: `other-${i}` }));
+    await writeShapeDecoyTargets(dir, "shape-rank-test");
     mask = join(dir, "mask.tif");
-    await writeFile(mask, encodePackBitsTiff(renderMask(neuron)));
     const indexed = await runCli(["library", "index", join(dir, "targets"), "--name", "shapes", "--root", root, "--with-shape", "--workers", "2", "--shard-size", "5"]);
     expect(indexed.code).toBe(0);
     expect(indexed.stdout).toMatch(/shape data for 16 targets: \d+ KiB per target/);

@@ -1,4 +1,6 @@
-import { generateNeuron, plantMatch, type Neuron, type RgbImage } from "@cds/core";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { encodePackBitsTiff, generateCdm, generateNeuron, plantMatch, renderMask, type Neuron, type RgbImage } from "@cds/core";
 import { seededRandom } from "../../packages/core/test/random-images.ts";
 
 /**
@@ -54,4 +56,29 @@ function hash(text: string): number {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
   return h >>> 0;
+}
+
+/** Names of the targets {@link writeShapeDecoyTargets} writes: planted matches and dense decoys. */
+export const PLANTED_TARGETS = ["planted-0", "planted-1", "planted-2"] as const;
+export const DENSE_DECOYS = ["dense-40", "dense-60", "dense-80"] as const;
+
+/**
+ * Writes the shape-ranking fixture into `<dir>/targets` and its mask to `<dir>/mask.tif`: three
+ * targets that carry the mask neuron with a third of its pixels missing, three dense decoys
+ * whose colours agree with the mask wherever it has signal but that are full of signal for
+ * 40–80 px around it, and ten ordinary synthetic CDMs. Resolves the mask's bytes.
+ *
+ * @example
+ * const mask = await writeShapeDecoyTargets(dir, "shape-rank-test");
+ */
+export async function writeShapeDecoyTargets(dir: string, seed: string): Promise<Uint8Array> {
+  const neuron = maskNeuron(seed);
+  await mkdir(join(dir, "targets"), { recursive: true });
+  const write = (name: string, image: RgbImage) => writeFile(join(dir, "targets", `${name}.tif`), encodePackBitsTiff(image));
+  for (const [i, name] of PLANTED_TARGETS.entries()) await write(name, partialMatch(neuron, `planted-${i}`, 0.35));
+  for (const name of DENSE_DECOYS) await write(name, denseDecoy(neuron, Number(name.slice(6))));
+  for (let i = 0; i < 10; i++) await write(`other-${i}`, generateCdm({ seed: `other-${i}` }));
+  const mask = encodePackBitsTiff(renderMask(neuron));
+  await writeFile(join(dir, "mask.tif"), mask);
+  return mask;
 }

@@ -208,15 +208,7 @@ export function searchAccess(entities: { search: SearchEntity; uploadClaim: Uplo
    * Completed ones first, then failed; all pages. Read at start and in sweeps, to publish them.
    */
   async function listSearchesAwaitingEndEvent(): Promise<SearchItem[]> {
-    const awaiting: SearchItem[] = [];
-    for (const status of ["completed", "failed"] as const) {
-      const { data } = await searches.query
-        .byStatus({ status })
-        .where(({ endEventPending }, { eq }) => eq(endEventPending, true))
-        .go({ pages: "all" });
-      awaiting.push(...data);
-    }
-    return awaiting;
+    return listMarked(["completed", "failed"], "endEventPending");
   }
 
   /**
@@ -224,15 +216,20 @@ export function searchAccess(entities: { search: SearchEntity; uploadClaim: Uplo
    * waiting or running, all pages. Read by cds dev at start and in sweeps, to publish them.
    */
   async function listSearchesAwaitingAcceptedEvent(): Promise<SearchItem[]> {
-    const awaiting: SearchItem[] = [];
-    for (const status of ["accepted", "running"] as const) {
+    return listMarked(["accepted", "running"], "acceptedEventPending");
+  }
+
+  /** The searches of these statuses (in this order) that carry `mark`, all pages. */
+  async function listMarked(statuses: readonly SearchStatus[], mark: "endEventPending" | "acceptedEventPending"): Promise<SearchItem[]> {
+    const marked: SearchItem[] = [];
+    for (const status of statuses) {
       const { data } = await searches.query
         .byStatus({ status })
-        .where(({ acceptedEventPending }, { eq }) => eq(acceptedEventPending, true))
+        .where((attributes, { eq }) => eq(attributes[mark], true))
         .go({ pages: "all" });
-      awaiting.push(...data);
+      marked.push(...data);
     }
-    return awaiting;
+    return marked;
   }
 
   /** Search S's `Search Accepted` was published: clear the mark (a no-op when already clear or gone). */
