@@ -55,6 +55,8 @@ describe("searches", () => {
       targetCount: 1000,
       submittedAt: search.submittedAt,
       notifyEmail: "fly@example.org",
+      // Cleared by intake once Search Accepted is published; recovery at start looks for it.
+      acceptedEventPending: true,
     });
   });
 
