@@ -64,6 +64,13 @@ describe("decideSweep", () => {
     expect(decideSweep(search, { ...facts, missingBatches: [], leaves: leaves(2, 2), announcedAt: at(500).toISOString(), now: at(90_000) })).toEqual({ kind: "announce" });
     expect(decideSweep({ ...search, status: "completed" }, { ...facts, missingBatches: [1], leaves: leaves(1, 2), now: at(900_000) })).toEqual({ kind: "none" });
   });
+
+  it("does not announce again while a combine may still run, however short the retry setting", () => {
+    // Under load a combine outlasted a 300 ms retry setting and the sweeper announced it 3 more times.
+    const quick = { ...facts, retryAfterMs: 300, missingBatches: [], leaves: leaves(2, 2), announcedAt: at(500).toISOString() };
+    expect(decideSweep(search, { ...quick, now: at(5_000) })).toEqual({ kind: "none" });
+    expect(decideSweep(search, { ...quick, now: at(16_000) })).toEqual({ kind: "announce" });
+  });
 });
 
 describe("the sweeper in the local runtime", () => {

@@ -33,7 +33,17 @@ function freshBundle() {
   const mtime = (path) => statSync(new URL(path, repoRoot), { throwIfNoEntry: false })?.mtimeMs ?? -1;
   if (mtime("node_modules/.package-lock.json") !== stamp.lock && stamp.lock !== 0) return undefined;
   for (const [path, mtimeMs] of stamp.sources) if (mtime(path) !== mtimeMs) return undefined;
-  return new URL(stamp.bundle, distDir);
+  return stamp;
+}
+
+/**
+ * Tells `WorkerPool` (packages/local/src/worker-pool.ts) which bundled file to start for each
+ * worker script's source: a global, because the bundle is loaded after this and the pool looks
+ * there before it spawns.
+ */
+function announceWorkerBundles(stamp) {
+  const bundles = new Map(Object.entries(stamp.workers ?? {}).map(([source, file]) => [new URL(source, repoRoot).href, new URL(file, distDir).href]));
+  globalThis[Symbol.for("cds.workerBundles")] = bundles;
 }
 
 /**
@@ -55,7 +65,7 @@ async function buildOnce() {
   }
   try {
     const { buildBundle } = await import("./bundle.js");
-    return new URL((await buildBundle()).bundle, distDir);
+    return await buildBundle();
   } finally {
     closeSync(fd);
     rmSync(lock, { force: true });
@@ -65,10 +75,15 @@ async function buildOnce() {
 async function loadMain() {
   if (process.env.CDS_FROM_SOURCES !== "1") {
     try {
-      const bundle = freshBundle() ?? (await buildOnce());
-      if (bundle) {
-        module.enableCompileCache?.(join(fileURLToPath(distDir), ".compile-cache"));
-        return (await import(bundle.href)).main;
+      const stamp = freshBundle() ?? (await buildOnce());
+      if (stamp) {
+        const cache = join(fileURLToPath(distDir), ".compile-cache");
+        module.enableCompileCache?.(cache);
+        // Worker threads start their bundles through the same cache (~50 ms each).
+        process.env.NODE_COMPILE_CACHE ??= cache;
+        const { main } = await import(new URL(stamp.bundle, distDir).href);
+        announceWorkerBundles(stamp);
+        return main;
       }
     } catch {
       // Fall through: the sources always work.

@@ -39,7 +39,7 @@ export {
 } from "./image/index.ts";
 export type { DecodeOptions, Gray16Image, ImageFormat, ImageHeader } from "./image/index.ts";
 export { BlobNotFoundError, InputRefusedError } from "./ports/blob-store.ts";
-export type { BlobStore, InputLimits, PutOptions } from "./ports/blob-store.ts";
+export type { BlobStore, InputLimits, PutOptions, RangedObject } from "./ports/blob-store.ts";
 export { codeOfValue, encodeTarget } from "./library/encoded-target.ts";
 export type { EncodedTarget } from "./library/encoded-target.ts";
 export { applyMetadata, itemMetadataFromPath, metadataFor, MAX_METADATA_ROWS, METADATA_FIELDS, MetadataFileError, parseMetadataFile } from "./library/item-metadata.ts";

@@ -1,7 +1,7 @@
-import { constants } from "node:fs";
+import { constants, readSync } from "node:fs";
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import { BlobNotFoundError, type BlobStore, CdsError, type InputLimits, InputRefusedError, type PutOptions, tooLarge } from "@cds/core";
+import { BlobNotFoundError, type BlobStore, CdsError, type RangedObject, type InputLimits, InputRefusedError, type PutOptions, tooLarge } from "@cds/core";
 
 /**
  * How user input is opened: never through a symbolic link at the last step (a sidecar linked to
@@ -92,6 +92,31 @@ export class FolderBlobStore implements BlobStore {
     } finally {
       await handle.close();
     }
+  }
+
+  async openRanged(key: string): Promise<RangedObject> {
+    let handle;
+    try {
+      handle = await open(this.pathOf(key), "r");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new BlobNotFoundError(this.location, key);
+      throw error;
+    }
+    const { size } = await handle.stat();
+    const { fd } = handle;
+    const location = this.location;
+    return {
+      size,
+      readInto(into, position, length) {
+        if (position < 0 || position + length > size) throw new RangeError(`bytes ${position}…${position + length} are outside ${key} (${size} bytes)`);
+        for (let done = 0; done < length; ) {
+          const read = readSync(fd, into, position + done, length - done, position + done);
+          if (read === 0) throw new Error(`${key} in ${location} shrank while being read`);
+          done += read;
+        }
+      },
+      close: () => handle.close(),
+    };
   }
 
   async put(key: string, bytes: Uint8Array, options?: PutOptions): Promise<void> {

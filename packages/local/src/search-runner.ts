@@ -45,7 +45,7 @@ export interface LocalSearchOptions {
   library: SearchTarget;
   /** Worker threads (default: one per core). */
   workers?: number;
-  /** Targets per batch (default: one shard for an index, 50 images for a raw folder). */
+  /** Targets per batch (default: a run of whole shards for an index, see `shardRuns`; 50 images for a raw folder). */
   batchSize?: number;
   /** Keep only the best N matches (default: all). */
   top?: number;
@@ -75,8 +75,9 @@ export interface LocalSearchResult {
  */
 export async function runLocalSearch(options: LocalSearchOptions): Promise<LocalSearchResult> {
   const started = performance.now();
-  const { batches, total, init } = await planLocalSearch(options);
-  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), batches.length));
+  const wanted = Math.max(1, options.workers ?? availableParallelism());
+  const { batches, total, init } = await planLocalSearch(options, wanted);
+  const workers = Math.min(wanted, batches.length);
   const pool = new WorkerPool<SearchBatch, SearchBatchResult, number>(
     new URL("./search-worker.ts", import.meta.url),
     workers,
@@ -111,7 +112,23 @@ export async function runLocalSearch(options: LocalSearchOptions): Promise<Local
   }
 }
 
-async function planLocalSearch(options: LocalSearchOptions) {
+/**
+ * Splits a library's shards into runs of consecutive shards, one batch each. A batch reads its
+ * next shard while it scores the current one, so a one-shard batch would wait for every read;
+ * runs of up to 8 shards keep that overlap, and at least 8 batches per worker keep the workers
+ * evenly loaded to the end.
+ */
+export function shardRuns(shards: readonly { start: number; count: number }[], workers: number): { start: number; end: number }[] {
+  const perBatch = Math.max(1, Math.min(8, Math.floor(shards.length / (8 * workers))));
+  const runs: { start: number; end: number }[] = [];
+  for (let i = 0; i < shards.length; i += perBatch) {
+    const last = shards[Math.min(shards.length, i + perBatch) - 1];
+    runs.push({ start: shards[i].start, end: last.start + last.count });
+  }
+  return runs;
+}
+
+async function planLocalSearch(options: LocalSearchOptions, workers: number) {
   const keepAll = options.keepAll ?? false;
   const { library } = options;
   if (library.kind === "indexed") {
@@ -123,7 +140,7 @@ async function planLocalSearch(options: LocalSearchOptions) {
           start: i * size,
           end: Math.min(layout.count, (i + 1) * size),
         }))
-      : layout.shards.map((s) => ({ kind: "range" as const, start: s.start, end: s.start + s.count }));
+      : shardRuns(layout.shards, workers).map((run) => ({ kind: "range" as const, ...run }));
     const init: SearchWorkerInit = { mask: options.mask, params: options.params, keepAll, library: { kind: "indexed", root: library.root, layout } };
     return { batches, total: layout.count, init };
   }

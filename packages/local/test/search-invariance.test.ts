@@ -2,14 +2,15 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compareMatches, defaultSearchParams, isMatch, type LibraryManifest, parseSearchParams, renderMask, syntheticLibrary, type TargetMatch } from "@cds/core";
 import { FolderBlobStore, indexSyntheticLibrary, runLocalSearch, type SearchTarget } from "@cds/local";
+import { shardRuns } from "../src/search-runner.ts";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 
 const spec = { seed: "invariance", count: 200, masks: 2, plantedPerMask: 2 };
 const { neurons } = syntheticLibrary(spec);
 const mask = renderMask(neurons[0]);
 
-/** Every split of the work: 1–3 workers × batches of 7 (crossing shard ends), 64, and one shard (the default). */
-const splits = [1, 2, 3].flatMap((workers) => [7, 64, undefined].map((batchSize) => ({ workers, batchSize, label: `${workers} worker(s), batch ${batchSize ?? "one shard"}` })));
+/** Every split of the work: 1–3 workers × batches of 7 (crossing shard ends), 64, and runs of whole shards (the default). */
+const splits = [1, 2, 3].flatMap((workers) => [7, 64, undefined].map((batchSize) => ({ workers, batchSize, label: `${workers} worker(s), batch ${batchSize ?? "of whole shards"}` })));
 
 describe("a search's ranking does not depend on how the work is split", () => {
   let library: SearchTarget;
@@ -46,5 +47,17 @@ describe("a search's ranking does not depend on how the work is split", () => {
     const passing = baseline.filter((m) => isMatch(m, params.minMatchingPixRatio));
     expect(passing.length).toBeGreaterThan(5);
     expect(matches).toEqual(passing.slice(0, 5));
+  });
+
+  it("by default, batches are runs of whole consecutive shards: each shard once, up to 8 per run, at least 8 runs per worker where there are shards enough", () => {
+    const shards = (n: number) => Array.from({ length: n }, (_, i) => ({ start: 100 * i, count: i === n - 1 ? 37 : 100 }));
+    for (const [count, workers, runs, perRun] of [[500, 2, 63, 8], [500, 16, 167, 3], [9, 3, 9, 1], [1, 2, 1, 1]] as const) {
+      const planned = shardRuns(shards(count), workers);
+      expect(planned).toHaveLength(runs);
+      expect(planned[0]).toEqual({ start: 0, end: count === 1 ? 37 : 100 * perRun });
+      // Consecutive and complete: each run starts where the last ended, the last ends with the library.
+      planned.forEach((run, i) => expect(run.start).toBe(i === 0 ? 0 : planned[i - 1].end));
+      expect(planned[planned.length - 1].end).toBe(100 * (count - 1) + 37);
+    }
   });
 });

@@ -46,6 +46,8 @@ export interface ShardHeader {
 /** A parsed shard: typed-array views into its bytes. */
 export interface Shard {
   header: ShardHeader;
+  /** Where the body starts in the shard's bytes (the header's offsets count from there). */
+  bodyOffset: number;
   palette: Uint32Array;
   /** Per row block: [offset in the run stream, index of its first pixel]. */
   blocks(item: number): Uint32Array;
@@ -173,6 +175,7 @@ export function readShard(bytes: Uint8Array, name = "shard"): Shard {
   const buffer = bytes.buffer;
   return {
     header,
+    bodyOffset: bodyStart - bytes.byteOffset,
     palette: new Uint32Array(buffer, bodyStart + header.paletteOffset, header.paletteSize),
     blocks: (k) => new Uint32Array(buffer, bodyStart + header.items[k].blocksOffset, 2 * Math.ceil(header.height / ROW_BLOCK)),
     tiles: (k) =>

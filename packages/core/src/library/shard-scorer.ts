@@ -41,6 +41,14 @@ function tilesOf(prepared: PreparedMask): Int32Array {
   return tiles;
 }
 
+/** The first and last row block the mask's footprint touches, or undefined for an empty footprint. */
+export function touchedBlocks(prepared: PreparedMask): { first: number; last: number } | undefined {
+  const tiles = tilesOf(prepared);
+  if (tiles.length === 0) return undefined;
+  const columns = tileColumns(prepared.width);
+  return { first: (tiles[0] / columns) | 0, last: (tiles[tiles.length - 1] / columns) | 0 };
+}
+
 /**
  * An upper bound on any copy's matching pixels, read from the item's index alone (no run is
  * parsed): the target pixels with a hue sector in the tiles the mask's footprint touches. Every

@@ -40,6 +40,13 @@ export interface SweepFacts {
 }
 
 /**
+ * An announcement is taken for lost only this long after it was made, however short the
+ * retry setting: a combine (with a shape stage, a large search's) takes seconds, and announcing
+ * again while it runs would only start a second one.
+ */
+const REANNOUNCE_AFTER_MS = 15_000;
+
+/**
  * The sweeper's decision for one search (pure). A running search gets its missing batches
  * dispatched again — only those neither recorded nor in flight: a leaf dispatched less than
  * `retryAfterMs` ago is in flight, and so is a later-wave leaf whose predecessor has not completed
@@ -59,7 +66,8 @@ export function decideSweep(search: Pick<SearchItem, "status" | "batchCount" | "
   const now = facts.now.getTime();
   if (missing.length === 0) {
     if (counted < search.batchCount || !facts.announcedAt) return { kind: "reconcile" };
-    return now - Date.parse(facts.announcedAt) >= facts.retryAfterMs ? { kind: "announce" } : { kind: "none" };
+    const lostAfter = Math.max(facts.retryAfterMs, REANNOUNCE_AFTER_MS);
+    return now - Date.parse(facts.announcedAt) >= lostAfter ? { kind: "announce" } : { kind: "none" };
   }
   if (now - facts.startedAt.getTime() >= facts.deadlineMs) {
     if (stored > 0 && facts.partialAllowed) return { kind: "finish-partial", missingBatches: missing };

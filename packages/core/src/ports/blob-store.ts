@@ -14,6 +14,13 @@ export interface BlobStore {
    */
   getReusing?(key: string, scratch: Uint8Array): Promise<Uint8Array>;
   /**
+   * Optional, for stores where a read costs by the byte rather than by the request (a local
+   * folder): the object opened for reading byte ranges. A search then reads only the parts of
+   * each shard its mask reaches. S3 has no such method on purpose: there every GET is a request
+   * billed and waited for, and one whole-object read is cheaper than hundreds of ranges.
+   */
+  openRanged?(key: string): Promise<RangedObject>;
+  /**
    * Writes the object so that readers see either the old or the new bytes, never a mix. A store
    * that cannot keep `metadata` (the folder store) throws rather than drop it.
    */
@@ -41,6 +48,19 @@ export interface BlobStore {
 }
 
 import { CdsError, UserInputError } from "../errors.ts";
+
+/** An object open for reading byte ranges (see `BlobStore.openRanged`). */
+export interface RangedObject {
+  readonly size: number;
+  /**
+   * Copies the object's bytes [position, position + length) to into[position …]: the same
+   * offsets, so views made over a whole object stay right. Synchronous, because these are
+   * page-cache reads of a few kilobytes, made by a search thread that has nothing else to do
+   * meanwhile; an async read would cost more in scheduling than the copy itself.
+   */
+  readInto(into: Uint8Array, position: number, length: number): void;
+  close(): Promise<void>;
+}
 
 /** How much of an input is read, and a look at its start before the rest. */
 export interface InputLimits {

@@ -184,28 +184,43 @@ function matchableCodes(intervalTable: number[]): Uint8Array {
 function touchedPixels(lists: number[][], offsets: Int32Array, W: number, H: number) {
   const paddedWidth = W + 2 * PAD;
   const seen = new Uint8Array(paddedWidth * (H + 2 * PAD));
-  const padded: number[] = [];
   for (const list of lists) {
-    for (const q of list) {
-      for (const o of offsets) {
-        const t = q + o;
-        if (seen[t]) continue;
-        seen[t] = 1;
-        const x = (t % paddedWidth) - PAD;
-        const y = Math.floor(t / paddedWidth) - PAD;
-        if (x >= 0 && x < W && y >= 0 && y < H) padded.push(t);
-      }
+    for (let k = 0; k < offsets.length; k++) {
+      const o = offsets[k];
+      for (let j = 0; j < list.length; j++) seen[list[j] + o] = 1;
     }
   }
-  padded.sort((a, b) => a - b);
-  const rgb = padded.map((t) => 3 * ((Math.floor(t / paddedWidth) - PAD) * W + (t % paddedWidth) - PAD));
-  return { padded: Int32Array.from(padded), rgb: Int32Array.from(rgb) };
+  // Scanning the image part of the raster in order gives the footprint sorted, inside the image.
+  let count = 0;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0, t = (y + PAD) * paddedWidth + PAD; x < W; x++, t++) count += seen[t];
+  }
+  const padded = new Int32Array(count);
+  const rgb = new Int32Array(count);
+  for (let y = 0, n = 0; y < H; y++) {
+    for (let x = 0, t = (y + PAD) * paddedWidth + PAD; x < W; x++, t++) {
+      if (seen[t] === 0) continue;
+      padded[n] = t;
+      rgb[n++] = 3 * (y * W + x);
+    }
+  }
+  return { padded, rgb };
+}
+
+/** Sorts a[from, to) in place; the lists sorted here hold a few dozen entries at most. */
+function insertionSort(a: Int32Array, from: number, to: number): void {
+  for (let i = from + 1; i < to; i++) {
+    const v = a[i];
+    let j = i - 1;
+    for (; j >= from && a[j] > v; j--) a[j + 1] = a[j];
+    a[j + 1] = v;
+  }
 }
 
 /**
  * Per footprint pixel, its covering copies grouped by colour interval (see {@link PreparedMask}).
  * Covers are first bucketed by footprint pixel with a counting sort, then, within a pixel, by
- * colour slot.
+ * colour slot. Typed arrays throughout: a large mask has a million covers.
  */
 function groupsOf(
   copies: number[][],
@@ -216,61 +231,95 @@ function groupsOf(
   paddedSize: number,
 ) {
   const footprintIndex = new Int32Array(paddedSize).fill(-1);
-  touched.forEach((p, t) => (footprintIndex[p] = t));
+  for (let t = 0; t < touched.length; t++) footprintIndex[touched[t]] = t;
+  const shifts = offsets.length;
   const coverStart = new Int32Array(touched.length + 1);
-  copies.forEach((positions) => {
-    for (const offset of offsets) {
-      for (const p of positions) {
-        const t = footprintIndex[p + offset];
+  for (const positions of copies) {
+    for (let k = 0; k < shifts; k++) {
+      const offset = offsets[k];
+      for (let j = 0; j < positions.length; j++) {
+        const t = footprintIndex[positions[j] + offset];
         if (t >= 0) coverStart[t + 1]++;
       }
     }
-  });
+  }
   for (let t = 0; t < touched.length; t++) coverStart[t + 1] += coverStart[t];
   // Each cover as slot << 6 | copy, bucketed by footprint pixel.
   const covers = new Int32Array(coverStart[touched.length]);
   const next = coverStart.slice(0, touched.length);
   copies.forEach((positions, side) => {
-    offsets.forEach((offset, k) => {
-      const copy = side * offsets.length + k;
-      positions.forEach((p, j) => {
-        const t = footprintIndex[p + offset];
+    for (let k = 0; k < shifts; k++) {
+      const offset = offsets[k];
+      const copy = side * shifts + k;
+      for (let j = 0; j < positions.length; j++) {
+        const t = footprintIndex[positions[j] + offset];
         if (t >= 0) covers[next[t]++] = (slots[j] << 6) | copy;
-      });
-    });
+      }
+    }
   });
 
-  const shifts = offsets.length;
   const sectorStart = new Int32Array(8 * touched.length + 8);
-  const groups: number[] = [];
-  const pending: { lo: number; width: number; unmirrored: number; mirrored: number }[] = [];
+  let groups = new Int32Array(Math.max(64, 16 * touched.length));
+  let size = 0;
+  // A pixel's pending groups, as indices into `pendingGroups` (4 numbers each) sorted by first code.
+  let pendingGroups = new Int32Array(0);
+  let order = new Int32Array(0);
   for (let t = 0; t < touched.length; t++) {
+    const from = coverStart[t];
+    const to = coverStart[t + 1];
     // Sorting by slot puts a pixel's covers of one colour side by side.
-    const own = covers.subarray(coverStart[t], coverStart[t + 1]).sort();
-    pending.length = 0;
-    for (let e = 0; e < own.length; ) {
-      const slot = own[e] >>> 6;
+    insertionSort(covers, from, to);
+    if (pendingGroups.length < 12 * (to - from)) {
+      pendingGroups = new Int32Array(12 * (to - from));
+      order = new Int32Array(3 * (to - from));
+    }
+    let pending = 0;
+    for (let e = from; e < to; ) {
+      const slot = covers[e] >>> 6;
       let unmirrored = 0;
       let mirrored = 0;
-      for (; e < own.length && own[e] >>> 6 === slot; e++) {
-        const copy = own[e] & 63;
+      for (; e < to && covers[e] >>> 6 === slot; e++) {
+        const copy = covers[e] & 63;
         if (copy < shifts) unmirrored |= 1 << copy;
         else mirrored |= 1 << (copy - shifts);
       }
       for (let i = 0; i < 3; i++) {
         const width = slotIntervals[6 * slot + 2 * i + 1];
-        if (width >= 0) pending.push({ lo: slotIntervals[6 * slot + 2 * i], width, unmirrored, mirrored });
+        if (width < 0) continue;
+        const at = 4 * pending;
+        pendingGroups[at] = slotIntervals[6 * slot + 2 * i];
+        pendingGroups[at + 1] = width;
+        pendingGroups[at + 2] = unmirrored;
+        pendingGroups[at + 3] = mirrored;
+        order[pending++] = at;
       }
     }
-    // An interval never crosses a sector: its sector is that of its first code.
-    pending.sort((x, y) => x.lo - y.lo);
-    for (let sector = 0, k = 0; sector < 8; sector++) {
-      while (k < pending.length && pending[k].lo >>> RATIO_BITS < sector) k++;
-      sectorStart[8 * t + sector] = groups.length + 4 * k;
+    // By first code (ties in the order found): an interval never crosses a sector, so its
+    // sector is that of its first code.
+    for (let i = 1; i < pending; i++) {
+      const v = order[i];
+      let j = i - 1;
+      for (; j >= 0 && pendingGroups[order[j]] > pendingGroups[v]; j--) order[j + 1] = order[j];
+      order[j + 1] = v;
     }
-    for (const g of pending) groups.push(g.lo, g.width, g.unmirrored, g.mirrored);
+    for (let sector = 0, k = 0; sector < 8; sector++) {
+      while (k < pending && pendingGroups[order[k]] >>> RATIO_BITS < sector) k++;
+      sectorStart[8 * t + sector] = size + 4 * k;
+    }
+    if (size + 4 * pending > groups.length) {
+      const grown = new Int32Array(Math.max(2 * groups.length, size + 4 * pending));
+      grown.set(groups.subarray(0, size));
+      groups = grown;
+    }
+    for (let i = 0; i < pending; i++) {
+      const at = order[i];
+      groups[size++] = pendingGroups[at];
+      groups[size++] = pendingGroups[at + 1];
+      groups[size++] = pendingGroups[at + 2];
+      groups[size++] = pendingGroups[at + 3];
+    }
   }
-  return { sectorStart, groups: Int32Array.from(groups) };
+  return { sectorStart, groups: groups.slice(0, size) };
 }
 
 function spansByRow(touched: Int32Array, W: number, H: number): { rowSpans: Int32Array; spans: Int32Array; spanFirst: Int32Array } {

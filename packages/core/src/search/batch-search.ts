@@ -1,6 +1,7 @@
 import type { LibraryLayout } from "../library/library-manifest.ts";
-import { loadTarget, matchUpperBound, thresholdPalette } from "../library/shard-scorer.ts";
-import { readShard, type ShardItemHeader } from "../library/shard-format.ts";
+import { openPartialShard, type PartialShard } from "../library/partial-shard.ts";
+import { loadTarget, matchUpperBound, thresholdPalette, touchedBlocks } from "../library/shard-scorer.ts";
+import { readShard, type Shard, type ShardItemHeader } from "../library/shard-format.ts";
 import type { ItemMetadata } from "../library/item-metadata.ts";
 import type { BlobStore } from "../ports/blob-store.ts";
 import { createTargetPixels, scoreTargetPixels, type PreparedMask } from "../scoring/fast-scorer.ts";
@@ -96,8 +97,22 @@ export async function searchLibraryRange(
     return bytes;
   };
   const entries = layout.shards.filter((entry) => entry.start + entry.count > start && entry.start < end);
+  // Where the store reads ranges cheaply, each shard is read in parts (see partial-shard.ts):
+  // no whole-shard read to overlap with scoring, so no prefetch.
+  const blocks = touchedBlocks(prepared);
+  const openRanged = store.openRanged?.bind(store);
+  const openPart = async (key: string): Promise<{ part: PartialShard; close: () => Promise<void> }> => {
+    const object = await openRanged!(key);
+    if (scratch.read.length < object.size) scratch.read = new Uint8Array(Math.ceil(object.size * 1.25));
+    try {
+      return { part: openPartialShard(object, key, scratch.read), close: () => object.close() };
+    } catch (error) {
+      await object.close();
+      throw error;
+    }
+  };
   const prefetch = (i: number) => {
-    if (i >= entries.length) return undefined;
+    if (openRanged || i >= entries.length) return undefined;
     const pending = read(entries[i].key);
     // Awaited later; until then a failure must not count as unhandled.
     pending.catch(() => {});
@@ -107,31 +122,45 @@ export async function searchLibraryRange(
   let lastYield = performance.now();
   for (let e = 0; e < entries.length; e++) {
     const entry = entries[e];
-    const shard = readShard(await next!, entry.key);
-    // The next shard's read runs while this one is scored; this shard's views stay valid
-    // until the read after that (all of its items are scored and metadata copied by then).
-    next = prefetch(e + 1);
+    let shard: Shard;
+    let part: PartialShard | undefined;
+    let close: (() => Promise<void>) | undefined;
+    if (openRanged) {
+      ({ part, close } = await openPart(entry.key));
+      shard = part.shard;
+    } else {
+      shard = readShard(await next!, entry.key);
+      // The next shard's read runs while this one is scored; this shard's views stay valid
+      // until the read after that (all of its items are scored and metadata copied by then).
+      next = prefetch(e + 1);
+    }
     objectsRead++;
-    const codeOfId = thresholdPalette(shard, prepared.dataThreshold, prepared.matchable);
-    const items = shard.header.items;
-    for (let k = 0; k < items.length; k++) {
-      const index = entry.start + k;
-      if (index < start || index >= end) continue;
-      if (next && performance.now() - lastYield > YIELD_EVERY_MS) {
-        await nextTurn();
-        lastYield = performance.now();
-      }
-      if (prune && cannotMatch(matchUpperBound(prepared, shard, k))) {
+    try {
+      const codeOfId = thresholdPalette(shard, prepared.dataThreshold, prepared.matchable);
+      const items = shard.header.items;
+      for (let k = 0; k < items.length; k++) {
+        const index = entry.start + k;
+        if (index < start || index >= end) continue;
+        if (next && performance.now() - lastYield > YIELD_EVERY_MS) {
+          await nextTurn();
+          lastYield = performance.now();
+        }
+        part?.readIndex(k);
+        if (prune && cannotMatch(matchUpperBound(prepared, shard, k))) {
+          scored++;
+          pruned++;
+          continue;
+        }
+        if (part && blocks) part.readBlocks(k, blocks.first, blocks.last);
+        loadTarget(prepared, shard, k, codeOfId, pixels);
+        const score = scoreTargetPixels(prepared, pixels, counts);
         scored++;
-        pruned++;
-        continue;
+        if (options.keepAll || isMatch(score, options.minMatchingPixRatio)) {
+          matches.push({ ...score, index, item: metadataOf(items[k]) });
+        }
       }
-      loadTarget(prepared, shard, k, codeOfId, pixels);
-      const score = scoreTargetPixels(prepared, pixels, counts);
-      scored++;
-      if (options.keepAll || isMatch(score, options.minMatchingPixRatio)) {
-        matches.push({ ...score, index, item: metadataOf(items[k]) });
-      }
+    } finally {
+      await close?.();
     }
     options.onProgress?.(scored);
   }
