@@ -110,9 +110,12 @@ export function loadTarget(
       tile === lastTile ? stream.length : column + 1 < columns ? blockStream + tileIndex[2 * tile + 2] : blocks[2 * block + 2];
     let k = blocks[2 * block + 1] + tileIndex[2 * tile + 1];
     let end = block * ROW_BLOCK * W + column * TILE_WIDTH;
-    let spanRow = -1;
-    let s = 0;
-    let sEnd = 0;
+    // The row of the current run, followed forward instead of divided out per run: a tile's
+    // runs come in row order, over at most ROW_BLOCK rows.
+    let y = block * ROW_BLOCK;
+    let rowStart = y * W;
+    let s = rowSpans[y];
+    let sEnd = rowSpans[y + 1];
     while (i < stop) {
       let byte = stream[i++];
       let gap = byte & 0x7f;
@@ -128,16 +131,18 @@ export function loadTarget(
       }
       const start = end + gap;
       end = start + length;
-      const y = (start / W) | 0;
-      // Intersect the run [x0, x1) with the footprint spans of its row; runs of a row come in
-      // x order, so the span cursor only moves forward.
-      const x0 = start - y * W;
-      const x1 = x0 + length;
-      if (y !== spanRow) {
-        spanRow = y;
+      if (start >= rowStart + W) {
+        do {
+          y++;
+          rowStart += W;
+        } while (start >= rowStart + W);
         s = rowSpans[y];
         sEnd = rowSpans[y + 1];
       }
+      // Intersect the run [x0, x1) with the footprint spans of its row; runs of a row come in
+      // x order, so the span cursor only moves forward.
+      const x0 = start - rowStart;
+      const x1 = x0 + length;
       while (s < sEnd && spans[s + 1] <= x0) s += 2;
       for (let t = s; t < sEnd && spans[t] < x1; t += 2) {
         const a = spans[t] > x0 ? spans[t] : x0;
