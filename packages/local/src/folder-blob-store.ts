@@ -70,14 +70,18 @@ export class FolderBlobStore implements BlobStore {
     }
   }
 
-  async getReusing(key: string, scratch: Uint8Array): Promise<Uint8Array> {
-    let handle;
+  /** The object's file opened for reading; BlobNotFoundError when there is none. */
+  private async openExisting(key: string) {
     try {
-      handle = await open(this.pathOf(key), "r");
+      return await open(this.pathOf(key), "r");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new BlobNotFoundError(this.location, key);
       throw error;
     }
+  }
+
+  async getReusing(key: string, scratch: Uint8Array): Promise<Uint8Array> {
+    const handle = await this.openExisting(key);
     try {
       const { size } = await handle.stat();
       // Grow with headroom so that slightly larger shards do not reallocate each time.
@@ -95,14 +99,14 @@ export class FolderBlobStore implements BlobStore {
   }
 
   async openRanged(key: string): Promise<RangedObject> {
-    let handle;
+    const handle = await this.openExisting(key);
+    let size: number;
     try {
-      handle = await open(this.pathOf(key), "r");
+      ({ size } = await handle.stat());
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new BlobNotFoundError(this.location, key);
+      await handle.close();
       throw error;
     }
-    const { size } = await handle.stat();
     const { fd } = handle;
     const location = this.location;
     return {
