@@ -1,5 +1,6 @@
 import {
   batchSourceOf,
+  librarySources,
   layoutOf,
   planBatches,
   planBatchRule,
@@ -24,15 +25,16 @@ export async function libraryWorkerPayloads(store: BlobStore, manifest: LibraryM
   const layout = layoutOf(manifest);
   const plan = planBatches(layout);
   const descriptor = await readDescriptor(store);
-  const source = batchSourceOf(descriptor, planBatchRule(descriptor));
+  const sources = librarySources([{ library: job.libraryName, source: batchSourceOf(descriptor, planBatchRule(descriptor)) }]);
   const tree = planDispatchTree(plan.batches.length);
   const { libraryName, ...rest } = job;
   const fullJob: SearchJob = { ...rest, library: { name: libraryName, width: layout.width, height: layout.height, count: layout.count } };
   const payloadOf = (batch: BatchRange): WorkerPayload<SearchJob> => ({
     batch,
+    library: job.libraryName,
     shards: layout.shards.filter((s) => s.start < batch.end && s.start + s.count > batch.start),
     tree,
-    source,
+    sources,
     job: fullJob,
   });
   return { layout, plan, job: fullJob, payloadOf };

@@ -43,9 +43,9 @@ describe("cds library index, library list and search, end to end", () => {
     const { code, stdout } = await runCli(["library", "list", "--root", root]);
     expect(code).toBe(0);
     const lines = stdout.split("\n");
-    expect(lines[0]).toMatch(/^library\s+targets\s+size\s+skipped\s+created$/);
+    expect(lines[0]).toMatch(/^library\s+version\s+targets\s+image\s+size\s+skipped\s+created$/);
     expect(lines.slice(2)).toHaveLength(1);
-    expect(lines[2]).toMatch(/^syn\s+30\s+1210x566\s+0\s+\d{4}-\d\d-\d\dT/);
+    expect(lines[2]).toMatch(/^syn\s+1\s+30\s+1210x566\s+\d+(\.\d)? (KiB|MB)\s+0\s+\d{4}-\d\d-\d\dT/);
   });
 
   it("search prints a ranked table with the planted target first and writes --out JSON ranked by matching pixels", async () => {

@@ -66,7 +66,7 @@ describe("the pipeline ranks by shape when the sidecar says rank: \"shape\"", ()
 
     // Both scores reach the CSV and the page.
     const csv = (await readFile(join(root, "results", `${searchId}.csv`), "utf8")).split("\r\n");
-    expect(csv[0]).toMatch(/,matchingPixels,matchingRatio,mirrored,sourcePath,shapeScore,gradientAreaGap,highExpressionArea,normalizedScore$/);
+    expect(csv[0]).toMatch(/,matchingPixels,matchingRatio,mirrored,sourcePath,library,shapeScore,gradientAreaGap,highExpressionArea,normalizedScore$/);
     expect(csv[1]!.split(",").at(-1)).toBe(String(document.results[0]!.normalizedScore));
     const page = await readFile(join(root, "results", `${searchId}.html`), "utf8");
     expect(page).toContain('<option value="shape">normalized score</option>');

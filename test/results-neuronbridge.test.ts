@@ -95,7 +95,7 @@ describe.skipIf(!hasSharedCdm)("cds results --format neuronbridge on real CDMs w
     expect(JSON.parse(json.stdout)).toEqual(document);
     const csv = await runCli(["results", out, "--format", "csv"]);
     const rows = csv.stdout.trimEnd().split("\n");
-    expect(rows[0]).toBe("rank,name,publishedName,slideCode,gender,objective,anatomicalArea,alignmentSpace,channel,matchingPixels,matchingRatio,mirrored,sourcePath");
+    expect(rows[0]).toBe("rank,name,publishedName,slideCode,gender,objective,anatomicalArea,alignmentSpace,channel,matchingPixels,matchingRatio,mirrored,sourcePath,library");
     expect(rows).toHaveLength(4);
     expect(rows[1]).toMatch(/^1,plate 3 VT033614-.*,VT033614,20171124_64_H6,f,40x,brain,JRC2018_Unisex_20x_HR,2,439,/);
   });

@@ -56,6 +56,8 @@ export {
   LIBRARY_FORMAT_VERSION,
   layoutOf,
   MANIFEST_KEY,
+  buildDescriptorKey,
+  SUPERSEDED_VERSION_RETENTION_MS,
   readDescriptor,
   readItemMetadata,
   readManifest,
@@ -66,6 +68,8 @@ export {
   writeLibraryFiles,
 } from "./library/library-manifest.ts";
 export type { LibraryDescriptor, LibraryLayout, LibraryManifest, ShardEntry, ShardPageEntry } from "./library/library-manifest.ts";
+export { libraryList, libraryOfIndex, libraryParts, MAX_LIBRARIES_PER_SEARCH, unionLayout, unionStore } from "./library/library-union.ts";
+export type { LibraryPart } from "./library/library-union.ts";
 export { checkedShards, isLibraryDamage, ShardChecksumError } from "./library/checked-shards.ts";
 export { chunks, shuffled } from "./library/shuffle.ts";
 export { compareMatches, mergeRankings } from "./search/ranking.ts";
@@ -96,7 +100,7 @@ export { defaultStateTableLayout, STATE_SERVICE, STATE_TTL_ATTRIBUTE, stateTable
 export type { StateTableDefinition, StateTableLayout, StateTableLayoutOverrides } from "./entities/state-table.ts";
 export type { EntityClause } from "./entities/entity-clause.ts";
 export { SEARCH_STATUSES, searchEntity } from "./entities/search.ts";
-export type { SearchEntity, SearchFailure, SearchItem, SearchStatus } from "./entities/search.ts";
+export type { SearchedLibrary, SearchEntity, SearchFailure, SearchItem, SearchStatus } from "./entities/search.ts";
 export { uploadClaimEntity } from "./entities/upload-claim.ts";
 export type { UploadClaimEntity, UploadClaimItem } from "./entities/upload-claim.ts";
 export { batchResultEntity } from "./entities/batch-result.ts";
@@ -134,12 +138,12 @@ export { decodeMatches, encodeMatches } from "./state/matches-codec.ts";
 export type { Invoker } from "./ports/invoker.ts";
 export { noTelemetry, telemetryMetrics } from "./ports/telemetry.ts";
 export type { Telemetry } from "./ports/telemetry.ts";
-export { batchOfRule, DEFAULT_MAX_PARALLELISM, planBatches, planBatchRule } from "./planning/batch-plan.ts";
+export { batchOfRule, DEFAULT_MAX_PARALLELISM, planBatches, planBatchRule, planLibraryBatchRules } from "./planning/batch-plan.ts";
 export type { BatchPlan, BatchPlanOptions, BatchRange, BatchRule, LibraryExtent } from "./planning/batch-plan.ts";
 export { childCount, childrenOf, leafAt, leafCount, leafNumber, leafOf, MAX_FAN_OUT, nodeId, parentOf, planDispatchTree, rootOf } from "./planning/dispatch-tree.ts";
 export type { DispatcherChildren, DispatcherNode, DispatchTree, DispatchTreeOptions } from "./planning/dispatch-tree.ts";
-export { batchSourceOf, dispatch, DispatchError, planDispatch, workerPayloads } from "./planning/dispatch.ts";
-export type { BatchSource, DispatchFunctionNames, DispatchIo, DispatchOutcome, DispatcherPayload, WorkerPayload } from "./planning/dispatch.ts";
+export { batchCountOf, batchSourceOf, dispatch, DispatchError, librarySources, planDispatch, workerPayloads } from "./planning/dispatch.ts";
+export type { BatchSource, LibraryBatches, DispatchFunctionNames, DispatchIo, DispatchOutcome, DispatcherPayload, WorkerPayload } from "./planning/dispatch.ts";
 export { parseDispatcherPayload, parseWorkerPayload, PayloadError } from "./planning/payload-schemas.ts";
 export { combineBatchResults, MAX_CUSTOM_RESULTS } from "./results/combine-batches.ts";
 export type { CombineBatchOptions } from "./results/combine-batches.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ShardEntry } from "../src/library/library-manifest.ts";
 import { planBatchRule, type BatchPlanOptions } from "../src/planning/batch-plan.ts";
-import { dispatch, DispatchError, planDispatch, type BatchSource, type DispatcherPayload, type DispatchIo, type WorkerPayload } from "../src/planning/dispatch.ts";
+import { dispatch, DispatchError, librarySources, planDispatch, type BatchSource, type DispatcherPayload, type DispatchIo, type WorkerPayload } from "../src/planning/dispatch.ts";
 import { leafAt, leafCount } from "../src/planning/dispatch-tree.ts";
 import type { Invoker } from "../src/ports/invoker.ts";
 
@@ -26,12 +26,13 @@ function library(count: number, perShard: number, pageSize = 64, options: BatchP
   const pages: ShardEntry[][] = [];
   for (let p = 0; p < shards.length; p += pageSize) pages.push(shards.slice(p, p + pageSize));
   const rule = planBatchRule({ name: "fixture", count, shardCount: shards.length, shardSize: perShard }, options);
-  const source: BatchSource = { rule, count, buildId: "b1", shardPageSize: pageSize, pageFirstItems: pages.map((p) => p[0].start), pageCrc32: pages.map((_, p) => 1000 + p) };
+  const one: BatchSource = { rule, count, buildId: "b1", shardPageSize: pageSize, pageFirstItems: pages.map((p) => p[0].start), pageCrc32: pages.map((_, p) => 1000 + p) };
+  const source = librarySources([{ library: "fixture", source: one }]);
   const pagesRead: number[] = [];
   const io = (invoker: Invoker): DispatchIo => ({
     invoker,
     names,
-    async readShardPage(page, crc32) {
+    async readShardPage(_source, page, crc32) {
       expect(crc32).toBe(1000 + page);
       pagesRead.push(page);
       return pages[page];

@@ -49,6 +49,7 @@ describe("buildResultsDocument", () => {
 
     expect(document.results[0]).toEqual({
       rank: 1,
+      library: "synthetic",
       index: 12,
       name: "VT007350-20180803_63_H2-GAL4-m-40x-brain-JRC2018_Unisex_20x_HR-CDM_2-03",
       sourcePath: "lm/VT007350-20180803_63_H2-GAL4-m-40x-brain-JRC2018_Unisex_20x_HR-CDM_2-03.png",
@@ -65,6 +66,42 @@ describe("buildResultsDocument", () => {
       normalizedScore: 700,
     });
     expect(document.results[1]).toMatchObject({ name: "target-2", publishedName: null, slideCode: null, channel: null });
+  });
+
+  it("names each match's library and its index there, and counts per library, for a search over several", () => {
+    const document = buildResultsDocument(
+      aDocumentInput({
+        library: { name: "lm,em", count: 15 },
+        libraries: [
+          { name: "lm", count: 10, scored: 10, location: "/data/lm", firstItem: 0 },
+          { name: "em", count: 5, scored: 4, firstItem: 10 },
+        ],
+        matches: [aMatch(3, 500), aMatch(12, 900), aMatch(10, 400), aMatch(9, 300)],
+        scored: 14,
+      }),
+    );
+
+    expect(document.results.map((r) => [r.library, r.index, r.matchingPixels])).toEqual([
+      ["em", 2, 900],
+      ["lm", 3, 500],
+      ["em", 0, 400],
+      ["lm", 9, 300],
+    ]);
+    expect(document.libraries).toEqual([
+      { name: "lm", count: 10, scored: 10, matched: 2, location: "/data/lm" },
+      { name: "em", count: 5, scored: 4, matched: 2 },
+    ]);
+  });
+
+  it("refuses a match numbered outside every searched library", () => {
+    const input = aDocumentInput({ libraries: [{ name: "lm", count: 5, scored: 5, firstItem: 0 }], matches: [aMatch(5, 10)] });
+    expect(() => buildResultsDocument(input)).toThrow(/item 5 is in none of the search's libraries/);
+  });
+
+  it("lists the one library of a single-library search with its counts", () => {
+    const document = buildResultsDocument(aDocumentInput());
+    expect(document.libraries).toEqual([{ name: "synthetic", count: 100, scored: 100, matched: 3 }]);
+    expect(document.results.every((r) => r.library === "synthetic")).toBe(true);
   });
 
   it("survives a JSON round trip unchanged", () => {

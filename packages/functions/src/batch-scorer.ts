@@ -71,10 +71,10 @@ export function inProcessBatchScorer(deps: InProcessBatchScorerDeps): BatchScore
   }
 
   return {
-    async score({ batch, shards, job }) {
+    async score({ batch, library, shards, job }) {
       const prepared = await preparedMask(job);
       const layout = { ...job.library, shards };
-      const result = await searchLibraryRange(checkedShards(deps.libraries(job.library.name), shards), layout, prepared, batch.start, batch.end, {
+      const result = await searchLibraryRange(checkedShards(deps.libraries(library), shards), layout, prepared, batch.start, batch.end, {
         minMatchingPixRatio: job.params.minMatchingPixRatio,
         scratch,
       });

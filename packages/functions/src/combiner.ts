@@ -12,7 +12,7 @@ import { searchCompletedEntry, submissionCompletedEntry } from "./search-events.
  * @example
  * bus.subscribe("combiner", (event) => combiner(event, deps));
  */
-export async function combiner(event: unknown, deps: Pick<PipelineDeps, "state" | "uploads" | "libraries" | "results" | "sourceImages" | "shapeLut" | "dispatchTree" | "now" | "bus">): Promise<void> {
+export async function combiner(event: unknown, deps: Pick<PipelineDeps, "state" | "uploads" | "libraries" | "results" | "sourceImages" | "shapeLut" | "batchPlan" | "dispatchTree" | "now" | "bus">): Promise<void> {
   const parsed = parseEvent(event);
   switch (parsed["detail-type"]) {
     case "Search Batches Completed": {

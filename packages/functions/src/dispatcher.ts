@@ -11,10 +11,9 @@ import { functionNames, type PipelineDeps } from "./ports.ts";
  */
 export async function dispatcher(payload: unknown, deps: Pick<PipelineDeps, "invoker" | "libraries" | "state">): Promise<DispatchOutcome> {
   const input = parseDispatcherPayload(payload);
-  const store = deps.libraries(input.job.library.name);
   const isLeaf = input.node.level === input.tree.levels - 1;
   const [outcome] = await Promise.all([
-    dispatch(input, { invoker: deps.invoker, names: functionNames, readShardPage: (page, crc32) => readShardPage(store, input.source.buildId, page, crc32) }),
+    dispatch(input, { invoker: deps.invoker, names: functionNames, readShardPage: (source, page, crc32) => readShardPage(deps.libraries(source.library), source.buildId, page, crc32) }),
     isLeaf ? deps.state.recordLeafDispatched(input.job.searchId, input.tree, input.node) : undefined,
   ]);
   return outcome;

@@ -10,9 +10,9 @@ import { leafAt, leafCount, leafNumber, type DispatcherNode, type DispatcherPayl
  * if (next) await invoker.invokeAsync("search-dispatcher", next);
  */
 export function nextWave(payload: WorkerPayload<SearchJob>, completed: DispatcherNode): DispatcherPayload<SearchJob> | undefined {
-  const { tree, lanes, source, job } = payload;
+  const { tree, lanes, sources, job } = payload;
   if (lanes === undefined) return undefined;
   const next = leafNumber(tree, completed) + lanes;
   if (next >= leafCount(tree)) return undefined;
-  return { node: leafAt(tree, next), tree, source, lanes, job };
+  return { node: leafAt(tree, next), tree, sources, lanes, job };
 }

@@ -2,14 +2,20 @@ import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import {
   type BlobStore,
+  buildDescriptorKey,
   type BuiltShard,
   CdsError,
+  type ItemMetadata,
   metadataFor,
   type MetadataTable,
   chunks,
   checksumOf,
   LIBRARY_FORMAT_VERSION,
+  type LibraryDescriptor,
+  LibraryFormatError,
   type LibraryManifest,
+  MANIFEST_KEY,
+  readDescriptor,
   readImageHeader,
   shardKey,
   type ShardEntry,
@@ -19,6 +25,7 @@ import {
   type SyntheticLibrarySpec,
   writeLibraryFiles,
 } from "@cds/core";
+import { pruneLibraryBuilds } from "./library-retention.ts";
 import { listLibrarySource } from "./library-source.ts";
 import type { BuiltIndexShard, IndexTask } from "./index-worker.ts";
 import { ShapeDataWriter } from "./shape-companions.ts";
@@ -46,6 +53,8 @@ export interface IndexOptions {
   /** Also store each target's shape data (gradient, zgap, signal) for `--rank shape`. */
   withShape?: boolean;
   onProgress?: (progress: IndexProgress) => void;
+  /** The clock, for tests: the new version's createdAt and the retention of superseded ones (default: now). */
+  now?: Date;
 }
 
 /** Indexing could not produce a library (e.g. no image of the source was readable). */
@@ -56,8 +65,9 @@ export class LibraryIndexError extends CdsError {
 /**
  * Indexes a source into a search-ready library on all cores. Shards go under a fresh build
  * prefix and the manifest is written last, so an interrupted run leaves the previous library
- * (or none) in place, never a half-written one; older builds are removed after the new
- * manifest is in place.
+ * (or none) in place, never a half-written one. Once the new manifest is in place, older
+ * builds go, except versions superseded within `SUPERSEDED_VERSION_RETENTION_MS` (searches
+ * in flight finish on them; see `pruneLibraryBuilds`).
  *
  * @example
  * const manifest = await indexLibrary({ source: "/data/lm", name: "lm", store: new FolderBlobStore("libs/lm") });
@@ -118,53 +128,12 @@ async function writeLibrary(
   },
 ): Promise<LibraryManifest> {
   const { store, name } = options;
-  const buildId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-  // Written first, so that a run killed before its first shard lands still leaves an object
-  // under its build prefix for the next run's clean-up to find.
-  await store.put(`data/${buildId}/build.json`, new TextEncoder().encode(JSON.stringify({ name, startedAt: new Date().toISOString() })));
+  const buildId = await startBuild(store, name);
   const total = tasks.reduce((n, t) => n + (t.kind === "files" ? t.files.length : t.end - t.start), 0);
-  const progress: IndexProgress = { done: 0, total, skipped: 0 };
   const shape = options.withShape ? new ShapeDataWriter(store) : undefined;
-  const pool = new WorkerPool<IndexTask, BuiltIndexShard, number>(
-    new URL("./index-worker.ts", import.meta.url),
-    Math.min(options.workers ?? availableParallelism(), tasks.length),
-  );
-  let built: { key: string; result: BuiltShard }[];
-  try {
-    built = await Promise.all(
-      tasks.map(async (task, s) => {
-        const result = await pool.run(task, {
-          onProgress: (n) => {
-            progress.done += n;
-            options.onProgress?.(progress);
-          },
-        });
-        const key = shardKey(buildId, s);
-        if (result.bytes) await store.put(key, result.bytes);
-        if (result.shape) await shape?.put(key, result.shape);
-        delete result.shape; // written: let the collector have the bytes
-        progress.skipped += result.skipped.length;
-        options.onProgress?.(progress);
-        return { key, result };
-      }),
-    );
-  } catch (error) {
-    await store.deletePrefix(`data/${buildId}/`);
-    throw error;
-  } finally {
-    await pool.close();
-  }
-
-  const shards: ShardEntry[] = [];
-  const items: LibraryManifest["items"] = [];
-  for (const { key, result } of built) {
-    if (!result.bytes) continue;
-    shards.push({ key, start: items.length, count: result.items.length, bytes: result.bytes.length, crc32: checksumOf(result.bytes) });
-    items.push(...result.items);
-  }
-  const skipped = [...about.missing, ...built.flatMap((b) => b.result.skipped)].sort((a, b) =>
-    a.sourcePath < b.sourcePath ? -1 : 1,
-  );
+  const built = await buildShards(store, buildId, tasks, { workers: options.workers, onProgress: options.onProgress, shape });
+  const { shards, items } = assembleShards(built);
+  const skipped = sortedSkips([...about.missing, ...built.flatMap((b) => b.result.skipped)]);
   if (items.length === 0) {
     await store.deletePrefix(`data/${buildId}/`);
     throw new LibraryIndexError(
@@ -181,15 +150,134 @@ async function writeLibrary(
     items,
     source: about.source,
     skipped,
-    createdAt: new Date().toISOString(),
+    createdAt: (options.now ?? new Date()).toISOString(),
     shuffleSeed: about.shuffleSeed,
     buildId,
   };
   // The shape companions first: a descriptor never points at a build without them.
   await shape?.finish(buildId);
+  return commitLibrary(store, manifest, options.now);
+}
+
+/**
+ * Opens a fresh build prefix and returns its id. Its marker is written first, so that a run
+ * killed before its first shard lands still leaves an object there for the next run's
+ * clean-up to find.
+ */
+export async function startBuild(store: BlobStore, name: string): Promise<string> {
+  const buildId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  await store.put(`data/${buildId}/build.json`, new TextEncoder().encode(JSON.stringify({ name, startedAt: new Date().toISOString() })));
+  return buildId;
+}
+
+/** What one written shard of a build added to the library's shape data (see {@link ShapeLibraryInfo}). */
+export interface ShapeTotals {
+  targets: number;
+  bytes: number;
+  gradientFiles: number;
+  zgapFiles: number;
+}
+
+/** A shard built and written under its key (nothing written when every image was skipped: `result.bytes` is null). */
+export interface WrittenShard {
+  key: string;
+  result: BuiltShard;
+  /** Its shape data, with `--with-shape`. */
+  shape?: ShapeTotals;
+}
+
+/**
+ * Builds `tasks` on a worker pool and writes each shard as `shardKey(buildId, s)` (`s` its
+ * task's position), with its shape companions when `shape` is given. On failure the whole
+ * build prefix goes, so a failed run leaves nothing a reader or the next run must look at.
+ */
+export async function buildShards(
+  store: BlobStore,
+  buildId: string,
+  tasks: IndexTask[],
+  options: { workers?: number; onProgress?: (progress: IndexProgress) => void; shape?: ShapeDataWriter },
+): Promise<WrittenShard[]> {
+  const total = tasks.reduce((n, t) => n + (t.kind === "files" ? t.files.length : t.end - t.start), 0);
+  const progress: IndexProgress = { done: 0, total, skipped: 0 };
+  if (tasks.length === 0) return [];
+  const pool = new WorkerPool<IndexTask, BuiltIndexShard, number>(
+    new URL("./index-worker.ts", import.meta.url),
+    Math.min(options.workers ?? availableParallelism(), tasks.length),
+  );
+  try {
+    return await Promise.all(
+      tasks.map(async (task, s) => {
+        const result = await pool.run(task, {
+          onProgress: (n) => {
+            progress.done += n;
+            options.onProgress?.(progress);
+          },
+        });
+        const key = shardKey(buildId, s);
+        if (result.bytes) await store.put(key, result.bytes);
+        let shape: ShapeTotals | undefined;
+        if (result.shape && options.shape) {
+          await options.shape.put(key, result.shape);
+          const { companions, gradientFiles, zgapFiles } = result.shape;
+          shape = { targets: companions.length, bytes: companions.reduce((n, c) => n + c.length, 0), gradientFiles, zgapFiles };
+        }
+        delete result.shape; // written: let the collector have the bytes
+        progress.skipped += result.skipped.length;
+        options.onProgress?.(progress);
+        return { key, result, ...(shape ? { shape } : {}) };
+      }),
+    );
+  } catch (error) {
+    await store.deletePrefix(`data/${buildId}/`);
+    throw error;
+  } finally {
+    await pool.close();
+  }
+}
+
+/** The shard entries and items of written shards, in order (shards whose every image was skipped left out). */
+export function assembleShards(written: WrittenShard[], after: { shards: ShardEntry[]; items: ItemMetadata[] } = { shards: [], items: [] }) {
+  const shards = after.shards.slice();
+  const items = after.items.slice();
+  for (const { key, result } of written) {
+    if (!result.bytes) continue;
+    shards.push({ key, start: items.length, count: result.items.length, bytes: result.bytes.length, crc32: checksumOf(result.bytes) });
+    items.push(...result.items);
+  }
+  return { shards, items };
+}
+
+/** Skipped images in path order, as the report lists them. */
+export function sortedSkips(skips: LibraryManifest["skipped"]): LibraryManifest["skipped"] {
+  return skips.slice().sort((a, b) => (a.sourcePath < b.sourcePath ? -1 : a.sourcePath > b.sourcePath ? 1 : 0));
+}
+
+/**
+ * Makes a written build the library's current version (its pages, items and descriptor, the
+ * descriptor last), then removes what no kept version needs any more (see `pruneLibraryBuilds`).
+ */
+export async function commitLibrary(store: BlobStore, manifest: LibraryManifest, now?: Date): Promise<LibraryManifest> {
+  await keepSupersededReadable(store);
   await writeLibraryFiles(store, manifest);
-  await removeOtherBuilds(store, buildId);
+  await pruneLibraryBuilds(store, { now });
   return manifest;
+}
+
+/**
+ * A library written before each build kept its own descriptor has only `manifest.json`: copied
+ * into its build before a new version replaces it, so searches accepted on it still read it.
+ */
+async function keepSupersededReadable(store: BlobStore): Promise<void> {
+  let current: LibraryDescriptor;
+  try {
+    current = await readDescriptor(store);
+  } catch (error) {
+    // No library yet, or one no search can read: nothing to keep readable.
+    if (error instanceof LibraryFormatError) return;
+    throw error;
+  }
+  const key = buildDescriptorKey(current.buildId);
+  if (!(await store.exists(key))) await store.put(key, await store.get(MANIFEST_KEY));
 }
 
 /**
@@ -231,16 +319,7 @@ export async function commonImageSize(images: { sourcePath: string; absolutePath
 }
 
 /** A skipped image for a message: its path, then the reason unless the reason names it already. */
-function describeSkip(skip: { sourcePath: string; reason: string } | undefined): string {
+export function describeSkip(skip: { sourcePath: string; reason: string } | undefined): string {
   if (!skip) return "unknown";
   return skip.reason.includes(skip.sourcePath) ? skip.reason : `${skip.sourcePath}: ${skip.reason}`;
-}
-
-async function removeOtherBuilds(store: BlobStore, keep: string): Promise<void> {
-  const builds = new Set<string>();
-  for await (const key of store.list("data/")) {
-    const id = key.split("/")[1];
-    if (id && id !== keep) builds.add(id);
-  }
-  for (const id of builds) await store.deletePrefix(`data/${id}/`);
 }

@@ -6,6 +6,7 @@ import {
   type LibraryLayout,
   type LibraryManifest,
   mergeRankings,
+  unionLayout,
   type RgbImage,
   type SearchParams,
   type SkippedImage,
@@ -20,15 +21,17 @@ export interface SearchWorkerInit {
   mask: RgbImage;
   params: SearchParams;
   keepAll: boolean;
-  library: { kind: "indexed"; root: string; layout: LibraryLayout } | { kind: "raw" };
+  /** One library (one root), or several searched as one (a root each; the layout is their union). */
+  library: { kind: "indexed"; roots: string[]; layout: LibraryLayout } | { kind: "raw" };
 }
 
-/** A unit of work: a range of an indexed library, or a list of raw image files. */
+/** A unit of work: a range of indexed libraries (within library `part`), or a list of raw image files. */
 export type SearchBatch =
-  | { kind: "range"; start: number; end: number }
+  | { kind: "range"; start: number; end: number; part: number }
   | { kind: "files"; files: { index: number; sourcePath: string; absolutePath: string }[] };
 
 export interface SearchBatchResult {
+  /** Indices in the search's numbering (see `LibraryPart`). */
   matches: TargetMatch[];
   scored: number;
   objectsRead: number;
@@ -37,6 +40,8 @@ export interface SearchBatchResult {
 
 export type SearchTarget =
   | { kind: "indexed"; root: string; manifest: LibraryManifest }
+  /** Several indexed libraries of one image size, ranked as one (`cds search --library a,b`). */
+  | { kind: "union"; libraries: { root: string; manifest: LibraryManifest }[] }
   | { kind: "raw"; source: string };
 
 export interface LocalSearchOptions {
@@ -59,6 +64,8 @@ export interface LocalSearchResult {
   /** Targets in the library (or readable images in the raw source). */
   total: number;
   scored: number;
+  /** Targets scored in each library of the search, in order (one entry unless a union). */
+  scoredByLibrary: number[];
   objectsRead: number;
   skipped: SkippedImage[];
   elapsedMs: number;
@@ -76,7 +83,7 @@ export interface LocalSearchResult {
 export async function runLocalSearch(options: LocalSearchOptions): Promise<LocalSearchResult> {
   const started = performance.now();
   const wanted = Math.max(1, options.workers ?? availableParallelism());
-  const { batches, total, init } = await planLocalSearch(options, wanted);
+  const { batches, total, init, parts } = await planLocalSearch(options, wanted);
   const workers = Math.min(wanted, batches.length);
   const pool = new WorkerPool<SearchBatch, SearchBatchResult, number>(
     new URL("./search-worker.ts", import.meta.url),
@@ -95,6 +102,11 @@ export async function runLocalSearch(options: LocalSearchOptions): Promise<Local
         }),
       ),
     );
+    const scoredByLibrary = new Array<number>(parts).fill(0);
+    results.forEach((r, b) => {
+      const batch = batches[b];
+      scoredByLibrary[batch.kind === "range" ? batch.part : 0] += r.scored;
+    });
     return {
       matches: mergeRankings(
         results.map((r) => r.matches),
@@ -102,6 +114,7 @@ export async function runLocalSearch(options: LocalSearchOptions): Promise<Local
       ),
       total,
       scored: results.reduce((n, r) => n + r.scored, 0),
+      scoredByLibrary,
       objectsRead: results.reduce((n, r) => n + r.objectsRead, 0),
       skipped: results.flatMap((r) => r.skipped),
       elapsedMs: performance.now() - started,
@@ -131,18 +144,23 @@ export function shardRuns(shards: readonly { start: number; count: number }[], w
 async function planLocalSearch(options: LocalSearchOptions, workers: number) {
   const keepAll = options.keepAll ?? false;
   const { library } = options;
-  if (library.kind === "indexed") {
-    const layout = layoutOf(library.manifest);
+  if (library.kind !== "raw") {
+    const libraries = library.kind === "indexed" ? [library] : library.libraries;
+    const layouts = libraries.map((l) => layoutOf(l.manifest));
+    const layout = layouts.length === 1 ? layouts[0] : unionLayout(layouts);
     const size = options.batchSize;
-    const batches: SearchBatch[] = size
-      ? Array.from({ length: Math.ceil(layout.count / size) }, (_, i) => ({
-          kind: "range" as const,
-          start: i * size,
-          end: Math.min(layout.count, (i + 1) * size),
-        }))
-      : shardRuns(layout.shards, workers).map((run) => ({ kind: "range" as const, ...run }));
-    const init: SearchWorkerInit = { mask: options.mask, params: options.params, keepAll, library: { kind: "indexed", root: library.root, layout } };
-    return { batches, total: layout.count, init };
+    // Batches stay within one library, so each library's scored count adds up on its own.
+    const batches: SearchBatch[] = [];
+    let firstItem = 0;
+    for (const [part, own] of layouts.entries()) {
+      const runs = size
+        ? Array.from({ length: Math.ceil(own.count / size) }, (_, i) => ({ start: i * size, end: Math.min(own.count, (i + 1) * size) }))
+        : shardRuns(own.shards, Math.max(1, Math.round((workers * own.count) / Math.max(1, layout.count))));
+      for (const run of runs) batches.push({ kind: "range", start: run.start + firstItem, end: run.end + firstItem, part });
+      firstItem += own.count;
+    }
+    const init: SearchWorkerInit = { mask: options.mask, params: options.params, keepAll, library: { kind: "indexed", roots: libraries.map((l) => l.root), layout } };
+    return { batches, total: layout.count, init, parts: layouts.length };
   }
   const source = await listLibrarySource(library.source);
   const size = await commonImageSize(source.images);
@@ -152,5 +170,5 @@ async function planLocalSearch(options: LocalSearchOptions, workers: number) {
   const files = source.images.map((image, index) => ({ index, ...image }));
   const batches: SearchBatch[] = chunks(files, options.batchSize ?? 50).map((f) => ({ kind: "files" as const, files: f }));
   const init: SearchWorkerInit = { mask: options.mask, params: options.params, keepAll, library: { kind: "raw" } };
-  return { batches, total: files.length, init };
+  return { batches, total: files.length, init, parts: 1 };
 }

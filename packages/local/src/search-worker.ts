@@ -14,6 +14,7 @@ import {
   searchLibraryRange,
   type BatchSearchResult,
   type TargetMatch,
+  unionStore,
 } from "@cds/core";
 import { FolderBlobStore } from "./folder-blob-store.ts";
 import type { SearchBatch, SearchBatchResult, SearchWorkerInit } from "./search-runner.ts";
@@ -21,7 +22,8 @@ import type { WorkerReply } from "./worker-pool.ts";
 
 const init = workerData as SearchWorkerInit;
 const prepared = prepareMask(init.mask, init.params);
-const store = init.library.kind === "indexed" ? new FolderBlobStore(init.library.root) : null;
+const roots = init.library.kind === "indexed" ? init.library.roots : [];
+const store = roots.length === 0 ? null : roots.length === 1 ? new FolderBlobStore(roots[0]) : unionStore(roots.map((root) => new FolderBlobStore(root)));
 const options = { minMatchingPixRatio: init.params.minMatchingPixRatio, keepAll: init.keepAll, scratch: createSearchScratch() };
 
 parentPort!.on("message", async (batch: SearchBatch) => {

@@ -11,14 +11,16 @@ import {
   type RgbImage,
   type ShapeRankedMatch,
   type TargetMatch,
+  unionLayout,
+  unionStore,
 } from "@cds/core";
 import { FolderBlobStore } from "./folder-blob-store.ts";
 
 export interface LocalShapeRankOptions {
   mask: RgbImage;
   lut: Lut;
-  /** The indexed library (built `--with-shape`) the pixel matches came from. */
-  library: { root: string; manifest: LibraryManifest };
+  /** The indexed libraries (built `--with-shape`) the pixel matches came from, in the search's order. */
+  libraries: { root: string; manifest: LibraryManifest }[];
   /** Every pixel match of the search (not only the top ones): the selection groups by line. */
   matches: readonly TargetMatch[];
   minMatchingPixRatio: number;
@@ -38,19 +40,20 @@ export interface LocalShapeRankResult {
  * shard, sorted by normalizedScore.
  *
  * @example
- * const { ranked } = await rankLocalSearchByShape({ mask, lut, library, matches: result.matches, minMatchingPixRatio: 2 });
+ * const { ranked } = await rankLocalSearchByShape({ mask, lut, libraries: [{ root, manifest }], matches: result.matches, minMatchingPixRatio: 2 });
  */
 export async function rankLocalSearchByShape(options: LocalShapeRankOptions): Promise<LocalShapeRankResult> {
   const started = performance.now();
-  const store = new FolderBlobStore(options.library.root);
-  const info = await readShapeLibraryInfo(store, options.library.manifest.buildId);
-  if (!info) {
-    throw new CdsError(
-      `the library "${options.library.manifest.name}" has no shape data, so it cannot rank by shape; re-index it with \`cds library index … --with-shape\``,
-    );
+  const stores = options.libraries.map(({ root }) => new FolderBlobStore(root));
+  for (const [k, { manifest }] of options.libraries.entries()) {
+    if (!(await readShapeLibraryInfo(stores[k], manifest.buildId))) {
+      throw new CdsError(`the library "${manifest.name}" has no shape data, so it cannot rank by shape; re-index it with \`cds library index … --with-shape\``);
+    }
   }
+  const layouts = options.libraries.map(({ manifest }) => layoutOf(manifest));
+  const [store, layout] = stores.length === 1 ? [stores[0], layouts[0]] : [unionStore(stores), unionLayout(layouts)];
   const prepared = prepareShapeQuery(options.mask, defaultShapeParams, options.lut);
-  const { ranked, shortlisted } = await rankLibraryMatchesByShape(store, layoutOf(options.library.manifest), prepared, options.matches, {
+  const { ranked, shortlisted } = await rankLibraryMatchesByShape(store, layout, prepared, options.matches, {
     minMatchingPixRatio: options.minMatchingPixRatio,
     topLines: options.topLines ?? DEFAULT_SHAPE_TOP_LINES,
   });

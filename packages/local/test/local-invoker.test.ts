@@ -6,6 +6,8 @@ import {
   planDispatch,
   rootOf,
   type BatchSource,
+  type LibraryBatches,
+  librarySources,
   type DispatcherNode,
   type DispatcherPayload,
   type DispatchTree,
@@ -18,9 +20,10 @@ const names = { dispatcher: "search-dispatcher", worker: "search-worker" };
 const noWait = [0, 0];
 
 /** A one-shard library of `count` items in batches of 40, as a leaf finds it. */
-function source(count: number): BatchSource {
+function source(count: number): LibraryBatches[] {
   const rule = planBatchRule({ name: "fixture", count, shardCount: 1, shardSize: count }, { batchSize: 40 });
-  return { rule, count, buildId: "b1", shardPageSize: 64, pageFirstItems: [0], pageCrc32: [0] };
+  const one: BatchSource = { rule, count, buildId: "b1", shardPageSize: 64, pageFirstItems: [0], pageCrc32: [0] };
+  return librarySources([{ library: "fixture", source: one }]);
 }
 const readShardPage = async () => [{ key: "s0", start: 0, count: 45_018, bytes: 1 }];
 

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
-import { CdsError, type LibraryManifest, ParameterError, readManifest } from "@cds/core";
+import { CdsError, ImageSizeMismatchError, type LibraryManifest, MAX_LIBRARIES_PER_SEARCH, ParameterError, readManifest } from "@cds/core";
 import { FolderBlobStore } from "@cds/local";
 
 /** The folder holding libraries, uploads and results: `--root`, else $CDS_ROOT, else ./cds-data. */
@@ -24,6 +24,34 @@ export function checkLibraryName(name: string): string {
 export type ResolvedLibrary =
   | { kind: "indexed"; root: string; manifest: LibraryManifest }
   | { kind: "raw"; source: string };
+
+/** What `--library` names: one library or folder, or several indexed libraries searched as one. */
+export type SearchedLibraries = ResolvedLibrary | { kind: "union"; libraries: { root: string; manifest: LibraryManifest }[] };
+
+/**
+ * `--library a,b`: several indexed libraries (names or paths), each once, all of one image size,
+ * ranked as one. A value without a comma is one library or folder ({@link resolveLibrary}).
+ */
+export async function resolveLibraries(cwd: string, root: string, value: string): Promise<SearchedLibraries> {
+  if (!value.includes(",")) return resolveLibrary(cwd, root, value);
+  const names = [...new Set(value.split(",").map((n) => n.trim()))];
+  if (names.some((n) => n === "")) throw new ParameterError("--library", `--library "${value}" has an empty name between its commas`);
+  if (names.length > MAX_LIBRARIES_PER_SEARCH) throw new ParameterError("--library", `--library names ${names.length} libraries; one search covers at most ${MAX_LIBRARIES_PER_SEARCH}`);
+  if (names.length === 1) return resolveLibrary(cwd, root, names[0]);
+  const libraries: { root: string; manifest: LibraryManifest }[] = [];
+  for (const name of names) {
+    const library = await resolveLibrary(cwd, root, name);
+    if (library.kind !== "indexed") {
+      throw new ParameterError("--library", `--library ${name} is a folder of images; several libraries can be searched at once only when each is indexed (\`cds library index\`)`);
+    }
+    const first = libraries[0]?.manifest;
+    if (first && (first.width !== library.manifest.width || first.height !== library.manifest.height)) {
+      throw new ImageSizeMismatchError(first, library.manifest, `library ${library.manifest.name} (for ${first.name}'s images)`);
+    }
+    libraries.push(library);
+  }
+  return { kind: "union", libraries };
+}
 
 /**
  * `--library` may name an indexed library under the root, or be a path: to an indexed library

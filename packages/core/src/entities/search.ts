@@ -14,6 +14,9 @@ export const SEARCH_STATUSES = ["accepted", "running", "completed", "failed"] as
 export type SearchStatus = (typeof SEARCH_STATUSES)[number];
 
 
+/** One library of a search, as intake read it: its name, its build (version) and its size. */
+export type SearchedLibrary = { name: string; build: string; count: number };
+
 /** Why a search failed, written for a person, and the pipeline stage that failed it. */
 export type SearchFailure = { reason: string; stage: string };
 
@@ -43,6 +46,23 @@ export function searchEntity(layout: StateTableLayout) {
     attributes: {
       searchId: { type: "string", required: true, readOnly: true },
       library: { type: "string", required: true, readOnly: true },
+      /**
+       * The libraries searched, in order, each with the build (version) intake read it at, so a
+       * `cds library update` while the search runs changes nothing for it. Absent on searches
+       * accepted before: those read `library`'s current version.
+       */
+      libraries: {
+        type: "list",
+        readOnly: true,
+        items: {
+          type: "map",
+          properties: {
+            name: { type: "string", required: true },
+            build: { type: "string", required: true },
+            count: { type: "number", required: true },
+          },
+        },
+      },
       maskKey: { type: "string", required: true, readOnly: true },
       params: { type: CustomAttributeType<SearchParams>("any"), required: true, readOnly: true },
       top: { type: "number", required: true, readOnly: true },

@@ -74,6 +74,10 @@ export interface LibraryDescriptor {
   createdAt: string;
   /** Seed of the shuffle that ordered the items (so a rebuild gives the same order). */
   shuffleSeed: string;
+  /** The library's version: 1 for an index, one more for each `cds library update` (absent: 1). */
+  version?: number;
+  /** The build this version was updated from (absent for an index). */
+  basedOn?: string;
   /** CRC-32 of this document's JSON without this field. */
   checksum: number;
 }
@@ -89,6 +93,10 @@ export interface LibraryManifest extends LibraryLayout {
   shuffleSeed: string;
   /** Every object lives under this build's prefix, so a rebuild never overwrites a live one. */
   buildId: string;
+  /** See {@link LibraryDescriptor.version}. */
+  version?: number;
+  /** See {@link LibraryDescriptor.basedOn}. */
+  basedOn?: string;
 }
 
 /**
@@ -109,6 +117,15 @@ export function shardPageKey(buildId: string, page: number): string {
 /** Key of item-metadata chunk `c` of a build. */
 export function itemChunkKey(buildId: string, chunk: number): string {
   return `data/${buildId}/items/chunk-${String(chunk).padStart(6, "0")}.json`;
+}
+
+/**
+ * Key of a build's own copy of its descriptor. `manifest.json` names the current version; this
+ * copy stays with the build, so a search accepted on one version reads that version to its end
+ * even after `cds library update` has made another current.
+ */
+export function buildDescriptorKey(buildId: string): string {
+  return `data/${buildId}/descriptor.json`;
 }
 
 /** Key of the indexing report (the skipped images), which only `cds library` reads. */
@@ -163,22 +180,54 @@ export async function writeLibraryFiles(store: BlobStore, manifest: LibraryManif
     skippedCount: manifest.skipped.length,
     createdAt: manifest.createdAt,
     shuffleSeed: manifest.shuffleSeed,
+    ...(manifest.version !== undefined ? { version: manifest.version } : {}),
+    ...(manifest.basedOn !== undefined ? { basedOn: manifest.basedOn } : {}),
   });
-  await store.put(MANIFEST_KEY, encode(descriptor));
+  const bytes = encode(descriptor);
+  await store.put(buildDescriptorKey(manifest.buildId), bytes);
+  await store.put(MANIFEST_KEY, bytes);
   return descriptor;
 }
 
 /**
  * Reads and checks a library's descriptor: the only library object intake and dispatch read.
+ * Without `build`, the current version (`manifest.json`); with it, that build's version, as long
+ * as it is kept (a superseded version is kept for {@link SUPERSEDED_VERSION_RETENTION_MS}).
  * A format-1 library (one big manifest) gets a message that says to re-index it.
  *
  * @example
  * const descriptor = await readDescriptor(libraries("lm"));
+ * const asAccepted = await readDescriptor(libraries("lm"), search.libraryBuild);
  */
-export async function readDescriptor(store: BlobStore): Promise<LibraryDescriptor> {
+export async function readDescriptor(store: BlobStore, build?: string): Promise<LibraryDescriptor> {
+  if (build === undefined) return parseDescriptor(store, await readDescriptorBytes(store, MANIFEST_KEY));
   let bytes: Uint8Array;
   try {
-    bytes = await store.get(MANIFEST_KEY);
+    bytes = await store.get(buildDescriptorKey(build));
+  } catch (error) {
+    if (!(error instanceof BlobNotFoundError)) throw error;
+    // Built before builds kept their own copy: the current descriptor is that build's, or it is gone.
+    const current = await readDescriptor(store);
+    if (current.buildId === build) return current;
+    throw new LibraryFormatError(
+      `version ${build} of the library at ${store.location} is no longer kept (the library was updated or re-indexed since); submit the mask again`,
+      { cause: error },
+    );
+  }
+  const descriptor = parseDescriptor(store, bytes);
+  if (descriptor.buildId !== build) throw new LibraryFormatError(`the descriptor of build ${build} at ${store.location} names build ${descriptor.buildId}; re-index it`);
+  return descriptor;
+}
+
+/**
+ * How long a superseded library version stays readable: searches accepted on it finish on it.
+ * A search runs for seconds to minutes; a day leaves room for queued and retried ones.
+ */
+export const SUPERSEDED_VERSION_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+async function readDescriptorBytes(store: BlobStore, key: string): Promise<Uint8Array> {
+  try {
+    return await store.get(key);
   } catch (error) {
     if (error instanceof BlobNotFoundError) {
       throw new LibraryFormatError(
@@ -188,6 +237,9 @@ export async function readDescriptor(store: BlobStore): Promise<LibraryDescripto
     }
     throw error;
   }
+}
+
+function parseDescriptor(store: BlobStore, bytes: Uint8Array): LibraryDescriptor {
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder().decode(bytes));
@@ -251,8 +303,8 @@ export async function readItemMetadata(store: BlobStore, descriptor: LibraryDesc
  * @example
  * const manifest = await readManifest(new FolderBlobStore("cds-data/libraries/lm"));
  */
-export async function readManifest(store: BlobStore): Promise<LibraryManifest> {
-  const descriptor = await readDescriptor(store);
+export async function readManifest(store: BlobStore, build?: string): Promise<LibraryManifest> {
+  const descriptor = await readDescriptor(store, build);
   const pages = await Promise.all(descriptor.pages.map((page, p) => readShardPage(store, descriptor.buildId, p, page.crc32)));
   const items = await readItemMetadata(store, descriptor, Array.from({ length: descriptor.count }, (_, i) => i));
   let skipped: LibraryManifest["skipped"] = [];
@@ -274,6 +326,8 @@ export async function readManifest(store: BlobStore): Promise<LibraryManifest> {
     createdAt: descriptor.createdAt,
     shuffleSeed: descriptor.shuffleSeed,
     buildId: descriptor.buildId,
+    ...(descriptor.version !== undefined ? { version: descriptor.version } : {}),
+    ...(descriptor.basedOn !== undefined ? { basedOn: descriptor.basedOn } : {}),
   };
 }
 

@@ -3,7 +3,8 @@ import { sniffImageFormat } from "../image/image-format.ts";
 import type { SearchItem } from "../entities/search.ts";
 import { readDescriptor, type LibraryDescriptor } from "../library/library-manifest.ts";
 import { LibraryFormatError } from "../library/shard-format.ts";
-import { planBatchRule, type BatchPlanOptions, type BatchRule } from "../planning/batch-plan.ts";
+import { MAX_LIBRARIES_PER_SEARCH } from "../library/library-union.ts";
+import { planLibraryBatchRules, type BatchPlanOptions, type BatchRule } from "../planning/batch-plan.ts";
 import { BlobNotFoundError, type BlobStore } from "../ports/blob-store.ts";
 import { defaultSearchParams, type SearchParams } from "../search-params.ts";
 import { readShapeLibraryInfo } from "../shape/shape-stage.ts";
@@ -71,15 +72,16 @@ export async function acceptUpload(upload: UploadedObject, deps: AcceptUploadDep
     if (!(error instanceof UserInputError)) throw error;
     return reject(uploadKey, upload.key, error.message, deps, seen.submission);
   }
-  const { location, settings, descriptor, rule } = checked;
+  const { settings, descriptors, rules } = checked;
   const { search, created } = await deps.state.createSearchFromUpload({
     uploadKey,
-    library: location.library,
+    library: descriptors.map((d) => d.name).join(","),
+    libraries: descriptors.map((d) => ({ name: d.name, build: d.buildId, count: d.count })),
     maskKey: upload.key,
     spec: specOfUpload(settings),
-    batchCount: rule.batchCount,
-    batchSize: rule.batchSize,
-    targetCount: descriptor.count,
+    batchCount: rules.reduce((n, r) => n + r.batchCount, 0),
+    batchSize: rules.reduce((n, r) => Math.max(n, r.batchSize), 0),
+    targetCount: descriptors.reduce((n, d) => n + d.count, 0),
   });
   // Also for a redelivered event: the attempt that created the search may have died before this.
   if (settings.submission) await deps.state.linkSubmissionSearch({ ...settings.submission, searchId: search.searchId });
@@ -89,8 +91,9 @@ export async function acceptUpload(upload: UploadedObject, deps: AcceptUploadDep
 interface CheckedUpload {
   location: UploadLocation;
   settings: UploadSettings;
-  descriptor: LibraryDescriptor;
-  rule: BatchRule;
+  /** The searched libraries' descriptors, the folder's first. */
+  descriptors: LibraryDescriptor[];
+  rules: BatchRule[];
 }
 
 /** Checks an upload; `seen.submission` is set as soon as its parameters name one, even if a later check fails. */
@@ -99,19 +102,18 @@ async function checkUpload(key: string, deps: AcceptUploadDeps, seen: { submissi
   const { sidecar } = await readUploadParameters(deps.uploads, key);
   seen.submission = submissionTagOf(sidecar);
   const settings = uploadSettingsOf(sidecar);
-  let descriptor: LibraryDescriptor;
-  try {
-    descriptor = await readDescriptor(deps.libraries(location.library));
-  } catch (error) {
-    if (!(error instanceof LibraryFormatError)) throw error;
-    throw new UploadRejectedError(`there is no usable library named "${location.library}" (the upload's folder name): ${error.message}`, { cause: error });
+  // The folder's library first, then the sidecar's others: one numbering, one ranking.
+  const names = [location.library, ...(settings.libraries ?? []).filter((n) => n !== location.library)];
+  if (names.length > MAX_LIBRARIES_PER_SEARCH) {
+    throw new UploadRejectedError(`the sidecar names ${names.length} libraries with the folder's; one search covers at most ${MAX_LIBRARIES_PER_SEARCH}`);
   }
-  if (settings.shape && !(await readShapeLibraryInfo(deps.libraries(location.library), descriptor.buildId))) {
-    throw new UploadRejectedError(
-      `rank "shape" needs shape data, and the library "${location.library}" was indexed without it: re-index it with \`cds library index … --with-shape\`, or leave rank out of the sidecar`,
-    );
+  const descriptors = await Promise.all(names.map((name) => searchableDescriptor(name, name === location.library, settings, deps)));
+  const [first] = descriptors;
+  const odd = descriptors.find((d) => d.width !== first.width || d.height !== first.height);
+  if (odd) {
+    throw new UploadRejectedError(`the library "${odd.name}" holds ${odd.width}×${odd.height} images and "${first.name}" ${first.width}×${first.height}: one search covers libraries of one template space`);
   }
-  const library = { name: location.library, width: descriptor.width, height: descriptor.height };
+  const library = { name: location.library, width: first.width, height: first.height };
   const bytes = await readUserInput(deps.uploads, key, {
     maxBytes: deps.maskMaxBytes ?? DEFAULT_MASK_MAX_BYTES,
     what: `the mask ${location.fileName}`,
@@ -122,7 +124,25 @@ async function checkUpload(key: string, deps: AcceptUploadDeps, seen: { submissi
     throw error;
   });
   await checkMask(bytes, { fileName: location.fileName, library, params: settings.params, decode: deps.decodeMask });
-  return { location, settings, descriptor, rule: planBatchRule(descriptor, deps.batchPlan) };
+  return { location, settings, descriptors, rules: planLibraryBatchRules(descriptors, deps.batchPlan) };
+}
+
+/** A library a search names, read and checked: it exists, and has shape data when the search ranks by shape. */
+async function searchableDescriptor(name: string, isFolder: boolean, settings: UploadSettings, deps: AcceptUploadDeps): Promise<LibraryDescriptor> {
+  let descriptor: LibraryDescriptor;
+  try {
+    descriptor = await readDescriptor(deps.libraries(name));
+  } catch (error) {
+    if (!(error instanceof LibraryFormatError)) throw error;
+    const named = isFolder ? "(the upload's folder name)" : "(named in the sidecar's libraries)";
+    throw new UploadRejectedError(`there is no usable library named "${name}" ${named}: ${error.message}`, { cause: error });
+  }
+  if (settings.shape && !(await readShapeLibraryInfo(deps.libraries(name), descriptor.buildId))) {
+    throw new UploadRejectedError(
+      `rank "shape" needs shape data, and the library "${name}" was indexed without it: re-index it with \`cds library index … --with-shape\`, or leave rank out of the sidecar`,
+    );
+  }
+  return descriptor;
 }
 
 async function reject(uploadKey: string, key: string, reason: string, deps: AcceptUploadDeps, submission?: SubmissionTag): Promise<UploadOutcome> {

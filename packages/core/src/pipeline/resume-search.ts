@@ -43,7 +43,7 @@ export async function resumeSearch(
  * @example
  * for (const leaf of leafPayloads(planned, [3, 70])) await invoker.invokeAsync("search-dispatcher", leaf);
  */
-export function leafPayloads(planned: Pick<Awaited<ReturnType<typeof planSearch>>, "tree" | "source" | "job">, batches: readonly number[], lanes?: number): DispatcherPayload<SearchJob>[] {
+export function leafPayloads(planned: Pick<Awaited<ReturnType<typeof planSearch>>, "tree" | "sources" | "job">, batches: readonly number[], lanes?: number): DispatcherPayload<SearchJob>[] {
   const byLeaf = new Map<string, { node: ReturnType<typeof leafOf>; only: number[] }>();
   for (const batchId of batches) {
     const leaf = leafOf(planned.tree, batchId);
@@ -51,5 +51,5 @@ export function leafPayloads(planned: Pick<Awaited<ReturnType<typeof planSearch>
     entry.only.push(batchId);
     byLeaf.set(nodeId(leaf), entry);
   }
-  return [...byLeaf.values()].map(({ node, only }) => ({ node, tree: planned.tree, source: planned.source, ...(lanes ? { lanes } : {}), only, job: planned.job }));
+  return [...byLeaf.values()].map(({ node, only }) => ({ node, tree: planned.tree, sources: planned.sources, ...(lanes ? { lanes } : {}), only, job: planned.job }));
 }

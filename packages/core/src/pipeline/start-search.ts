@@ -1,7 +1,7 @@
 import { CdsError } from "../errors.ts";
 import { readDescriptor, type LibraryDescriptor } from "../library/library-manifest.ts";
-import { planBatchRule, type BatchPlanOptions } from "../planning/batch-plan.ts";
-import { batchSourceOf, planDispatch, type BatchSource, type DispatcherPayload } from "../planning/dispatch.ts";
+import { planLibraryBatchRules, type BatchPlanOptions } from "../planning/batch-plan.ts";
+import { batchCountOf, batchSourceOf, librarySources, planDispatch, type DispatcherPayload, type LibraryBatches } from "../planning/dispatch.ts";
 import { leafCount, planDispatchTree, type DispatchTree, type DispatchTreeOptions } from "../planning/dispatch-tree.ts";
 import type { SearchItem } from "../entities/search.ts";
 import type { StateStore } from "../state/service.ts";
@@ -25,10 +25,11 @@ export interface StartedSearch {
   batchSize: number;
 }
 
-/** A stored search planned again from its library: where its batches are, its tree and its job. */
+/** A stored search planned again from its libraries: where its batches are, its tree and its job. */
 export interface PlannedSearch {
-  descriptor: LibraryDescriptor;
-  source: BatchSource;
+  /** The searched libraries' descriptors, at the builds the search was accepted on, in order. */
+  descriptors: LibraryDescriptor[];
+  sources: LibraryBatches[];
   tree: DispatchTree;
   job: SearchJob;
 }
@@ -46,13 +47,13 @@ export async function startSearch(searchId: string, deps: StartSearchDeps): Prom
   const search = await deps.state.getSearch(searchId);
   if (!search) throw new SearchNotFoundError(searchId);
   if (search.status !== "accepted") return undefined;
-  const { source, tree, job } = await planSearch(search, deps);
+  const { sources, tree, job } = await planSearch(search, deps);
   const granted = (await deps.state.listSlotGrants())[searchId];
   // Granted fewer workers than batches: run in waves of whole leaves (at least one).
   const lanes = granted === undefined || granted >= tree.batchCount ? undefined : Math.max(1, Math.floor(granted / tree.branchingFactor));
   try {
     const running = await deps.state.markSearchRunning(searchId, undefined, lanes !== undefined && lanes < leafCount(tree) ? lanes : undefined);
-    return { search: running, root: planDispatch(source, job, { ...deps.dispatchTree, lanes: running.lanes }), batchSize: source.rule.batchSize };
+    return { search: running, root: planDispatch(sources, job, { ...deps.dispatchTree, lanes: running.lanes }), batchSize: search.batchSize };
   } catch (error) {
     if (error instanceof IllegalStatusTransitionError) return undefined;
     throw error;
@@ -60,29 +61,45 @@ export async function startSearch(searchId: string, deps: StartSearchDeps): Prom
 }
 
 /**
- * A stored search's batch source, tree and worker job, planned again from its library's
- * descriptor. Intake planned the same batches (same options, same library); a library re-indexed
- * in between is caught by the batch count.
+ * A stored search's batch sources, tree and worker job, planned again from its libraries'
+ * descriptors — at the builds intake read (a library updated since is read as it was then).
+ * Intake planned the same batches (same options, same builds); a search from before builds were
+ * recorded reads the current version, and a library re-indexed in between is caught by the
+ * batch count.
  *
  * @example
  * const { tree } = await planSearch(search, { libraries });
  */
 export async function planSearch(search: SearchItem, deps: Pick<StartSearchDeps, "libraries" | "batchPlan" | "dispatchTree">): Promise<PlannedSearch> {
-  const descriptor = await readDescriptor(deps.libraries(search.library));
-  const rule = planBatchRule(descriptor, deps.batchPlan);
-  if (rule.batchCount !== search.batchCount) {
+  const descriptors = await searchedDescriptors(search, deps.libraries);
+  const rules = planLibraryBatchRules(descriptors, deps.batchPlan);
+  const sources = librarySources(descriptors.map((d, k) => ({ library: d.name, source: batchSourceOf(d, rules[k]) })));
+  const batchCount = batchCountOf(sources);
+  if (batchCount !== search.batchCount) {
     throw new CdsError(
-      `library "${search.library}" changed after the search was accepted (${rule.batchCount} batches now, ${search.batchCount} then); submit the mask again`,
+      `library "${search.library}" changed after the search was accepted (${batchCount} batches now, ${search.batchCount} then); submit the mask again`,
     );
   }
   const { params, top, shape } = specOfSearch(search);
-  const library = { name: search.library, width: descriptor.width, height: descriptor.height, count: descriptor.count };
+  const count = descriptors.reduce((n, d) => n + d.count, 0);
+  const library = { name: search.library, width: descriptors[0].width, height: descriptors[0].height, count };
   return {
-    descriptor,
-    source: batchSourceOf(descriptor, rule),
-    tree: planDispatchTree(rule.batchCount, deps.dispatchTree),
+    descriptors,
+    sources,
+    tree: planDispatchTree(batchCount, deps.dispatchTree),
     job: { searchId: search.searchId, library, maskKey: search.maskKey, params, top, ...(shape ? { keepAll: true } : {}) },
   };
+}
+
+/**
+ * The descriptors of the libraries a search covers, at the builds it was accepted on.
+ *
+ * @example
+ * const [descriptor] = await searchedDescriptors(search, libraries);
+ */
+export async function searchedDescriptors(search: Pick<SearchItem, "library" | "libraries">, libraries: LibraryStores): Promise<LibraryDescriptor[]> {
+  const searched = search.libraries ?? [{ name: search.library, build: undefined }];
+  return Promise.all(searched.map(({ name, build }) => readDescriptor(libraries(name), build)));
 }
 
 /**

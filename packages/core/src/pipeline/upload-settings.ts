@@ -5,6 +5,7 @@ import { isEmailAddress } from "../text/email-address.ts";
 import { UploadRejectedError } from "./pipeline-errors.ts";
 import type { ShapeRankSpec } from "./search-job.ts";
 import { DEFAULT_SHAPE_TOP_LINES } from "../shape/shape-ranking.ts";
+import { libraryList } from "../library/library-union.ts";
 
 /** Where an upload sits: `<library>/<mask file>` in the upload bucket. */
 export interface UploadLocation {
@@ -30,6 +31,8 @@ export interface UploadSettings {
   shape?: ShapeRankSpec;
   notifyEmail?: string;
   submission?: SubmissionTag;
+  /** Libraries searched besides the upload folder's (sidecar `libraries`), ranked with it as one. */
+  libraries?: string[];
 }
 
 /** Sidecar keys that tag an upload with its submission; not search parameters. */
@@ -55,7 +58,8 @@ export function uploadLocationOf(key: string): UploadLocation {
  * Resolves a sidecar's NeuronBridge-style keys (maskThreshold, dataThreshold,
  * pixColorFluctuation, xyShift, mirrorMask, minMatchingPixRatio, maxResultsPerMask,
  * excludeTopLeft / excludeTopRight as "WxH", notifyEmail; `rank` "pixels" or "shape" and
- * `shapeTop`, as `cds search --rank --shape-top`) into settings, defaults for the rest;
+ * `shapeTop`, as `cds search --rank --shape-top`; `libraries`, more libraries to search with the
+ * folder's) into settings, defaults for the rest;
  * `submissionId` / `submissionMaskId` (written by `cds submit`) tag the search with its submission.
  * Throws {@link UploadRejectedError} with a sentence naming the bad key.
  *
@@ -67,7 +71,7 @@ export function uploadSettingsOf(sidecar: unknown): UploadSettings {
   if (typeof sidecar !== "object" || Array.isArray(sidecar)) {
     throw new UploadRejectedError("the parameters sidecar must hold a JSON object, e.g. { \"xyShift\": 4 }");
   }
-  const { maxResultsPerMask, notifyEmail, submissionId, submissionMaskId, rank, shapeTop, ...rest } = sidecar as Record<string, unknown>;
+  const { maxResultsPerMask, notifyEmail, submissionId, submissionMaskId, rank, shapeTop, libraries, ...rest } = sidecar as Record<string, unknown>;
   const submission = submissionTagOf(sidecar);
   if ((submissionId !== undefined || submissionMaskId !== undefined) && !submission) {
     throw new UploadRejectedError("the sidecar's submissionId and submissionMaskId must both be ids (letters, digits, '.', '_' or '-')");
@@ -80,6 +84,7 @@ export function uploadSettingsOf(sidecar: unknown): UploadSettings {
       ...(shape ? { shape } : {}),
       ...(notifyEmail === undefined || notifyEmail === "" ? {} : { notifyEmail: emailOf(notifyEmail) }),
       ...(submission ? { submission } : {}),
+      ...(libraries === undefined ? {} : { libraries: librariesOf(libraries) }),
     };
   } catch (error) {
     if (error instanceof ParameterError) throw new UploadRejectedError(`bad search parameter in the sidecar: ${error.message}`, { cause: error });
@@ -109,6 +114,11 @@ function maxResultsOf(value: unknown): number {
     throw new ParameterError("maxResultsPerMask", `maxResultsPerMask must be a whole number from 1 to 10000, got ${JSON.stringify(value)}`);
   }
   return n;
+}
+
+function librariesOf(value: unknown): string[] {
+  if (!Array.isArray(value)) throw new ParameterError("libraries", `libraries must be a list of library names, e.g. ["flylight-split-gal4"], got ${typeof value}`);
+  return libraryList(value, "libraries");
 }
 
 function shapeRankOf(rank: unknown, shapeTop: unknown): ShapeRankSpec | undefined {

@@ -58,6 +58,21 @@ export function planBatchRule(library: LibraryExtent, options: BatchPlanOptions 
 }
 
 /**
+ * The batch rules of the libraries one search covers: each library planned on its own, with a
+ * share of `maxParallelism` in proportion to its size, so that together they stay under it.
+ *
+ * @example
+ * planLibraryBatchRules([lm, em]) // [rule of lm, rule of em]; batch counts add up to ≤ 5000
+ */
+export function planLibraryBatchRules(libraries: readonly LibraryExtent[], options: BatchPlanOptions = {}): BatchRule[] {
+  if (libraries.length === 1) return [planBatchRule(libraries[0], options)];
+  const maxParallelism = options.maxParallelism ?? DEFAULT_MAX_PARALLELISM;
+  const sizeOf = (l: LibraryExtent) => (options.batchSize === undefined ? l.shardCount : l.count);
+  const total = Math.max(1, libraries.reduce((n, l) => n + sizeOf(l), 0));
+  return libraries.map((l) => planBatchRule(l, { ...options, maxParallelism: Math.max(1, Math.floor((maxParallelism * sizeOf(l)) / total)) }));
+}
+
+/**
  * Which shards a run of batches reads: shard indices [first, end) for a shard rule, or the item
  * range [firstItem, endItem) for an item rule (the shards overlapping it).
  */

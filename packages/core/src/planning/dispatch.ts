@@ -28,13 +28,25 @@ export interface BatchSource {
 }
 
 /**
+ * One library's batches in a search that may cover several: its {@link BatchSource}, its name,
+ * and where its batches and items start in the search's one numbering (library k's follow
+ * those of libraries 0 … k − 1), so one dispatch tree spans them all.
+ */
+export interface LibraryBatches extends BatchSource {
+  library: string;
+  firstBatch: number;
+  firstItem: number;
+}
+
+/**
  * The payload of a dispatcher invocation: its node, the tree's shape, where its batches are and
  * the job. Its size does not grow with the library: no node carries a list of batches.
  */
 export interface DispatcherPayload<Job = unknown> {
   node: DispatcherNode;
   tree: DispatchTree;
-  source: BatchSource;
+  /** Each searched library's batches, in the search's order (at most `MAX_LIBRARIES_PER_SEARCH`). */
+  sources: LibraryBatches[];
   /** Leaves started at once (waves): leaf j + lanes starts when leaf j has completed. Absent: all. */
   lanes?: number;
   /** Start only these batches of the node (a leaf re-dispatched by the sweeper). */
@@ -43,12 +55,18 @@ export interface DispatcherPayload<Job = unknown> {
   job: Job;
 }
 
-/** The payload of a worker invocation: its batch, the shards it reads, and enough to count it and start the next wave. */
+/**
+ * The payload of a worker invocation: its batch, the library and shards it reads, and enough to
+ * count it and start the next wave. The batch's range and the shards' starts are in the search's
+ * numbering, so the matches a worker reports are too.
+ */
 export interface WorkerPayload<Job = unknown> {
   batch: BatchRange;
+  /** The library whose store holds `shards`. */
+  library: string;
   shards: ShardEntry[];
   tree: DispatchTree;
-  source: BatchSource;
+  sources: LibraryBatches[];
   lanes?: number;
   job: Job;
 }
@@ -63,8 +81,8 @@ export interface DispatchFunctionNames {
 export interface DispatchIo {
   invoker: Invoker;
   names: DispatchFunctionNames;
-  /** Shard page `page` of the library (checked against `crc32`). */
-  readShardPage(page: number, crc32: number): Promise<ShardEntry[]>;
+  /** Shard page `page` of a searched library (checked against `crc32`). */
+  readShardPage(source: LibraryBatches, page: number, crc32: number): Promise<ShardEntry[]>;
 }
 
 /** How many children one {@link dispatch} call started. */
@@ -110,17 +128,39 @@ export function batchSourceOf(descriptor: LibraryDescriptor, rule: BatchRule): B
 }
 
 /**
+ * The searched libraries' batches, numbered as one: each library's after the previous ones'.
+ *
+ * @example
+ * const sources = librarySources([{ library: "lm", source: batchSourceOf(descriptor, rule) }]);
+ */
+export function librarySources(libraries: readonly { library: string; source: BatchSource }[]): LibraryBatches[] {
+  let firstBatch = 0;
+  let firstItem = 0;
+  return libraries.map(({ library, source }) => {
+    const part = { ...source, library, firstBatch, firstItem };
+    firstBatch += source.rule.batchCount;
+    firstItem += source.count;
+    return part;
+  });
+}
+
+/** Batches of all the searched libraries. */
+export function batchCountOf(sources: readonly LibraryBatches[]): number {
+  return sources.reduce((n, s) => n + s.rule.batchCount, 0);
+}
+
+/**
  * The root payload for a search: pure, so the caller can record or inspect it before any I/O.
  * With `lanes` below the number of leaves, the search runs in waves.
  *
  * @example
- * const root = planDispatch(source, { searchId }, { lanes: 20 });
+ * const root = planDispatch(sources, { searchId }, { lanes: 20 });
  * await dispatch(root, io);
  */
-export function planDispatch<Job>(source: BatchSource, job: Job, options: DispatchTreeOptions & { lanes?: number } = {}): DispatcherPayload<Job> {
-  const tree = planDispatchTree(source.rule.batchCount, options);
+export function planDispatch<Job>(sources: LibraryBatches[], job: Job, options: DispatchTreeOptions & { lanes?: number } = {}): DispatcherPayload<Job> {
+  const tree = planDispatchTree(batchCountOf(sources), options);
   const lanes = options.lanes !== undefined && options.lanes < leafCount(tree) ? Math.max(1, options.lanes) : undefined;
-  return { node: rootOf(tree), tree, source, ...(lanes ? { lanes } : {}), job };
+  return { node: rootOf(tree), tree, sources, ...(lanes ? { lanes } : {}), job };
 }
 
 /**
@@ -151,26 +191,43 @@ export async function dispatch<Job>(payload: DispatcherPayload<Job>, io: Dispatc
 }
 
 /**
- * The worker payloads of a leaf's batches: reads the shard pages they need (in parallel) and
- * picks each batch's shard entries.
+ * The worker payloads of a leaf's batches: reads the shard pages they need (in parallel, per
+ * library) and picks each batch's shard entries, moved into the search's numbering.
  *
  * @example
  * const workers = await workerPayloads(leafPayload, [3, 4], io);
  */
 export async function workerPayloads<Job>(payload: DispatcherPayload<Job>, batchIds: readonly number[], io: Pick<DispatchIo, "readShardPage">): Promise<WorkerPayload<Job>[]> {
-  if (batchIds.length === 0) return [];
-  const { source } = payload;
-  const first = Math.min(...batchIds);
-  const last = Math.max(...batchIds);
-  const needed = shardsNeeded(source.rule, first, last - first + 1, source.count);
-  const pages = "shards" in needed ? pagesOfShards(source, needed.shards) : pagesOfItems(source, needed.items);
-  const entries = (await Promise.all(pages.map((p) => io.readShardPage(p, source.pageCrc32[p])))).flat();
-  const firstShard = pages[0] * source.shardPageSize;
-  const { tree, lanes, job } = payload;
-  return batchIds.map((batchId) => {
-    const { batch, shards } = batchOfRule(source.rule, batchId, entries, firstShard, source.count);
-    return { batch, shards, tree, source, ...(lanes ? { lanes } : {}), job };
-  });
+  const { tree, lanes, job, sources } = payload;
+  const perLibrary = sources.map((source) => ({ source, ids: batchIds.filter((id) => id >= source.firstBatch && id < source.firstBatch + source.rule.batchCount) }));
+  if (perLibrary.reduce((n, p) => n + p.ids.length, 0) !== batchIds.length) throw new RangeError(`batches ${batchIds.join(", ")} are not all among the search's ${batchCountOf(sources)}`);
+  const payloads = await Promise.all(
+    perLibrary.map(async ({ source, ids }) => {
+      if (ids.length === 0) return [];
+      const local = ids.map((id) => id - source.firstBatch);
+      const first = Math.min(...local);
+      const last = Math.max(...local);
+      const needed = shardsNeeded(source.rule, first, last - first + 1, source.count);
+      const pages = "shards" in needed ? pagesOfShards(source, needed.shards) : pagesOfItems(source, needed.items);
+      const entries = (await Promise.all(pages.map((p) => io.readShardPage(source, p, source.pageCrc32[p])))).flat();
+      const firstShard = pages[0] * source.shardPageSize;
+      const shift = source.firstItem;
+      return local.map((batchId): WorkerPayload<Job> => {
+        const { batch, shards } = batchOfRule(source.rule, batchId, entries, firstShard, source.count);
+        return {
+          batch: { batchId: batchId + source.firstBatch, start: batch.start + shift, end: batch.end + shift },
+          library: source.library,
+          shards: shift === 0 ? shards : shards.map((s) => ({ ...s, start: s.start + shift })),
+          tree,
+          sources,
+          ...(lanes ? { lanes } : {}),
+          job,
+        };
+      });
+    }),
+  );
+  const byId = new Map(payloads.flat().map((p) => [p.batch.batchId, p]));
+  return batchIds.map((id) => byId.get(id)!);
 }
 
 /** Pages holding shard indices [from, to). */

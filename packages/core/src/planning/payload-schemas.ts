@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CdsError } from "../errors.ts";
 import type { SearchJob } from "../pipeline/search-job.ts";
+import { MAX_LIBRARIES_PER_SEARCH } from "../library/library-union.ts";
 import { parseSearchParams } from "../search-params.ts";
 import type { DispatcherPayload, WorkerPayload } from "./dispatch.ts";
 
@@ -16,6 +17,7 @@ const rule = z.discriminatedUnion("unit", [
   z.object({ unit: z.literal("shards"), batchCount: whole, batchSize: whole, shardsPerBatch: z.number().int().min(1) }),
   z.object({ unit: z.literal("items"), batchCount: whole, batchSize: whole }),
 ]);
+const libraryName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/);
 const source = z.object({
   rule,
   count: whole,
@@ -23,10 +25,14 @@ const source = z.object({
   shardPageSize: z.number().int().min(1),
   pageFirstItems: z.array(whole).max(128),
   pageCrc32: z.array(whole).max(128),
+  library: libraryName,
+  firstBatch: whole,
+  firstItem: whole,
 });
+const sources = z.array(source).min(1).max(MAX_LIBRARIES_PER_SEARCH);
 const job = z.object({
   searchId: z.string().min(1).max(100),
-  library: z.object({ name: z.string().min(1).max(200), width: whole, height: whole, count: whole }),
+  library: z.object({ name: z.string().min(1).max(1100), width: whole, height: whole, count: whole }),
   maskKey: z.string().min(1).max(1100),
   params: z.record(z.unknown()).transform((p) => parseSearchParams(p)),
   top: z.number().int().min(0).max(10_000),
@@ -35,8 +41,8 @@ const job = z.object({
 const shard = z.object({ key: z.string().max(200), start: whole, count: whole, bytes: whole, crc32: whole.optional() });
 const batch = z.object({ batchId: whole, start: whole, end: whole });
 
-const dispatcherPayload = z.object({ node, tree, source, lanes: z.number().int().min(1).optional(), only: z.array(whole).max(64).optional(), job });
-const workerPayload = z.object({ batch, shards: z.array(shard).min(1).max(64), tree, source, lanes: z.number().int().min(1).optional(), job });
+const dispatcherPayload = z.object({ node, tree, sources, lanes: z.number().int().min(1).optional(), only: z.array(whole).max(64).optional(), job });
+const workerPayload = z.object({ batch, library: libraryName, shards: z.array(shard).min(1).max(64), tree, sources, lanes: z.number().int().min(1).optional(), job });
 
 /** A payload that is not what the function takes. */
 export class PayloadError extends CdsError {

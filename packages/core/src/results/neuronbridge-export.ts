@@ -53,7 +53,7 @@ export interface NeuronBridgeExportOptions {
   alignmentSpace?: string;
   /** The mask's anatomical area; default: the one every match shares. */
   anatomicalArea?: string;
-  /** `files.store`; default the library's name. */
+  /** `files.store`; default each match's library name (the searched library's for the mask). */
   store?: string;
 }
 
@@ -70,15 +70,15 @@ export interface NeuronBridgeExportOptions {
  * await writeFile("matches.json", JSON.stringify(customMatches, null, 2));
  */
 export function toNeuronBridgeCustomMatches(document: ResultsDocument, options: NeuronBridgeExportOptions = {}): NeuronBridgeCustomMatches {
-  const store = options.store ?? document.library.name;
+  const storeOf = (r: ResultEntry) => options.store ?? r.library ?? document.library.name;
   const missing = new Map<string, string[]>();
   const lack = (field: string, target: string) => missing.set(field, [...(missing.get(field) ?? []), target]);
   const results = document.results.map((r) => {
-    const image = imageOf(r, document.library.name, store, lack);
+    const image = imageOf(r, r.library ?? document.library.name, storeOf(r), lack);
     return {
       type: "CDSMatch" as const,
       image,
-      files: { store, CDMInput: document.mask.key, CDMMatch: r.sourcePath },
+      files: { store: storeOf(r), CDMInput: document.mask.key, CDMMatch: r.sourcePath },
       mirrored: r.mirrored,
       normalizedScore: r.normalizedScore,
       matchingPixels: r.matchingPixels,
@@ -94,7 +94,7 @@ export function toNeuronBridgeCustomMatches(document: ResultsDocument, options: 
   if (!anatomicalArea) lack("inputImage.anatomicalArea (matches disagree or none give it; pass --anatomical-area)", document.mask.name);
   if (missing.size > 0) throw new NeuronBridgeExportError([...missing].map(([field, targets]) => ({ field, targets })));
   return {
-    inputImage: { filename: document.mask.name, alignmentSpace: alignmentSpace!, anatomicalArea: anatomicalArea!, files: { store, CDM: document.mask.key } },
+    inputImage: { filename: document.mask.name, alignmentSpace: alignmentSpace!, anatomicalArea: anatomicalArea!, files: { store: options.store ?? document.library.name, CDM: document.mask.key } },
     results,
   };
 }

@@ -42,6 +42,15 @@ export function parseResultsDocument(text: string, source: string): ResultsDocum
       throw new ResultsDocumentError(`${source}: result ${i + 1} lacks a name, matchingPixels, matchingRatio or mirrored`);
     }
   });
+  // Written before searches covered several libraries: one library, every result in it.
+  const library = document.library as { name?: unknown; count?: unknown; location?: unknown };
+  const results = document.results as Partial<ResultEntry>[];
+  if (typeof library.name === "string") {
+    for (const r of results) r.library ??= library.name;
+    document.libraries ??= [
+      { name: library.name, count: library.count ?? 0, scored: document.scored ?? 0, matched: results.length, ...(typeof library.location === "string" ? { location: library.location } : {}) },
+    ];
+  }
   return document as unknown as ResultsDocument;
 }
 

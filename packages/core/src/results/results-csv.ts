@@ -4,7 +4,7 @@ import type { ResultsDocument } from "./results-document.ts";
 /** The columns of {@link resultsCsv}, in order. */
 export const RESULTS_CSV_COLUMNS = [
   "rank", "name", "publishedName", "slideCode", "gender", "objective", "anatomicalArea", "alignmentSpace", "channel",
-  "matchingPixels", "matchingRatio", "mirrored", "sourcePath",
+  "matchingPixels", "matchingRatio", "mirrored", "sourcePath", "library",
 ] as const;
 
 /** The columns a search ranked by shape adds (`cds search --rank shape`, sidecar `rank: "shape"`). */

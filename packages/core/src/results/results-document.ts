@@ -1,4 +1,5 @@
 import { ParameterError } from "../errors.ts";
+import { libraryOfIndex } from "../library/library-union.ts";
 import { compareMatches, type TargetMatch } from "../search/ranking.ts";
 import type { ShapeRankedMatch } from "../shape/shape-ranking.ts";
 import type { SearchParams } from "../search-params.ts";
@@ -19,6 +20,8 @@ export const RESULTS_DOCUMENT_VERSION = 2;
 export interface ResultEntry {
   /** 1 for the best match. */
   rank: number;
+  /** The library the target is in (one of the document's `libraries`). */
+  library: string;
   /** Position of the target in its library's order. */
   index: number;
   name: string;
@@ -66,7 +69,10 @@ export interface ResultsDocument {
   /** When the document was built, ISO 8601. */
   createdAt: string;
   mask: ResultsMask;
+  /** What was searched; for several libraries, their names joined by "," and their total count. */
   library: ResultsLibrary;
+  /** Each searched library, in the order named, with the targets it has, scored and matched. */
+  libraries: ResultsLibraryCount[];
   parameters: SearchParams;
   /** Targets actually scored; below `library.count` when batches are missing. */
   scored: number;
@@ -108,12 +114,32 @@ export interface ResultsLibrary {
   indexed?: boolean;
 }
 
+/** One searched library's counts: a search may cover several, ranked as one. */
+export interface ResultsLibraryCount {
+  name: string;
+  /** Targets in the library. */
+  count: number;
+  /** Targets of it scored (below `count` when batches are missing). */
+  scored: number;
+  /** Results from this library. */
+  matched: number;
+  location?: string;
+}
+
+/** A searched library as {@link buildResultsDocument} takes it: where its items start in the search's numbering. */
+export type ResultsLibraryPart = Omit<ResultsLibraryCount, "matched"> & { firstItem: number };
+
 /** What {@link buildResultsDocument} needs; `createdAt` is passed in so building stays pure. */
 export interface ResultsDocumentInput {
   searchId: string;
   createdAt: string;
   mask: ResultsMask;
   library: ResultsLibrary;
+  /**
+   * The libraries searched, when there are several: match indices are then in the search's
+   * numbering (see `LibraryPart`). Absent: the one `library`, every target scored in it.
+   */
+  libraries?: readonly ResultsLibraryPart[];
   parameters: SearchParams;
   /** The global ranking, e.g. from `combineBatchResults`; with `shape`, already in shape order. */
   matches: readonly (TargetMatch | ShapeRankedMatch)[];
@@ -153,12 +179,20 @@ export function buildResultsDocument(input: ResultsDocumentInput): ResultsDocume
   // Sorting a copy costs little (a ranking is at most a few hundred entries) and makes
   // `rank` mean the same thing whoever assembled the list. A shape ranking's order is its own.
   const ranked = input.shape ? [...input.matches] : [...input.matches].sort(compareMatches);
+  const parts = input.libraries ?? [{ name: input.library.name, count: input.library.count, scored: input.scored, location: input.library.location, firstItem: 0 }];
+  const results = ranked.map((match, position) => {
+    const { part, index } = libraryOfIndex(parts, match.index);
+    return resultEntry(match, position, parts[part].name, index);
+  });
   return {
     version: RESULTS_DOCUMENT_VERSION,
     searchId: input.searchId,
     createdAt: input.createdAt,
     mask: definedFields(input.mask),
     library: definedFields(input.library),
+    libraries: parts.map(({ name, count, scored, location }) =>
+      definedFields({ name, count, scored, matched: results.filter((r) => r.library === name).length, location }),
+    ),
     parameters: structuredClone(input.parameters),
     scored: input.scored,
     elapsedMs: Math.round(input.elapsedMs),
@@ -167,17 +201,18 @@ export function buildResultsDocument(input: ResultsDocumentInput): ResultsDocume
     ...(input.skipped && input.skipped.length > 0 ? { skipped: input.skipped.map((s) => ({ sourcePath: s.sourcePath, reason: s.reason })) } : {}),
     ...(input.stats ? { stats: { ...input.stats } } : {}),
     ...(input.shape ? { shape: { ...input.shape } } : {}),
-    matchCount: ranked.length,
-    results: ranked.map(resultEntry),
+    matchCount: results.length,
+    results,
   };
 }
 
-function resultEntry(match: TargetMatch | ShapeRankedMatch, position: number): ResultEntry {
+function resultEntry(match: TargetMatch | ShapeRankedMatch, position: number, library: string, index: number): ResultEntry {
   const { item } = match;
   const shape = "shapeScore" in match ? match : undefined;
   return {
     rank: position + 1,
-    index: match.index,
+    library,
+    index,
     name: item.name,
     sourcePath: item.sourcePath,
     publishedName: item.publishedName ?? null,

@@ -88,13 +88,13 @@ export function renderResultsPage(document: ResultsDocument, input: ResultsPageI
       publishedName: r.publishedName,
       gender: r.gender,
       anatomicalArea: r.anatomicalArea,
-      library: document.library.name,
+      library: r.library,
       matchingPixels: r.matchingPixels,
       matchingRatio: r.matchingRatio,
       mirrored: r.mirrored,
       ...(document.shape ? { normalizedScore: r.normalizedScore, ...(r.shapeScore === undefined ? {} : { shapeScore: r.shapeScore }) } : {}),
       sourcePath: r.sourcePath,
-      source: safeLink((input.sourceLink ?? ((e: ResultEntry) => sourceLinkOf(document.library.location, e.sourcePath)))(r)),
+      source: safeLink((input.sourceLink ?? ((e: ResultEntry) => sourceLinkOf(locationOf(document, e), e.sourcePath)))(r)),
       ...(pictures.get(r.rank) ?? {}),
     })),
   };
@@ -113,6 +113,7 @@ export function renderResultsPage(document: ResultsDocument, input: ResultsPageI
     "<header>",
     `<h1>Matches for <span class="mask-name">${escapeHtml(document.mask.name)}</span> in <span class="library-name">${escapeHtml(document.library.name)}</span></h1>`,
     `<p class="summary">${summary(document)}${links(input.links)}</p>`,
+    document.libraries.length > 1 ? perLibrary(document) : "",
     document.partial ? partialBanner(document) : "",
     toolbar(document.shape !== undefined),
     "</header>",
@@ -168,6 +169,19 @@ function summary(document: ResultsDocument): string {
     escapeHtml(document.createdAt),
   ];
   return parts.join(" · ");
+}
+
+/** For a search over several libraries: what each held, scored and matched. */
+function perLibrary(document: ResultsDocument): string {
+  const items = document.libraries.map(
+    (l) => `<li><span class="library-name">${escapeHtml(l.name)}</span>: ${count(l.scored)} of ${count(l.count)} targets scored, ${count(l.matched)} match${l.matched === 1 ? "" : "es"}</li>`,
+  );
+  return `<ul class="per-library" id="per-library">${items.join("")}</ul>`;
+}
+
+/** Where a result's library was indexed from. */
+function locationOf(document: ResultsDocument, entry: ResultEntry): string | undefined {
+  return document.libraries.find((l) => l.name === entry.library)?.location ?? document.library.location;
 }
 
 function links(given: ResultsPageInput["links"]): string {

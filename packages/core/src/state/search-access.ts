@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ParameterError } from "../errors.ts";
 import type { EntityClause } from "../entities/entity-clause.ts";
-import type { SearchEntity, SearchFailure, SearchItem, SearchStatus } from "../entities/search.ts";
+import type { SearchedLibrary, SearchEntity, SearchFailure, SearchItem, SearchStatus } from "../entities/search.ts";
 import type { UploadClaimEntity } from "../entities/upload-claim.ts";
 import type { SearchSpec } from "../pipeline/search-job.ts";
 import { isConditionFailure } from "./condition-failure.ts";
@@ -10,7 +10,10 @@ import { IllegalStatusTransitionError, SearchNotFoundError, StateError } from ".
 /** What intake knows about a new search. `searchId` and `submittedAt` default to new values. */
 export type NewSearch = {
   uploadKey: string;
+  /** What the search covers, for people: its library, or its libraries' names joined by ",". */
   library: string;
+  /** Each library searched and the build (version) intake read it at; a search reads those to its end. */
+  libraries?: SearchedLibrary[];
   maskKey: string;
   spec: SearchSpec;
   batchCount: number;
@@ -126,6 +129,7 @@ export function searchAccess(entities: { search: SearchEntity; uploadClaim: Uplo
           searchId,
           uploadKey: input.uploadKey,
           library: input.library,
+          ...(input.libraries ? { libraries: input.libraries.map(({ name, build, count }) => ({ name, build, count })) } : {}),
           maskKey: input.maskKey,
           // A JSON round trip drops undefined members, which DynamoDB cannot store.
           params: JSON.parse(JSON.stringify(input.spec.params)) as SearchItem["params"],

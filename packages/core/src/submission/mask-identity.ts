@@ -14,7 +14,7 @@ const MASK_ID_LENGTH = 20;
  * canonicalSettings({ params: defaultSearchParams, maxResultsPerMask: 400 })
  * // { maskThreshold: 100, …, excludeTopRight: "270x90", maxResultsPerMask: 400 }
  */
-export function canonicalSettings(settings: Pick<UploadSettings, "params" | "maxResultsPerMask" | "notifyEmail">): Record<string, string | number | boolean> {
+export function canonicalSettings(settings: Pick<UploadSettings, "params" | "maxResultsPerMask" | "notifyEmail" | "libraries">): Record<string, string | number | boolean | string[]> {
   const { params } = settings;
   return {
     maskThreshold: params.maskThreshold,
@@ -27,6 +27,7 @@ export function canonicalSettings(settings: Pick<UploadSettings, "params" | "max
     excludeTopRight: formatRegion(params.excludeTopRight),
     maxResultsPerMask: settings.maxResultsPerMask,
     ...(settings.notifyEmail ? { notifyEmail: settings.notifyEmail } : {}),
+    ...(settings.libraries && settings.libraries.length > 0 ? { libraries: [...settings.libraries] } : {}),
   };
 }
 

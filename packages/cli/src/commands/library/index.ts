@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { CdsError, MANIFEST_KEY, parseMetadataFile, ParameterError, readManifest, type BlobStore, type LibraryManifest, type MetadataTable } from "@cds/core";
-import { FolderBlobStore, indexLibrary } from "@cds/local";
+import { FolderBlobStore, indexLibrary, libraryVersions } from "@cds/local";
 import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { readInputFile } from "../../files/input-files.ts";
@@ -10,6 +10,7 @@ import { progressBar } from "../../output/progress.ts";
 import { renderTable } from "../../output/table.ts";
 import { checkLibraryName, libraryFolder, resolveRoot } from "../../options/root.ts";
 import { reportShapeData } from "./shape-data.ts";
+import { registerUpdateCommand } from "./update.ts";
 
 interface IndexCommandOptions {
   name: string;
@@ -33,7 +34,7 @@ interface IndexCommandOptions {
 const MAX_METADATA_BYTES = 512 * 1024 * 1024;
 
 export function registerLibraryCommands(program: Command, io: Io): void {
-  const library = program.command("library").description("index and list target libraries");
+  const library = program.command("library").description("index, update and list target libraries");
   library
     .command("index")
     .description("index a folder of CDM images (or a NeuronBridge searchable_neurons layout) into a search-ready library")
@@ -54,6 +55,7 @@ export function registerLibraryCommands(program: Command, io: Io): void {
     .action(async (source: string, options: IndexCommandOptions) => {
       await indexCommand(source, options, io);
     });
+  registerUpdateCommand(library, io);
   library
     .command("catalog")
     .description("list the libraries a NeuronBridge data release offers (from its current.txt and config.json)")
@@ -111,12 +113,16 @@ export async function indexCommand(source: string, options: IndexCommandOptions,
       `(${manifest.shards.length} shards, ${Math.round(bytes / manifest.count / 1024)} KiB per target, ${seconds.toFixed(1)} s)`,
   );
   if (options.withShape) await reportShapeData(store, manifest, io);
-  if (manifest.skipped.length > 0) {
-    io.error(`skipped ${manifest.skipped.length} image(s):`);
-    for (const s of manifest.skipped.slice(0, 20)) io.error(`  ${s.sourcePath}: ${s.reason}`);
-    if (manifest.skipped.length > 20) io.error(`  … and ${manifest.skipped.length - 20} more (all listed in manifest.json)`);
-  }
+  reportSkipped(manifest, io);
   return manifest;
+}
+
+/** The images a build skipped, and why: the first 20 on stderr. */
+export function reportSkipped(manifest: LibraryManifest, io: Io): void {
+  if (manifest.skipped.length === 0) return;
+  io.error(`skipped ${manifest.skipped.length} image(s):`);
+  for (const s of manifest.skipped.slice(0, 20)) io.error(`  ${s.sourcePath}: ${s.reason}`);
+  if (manifest.skipped.length > 20) io.error(`  … and ${manifest.skipped.length - 20} more (all listed in data/${manifest.buildId}/report.json)`);
 }
 
 /** What `library index --json` prints: the library without its item list. */
@@ -135,13 +141,16 @@ function indexSummary(manifest: LibraryManifest, destination: string, bytes: num
   };
 }
 
-async function readMetadata(cwd: string, path: string): Promise<MetadataTable> {
+export async function readMetadata(cwd: string, path: string): Promise<MetadataTable> {
   const text = new TextDecoder().decode(await readInputFile(cwd, path, "metadata file", MAX_METADATA_BYTES));
   return parseMetadataFile(text, path);
 }
 
+/** How an s3:// source is fetched: the options `library index` and `library update` share. */
+export type FetchOptions = Pick<IndexCommandOptions, "cache" | "root" | "signRequest" | "fetchConcurrency">;
+
 /** Fetches an s3:// source into its local folder (resuming an earlier run), printing what it did; the folder. */
-async function fetchSource(source: string, name: string, options: IndexCommandOptions, io: Io): Promise<string> {
+export async function fetchSource(source: string, name: string, options: FetchOptions, io: Io): Promise<string> {
   const cacheDir = options.cache ? resolve(io.cwd, options.cache) : join(resolveRoot(io.cwd, options.root), "sources", name);
   const concurrency = positiveInteger("--fetch-concurrency", options.fetchConcurrency ?? "16");
   // The AWS SDK loads only for an S3 source or destination.
@@ -179,7 +188,7 @@ async function catalogCommand(bucket: string, options: { release?: string; signR
   ).forEach((line) => io.out(line));
 }
 
-function megabytes(bytes: number): string {
+export function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
@@ -192,14 +201,29 @@ async function listCommand(options: { root?: string; json?: boolean }, io: Io) {
     names = [];
   }
   const rows: (string | number)[][] = [];
-  const listed: { name: string; count?: number; width?: number; height?: number; skipped?: number; createdAt?: string; error?: string }[] = [];
+  const listed: ListedLibrary[] = [];
   for (const name of names.sort()) {
     try {
-      const m = await readManifest(new FolderBlobStore(libraryFolder(root, name)));
-      rows.push([name, m.count, `${m.width}x${m.height}`, m.skipped.length, m.createdAt]);
-      listed.push({ name, count: m.count, width: m.width, height: m.height, skipped: m.skipped.length, createdAt: m.createdAt });
+      const store = new FolderBlobStore(libraryFolder(root, name));
+      const m = await readManifest(store);
+      const bytes = m.shards.reduce((n, s) => n + s.bytes, 0);
+      const versions = await libraryVersions(store);
+      const version = m.version ?? 1;
+      const older = versions.length > 1 ? ` (+${versions.length - 1} kept)` : "";
+      rows.push([name, `${version}${older}`, m.count, `${m.width}x${m.height}`, bytes < 1e6 ? `${Math.ceil(bytes / 1024)} KiB` : megabytes(bytes), m.skipped.length, m.createdAt]);
+      listed.push({
+        name,
+        version,
+        count: m.count,
+        width: m.width,
+        height: m.height,
+        bytes,
+        skipped: m.skipped.length,
+        createdAt: m.createdAt,
+        versions: versions.map((v) => ({ version: v.version, buildId: v.buildId, createdAt: v.createdAt, count: v.count })),
+      });
     } catch (error) {
-      rows.push([name, "-", "-", "-", error instanceof Error ? error.message : String(error)]);
+      rows.push([name, "-", "-", "-", "-", "-", error instanceof Error ? error.message : String(error)]);
       listed.push({ name, error: error instanceof Error ? error.message : String(error) });
     }
   }
@@ -211,14 +235,29 @@ async function listCommand(options: { root?: string; json?: boolean }, io: Io) {
     io.out(`no libraries under ${libraryFolder(root, "")}; create one with \`cds library index <source> --name <name>\``);
     return;
   }
-  renderTable(["library", "targets", "size", "skipped", "created"], rows).forEach((l) => io.out(l));
+  renderTable(["library", "version", "targets", "image", "size", "skipped", "created"], rows).forEach((l) => io.out(l));
+}
+
+/** One library in `library list --json`; `versions` are the readable ones, newest first (older ones stay a day for searches in flight). */
+interface ListedLibrary {
+  name: string;
+  version?: number;
+  count?: number;
+  width?: number;
+  height?: number;
+  /** The shards' bytes. */
+  bytes?: number;
+  skipped?: number;
+  createdAt?: string;
+  versions?: { version: number; buildId: string; createdAt: string; count: number }[];
+  error?: string;
 }
 
 /**
- * Where `library index` writes: a folder, or an S3 bucket. `s3://bucket` alone means the prefix
+ * Where `library index` writes (and `library update` looks): a folder, or an S3 bucket. `s3://bucket` alone means the prefix
  * `<name>/`, the layout a deployed stage reads libraries from; a path after the bucket is used as given.
  */
-async function libraryDestination(name: string, options: IndexCommandOptions, io: Io): Promise<{ store: BlobStore; destination: string }> {
+export async function libraryDestination(name: string, options: Pick<IndexCommandOptions, "to" | "root">, io: Io): Promise<{ store: BlobStore; destination: string }> {
   if (options.to?.startsWith("s3://")) {
     // The AWS SDK loads only for an S3 destination: every other command starts without it.
     const { libraryPrefix, s3StoreAt } = await import("@cds/aws/s3-url");

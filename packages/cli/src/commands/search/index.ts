@@ -11,7 +11,9 @@ import {
   prepareMask,
   resultsCsv,
   resultsFileSet,
+  libraryParts,
   type ResultsDocument,
+  type ResultsDocumentInput,
   type RgbImage,
   type ShapeRankedMatch,
   type TargetMatch,
@@ -21,7 +23,7 @@ import { readMaskImage } from "../../files/input-files.ts";
 import { checkOutputFile } from "../../files/output-paths.ts";
 import type { Io } from "../../io.ts";
 import { addSearchOptions, searchParamsFromOptions, type SearchOptionValues } from "../../options/search-options.ts";
-import { resolveLibrary, resolveRoot } from "../../options/root.ts";
+import { resolveLibraries, resolveRoot, type SearchedLibraries } from "../../options/root.ts";
 import { progressBar } from "../../output/progress.ts";
 import { renderTable } from "../../output/table.ts";
 import { positiveInteger } from "../library/index.ts";
@@ -51,7 +53,7 @@ export function registerSearchCommand(program: Command, io: Io): void {
     .command("search")
     .description("search a whole library for the targets that best match a mask, on all cores")
     .argument("<mask>", "the mask image (PNG, TIFF or JPEG)")
-    .requiredOption("--library <name|path>", "an indexed library's name or folder, or a folder of raw images")
+    .requiredOption("--library <name|path>", "an indexed library's name or folder, or a folder of raw images; several indexed libraries as a,b (one ranking across them)")
     .option("--root <dir>", "the cds data folder holding libraries/ (default: $CDS_ROOT or ./cds-data)");
   addSearchOptions(command)
     .option("--top <n>", "show and keep the best N matches", "50")
@@ -75,11 +77,12 @@ export async function searchCommand(maskPath: string, options: SearchCommandOpti
   // Before any work: a wrong --out must not cost a whole search.
   const out = options.out === undefined ? undefined : await checkOutputFile(io.cwd, options.out, "--out");
   const root = resolveRoot(io.cwd, options.root);
-  const library = await resolveLibrary(io.cwd, root, options.library);
-  const byShape = wantsShapeRank(options, library.kind);
+  const library = await resolveLibraries(io.cwd, root, options.library);
+  const indexed = library.kind === "raw" ? [] : library.kind === "indexed" ? [library] : library.libraries;
+  const byShape = wantsShapeRank(options, library.kind === "raw" ? "raw" : "indexed");
   const mask = await readMaskImage(io.cwd, maskPath, io.error);
-  if (library.kind === "indexed" && (mask.width !== library.manifest.width || mask.height !== library.manifest.height)) {
-    throw new ImageSizeMismatchError(library.manifest, mask, `the mask ${maskPath}`);
+  if (indexed.length > 0 && (mask.width !== indexed[0].manifest.width || mask.height !== indexed[0].manifest.height)) {
+    throw new ImageSizeMismatchError(indexed[0].manifest, mask, `the mask ${maskPath}`);
   }
   const maskSize = prepareMask(mask, params).maskSize;
   if (maskSize === 0) {
@@ -89,7 +92,7 @@ export async function searchCommand(maskPath: string, options: SearchCommandOpti
   const result: LocalSearchResult = await runLocalSearch({
     mask,
     params,
-    library: library.kind === "indexed" ? { kind: "indexed", root: library.root, manifest: library.manifest } : library,
+    library,
     workers,
     batchSize,
     // The shape stage's selection groups every match by line, so it needs them all.
@@ -99,19 +102,17 @@ export async function searchCommand(maskPath: string, options: SearchCommandOpti
   bar.finish();
   let matches: (TargetMatch | ShapeRankedMatch)[] = result.matches;
   let shape: ShapeRankSummary | undefined;
-  if (byShape && library.kind === "indexed") {
-    const staged = await shapeRank(mask, library, result.matches, params.minMatchingPixRatio, options, io);
+  if (byShape) {
+    const staged = await shapeRank(mask, indexed, result.matches, params.minMatchingPixRatio, options, io);
     matches = options.all ? staged.ranked : staged.ranked.slice(0, top);
     shape = staged.summary;
   }
 
-  const libraryName = library.kind === "indexed" ? library.manifest.name : basename(library.source);
-  const location = library.kind === "indexed" ? library.manifest.source.location : library.source;
   const document = buildResultsDocument({
     searchId: `local-${randomUUID()}`,
     createdAt: new Date().toISOString(),
     mask: { name: basename(maskPath), key: maskPath, maskSize, width: mask.width, height: mask.height },
-    library: { name: libraryName, count: result.total, location, indexed: library.kind === "indexed" },
+    ...searchedLibrariesOf(library, result),
     parameters: params,
     matches,
     scored: result.scored,
@@ -138,6 +139,24 @@ export async function searchCommand(maskPath: string, options: SearchCommandOpti
   return document;
 }
 
+/** The document's `library` and `libraries`: the one searched, or each of several with its counts. */
+function searchedLibrariesOf(library: SearchedLibraries, result: LocalSearchResult): Pick<ResultsDocumentInput, "library" | "libraries"> {
+  switch (library.kind) {
+    case "raw":
+      return { library: { name: basename(library.source), count: result.total, location: library.source, indexed: false } };
+    case "indexed":
+      return { library: { name: library.manifest.name, count: result.total, location: library.manifest.source.location, indexed: true } };
+    case "union": {
+      const manifests = library.libraries.map((l) => l.manifest);
+      const parts = libraryParts(manifests);
+      return {
+        library: { name: manifests.map((m) => m.name).join(","), count: result.total, indexed: true },
+        libraries: manifests.map((m, k) => ({ name: m.name, count: m.count, scored: result.scoredByLibrary[k], location: m.source.location, firstItem: parts[k].firstItem })),
+      };
+    }
+  }
+}
+
 function printSummary(document: ResultsDocument, result: LocalSearchResult, top: number, io: Io): void {
   const rate = result.scored / (result.elapsedMs / 1000);
   const count = document.matchCount;
@@ -146,17 +165,21 @@ function printSummary(document: ResultsDocument, result: LocalSearchResult, top:
       `${result.scored.toLocaleString("en-US")} targets scored in ${(result.elapsedMs / 1000).toFixed(2)} s ` +
       `(${Math.round(rate).toLocaleString("en-US")} targets/s on ${result.workers} worker${result.workers === 1 ? "" : "s"})`,
   );
+  if (document.libraries.length > 1) {
+    io.out(`per library: ${document.libraries.map((l) => `${l.name} ${l.scored.toLocaleString("en-US")} of ${l.count.toLocaleString("en-US")} scored, ${l.matched} in the results`).join("; ")}`);
+  }
   const shape = document.shape;
   if (shape) {
     io.out(`ranked by shape: ${shape.shortlisted} targets of the best ${shape.topLines} lines shape-scored in ${(shape.elapsedMs / 1000).toFixed(2)} s, sorted by normalizedScore`);
   }
   if (count > 0) {
     const shapeColumns = shape ? ["shapeScore", "normalizedScore"] : [];
+    const byLibrary = document.libraries.length > 1;
     renderTable(
-      ["rank", "target", "matchingPixels", "matchingRatio", "mirrored", ...shapeColumns],
+      ["rank", "target", ...(byLibrary ? ["library"] : []), "matchingPixels", "matchingRatio", "mirrored", ...shapeColumns],
       document.results
         .slice(0, top)
-        .map((m) => [m.rank, m.name, m.matchingPixels, m.matchingRatio.toFixed(4), m.mirrored ? "yes" : "no", ...(shape ? [m.shapeScore ?? "-", m.normalizedScore.toFixed(2)] : [])]),
+        .map((m) => [m.rank, m.name, ...(byLibrary ? [m.library] : []), m.matchingPixels, m.matchingRatio.toFixed(4), m.mirrored ? "yes" : "no", ...(shape ? [m.shapeScore ?? "-", m.normalizedScore.toFixed(2)] : [])]),
     ).forEach((line) => io.out(line));
   }
 }
@@ -181,9 +204,9 @@ async function writeResults(document: ResultsDocument, out: string, mask: RgbIma
 /** The original images of the matches the page draws, where they can still be read. */
 async function sourceImages(document: ResultsDocument, mask: RgbImage): Promise<Map<string, RgbImage>> {
   const images = new Map<string, RgbImage>();
-  const location = document.library.location;
-  if (!location || !isAbsolute(location)) return images;
   for (const result of matchesToShow(document)) {
+    const location = document.libraries.find((l) => l.name === result.library)?.location ?? document.library.location;
+    if (!location || !isAbsolute(location)) continue;
     try {
       const image = await decodeImage(new Uint8Array(await readFile(join(location, result.sourcePath))), { name: result.sourcePath });
       if (image.width === mask.width && image.height === mask.height) images.set(result.name, image);

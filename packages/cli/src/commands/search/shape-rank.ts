@@ -44,7 +44,7 @@ export function wantsShapeRank(options: ShapeRankOptionValues, libraryKind: "ind
 /** Runs the second stage over every pixel match of the search. */
 export async function shapeRank(
   mask: RgbImage,
-  library: { root: string; manifest: LibraryManifest },
+  libraries: { root: string; manifest: LibraryManifest }[],
   matches: TargetMatch[],
   minMatchingPixRatio: number,
   options: ShapeRankOptionValues,
@@ -52,6 +52,6 @@ export async function shapeRank(
 ): Promise<{ ranked: ShapeRankedMatch[]; summary: ShapeRankSummary }> {
   const topLines = options.shapeTop === undefined ? DEFAULT_SHAPE_TOP_LINES : positiveInteger("--shape-top", options.shapeTop);
   const { lut, source } = await resolveShapeLut(io.cwd, options.lut, io);
-  const { ranked, shortlisted, elapsedMs } = await rankLocalSearchByShape({ mask, lut, library, matches, minMatchingPixRatio, topLines });
+  const { ranked, shortlisted, elapsedMs } = await rankLocalSearchByShape({ mask, lut, libraries, matches, minMatchingPixRatio, topLines });
   return { ranked, summary: { topLines, shortlisted, elapsedMs: Math.round(elapsedMs), lut: source } };
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { CdsError, isEmailAddress, MANIFEST_KEY, ParameterError, prepareSubmission, readManifest, submitMasks, type SubmissionProgress, type SubmissionReceipt } from "@cds/core";
+import { CdsError, isEmailAddress, libraryList, MANIFEST_KEY, ParameterError, prepareSubmission, readManifest, submitMasks, type SubmissionProgress, type SubmissionReceipt } from "@cds/core";
 import type { Io } from "../../io.ts";
 import { checkLibraryName, resolveRoot } from "../../options/root.ts";
 import { addSearchOptions, searchParamsFromOptions, type SearchOptionValues } from "../../options/search-options.ts";
@@ -33,7 +33,7 @@ export function registerSubmitCommand(program: Command, io: Io): void {
     .command("submit")
     .description("submit many masks at once to the pipeline (`cds dev`, or a deployed stage with --stage): each becomes a search; they run a few at a time")
     .argument("<masks...>", "mask files, folders of masks, or manifests (.csv with a header row / .json) naming masks and their parameters")
-    .requiredOption("--library <name>", "an indexed library under <root>/libraries (with --stage: under <name>/ in the stage's library bucket)")
+    .requiredOption("--library <name>", "an indexed library under <root>/libraries (with --stage: under <name>/ in the stage's library bucket); several as a,b, ranked as one")
     .option("--root <dir>", "the cds data folder (default: $CDS_ROOT or ./cds-data)")
     .option(
       "--stage <stage>",
@@ -60,9 +60,12 @@ export function registerSubmitCommand(program: Command, io: Io): void {
  */
 export async function submitCommand(args: string[], options: SubmitCommandOptions, io: Io): Promise<SubmitOutcome> {
   const root = resolveRoot(io.cwd, options.root);
-  const library = checkLibraryName(options.library);
+  // `--library a,b`: the masks go to a's upload folder, and their parameters name the others.
+  const [library, ...others] = libraryList(options.library, "--library");
+  checkLibraryName(library);
   const base = {
     ...searchParamsFromOptions(options),
+    ...(others.length > 0 ? { libraries: others } : {}),
     ...(options.maxResults === undefined ? {} : { maxResultsPerMask: positiveInteger("--max-results", options.maxResults) }),
   };
   if (options.timeout !== undefined) {
@@ -98,8 +101,9 @@ async function submitTo(target: SubmissionTarget, args: string[], options: Submi
   const { uploads, parametersAs } = target;
   const receipt = await withState(target.state, (state) => submitMasks(plan, { state, uploads, parametersAs }, { notifyEmail: options.email }));
   const { submissionId } = receipt.submission;
+  const searched = [library, ...((options.base.libraries as string[] | undefined) ?? [])];
   io.out(
-    `submission ${submissionId}: ${plan.masks.length} mask${plan.masks.length === 1 ? "" : "s"} against library ${library} ` +
+    `submission ${submissionId}: ${plan.masks.length} mask${plan.masks.length === 1 ? "" : "s"} against ${searched.length === 1 ? "library" : "libraries"} ${searched.join(", ")} ` +
       `(${receipt.uploaded.length} uploaded now, ${receipt.alreadySubmitted.length} submitted before)` +
       (rejected.length > 0 ? `; ${rejected.length} rejected` : ""),
   );
