@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
-import { copyFile, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ResultsDocument } from "@cds/core";
 import { FolderBlobStore, indexLibrary } from "@cds/local";
 import { startCds, type CdsChild } from "./support/cds-child.ts";
 import { waitFor } from "./support/runtime-events.ts";
@@ -38,6 +39,11 @@ describe.skipIf(!hasChromium || !hasSharedCdm)("the browser console of cds dev, 
     for (const lm of LMS) await copyFile(cdsearch(lm), join(source, basename(lm)));
     // Shards of 4: 16 batches, so the search is seen running before it completes.
     await indexLibrary({ source, name: "lm", store: new FolderBlobStore(join(root, "libraries", "lm")), shardSize: 4, workers: 2 });
+    // A second library, of the real LM CDMs under other names, for a search over both.
+    const second = join(root, "sources", "lm2");
+    await mkdir(second, { recursive: true });
+    for (const lm of LMS) await copyFile(cdsearch(lm), join(second, `copy-${basename(lm)}`));
+    await indexLibrary({ source: second, name: "lm2", store: new FolderBlobStore(join(root, "libraries", "lm2")), shardSize: 4, workers: 1 });
     dev = startCds(["dev", "--root", root, "--poll-ms", "100", "--port", "0"], root);
     dev.child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     dev.child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -109,6 +115,28 @@ describe.skipIf(!hasChromium || !hasSharedCdm)("the browser console of cds dev, 
     expect(text).toMatch(/#1\s*VT033614[^#]*?439 px/); // the comparison page's first card: rank, name, "439 px"
     await results.close();
   }, 240_000);
+
+  it("searches two libraries chosen together as one, with per-library counts in the results", async () => {
+    await page.goto(new URL(consoleUrl).origin);
+    await page.waitForSelector('#library option[value="lm2"]', { state: "attached" });
+    await page.selectOption("#library", ["lm", "lm2"]);
+    await expect.poll(() => page.textContent("#library-note")).toContain(`2 libraries, ${LMS.length * 2 + 60} targets, ranked as one`);
+    const mask = join(root, "two-libraries.tif");
+    await copyFile(cdsearch(EM_12191), mask);
+    await page.setInputFiles("#file", mask);
+    await page.click("#submit");
+    const row = 'tr[data-mask-key="lm/two-libraries.tif"]';
+    await page.waitForSelector(`${row}[data-status="completed"]`, { timeout: 120_000 });
+    const documents = await Promise.all(
+      (await readdir(join(root, "results"))).filter((f) => f.endsWith(".json")).map(async (f) => JSON.parse(await readFile(join(root, "results", f), "utf8")) as ResultsDocument),
+    );
+    const document = documents.find((d) => d.mask.name === "two-libraries.tif")!;
+    expect(document.libraries.map((l) => [l.name, l.count, l.scored])).toEqual([
+      ["lm", LMS.length + 60, LMS.length + 60],
+      ["lm2", LMS.length, LMS.length],
+    ]);
+    expect(document.results.some((r) => r.library === "lm2" && r.name.startsWith("copy-"))).toBe(true);
+  }, 180_000);
 
   it("explains a bad parameter before uploading, and shows why a file that is not an image failed", async () => {
     await page.goto(new URL(consoleUrl).origin);

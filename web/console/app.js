@@ -52,13 +52,22 @@ function renderLibraries() {
   if (usable.length === 0) {
     select.append(el("option", { value: "", text: "no library yet: index one with cds library index" }));
     select.disabled = true;
+  } else {
+    select.value = usable[0].name;
   }
   describeLibrary();
 }
 
+/** The chosen libraries, in list order: the first takes the upload, the others go in its sidecar's `libraries`. */
+function chosenLibraries() {
+  return [...$("#library").selectedOptions].map((o) => o.value).filter(Boolean);
+}
+
 function describeLibrary() {
-  const library = state.libraries.find((l) => l.name === $("#library").value);
-  $("#library-note").textContent = library?.problem ?? (library ? `Masks must be ${library.width}×${library.height} pixels.` : "");
+  const chosen = chosenLibraries().map((name) => state.libraries.find((l) => l.name === name)).filter(Boolean);
+  const [library] = chosen;
+  const several = chosen.length > 1 ? ` ${chosen.length} libraries, ${chosen.reduce((n, l) => n + (l.count ?? 0), 0).toLocaleString()} targets, ranked as one.` : "";
+  $("#library-note").textContent = library?.problem ?? (library ? `Masks must be ${library.width}×${library.height} pixels.${several}` : "");
 }
 
 function renderParams() {
@@ -152,7 +161,9 @@ async function onSubmit(event) {
     for (const [name, message] of errors.reverse()) showFieldError(name, message);
     return;
   }
-  const library = $("#library").value;
+  const [library, ...others] = chosenLibraries();
+  if (!library) return showFieldError("library", "choose a library");
+  if (others.length > 0) params.libraries = others;
   const notifyEmail = $("#notifyEmail").value.trim() || undefined;
   const button = $("#submit");
   button.disabled = true;
