@@ -2,7 +2,7 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises"
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { basename, join } from "node:path";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrng } from "@cds/core";
 import type { SearchResultsDocument } from "../packages/cli/src/commands/search/index.ts";
@@ -114,6 +114,33 @@ describe.skipIf(!hasSharedCdm)("cds library index s3://… (a NeuronBridge libra
     expect(s3Matches).toEqual(folderMatches);
     expect(s3Matches[0]).toEqual([expect.stringContaining("VT033614"), 439, false]); // upstream's value
   }, 300_000);
+
+  it("library update from an s3:// folder notices objects removed from the bucket and added to it", async () => {
+    // Arrange: a plain folder of CDMs in S3, indexed once
+    const client = new S3Client({ endpoint: s3rver.endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
+    const key = (lm: string) => `flat-lib/${basename(lm)}`;
+    try {
+      for (const lm of [BJD, GMR, VT016795]) await client.send(new PutObjectCommand({ Bucket: IMAGES_BUCKET, Key: key(lm), Body: await readFile(cdsearch(lm)) }));
+      const source = `s3://${IMAGES_BUCKET}/flat-lib`;
+      const common = ["--root", join(dir, "root"), "--no-sign-request", "--cache", join(dir, "flat-cache")];
+      const first = await runCliProcess(["library", "index", source, "--name", "flat", ...common], dir, env);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toContain("indexed 3 images");
+
+      // Act: one object goes, another comes
+      await client.send(new DeleteObjectCommand({ Bucket: IMAGES_BUCKET, Key: key(GMR) }));
+      await client.send(new PutObjectCommand({ Bucket: IMAGES_BUCKET, Key: key(VT033614), Body: await readFile(cdsearch(VT033614)) }));
+      const update = await runCliProcess(["library", "update", "flat", source, ...common], dir, env);
+
+      // Assert
+      expect(update.code, update.stderr).toBe(0);
+      expect(update.stdout).toContain("fetched 1 of 3 images");
+      expect(update.stdout).toContain("1 no longer in the source removed from the cache");
+      expect(update.stdout).toMatch(/updated flat to version 2: \+1 images?, −1 images?/);
+    } finally {
+      client.destroy();
+    }
+  }, 120_000);
 
   it("resumes a killed run without fetching again the images it already has", async () => {
     // Arrange: slow GETs, so that the kill lands mid-fetch

@@ -53,6 +53,8 @@ export interface FetchedLibrarySource {
   images: number;
   /** Images fetched by this run; the rest were already in the folder. */
   fetched: number;
+  /** Cached images removed because the source no longer lists them. */
+  removed: number;
   bytes: number;
   retries: number;
   /** Keys skipped because they would leave the folder (`..`, absolute). */
@@ -114,6 +116,8 @@ export async function fetchLibrarySource(url: string, options: FetchLibrarySourc
     }
     await mkdir(folder, { recursive: true });
     await removeParts(folder);
+    // Only where the listing looked: a NeuronBridge layout's grad/ and zgap/ folders stay.
+    const removed = await removeStale(layout === "neuronbridge" ? join(folder, SEARCHABLE) : folder, new Set(wanted.map((w) => w.path)));
     if (keyList) {
       // The same key list beside the images: the folder indexer then lists exactly these keys.
       await mkdir(join(folder, SEARCHABLE), { recursive: true });
@@ -141,7 +145,7 @@ export async function fetchLibrarySource(url: string, options: FetchLibrarySourc
         }
       }),
     );
-    return { folder, layout, images: wanted.length, fetched, bytes: progress.bytes, retries: progress.retries, refused };
+    return { folder, layout, images: wanted.length, fetched, removed, bytes: progress.bytes, retries: progress.retries, refused };
   } finally {
     if (!options.client) client.destroy();
   }
@@ -303,6 +307,23 @@ async function removeParts(folder: string): Promise<void> {
   for (const entry of await readdir(folder, { recursive: true, withFileTypes: true })) {
     if (entry.isFile() && entry.name.endsWith(".part")) await rm(join(entry.parentPath, entry.name), { force: true });
   }
+}
+
+/**
+ * Removes cached images the source no longer lists, so that indexing the folder (and `cds
+ * library update`, which removes vanished images) sees the source as it is now. Returns how many.
+ */
+async function removeStale(folder: string, wanted: ReadonlySet<string>): Promise<number> {
+  let removed = 0;
+  if (!(await stat(folder).then((s) => s.isDirectory(), () => false))) return 0;
+  for (const entry of await readdir(folder, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isFile() && IMAGE.test(entry.name) && !wanted.has(path)) {
+      await rm(path, { force: true });
+      removed++;
+    }
+  }
+  return removed;
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -168,7 +168,8 @@ export async function fetchSource(source: string, name: string, options: FetchOp
   io.out(
     `fetched ${fetched.fetched.toLocaleString("en-US")} of ${fetched.images.toLocaleString("en-US")} images (${megabytes(fetched.bytes)}, ${seconds.toFixed(1)} s` +
       `${fetched.retries ? `, ${fetched.retries} retries` : ""}) from ${source} into ${fetched.folder}` +
-      (fetched.images > fetched.fetched ? `; ${(fetched.images - fetched.fetched).toLocaleString("en-US")} were there from an earlier run` : ""),
+      (fetched.images > fetched.fetched ? `; ${(fetched.images - fetched.fetched).toLocaleString("en-US")} were there from an earlier run` : "") +
+      (fetched.removed > 0 ? `; ${fetched.removed.toLocaleString("en-US")} no longer in the source removed from the cache` : ""),
   );
   if (fetched.refused.length > 0) io.error(`skipped ${fetched.refused.length} key(s) that would leave ${fetched.folder}, e.g. ${fetched.refused[0]}`);
   return fetched.folder;
