@@ -13,6 +13,17 @@ export const SEARCH_STATUSES = ["accepted", "running", "completed", "failed"] as
 /** One of {@link SEARCH_STATUSES}. */
 export type SearchStatus = (typeof SEARCH_STATUSES)[number];
 
+/**
+ * Whether a search is still in flight — accepted (about to start) or running — and so still
+ * needs its running slot. A finished or missing search does not.
+ *
+ * @example
+ * if (!isInFlight((await state.getSearch(id))?.status)) await state.releaseRunningSlot(id);
+ */
+export function isInFlight(status: SearchStatus | undefined): boolean {
+  return status === "accepted" || status === "running";
+}
+
 
 /** One library of a search, as intake read it: its name, its build (version) and its size. */
 export type SearchedLibrary = { name: string; build: string; count: number };

@@ -1,5 +1,5 @@
 import { ParameterError } from "../errors.ts";
-import type { SearchItem, SearchStatus } from "../entities/search.ts";
+import { isInFlight, type SearchItem, type SearchStatus } from "../entities/search.ts";
 import type { StateStore } from "../state/service.ts";
 
 /**
@@ -147,13 +147,3 @@ export async function checkRunningSlots(deps: { state: Pick<StateStore, "listSlo
   return check;
 }
 
-/**
- * Whether a search still needs its slot: accepted (about to start) or running. A finished or
- * missing search does not.
- *
- * @example
- * if (!isInFlight((await state.getSearch(id))?.status)) await state.releaseRunningSlot(id);
- */
-export function isInFlight(status: SearchStatus | undefined): boolean {
-  return status === "accepted" || status === "running";
-}

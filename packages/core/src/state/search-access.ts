@@ -270,8 +270,3 @@ export function searchAccess(entities: { search: SearchEntity; uploadClaim: Uplo
     markAcceptedEventPublished,
   };
 }
-
-/** Whether a search has not finished yet (accepted or running). */
-export function isUnfinished(status: SearchStatus | undefined): boolean {
-  return status === "accepted" || status === "running";
-}

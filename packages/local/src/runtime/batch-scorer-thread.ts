@@ -4,7 +4,6 @@
 import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import type { SearchJob, WorkerPayload } from "@cds/core";
-// Not yet exported by @cds/functions' index (see the runtime's notes).
 import { inProcessBatchScorer, type BatchScore } from "@cds/functions";
 import { FolderBlobStore } from "../folder-blob-store.ts";
 import type { WorkerReply } from "../worker-pool.ts";

@@ -1,6 +1,5 @@
 import { availableParallelism } from "node:os";
 import type { SearchJob, WorkerPayload } from "@cds/core";
-// Not yet exported by @cds/functions' index (see the runtime's notes).
 import type { BatchScore, BatchScorer } from "@cds/functions";
 import { WorkerPool } from "../worker-pool.ts";
 
