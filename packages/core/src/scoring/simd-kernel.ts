@@ -84,9 +84,8 @@ function name(text: string): number[] {
   return [...uleb(bytes.length), ...bytes];
 }
 
-/** Builds the module's bytes. */
-function moduleBytes(): Uint8Array {
-  // Parameters 0–5, then i32 locals, then v128 locals.
+/** The kernel's local indices: parameters 0–5, then the i32 locals, then the v128 locals. */
+function kernelLocals() {
   const [fp, cd, n, ss, out, shifts] = [0, 1, 2, 3, 4, 5];
   let next = 6;
   const i = next++, c = next++, p = next++, end = next++, lo = next++, hi = next++;
@@ -96,107 +95,138 @@ function moduleBytes(): Uint8Array {
   const i32Locals = next - 6;
   const cv = next++, accLo = next++, accHi = next++, m = next++;
   const v128Locals = next - 6 - i32Locals;
+  return { fp, cd, n, ss, out, shifts, i, c, p, end, lo, hi, a, b, pending, carry, nxt, k, s, addr, cv, accLo, accHi, m, i32Locals, v128Locals };
+}
+type Locals = ReturnType<typeof kernelLocals>;
 
+/** A growing function body with one helper per instruction shape used. */
+function codeWriter() {
   const code: number[] = [];
   const emit = (...bytes: number[]) => code.push(...bytes);
-  const get = (l: number) => emit(op.localGet, ...uleb(l));
-  const set = (l: number) => emit(op.localSet, ...uleb(l));
-  const tee = (l: number) => emit(op.localTee, ...uleb(l));
-  const i32 = (v: number) => emit(op.i32Const, ...sleb(v));
-  const load = (offset = 0) => emit(op.i32Load, 2, ...uleb(offset));
-  const store = (offset = 0) => emit(op.i32Store, 2, ...uleb(offset));
-  const vload = (offset: number) => emit(0xfd, ...uleb(simd.v128Load), 4, ...uleb(offset));
-  const v = (opcode: number) => emit(0xfd, ...uleb(opcode));
+  return {
+    code,
+    emit,
+    get: (l: number) => emit(op.localGet, ...uleb(l)),
+    set: (l: number) => emit(op.localSet, ...uleb(l)),
+    tee: (l: number) => emit(op.localTee, ...uleb(l)),
+    i32: (v: number) => emit(op.i32Const, ...sleb(v)),
+    load: (offset = 0) => emit(op.i32Load, 2, ...uleb(offset)),
+    store: (offset = 0) => emit(op.i32Store, 2, ...uleb(offset)),
+    vload: (offset: number) => emit(0xfd, ...uleb(simd.v128Load), 4, ...uleb(offset)),
+    v: (opcode: number) => emit(0xfd, ...uleb(opcode)),
+  };
+}
+type CodeWriter = ReturnType<typeof codeWriter>;
 
-  // Adds the 4-bit counters into out[] and clears them.
-  const flush = () => {
-    i32(0);
-    set(k);
-    emit(op.block, 0x40, op.loop, 0x40);
-    get(k), get(shifts), emit(op.i32GeU, op.brIf, 1);
-    for (const [planes, base] of [[a, 0], [b, 1]] as const) {
-      // addr = out + 4 · (k + base · shifts)
-      get(out), get(k);
-      if (base) get(shifts), emit(op.i32Add);
-      i32(2), emit(op.i32Shl, op.i32Add);
-      tee(addr);
-      get(addr), load();
-      planes.forEach((plane, bit) => {
-        get(plane), get(k), emit(op.i32ShrU), i32(1), emit(op.i32And);
-        if (bit > 0) i32(bit), emit(op.i32Shl);
-        if (bit > 0) emit(op.i32Or);
-      });
-      emit(op.i32Add);
-      store();
-    }
-    get(k), i32(1), emit(op.i32Add), set(k);
-    emit(op.br, 0, op.end, op.end);
-    for (const plane of [...a, ...b]) i32(0), set(plane);
-    i32(0), set(pending);
-  };
-  // Horizontal OR of a v128 local into an i32 local.
-  const orLanes = (from: number, to: number) => {
-    get(from), get(from), get(from);
-    v(simd.shuffle), emit(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
-    v(simd.v128Or), tee(m), get(m), get(m);
-    v(simd.shuffle), emit(4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
-    v(simd.v128Or);
-    v(simd.i32x4ExtractLane), emit(0);
-    set(to);
-  };
-  // The bit-sliced add of an i32 set of copies into four planes.
-  const add = (bits: number, planes: readonly number[]) => {
-    get(planes[0]), get(bits), emit(op.i32And), set(carry);
-    get(planes[0]), get(bits), emit(op.i32Xor), set(planes[0]);
-    get(planes[1]), get(carry), emit(op.i32And), set(nxt);
-    get(planes[1]), get(carry), emit(op.i32Xor), set(planes[1]);
-    get(planes[2]), get(nxt), emit(op.i32And), set(carry);
-    get(planes[2]), get(nxt), emit(op.i32Xor), set(planes[2]);
-    get(planes[3]), get(carry), emit(op.i32Xor), set(planes[3]);
-  };
+/** Adds the 4-bit counters into out[] and clears them. */
+function emitFlush(w: CodeWriter, L: Locals): void {
+  const { emit, get, set, tee, i32, load, store } = w;
+  i32(0);
+  set(L.k);
+  emit(op.block, 0x40, op.loop, 0x40);
+  get(L.k), get(L.shifts), emit(op.i32GeU, op.brIf, 1);
+  for (const [planes, base] of [[L.a, 0], [L.b, 1]] as const) {
+    // addr = out + 4 · (k + base · shifts)
+    get(L.out), get(L.k);
+    if (base) get(L.shifts), emit(op.i32Add);
+    i32(2), emit(op.i32Shl, op.i32Add);
+    tee(L.addr);
+    get(L.addr), load();
+    planes.forEach((plane, bit) => {
+      get(plane), get(L.k), emit(op.i32ShrU), i32(1), emit(op.i32And);
+      if (bit > 0) i32(bit), emit(op.i32Shl);
+      if (bit > 0) emit(op.i32Or);
+    });
+    emit(op.i32Add);
+    store();
+  }
+  get(L.k), i32(1), emit(op.i32Add), set(L.k);
+  emit(op.br, 0, op.end, op.end);
+  for (const plane of [...L.a, ...L.b]) i32(0), set(plane);
+  i32(0), set(L.pending);
+}
 
+/** Horizontal OR of a v128 local into an i32 local. */
+function emitOrLanes(w: CodeWriter, L: Locals, from: number, to: number): void {
+  const { emit, get, set, tee, v } = w;
+  get(from), get(from), get(from);
+  v(simd.shuffle), emit(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+  v(simd.v128Or), tee(L.m), get(L.m), get(L.m);
+  v(simd.shuffle), emit(4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
+  v(simd.v128Or);
+  v(simd.i32x4ExtractLane), emit(0);
+  set(to);
+}
+
+/** The bit-sliced add of an i32 set of copies into four planes. */
+function emitBitSlicedAdd(w: CodeWriter, L: Locals, bits: number, planes: readonly number[]): void {
+  const { emit, get, set } = w;
+  get(planes[0]), get(bits), emit(op.i32And), set(L.carry);
+  get(planes[0]), get(bits), emit(op.i32Xor), set(planes[0]);
+  get(planes[1]), get(L.carry), emit(op.i32And), set(L.nxt);
+  get(planes[1]), get(L.carry), emit(op.i32Xor), set(planes[1]);
+  get(planes[2]), get(L.nxt), emit(op.i32And), set(L.carry);
+  get(planes[2]), get(L.nxt), emit(op.i32Xor), set(planes[2]);
+  get(planes[3]), get(L.carry), emit(op.i32Xor), set(planes[3]);
+}
+
+/** ORs the copies of every group block in the pixel's sector that matches its code into accLo/accHi. */
+function emitSectorScan(w: CodeWriter, L: Locals): void {
+  const { emit, get, set, i32, vload, v } = w;
+  emit(op.block, 0x40, op.loop, 0x40);
+  {
+    get(L.p), get(L.end), emit(op.i32GeU, op.brIf, 1);
+    // m = (c − lo) ≤u width, lane by lane
+    get(L.cv), get(L.p), vload(0), v(simd.i32x4Sub), get(L.p), vload(16), v(simd.i32x4LeU), set(L.m);
+    get(L.accLo), get(L.p), vload(32), get(L.m), v(simd.v128And), v(simd.v128Or), set(L.accLo);
+    get(L.accHi), get(L.p), vload(48), get(L.m), v(simd.v128And), v(simd.v128Or), set(L.accHi);
+    get(L.p), i32(64), emit(op.i32Add), set(L.p);
+    emit(op.br, 0);
+  }
+  emit(op.end, op.end);
+}
+
+/** The body of `count`: per target pixel, scan its sector and count the copies it matched. */
+function emitCount(w: CodeWriter, L: Locals): void {
+  const { emit, get, set, tee, i32, load, v } = w;
   emit(op.block, 0x40);
-  get(n), emit(op.i32Eqz, op.brIf, 0);
+  get(L.n), emit(op.i32Eqz, op.brIf, 0);
   emit(op.loop, 0x40);
   {
     // c = codes[i]; s = ss + 4 · (8 · footprint[i] + (c >>> 15))
-    get(cd), get(i), i32(2), emit(op.i32Shl, op.i32Add), load(), set(c);
-    get(fp), get(i), i32(2), emit(op.i32Shl, op.i32Add), load(), i32(3), emit(op.i32Shl);
-    get(c), i32(15), emit(op.i32ShrU, op.i32Add), i32(2), emit(op.i32Shl), get(ss), emit(op.i32Add), set(s);
-    get(s), load(0), set(p);
-    get(s), load(4), set(end);
-    get(c), v(simd.i32x4Splat), set(cv);
-    i32(0), v(simd.i32x4Splat), set(accLo);
-    i32(0), v(simd.i32x4Splat), set(accHi);
-    emit(op.block, 0x40, op.loop, 0x40);
+    get(L.cd), get(L.i), i32(2), emit(op.i32Shl, op.i32Add), load(), set(L.c);
+    get(L.fp), get(L.i), i32(2), emit(op.i32Shl, op.i32Add), load(), i32(3), emit(op.i32Shl);
+    get(L.c), i32(15), emit(op.i32ShrU, op.i32Add), i32(2), emit(op.i32Shl), get(L.ss), emit(op.i32Add), set(L.s);
+    get(L.s), load(0), set(L.p);
+    get(L.s), load(4), set(L.end);
+    get(L.c), v(simd.i32x4Splat), set(L.cv);
+    i32(0), v(simd.i32x4Splat), set(L.accLo);
+    i32(0), v(simd.i32x4Splat), set(L.accHi);
+    emitSectorScan(w, L);
+    emitOrLanes(w, L, L.accLo, L.lo);
+    emitOrLanes(w, L, L.accHi, L.hi);
+    get(L.lo), get(L.hi), emit(op.i32Or, op.if, 0x40);
     {
-      get(p), get(end), emit(op.i32GeU, op.brIf, 1);
-      // m = (c − lo) ≤u width, lane by lane
-      get(cv), get(p), vload(0), v(simd.i32x4Sub), get(p), vload(16), v(simd.i32x4LeU), set(m);
-      get(accLo), get(p), vload(32), get(m), v(simd.v128And), v(simd.v128Or), set(accLo);
-      get(accHi), get(p), vload(48), get(m), v(simd.v128And), v(simd.v128Or), set(accHi);
-      get(p), i32(64), emit(op.i32Add), set(p);
-      emit(op.br, 0);
-    }
-    emit(op.end, op.end);
-    orLanes(accLo, lo);
-    orLanes(accHi, hi);
-    get(lo), get(hi), emit(op.i32Or, op.if, 0x40);
-    {
-      add(lo, a);
-      add(hi, b);
-      get(pending), i32(1), emit(op.i32Add), tee(pending), i32(15), emit(op.i32Eq, op.if, 0x40);
-      flush();
+      emitBitSlicedAdd(w, L, L.lo, L.a);
+      emitBitSlicedAdd(w, L, L.hi, L.b);
+      get(L.pending), i32(1), emit(op.i32Add), tee(L.pending), i32(15), emit(op.i32Eq, op.if, 0x40);
+      emitFlush(w, L);
       emit(op.end);
     }
     emit(op.end);
-    get(i), i32(1), emit(op.i32Add), tee(i), get(n), emit(op.i32LtU, op.brIf, 0);
+    get(L.i), i32(1), emit(op.i32Add), tee(L.i), get(L.n), emit(op.i32LtU, op.brIf, 0);
   }
   emit(op.end, op.end);
-  flush();
+  emitFlush(w, L);
   emit(op.end);
+}
 
-  const body = [...uleb(2), ...uleb(i32Locals), I32, ...uleb(v128Locals), V128, ...code];
+/** Builds the module's bytes. */
+function moduleBytes(): Uint8Array {
+  const L = kernelLocals();
+  const w = codeWriter();
+  emitCount(w, L);
+  const body = [...uleb(2), ...uleb(L.i32Locals), I32, ...uleb(L.v128Locals), V128, ...w.code];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]),
