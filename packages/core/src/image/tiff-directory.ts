@@ -36,11 +36,48 @@ export interface TiffDirectory {
 /** Byte size of each TIFF field type; unknown types are skipped, as TIFF 6.0 asks. */
 const TYPE_SIZE = [0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8, 4];
 
+type ScalarTag = "width" | "height" | "compression" | "photometric" | "samplesPerPixel" | "rowsPerStrip" | "planarConfiguration" | "predictor" | "fillOrder";
+type ArrayTag = "bitsPerSample" | "stripOffsets" | "stripByteCounts" | "colorMap" | "sampleFormat";
+
+/** The single-valued tags decoding reads, by tag number: where each goes and its TIFF name. */
+const SCALAR_TAGS: ReadonlyMap<number, readonly [ScalarTag, string]> = new Map([
+  [256, ["width", "ImageWidth"]],
+  [257, ["height", "ImageLength"]],
+  [259, ["compression", "Compression"]],
+  [262, ["photometric", "PhotometricInterpretation"]],
+  [266, ["fillOrder", "FillOrder"]],
+  [277, ["samplesPerPixel", "SamplesPerPixel"]],
+  [278, ["rowsPerStrip", "RowsPerStrip"]],
+  [284, ["planarConfiguration", "PlanarConfiguration"]],
+  [317, ["predictor", "Predictor"]],
+]);
+
+/** The array tags decoding reads in place, by tag number. */
+const ARRAY_TAGS: ReadonlyMap<number, readonly [ArrayTag, string]> = new Map([
+  [258, ["bitsPerSample", "BitsPerSample"]],
+  [273, ["stripOffsets", "StripOffsets"]],
+  [279, ["stripByteCounts", "StripByteCounts"]],
+  [320, ["colorMap", "ColorMap"]],
+  [339, ["sampleFormat", "SampleFormat"]],
+]);
+
+/** TileWidth, TileLength, TileOffsets, TileByteCounts: any of them marks a tiled image. */
+const TILE_TAGS: ReadonlySet<number> = new Set([322, 323, 324, 325]);
+
 /**
  * Parses the header and the first IFD. Only the tags decoding uses are bounds-checked, so
  * a damaged but irrelevant tag (a long description, XMP…) never stops an image loading.
  */
 export function readTiffDirectory(bytes: Uint8Array, name: string | undefined): TiffDirectory {
+  const { littleEndian, view, ifdOffset, entryCount } = readTiffHeader(bytes, name);
+  const dir = defaultDirectory(littleEndian, view);
+  for (let i = 0; i < entryCount; i++) readEntry(bytes, dir, ifdOffset + 2 + i * 12, name);
+  checkImageSize(dir, name);
+  return dir;
+}
+
+/** Checks the 8-byte header and that the first IFD's entries lie inside the file. */
+function readTiffHeader(bytes: Uint8Array, name: string | undefined) {
   if (bytes.length < 8) {
     throw decodeFailure("truncated", name, `the TIFF ends after ${bytes.length} bytes, inside its 8-byte header; the file is truncated`);
   }
@@ -64,8 +101,12 @@ export function readTiffDirectory(bytes: Uint8Array, name: string | undefined): 
   if (ifdOffset + 2 + entryCount * 12 > bytes.length) {
     throw decodeFailure("truncated", name, `the TIFF ends inside its image directory at byte ${formatCount(ifdOffset)}; the file is truncated`);
   }
+  return { littleEndian, view, ifdOffset, entryCount };
+}
 
-  const dir: TiffDirectory = {
+/** A directory holding the TIFF 6.0 defaults, before any tag is read. */
+function defaultDirectory(littleEndian: boolean, view: DataView): TiffDirectory {
+  return {
     littleEndian,
     view,
     width: -1,
@@ -84,80 +125,35 @@ export function readTiffDirectory(bytes: Uint8Array, name: string | undefined): 
     colorMap: undefined,
     tiled: false,
   };
+}
 
-  for (let i = 0; i < entryCount; i++) {
-    const entry = ifdOffset + 2 + i * 12;
-    const tag = view.getUint16(entry, littleEndian);
-    const type = view.getUint16(entry + 2, littleEndian);
-    const count = view.getUint32(entry + 4, littleEndian);
-    const size = (TYPE_SIZE[type] ?? 0) * count;
-    if (size === 0) continue;
-    const offset = size <= 4 ? entry + 8 : view.getUint32(entry + 8, littleEndian);
-    const field: TiffField = { type, count, offset };
-    switch (tag) {
-      case 256:
-        dir.width = scalar(dir, field, "ImageWidth", name);
-        break;
-      case 257:
-        dir.height = scalar(dir, field, "ImageLength", name);
-        break;
-      case 258:
-        dir.bitsPerSample = checked(bytes, field, size, "BitsPerSample", name);
-        break;
-      case 259:
-        dir.compression = scalar(dir, field, "Compression", name);
-        break;
-      case 262:
-        dir.photometric = scalar(dir, field, "PhotometricInterpretation", name);
-        break;
-      case 266:
-        dir.fillOrder = scalar(dir, field, "FillOrder", name);
-        break;
-      case 273:
-        dir.stripOffsets = checked(bytes, field, size, "StripOffsets", name);
-        break;
-      case 277:
-        dir.samplesPerPixel = scalar(dir, field, "SamplesPerPixel", name);
-        break;
-      case 278:
-        dir.rowsPerStrip = scalar(dir, field, "RowsPerStrip", name);
-        break;
-      case 279:
-        dir.stripByteCounts = checked(bytes, field, size, "StripByteCounts", name);
-        break;
-      case 284:
-        dir.planarConfiguration = scalar(dir, field, "PlanarConfiguration", name);
-        break;
-      case 317:
-        dir.predictor = scalar(dir, field, "Predictor", name);
-        break;
-      case 320:
-        dir.colorMap = checked(bytes, field, size, "ColorMap", name);
-        break;
-      case 322:
-      case 323:
-      case 324:
-      case 325:
-        dir.tiled = true;
-        break;
-      case 339:
-        dir.sampleFormat = checked(bytes, field, size, "SampleFormat", name);
-        break;
-      default:
-        break;
-    }
-  }
-  if (dir.width <= 0 || dir.height <= 0) {
-    const missing = dir.width < 0 ? "ImageWidth" : dir.height < 0 ? "ImageLength" : undefined;
-    throw decodeFailure(
-      "corrupt",
-      name,
-      missing === undefined
-        ? `the TIFF gives an empty size of ${dir.width}×${dir.height} pixels`
-        : `the TIFF's image directory has no ${missing} tag`,
-    );
-  }
-  return dir;
+/** Reads the 12-byte IFD entry at `entry` into `dir` when decoding uses its tag. */
+function readEntry(bytes: Uint8Array, dir: TiffDirectory, entry: number, name: string | undefined): void {
+  const { view, littleEndian } = dir;
+  const tag = view.getUint16(entry, littleEndian);
+  const type = view.getUint16(entry + 2, littleEndian);
+  const count = view.getUint32(entry + 4, littleEndian);
+  const size = (TYPE_SIZE[type] ?? 0) * count;
+  if (size === 0) return;
+  const offset = size <= 4 ? entry + 8 : view.getUint32(entry + 8, littleEndian);
+  const field: TiffField = { type, count, offset };
+  const scalarTag = SCALAR_TAGS.get(tag);
+  const arrayTag = ARRAY_TAGS.get(tag);
+  if (scalarTag) dir[scalarTag[0]] = scalar(dir, field, scalarTag[1], name);
+  else if (arrayTag) dir[arrayTag[0]] = checked(bytes, field, size, arrayTag[1], name);
+  else if (TILE_TAGS.has(tag)) dir.tiled = true;
+}
+
+function checkImageSize(dir: TiffDirectory, name: string | undefined): void {
+  if (dir.width > 0 && dir.height > 0) return;
+  const missing = dir.width < 0 ? "ImageWidth" : dir.height < 0 ? "ImageLength" : undefined;
+  throw decodeFailure(
+    "corrupt",
+    name,
+    missing === undefined
+      ? `the TIFF gives an empty size of ${dir.width}×${dir.height} pixels`
+      : `the TIFF's image directory has no ${missing} tag`,
+  );
 }
 
 /**
