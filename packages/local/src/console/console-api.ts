@@ -86,273 +86,300 @@ export interface ConsoleApi {
  */
 export function createConsoleApi(options: { root: string; state: () => StateStore }): ConsoleApi {
   const { root } = options;
-  const uploads = new FolderBlobStore(join(root, "uploads"));
-  const stagingRoot = join(root, "console-staging");
-  const staged = new Map<string, Staged>();
-  const submissions = new Map<string, StagedSubmission>();
-
-  const expire = () => {
-    const now = Date.now();
-    for (const [id, s] of staged) if (s.expiresAt < now) staged.delete(id);
-    for (const [id, s] of submissions) {
-      if (s.expiresAt >= now) continue;
-      submissions.delete(id);
-      void rm(join(stagingRoot, id), { recursive: true, force: true });
-    }
+  const ctx: ConsoleContext = {
+    root,
+    state: options.state,
+    uploads: new FolderBlobStore(join(root, "uploads")),
+    stagingRoot: join(root, "console-staging"),
+    staged: new Map(),
+    submissions: new Map(),
   };
-
-  async function libraries(): Promise<{ name: string; count?: number; width?: number; height?: number; problem?: string }[]> {
-    let names: string[];
-    try {
-      names = (await readdir(join(root, "libraries"), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-    } catch {
-      return [];
-    }
-    return Promise.all(
-      names.map(async (name) => {
-        try {
-          const d = await readDescriptor(new FolderBlobStore(join(root, "libraries", name)));
-          return { name, count: d.count, width: d.width, height: d.height };
-        } catch (error) {
-          return { name, problem: error instanceof CdsError ? error.message : "its index cannot be read" };
-        }
-      }),
-    );
-  }
-
-  async function descriptorOf(library: unknown): Promise<LibraryDescriptor> {
-    if (typeof library !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(library)) throw new FieldError("library", "choose a library");
-    try {
-      return await readDescriptor(new FolderBlobStore(join(root, "libraries", library)));
-    } catch {
-      throw new FieldError("library", `there is no usable library "${library}" here: index one with \`cds library index\``);
-    }
-  }
-
-  /** The sidecar an upload gets, checked by intake's own rules; a bad value names its field. */
-  function sidecarOf(input: Record<string, unknown>): Record<string, unknown> {
-    try {
-      return uploadFormSidecar(input);
-    } catch (error) {
-      if (error instanceof ParameterError) throw new FieldError(error.parameter, error.message);
-      throw error;
-    }
-  }
-
-  /** A file name that is safe as one path segment, not taken in the library's upload folder. */
-  async function freeName(library: string, fileName: unknown): Promise<string> {
-    if (typeof fileName !== "string" || fileName.length === 0) throw new FieldError("file", "choose a mask file");
-    const name = basename(fileName.replaceAll("\\", "/"));
-    const extension = extname(name).toLowerCase();
-    if (!MASK_EXTENSIONS.has(extension)) throw new FieldError("file", `${shortName(name)} is not a PNG, TIFF or JPEG mask (by its name)`);
-    const stem = name.slice(0, -extension.length).replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "").slice(0, 120) || "mask";
-    for (let n = 0; ; n++) {
-      const candidate = `${stem}${n === 0 ? "" : `-${n}`}${extension}`;
-      const key = `${library}/${candidate}`;
-      if ([...staged.values()].some((s) => s.library === library && s.fileName === candidate)) continue;
-      if (!(await uploads.exists(key)) && !(await uploads.exists(`${key}.json`))) return candidate;
-    }
-  }
-
-  function sizeOf(bytes: unknown): number {
-    if (typeof bytes !== "number" || !Number.isInteger(bytes) || bytes < 1) throw new FieldError("file", "the file is empty");
-    if (bytes > CONSOLE_MAX_MASK_BYTES) throw new FieldError("file", `the file is ${mib(bytes)}; masks may be at most ${mib(CONSOLE_MAX_MASK_BYTES)}`);
-    return bytes;
-  }
-
-  async function announceUpload(input: Record<string, unknown>): Promise<ApiAnswer> {
-    const descriptor = await descriptorOf(input.library);
-    const sidecar = sidecarOf(input);
-    const bytes = sizeOf(input.bytes);
-    const fileName = await freeName(descriptor.name, input.fileName);
-    const id = randomUUID();
-    staged.set(id, { library: descriptor.name, fileName, bytes, sidecar, expiresAt: Date.now() + STAGED_FOR_MS });
-    return { status: 200, body: { key: `${descriptor.name}/${fileName}`, put: { url: `/api/staged/${id}`, method: "PUT", headers: { "content-type": "application/octet-stream" } } } };
-  }
-
-  async function announceSubmission(input: Record<string, unknown>): Promise<ApiAnswer> {
-    const descriptor = await descriptorOf(input.library);
-    const sidecar = sidecarOf({ params: input.params });
-    if (input.notifyEmail !== undefined && input.notifyEmail !== "") sidecarOf({ notifyEmail: input.notifyEmail });
-    const files = Array.isArray(input.files) ? input.files : [];
-    if (files.length < 2 || files.length > MAX_SUBMISSION_FILES) throw new FieldError("file", `a submission holds 2 to ${MAX_SUBMISSION_FILES} masks`);
-    const id = randomUUID();
-    const puts: { fileName: string; url: string }[] = [];
-    for (const file of files) {
-      if (!isObject(file)) throw new FieldError("file", "each file needs a name and a size");
-      const fileName = await freeName(descriptor.name, file.fileName);
-      const fileId = randomUUID();
-      staged.set(fileId, { library: descriptor.name, fileName, bytes: sizeOf(file.bytes), sidecar, submission: id, expiresAt: Date.now() + STAGED_FOR_MS });
-      puts.push({ fileName, url: `/api/staged/${fileId}` });
-    }
-    submissions.set(id, { library: descriptor.name, sidecar, notifyEmail: typeof input.notifyEmail === "string" && input.notifyEmail ? input.notifyEmail : undefined, files: puts.map((p) => p.url.split("/").pop()!), expiresAt: Date.now() + STAGED_FOR_MS });
-    return { status: 200, body: { submission: id, puts, submit: { url: `/api/submissions/${id}/submit`, method: "POST" } } };
-  }
-
-  async function submit(id: string): Promise<ApiAnswer> {
-    const pending = submissions.get(id);
-    if (!pending) return notFound("no such submission waiting for its files (they are kept 15 minutes)");
-    const files = pending.files.map((fileId) => ({ fileId, file: staged.get(fileId) }));
-    const missing = files.filter((f) => !f.file?.received);
-    if (missing.length > 0) return { status: 409, body: { error: `${missing.length} of the submission's files have not been uploaded yet` } };
-    const descriptor = await descriptorOf(pending.library);
-    const inputs: SubmissionInput[] = await Promise.all(
-      files.map(async ({ fileId, file }) => ({
-        file: file!.fileName,
-        name: file!.fileName.slice(0, -extname(file!.fileName).length),
-        bytes: new Uint8Array(await readFile(join(stagingRoot, id, fileId))),
-        sidecar: pending.sidecar,
-      })),
-    );
-    const plan = await prepareSubmission(inputs, { name: descriptor.name, width: descriptor.width, height: descriptor.height, count: descriptor.count });
-    if (plan.masks.length === 0) return { status: 400, body: { error: "every mask was rejected", rejected: plan.rejected } };
-    const receipt = await submitMasks(plan, { state: options.state(), uploads, parametersAs: "sidecar" }, { notifyEmail: pending.notifyEmail });
-    submissions.delete(id);
-    for (const { fileId } of files) staged.delete(fileId);
-    await rm(join(stagingRoot, id), { recursive: true, force: true });
-    return {
-      status: 200,
-      body: { submissionId: receipt.submission.submissionId, keys: plan.masks.map((m) => m.uploadKey), rejected: plan.rejected, duplicates: plan.duplicates },
-    };
-  }
-
-  async function receive(id: string, bytes: Buffer): Promise<ApiAnswer> {
-    const upload = staged.get(id);
-    if (!upload || upload.received) return notFound("no upload is waiting under this address (announce it with POST /api/uploads first)");
-    if (bytes.byteLength !== upload.bytes) return { status: 400, body: { error: `announced ${upload.bytes} bytes, received ${bytes.byteLength}` } };
-    if (upload.submission) {
-      await mkdir(join(stagingRoot, upload.submission), { recursive: true });
-      await writeFile(join(stagingRoot, upload.submission, id), bytes);
-      upload.received = true;
-      return { status: 200, body: { received: upload.fileName } };
-    }
-    const key = `${upload.library}/${upload.fileName}`;
-    // The sidecar first: the watcher reads it when it takes the mask.
-    await uploads.put(`${key}.json`, new TextEncoder().encode(JSON.stringify(upload.sidecar)));
-    await uploads.put(key, bytes);
-    staged.delete(id);
-    return { status: 200, body: { key } };
-  }
-
-  async function searches(limit: number): Promise<ReturnType<typeof searchView>[]> {
-    return (await recentSearches(options.state(), limit)).slice(0, limit).map(searchView);
-  }
-
-  async function webhooks(): Promise<ApiAnswer> {
-    const subscriptions = await options.state().listSubscriptions();
-    // Neither secret leaves the state (a rotated-out one still signs): a fingerprint tells them apart.
-    return {
-      status: 200,
-      body: {
-        events: WEBHOOK_EVENT_TYPES,
-        subscriptions: subscriptions.map(({ secret, previousSecret: _previous, ...rest }) => ({ ...rest, secretFingerprint: secretFingerprint(secret) })),
-      },
-    };
-  }
-
-  async function addWebhook(input: Record<string, unknown>): Promise<ApiAnswer> {
-    const url = typeof input.url === "string" ? input.url.trim() : "";
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(url);
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) throw new FieldError("url", "the receiver's address must be an http(s) URL");
-    if (parsed.username || parsed.password) throw new FieldError("url", "put no user name or password in the URL: the receiver checks the signature instead");
-    // The policy of `cds webhooks add`: public hosts only unless this subscription allows private ones.
-    const allowPrivate = input.allowPrivate === true;
-    try {
-      await checkWebhookTarget(parsed.href, { allowPrivate });
-    } catch (error) {
-      if (error instanceof WebhookTargetRefusedError) throw new FieldError("url", error.message);
-      throw error;
-    }
-    const events = Array.isArray(input.events) && input.events.length > 0 ? input.events.map(String) : [...WEBHOOK_EVENT_TYPES];
-    const unknown = events.filter((e) => !WEBHOOK_EVENT_TYPES.includes(e));
-    if (unknown.length > 0) throw new FieldError("events", `webhooks can receive ${WEBHOOK_EVENT_TYPES.join(", ")}`);
-    const subscription = await options.state().createSubscription({ url: parsed.href, events, secret: generateWebhookSecret(), allowPrivate });
-    // The secret is shown this once; the list never carries it.
-    return { status: 201, body: subscription };
-  }
-
-  async function handle(method: string, path: string, query: URLSearchParams, body: () => Promise<Buffer>): Promise<ApiAnswer | undefined> {
-    expire();
-    const json = async () => {
-      const raw = await body();
-      try {
-        const value = JSON.parse(raw.toString("utf8")) as unknown;
-        if (!isObject(value)) throw new Error("not an object");
-        return value;
-      } catch {
-        throw new FieldError("request", "the request body must be a JSON object");
-      }
-    };
-    try {
-      const rest = path.split("/").filter(Boolean).slice(1); // after "api"
-      const exact = `${method} /${rest.join("/")}`;
-      // A second segment that is not part of a fixed route is an id: /searches/<id>, /webhooks/<id>/deliveries.
-      const route = FIXED_ROUTES.has(exact) ? exact : `${method} /${rest.map((p, i) => (i === 1 ? ":id" : p)).join("/")}`;
-      const id = rest[1] ?? "";
-      switch (route) {
-        case "GET /config":
-          return { status: 200, body: { runtime: "local", live: { kind: "sse", url: "/api/live" }, auth: { kind: "token" }, maxMaskBytes: CONSOLE_MAX_MASK_BYTES } };
-        case "GET /libraries":
-          return { status: 200, body: { libraries: await libraries() } };
-        case "GET /params":
-          return { status: 200, body: { defaults: uploadFormDefaults(), fields: UPLOAD_FORM_FIELDS } };
-        case "POST /params/check":
-          sidecarOf(await json());
-          return { status: 200, body: { ok: true } };
-        case "POST /uploads":
-          return await announceUpload(await json());
-        case "POST /submissions":
-          return await announceSubmission(await json());
-        case "POST /submissions/:id/submit":
-          return await submit(id);
-        case "GET /searches": {
-          const limit = Math.min(200, Math.max(1, Number(query.get("limit") ?? 50) || 50));
-          return { status: 200, body: { searches: await searches(limit) } };
-        }
-        case "GET /searches/:id": {
-          const search = await options.state().getSearch(id);
-          if (!search) return notFound("no such search");
-          const [withProgress] = await withBatchProgress(options.state(), [search]);
-          return { status: 200, body: searchView(withProgress) };
-        }
-        case "GET /submissions": {
-          const state = options.state();
-          const all = (await Promise.all(SUBMISSION_STATUSES.map((status) => state.listSubmissionsByStatus(status)))).flat();
-          return { status: 200, body: { submissions: all.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1)).slice(0, 50) } };
-        }
-        case "GET /webhooks":
-          return await webhooks();
-        case "POST /webhooks":
-          return await addWebhook(await json());
-        case "DELETE /webhooks/:id":
-          return (await options.state().removeSubscription(id)) ? { status: 200, body: { removed: id } } : notFound("no such subscription");
-        case "GET /webhooks/:id/deliveries": {
-          const page = await options.state().listDeliveriesOfSubscription(id, { limit: 50 });
-          return { status: 200, body: { deliveries: page.items } };
-        }
-        default:
-          return undefined;
-      }
-    } catch (error) {
-      if (error instanceof FieldError) return { status: 400, body: { error: error.message, field: error.field } };
-      if (error instanceof CdsError) return { status: 400, body: { error: error.message } };
-      throw error;
-    }
-  }
-
   return {
-    handle,
+    handle: (method, path, query, body) => handle(ctx, method, path, query, body),
     stagedUpload: (id) => {
-      const upload = staged.get(id);
+      const upload = ctx.staged.get(id);
       return upload && !upload.received ? { bytes: upload.bytes } : undefined;
     },
-    receive,
+    receive: (id, bytes) => receive(ctx, id, bytes),
   };
+}
+
+/** What every route reads: the runtime's folders and state, and the uploads announced but not yet complete. */
+interface ConsoleContext {
+  root: string;
+  state: () => StateStore;
+  uploads: FolderBlobStore;
+  stagingRoot: string;
+  staged: Map<string, Staged>;
+  submissions: Map<string, StagedSubmission>;
+}
+
+async function handle(ctx: ConsoleContext, method: string, path: string, query: URLSearchParams, body: () => Promise<Buffer>): Promise<ApiAnswer | undefined> {
+  expireStaged(ctx);
+  try {
+    const rest = path.split("/").filter(Boolean).slice(1); // after "api"
+    const exact = `${method} /${rest.join("/")}`;
+    // A second segment that is not part of a fixed route is an id: /searches/<id>, /webhooks/<id>/deliveries.
+    const route = FIXED_ROUTES.has(exact) ? exact : `${method} /${rest.map((p, i) => (i === 1 ? ":id" : p)).join("/")}`;
+    return await answer(ctx, route, rest[1] ?? "", query, () => jsonObject(body));
+  } catch (error) {
+    if (error instanceof FieldError) return { status: 400, body: { error: error.message, field: error.field } };
+    if (error instanceof CdsError) return { status: 400, body: { error: error.message } };
+    throw error;
+  }
+}
+
+/** The answer to one route, or undefined where the API has no such route. */
+async function answer(ctx: ConsoleContext, route: string, id: string, query: URLSearchParams, json: () => Promise<Record<string, unknown>>): Promise<ApiAnswer | undefined> {
+  const state = ctx.state;
+  switch (route) {
+    case "GET /config":
+      return { status: 200, body: { runtime: "local", live: { kind: "sse", url: "/api/live" }, auth: { kind: "token" }, maxMaskBytes: CONSOLE_MAX_MASK_BYTES } };
+    case "GET /libraries":
+      return { status: 200, body: { libraries: await listLibraries(ctx.root) } };
+    case "GET /params":
+      return { status: 200, body: { defaults: uploadFormDefaults(), fields: UPLOAD_FORM_FIELDS } };
+    case "POST /params/check":
+      sidecarOf(await json());
+      return { status: 200, body: { ok: true } };
+    case "POST /uploads":
+      return await announceUpload(ctx, await json());
+    case "POST /submissions":
+      return await announceSubmission(ctx, await json());
+    case "POST /submissions/:id/submit":
+      return await submit(ctx, id);
+    case "GET /searches": {
+      const limit = Math.min(200, Math.max(1, Number(query.get("limit") ?? 50) || 50));
+      return { status: 200, body: { searches: (await recentSearches(state(), limit)).slice(0, limit).map(searchView) } };
+    }
+    case "GET /searches/:id":
+      return await oneSearch(state(), id);
+    case "GET /submissions":
+      return { status: 200, body: { submissions: await latestSubmissions(state()) } };
+    case "GET /webhooks":
+      return await listWebhooks(state());
+    case "POST /webhooks":
+      return await addWebhook(state(), await json());
+    case "DELETE /webhooks/:id":
+      return (await state().removeSubscription(id)) ? { status: 200, body: { removed: id } } : notFound("no such subscription");
+    case "GET /webhooks/:id/deliveries": {
+      const page = await state().listDeliveriesOfSubscription(id, { limit: 50 });
+      return { status: 200, body: { deliveries: page.items } };
+    }
+    default:
+      return undefined;
+  }
+}
+
+async function jsonObject(body: () => Promise<Buffer>): Promise<Record<string, unknown>> {
+  const raw = await body();
+  try {
+    const value = JSON.parse(raw.toString("utf8")) as unknown;
+    if (!isObject(value)) throw new Error("not an object");
+    return value;
+  } catch {
+    throw new FieldError("request", "the request body must be a JSON object");
+  }
+}
+
+/** Forgets announced uploads whose bytes never came, and the staged files of abandoned submissions. */
+function expireStaged(ctx: ConsoleContext): void {
+  const now = Date.now();
+  for (const [id, s] of ctx.staged) if (s.expiresAt < now) ctx.staged.delete(id);
+  for (const [id, s] of ctx.submissions) {
+    if (s.expiresAt >= now) continue;
+    ctx.submissions.delete(id);
+    void rm(join(ctx.stagingRoot, id), { recursive: true, force: true });
+  }
+}
+
+async function listLibraries(root: string): Promise<{ name: string; count?: number; width?: number; height?: number; problem?: string }[]> {
+  let names: string[];
+  try {
+    names = (await readdir(join(root, "libraries"), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  } catch {
+    return [];
+  }
+  return Promise.all(
+    names.map(async (name) => {
+      try {
+        const d = await readDescriptor(new FolderBlobStore(join(root, "libraries", name)));
+        return { name, count: d.count, width: d.width, height: d.height };
+      } catch (error) {
+        return { name, problem: error instanceof CdsError ? error.message : "its index cannot be read" };
+      }
+    }),
+  );
+}
+
+async function descriptorOf(root: string, library: unknown): Promise<LibraryDescriptor> {
+  if (typeof library !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(library)) throw new FieldError("library", "choose a library");
+  try {
+    return await readDescriptor(new FolderBlobStore(join(root, "libraries", library)));
+  } catch {
+    throw new FieldError("library", `there is no usable library "${library}" here: index one with \`cds library index\``);
+  }
+}
+
+/** The sidecar an upload gets, checked by intake's own rules; a bad value names its field. */
+function sidecarOf(input: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return uploadFormSidecar(input);
+  } catch (error) {
+    if (error instanceof ParameterError) throw new FieldError(error.parameter, error.message);
+    throw error;
+  }
+}
+
+/** A file name that is safe as one path segment, not taken in the library's upload folder. */
+async function freeName(ctx: ConsoleContext, library: string, fileName: unknown): Promise<string> {
+  if (typeof fileName !== "string" || fileName.length === 0) throw new FieldError("file", "choose a mask file");
+  const name = basename(fileName.replaceAll("\\", "/"));
+  const extension = extname(name).toLowerCase();
+  if (!MASK_EXTENSIONS.has(extension)) throw new FieldError("file", `${shortName(name)} is not a PNG, TIFF or JPEG mask (by its name)`);
+  const stem = name.slice(0, -extension.length).replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "").slice(0, 120) || "mask";
+  for (let n = 0; ; n++) {
+    const candidate = `${stem}${n === 0 ? "" : `-${n}`}${extension}`;
+    const key = `${library}/${candidate}`;
+    if ([...ctx.staged.values()].some((s) => s.library === library && s.fileName === candidate)) continue;
+    if (!(await ctx.uploads.exists(key)) && !(await ctx.uploads.exists(`${key}.json`))) return candidate;
+  }
+}
+
+function sizeOf(bytes: unknown): number {
+  if (typeof bytes !== "number" || !Number.isInteger(bytes) || bytes < 1) throw new FieldError("file", "the file is empty");
+  if (bytes > CONSOLE_MAX_MASK_BYTES) throw new FieldError("file", `the file is ${mib(bytes)}; masks may be at most ${mib(CONSOLE_MAX_MASK_BYTES)}`);
+  return bytes;
+}
+
+async function announceUpload(ctx: ConsoleContext, input: Record<string, unknown>): Promise<ApiAnswer> {
+  const descriptor = await descriptorOf(ctx.root, input.library);
+  const sidecar = sidecarOf(input);
+  const bytes = sizeOf(input.bytes);
+  const fileName = await freeName(ctx, descriptor.name, input.fileName);
+  const id = randomUUID();
+  ctx.staged.set(id, { library: descriptor.name, fileName, bytes, sidecar, expiresAt: Date.now() + STAGED_FOR_MS });
+  return { status: 200, body: { key: `${descriptor.name}/${fileName}`, put: { url: `/api/staged/${id}`, method: "PUT", headers: { "content-type": "application/octet-stream" } } } };
+}
+
+async function announceSubmission(ctx: ConsoleContext, input: Record<string, unknown>): Promise<ApiAnswer> {
+  const descriptor = await descriptorOf(ctx.root, input.library);
+  const sidecar = sidecarOf({ params: input.params });
+  if (input.notifyEmail !== undefined && input.notifyEmail !== "") sidecarOf({ notifyEmail: input.notifyEmail });
+  const files = Array.isArray(input.files) ? input.files : [];
+  if (files.length < 2 || files.length > MAX_SUBMISSION_FILES) throw new FieldError("file", `a submission holds 2 to ${MAX_SUBMISSION_FILES} masks`);
+  const id = randomUUID();
+  const puts: { fileName: string; url: string }[] = [];
+  for (const file of files) {
+    if (!isObject(file)) throw new FieldError("file", "each file needs a name and a size");
+    const fileName = await freeName(ctx, descriptor.name, file.fileName);
+    const fileId = randomUUID();
+    ctx.staged.set(fileId, { library: descriptor.name, fileName, bytes: sizeOf(file.bytes), sidecar, submission: id, expiresAt: Date.now() + STAGED_FOR_MS });
+    puts.push({ fileName, url: `/api/staged/${fileId}` });
+  }
+  ctx.submissions.set(id, { library: descriptor.name, sidecar, notifyEmail: typeof input.notifyEmail === "string" && input.notifyEmail ? input.notifyEmail : undefined, files: puts.map((p) => p.url.split("/").pop()!), expiresAt: Date.now() + STAGED_FOR_MS });
+  return { status: 200, body: { submission: id, puts, submit: { url: `/api/submissions/${id}/submit`, method: "POST" } } };
+}
+
+async function submit(ctx: ConsoleContext, id: string): Promise<ApiAnswer> {
+  const pending = ctx.submissions.get(id);
+  if (!pending) return notFound("no such submission waiting for its files (they are kept 15 minutes)");
+  const files = pending.files.map((fileId) => ({ fileId, file: ctx.staged.get(fileId) }));
+  const missing = files.filter((f) => !f.file?.received);
+  if (missing.length > 0) return { status: 409, body: { error: `${missing.length} of the submission's files have not been uploaded yet` } };
+  const descriptor = await descriptorOf(ctx.root, pending.library);
+  const inputs: SubmissionInput[] = await Promise.all(
+    files.map(async ({ fileId, file }) => ({
+      file: file!.fileName,
+      name: file!.fileName.slice(0, -extname(file!.fileName).length),
+      bytes: new Uint8Array(await readFile(join(ctx.stagingRoot, id, fileId))),
+      sidecar: pending.sidecar,
+    })),
+  );
+  const plan = await prepareSubmission(inputs, { name: descriptor.name, width: descriptor.width, height: descriptor.height, count: descriptor.count });
+  if (plan.masks.length === 0) return { status: 400, body: { error: "every mask was rejected", rejected: plan.rejected } };
+  const receipt = await submitMasks(plan, { state: ctx.state(), uploads: ctx.uploads, parametersAs: "sidecar" }, { notifyEmail: pending.notifyEmail });
+  ctx.submissions.delete(id);
+  for (const { fileId } of files) ctx.staged.delete(fileId);
+  await rm(join(ctx.stagingRoot, id), { recursive: true, force: true });
+  return {
+    status: 200,
+    body: { submissionId: receipt.submission.submissionId, keys: plan.masks.map((m) => m.uploadKey), rejected: plan.rejected, duplicates: plan.duplicates },
+  };
+}
+
+async function receive(ctx: ConsoleContext, id: string, bytes: Buffer): Promise<ApiAnswer> {
+  const upload = ctx.staged.get(id);
+  if (!upload || upload.received) return notFound("no upload is waiting under this address (announce it with POST /api/uploads first)");
+  if (bytes.byteLength !== upload.bytes) return { status: 400, body: { error: `announced ${upload.bytes} bytes, received ${bytes.byteLength}` } };
+  if (upload.submission) {
+    await mkdir(join(ctx.stagingRoot, upload.submission), { recursive: true });
+    await writeFile(join(ctx.stagingRoot, upload.submission, id), bytes);
+    upload.received = true;
+    return { status: 200, body: { received: upload.fileName } };
+  }
+  const key = `${upload.library}/${upload.fileName}`;
+  // The sidecar first: the watcher reads it when it takes the mask.
+  await ctx.uploads.put(`${key}.json`, new TextEncoder().encode(JSON.stringify(upload.sidecar)));
+  await ctx.uploads.put(key, bytes);
+  ctx.staged.delete(id);
+  return { status: 200, body: { key } };
+}
+
+async function oneSearch(state: StateStore, id: string): Promise<ApiAnswer> {
+  const search = await state.getSearch(id);
+  if (!search) return notFound("no such search");
+  const [withProgress] = await withBatchProgress(state, [search]);
+  return { status: 200, body: searchView(withProgress) };
+}
+
+/** The 50 newest submissions, whatever their status. */
+async function latestSubmissions(state: StateStore) {
+  const all = (await Promise.all(SUBMISSION_STATUSES.map((status) => state.listSubmissionsByStatus(status)))).flat();
+  return all.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1)).slice(0, 50);
+}
+
+async function listWebhooks(state: StateStore): Promise<ApiAnswer> {
+  const subscriptions = await state.listSubscriptions();
+  // Neither secret leaves the state (a rotated-out one still signs): a fingerprint tells them apart.
+  return {
+    status: 200,
+    body: {
+      events: WEBHOOK_EVENT_TYPES,
+      subscriptions: subscriptions.map(({ secret, previousSecret: _previous, ...rest }) => ({ ...rest, secretFingerprint: secretFingerprint(secret) })),
+    },
+  };
+}
+
+async function addWebhook(state: StateStore, input: Record<string, unknown>): Promise<ApiAnswer> {
+  const url = await webhookUrl(input);
+  const events = Array.isArray(input.events) && input.events.length > 0 ? input.events.map(String) : [...WEBHOOK_EVENT_TYPES];
+  const unknown = events.filter((e) => !WEBHOOK_EVENT_TYPES.includes(e));
+  if (unknown.length > 0) throw new FieldError("events", `webhooks can receive ${WEBHOOK_EVENT_TYPES.join(", ")}`);
+  const subscription = await state.createSubscription({ url, events, secret: generateWebhookSecret(), allowPrivate: input.allowPrivate === true });
+  // The secret is shown this once; the list never carries it.
+  return { status: 201, body: subscription };
+}
+
+/** The receiver's address, refused unless it is an http(s) URL the webhook policy accepts. */
+async function webhookUrl(input: Record<string, unknown>): Promise<string> {
+  const url = typeof input.url === "string" ? input.url.trim() : "";
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) throw new FieldError("url", "the receiver's address must be an http(s) URL");
+  if (parsed.username || parsed.password) throw new FieldError("url", "put no user name or password in the URL: the receiver checks the signature instead");
+  // The policy of `cds webhooks add`: public hosts only unless this subscription allows private ones.
+  try {
+    await checkWebhookTarget(parsed.href, { allowPrivate: input.allowPrivate === true });
+  } catch (error) {
+    if (error instanceof WebhookTargetRefusedError) throw new FieldError("url", error.message);
+    throw error;
+  }
+  return parsed.href;
 }
 
 const FIXED_ROUTES = new Set(["GET /config", "GET /libraries", "GET /params", "POST /params/check", "POST /uploads", "POST /submissions", "GET /searches", "GET /submissions", "GET /webhooks", "POST /webhooks"]);
