@@ -70,8 +70,17 @@ const SEARCH_TRANSITIONS = {
  * const { search, created } = await access.createSearchFromUpload(input);
  */
 export function searchAccess(entities: { search: SearchEntity; uploadClaim: UploadClaimEntity }, now: () => Date) {
-  const { search: searches, uploadClaim: uploadClaims } = entities;
+  const reads = searchReads(entities.search);
+  return {
+    ...reads,
+    ...searchCreation(entities, now, reads),
+    ...searchStatusChanges(entities.search, now, reads),
+    ...searchEventOutbox(entities.search),
+  };
+}
 
+/** Reads of searches: by id, by ids, by status. */
+function searchReads(searches: SearchEntity) {
   /** What is search S? (A strongly consistent read; undefined when there is none.) */
   async function getSearch(searchId: string): Promise<SearchItem | undefined> {
     const { data } = await searches.get({ searchId }).go({ consistent: true });
@@ -98,6 +107,20 @@ export function searchAccess(entities: { search: SearchEntity; uploadClaim: Uplo
     return found;
   }
 
+  /** Which searches have status X, newest first (by submittedAt)? One page per call. */
+  async function listSearchesByStatus(status: SearchStatus, page: PageRequest = {}): Promise<Page<SearchItem>> {
+    const { data, cursor } = await searches.query.byStatus({ status }).go({ order: "desc", limit: page.limit, cursor: page.cursor ?? null });
+    return { items: data, cursor };
+  }
+
+  return { getSearch, requireSearch, getSearches, listSearchesByStatus };
+}
+type SearchReads = ReturnType<typeof searchReads>;
+
+/** Creating a search from an upload, once per upload (see `createSearchFromUpload`). */
+function searchCreation(entities: { search: SearchEntity; uploadClaim: UploadClaimEntity }, now: () => Date, { getSearch, requireSearch }: SearchReads) {
+  const { search: searches, uploadClaim: uploadClaims } = entities;
+
   /**
    * Create the search for upload U — once, however often U's event arrives.
    *
@@ -114,44 +137,26 @@ export function searchAccess(entities: { search: SearchEntity; uploadClaim: Uplo
       throw new ParameterError("batchCount", `a search needs at least one batch, got ${input.batchCount}`);
     }
     const submittedAt = input.submittedAt ?? now().toISOString();
-    let searchId = input.searchId ?? randomUUID();
+    const searchId = await claimUpload(input.uploadKey, input.searchId ?? randomUUID(), submittedAt);
     try {
-      await uploadClaims.put({ uploadKey: input.uploadKey, searchId, claimedAt: submittedAt }).where(uploadNotYetClaimed).go({ response: "none" });
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const { data: claim } = await uploadClaims.get({ uploadKey: input.uploadKey }).go({ consistent: true });
-      if (!claim) throw new StateError(`upload ${input.uploadKey} was claimed, but its claim cannot be read`, { cause: error });
-      searchId = claim.searchId;
-    }
-    try {
-      const { data } = await searches
-        .put({
-          searchId,
-          uploadKey: input.uploadKey,
-          library: input.library,
-          ...(input.libraries ? { libraries: input.libraries.map(({ name, build, count }) => ({ name, build, count })) } : {}),
-          maskKey: input.maskKey,
-          // A JSON round trip drops undefined members, which DynamoDB cannot store.
-          params: JSON.parse(JSON.stringify(input.spec.params)) as SearchItem["params"],
-          top: input.spec.top,
-          ...(input.spec.shape ? { shape: { topLines: input.spec.shape.topLines } } : {}),
-          status: "accepted",
-          acceptedEventPending: true,
-          batchCount: input.batchCount,
-          batchSize: input.batchSize,
-          completedBatches: 0,
-          targetCount: input.targetCount,
-          submittedAt,
-          notifyEmail: input.spec.notifyEmail,
-          submissionId: input.spec.submission?.submissionId,
-          submissionMaskId: input.spec.submission?.maskId,
-        })
-        .where(searchNotYetCreated)
-        .go();
+      const { data } = await searches.put(searchRecord(input, searchId, submittedAt)).where(searchNotYetCreated).go();
       return { search: data, created: true };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       return { search: await requireSearch(searchId), created: false };
+    }
+  }
+
+  /** Claims upload U for `searchId`, or adopts the searchId of the caller that claimed it first. */
+  async function claimUpload(uploadKey: string, searchId: string, claimedAt: string): Promise<string> {
+    try {
+      await uploadClaims.put({ uploadKey, searchId, claimedAt }).where(uploadNotYetClaimed).go({ response: "none" });
+      return searchId;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const { data: claim } = await uploadClaims.get({ uploadKey }).go({ consistent: true });
+      if (!claim) throw new StateError(`upload ${uploadKey} was claimed, but its claim cannot be read`, { cause: error });
+      return claim.searchId;
     }
   }
 
@@ -161,12 +166,36 @@ export function searchAccess(entities: { search: SearchEntity; uploadClaim: Uplo
     return claim ? getSearch(claim.searchId) : undefined;
   }
 
-  /** Which searches have status X, newest first (by submittedAt)? One page per call. */
-  async function listSearchesByStatus(status: SearchStatus, page: PageRequest = {}): Promise<Page<SearchItem>> {
-    const { data, cursor } = await searches.query.byStatus({ status }).go({ order: "desc", limit: page.limit, cursor: page.cursor ?? null });
-    return { items: data, cursor };
-  }
+  return { createSearchFromUpload, findSearchByUpload };
+}
 
+/** The search item intake writes for a new search. */
+function searchRecord(input: NewSearch, searchId: string, submittedAt: string) {
+  return {
+    searchId,
+    uploadKey: input.uploadKey,
+    library: input.library,
+    ...(input.libraries ? { libraries: input.libraries.map(({ name, build, count }) => ({ name, build, count })) } : {}),
+    maskKey: input.maskKey,
+    // A JSON round trip drops undefined members, which DynamoDB cannot store.
+    params: JSON.parse(JSON.stringify(input.spec.params)) as SearchItem["params"],
+    top: input.spec.top,
+    ...(input.spec.shape ? { shape: { topLines: input.spec.shape.topLines } } : {}),
+    status: "accepted" as const,
+    acceptedEventPending: true,
+    batchCount: input.batchCount,
+    batchSize: input.batchSize,
+    completedBatches: 0,
+    targetCount: input.targetCount,
+    submittedAt,
+    notifyEmail: input.spec.notifyEmail,
+    submissionId: input.spec.submission?.submissionId,
+    submissionMaskId: input.spec.submission?.maskId,
+  };
+}
+
+/** A search's status changes, each one conditional write from the statuses it may come from. */
+function searchStatusChanges(searches: SearchEntity, now: () => Date, { getSearch }: SearchReads) {
   /** Changes a search's status with one conditional update; on refusal, reads the search to say why. */
   async function changeStatus(
     searchId: string,
@@ -207,6 +236,11 @@ export function searchAccess(entities: { search: SearchEntity; uploadClaim: Uplo
     return changeStatus(searchId, "failed", searchNotYetFinished, { failure: { reason: failure.reason, stage: failure.stage }, completedAt, endEventPending: true });
   }
 
+  return { markSearchRunning, markSearchCompleted, markSearchFailed };
+}
+
+/** The outbox marks of a search's `Search Accepted` and end events, and the listings of those still to publish. */
+function searchEventOutbox(searches: SearchEntity) {
   /**
    * Which ended searches have an end event not yet published and handled (`endEventPending`)?
    * Completed ones first, then failed; all pages. Read at start and in sweeps, to publish them.
@@ -254,19 +288,5 @@ export function searchAccess(entities: { search: SearchEntity; uploadClaim: Uplo
     }
   }
 
-  return {
-    getSearch,
-    requireSearch,
-    getSearches,
-    createSearchFromUpload,
-    findSearchByUpload,
-    listSearchesByStatus,
-    markSearchRunning,
-    markSearchCompleted,
-    markSearchFailed,
-    listSearchesAwaitingEndEvent,
-    markEndEventPublished,
-    listSearchesAwaitingAcceptedEvent,
-    markAcceptedEventPublished,
-  };
+  return { listSearchesAwaitingEndEvent, markEndEventPublished, listSearchesAwaitingAcceptedEvent, markAcceptedEventPublished };
 }
