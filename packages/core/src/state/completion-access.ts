@@ -115,42 +115,20 @@ const rootNotYetAnnounced: EntityClause<CompletionGroupEntity> = ({ announcedAt 
 export function completionAccess(entities: { batchResult: BatchResultEntity; completionGroup: CompletionGroupEntity }, now: () => Date, ttlSeconds: number) {
   const { batchResult: batchResults, completionGroup: groups } = entities;
   const ttl = () => Math.floor(now().getTime() / 1000) + ttlSeconds;
+  const counting = completionCounting(groups, now, ttl);
+  const listings = batchListings(batchResults, counting);
+  return {
+    ...batchRecording(batchResults, counting, now, ttl),
+    listBatchResults: listings.listBatchResults,
+    listMissingBatches: listings.listMissingBatches,
+    countCompletedBatches: listings.countCompletedBatches,
+    ...leafTracking(groups, counting, now, ttl),
+    ...completionRepair(listings, counting),
+  };
+}
 
-  /**
-   * Batch B of search S finished: store it (once) and count it (once) — however often it is
-   * retried — and say whether it completed its leaf or the whole search.
-   */
-  async function recordBatchResult(input: NewBatchResult): Promise<BatchRecording> {
-    const { tree } = input;
-    if (!Number.isInteger(input.batchId) || input.batchId < 0 || input.batchId >= tree.batchCount) {
-      throw new BatchResultRejectedError(input.searchId, input.batchId, `batch ${input.batchId} is not one of search ${input.searchId}'s ${tree.batchCount} batches`);
-    }
-    const matches = encodeMatches(input.matches);
-    if (matches.byteLength > MATCHES_MAX_STORED_BYTES) {
-      throw new BatchResultRejectedError(
-        input.searchId,
-        input.batchId,
-        `batch ${input.batchId}'s ${input.matches.length} matches take ${matches.byteLength} bytes; a batch result holds at most ${MATCHES_MAX_STORED_BYTES}: keep fewer top matches per batch`,
-      );
-    }
-    const leaf = leafOf(tree, input.batchId);
-    const completedAt = input.completedAt ?? now().toISOString();
-    let recorded = true;
-    try {
-      await retryThrottled(() =>
-        batchResults
-          .put({ searchId: input.searchId, group: leaf.firstBatch, batchId: input.batchId, matches, maskSize: input.maskSize, scored: input.scored, completedAt, ttl: ttl() })
-          .where(batchNotYetRecorded)
-          .go({ response: "none" }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      recorded = false; // stored before: counting it again below is idempotent
-    }
-    const counting = await completeChild(input.searchId, tree, leaf, input.batchId - leaf.firstBatch);
-    return { recorded, counted: counting.added, ...(counting.completedLeaf ? { completedLeaf: counting.completedLeaf } : {}), reachedBatchCount: counting.announced };
-  }
-
+/** Counting a child into its group, up the tree to the root's one announcement, and reading groups back. */
+function completionCounting(groups: CompletionGroupEntity, now: () => Date, ttl: () => number) {
   /**
    * Adds child `ordinal` to `node`'s group; if the group is complete (by this write, or found so),
    * goes on to the parent, and at the root announces completion once.
@@ -213,6 +191,58 @@ export function completionAccess(entities: { batchResult: BatchResultEntity; com
     return found;
   }
 
+  return { completeChild, announceRoot, getGroup, groupsOf };
+}
+type CompletionCounting = ReturnType<typeof completionCounting>;
+
+/** Storing a worker's batch result once and counting it once. */
+function batchRecording(batchResults: BatchResultEntity, { completeChild }: CompletionCounting, now: () => Date, ttl: () => number) {
+  /**
+   * Batch B of search S finished: store it (once) and count it (once) — however often it is
+   * retried — and say whether it completed its leaf or the whole search.
+   */
+  async function recordBatchResult(input: NewBatchResult): Promise<BatchRecording> {
+    const { tree } = input;
+    const matches = checkedMatches(input);
+    const leaf = leafOf(tree, input.batchId);
+    const completedAt = input.completedAt ?? now().toISOString();
+    let recorded = true;
+    try {
+      await retryThrottled(() =>
+        batchResults
+          .put({ searchId: input.searchId, group: leaf.firstBatch, batchId: input.batchId, matches, maskSize: input.maskSize, scored: input.scored, completedAt, ttl: ttl() })
+          .where(batchNotYetRecorded)
+          .go({ response: "none" }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      recorded = false; // stored before: counting it again below is idempotent
+    }
+    const counting = await completeChild(input.searchId, tree, leaf, input.batchId - leaf.firstBatch);
+    return { recorded, counted: counting.added, ...(counting.completedLeaf ? { completedLeaf: counting.completedLeaf } : {}), reachedBatchCount: counting.announced };
+  }
+
+  return { recordBatchResult };
+}
+
+/** The batch result's matches, encoded, once it is known to be one of the search's batches and small enough to store. */
+function checkedMatches(input: NewBatchResult): Uint8Array {
+  if (!Number.isInteger(input.batchId) || input.batchId < 0 || input.batchId >= input.tree.batchCount) {
+    throw new BatchResultRejectedError(input.searchId, input.batchId, `batch ${input.batchId} is not one of search ${input.searchId}'s ${input.tree.batchCount} batches`);
+  }
+  const matches = encodeMatches(input.matches);
+  if (matches.byteLength > MATCHES_MAX_STORED_BYTES) {
+    throw new BatchResultRejectedError(
+      input.searchId,
+      input.batchId,
+      `batch ${input.batchId}'s ${input.matches.length} matches take ${matches.byteLength} bytes; a batch result holds at most ${MATCHES_MAX_STORED_BYTES}: keep fewer top matches per batch`,
+    );
+  }
+  return matches;
+}
+
+/** Reads of a search's stored batches and of its leaves' counts. */
+function batchListings(batchResults: BatchResultEntity, { groupsOf }: CompletionCounting) {
   /**
    * Which results have search S's batches produced, and which batches have none? One query per
    * leaf partition, `READ_CONCURRENCY` at a time, each read once.
@@ -250,6 +280,11 @@ export function completionAccess(entities: { batchResult: BatchResultEntity; com
     return done;
   }
 
+  return { listBatchResults, storedBatchIds, listMissingBatches, countCompletedBatches };
+}
+
+/** The leaves' dispatch marks and counts the sweeper weighs, and the root's announcement. */
+function leafTracking(groups: CompletionGroupEntity, { getGroup, groupsOf }: CompletionCounting, now: () => Date, ttl: () => number) {
   /** Leaf L started its workers at `at`: its batches count as in flight for a while. One write per leaf dispatch. */
   async function recordLeafDispatched(searchId: string, tree: DispatchTree, leaf: DispatcherNode, at: string = now().toISOString()): Promise<void> {
     await retryThrottled(() => groups.update({ searchId, node: nodeId(leaf) }).set({ dispatchedAt: at, expected: childCount(tree, leaf), ttl: ttl() }).go({ response: "none" }));
@@ -270,6 +305,11 @@ export function completionAccess(entities: { batchResult: BatchResultEntity; com
     return (await getGroup(searchId, rootOf(tree)))?.announcedAt;
   }
 
+  return { recordLeafDispatched, listLeafStates, rootAnnouncedAt };
+}
+
+/** Bringing a completion tree back in line with the stored batches (see `reconcileCompletion`). */
+function completionRepair({ storedBatchIds }: ReturnType<typeof batchListings>, { completeChild, announceRoot, getGroup, groupsOf }: CompletionCounting) {
   /**
    * Does search S's completion tree agree with its stored batches? Repair it if not: counts every
    * stored batch its leaf has not counted, records every complete group its parent has not, and
@@ -305,7 +345,7 @@ export function completionAccess(entities: { batchResult: BatchResultEntity; com
     return { recordedBatches: stored.size, batchCount: tree.batchCount, missingBatches, repaired, reachedBatchCount: announced };
   }
 
-  return { recordBatchResult, listBatchResults, listMissingBatches, countCompletedBatches, recordLeafDispatched, listLeafStates, rootAnnouncedAt, reconcileCompletion };
+  return { reconcileCompletion };
 }
 
 /** The tree's nodes at one level, left to right. */
