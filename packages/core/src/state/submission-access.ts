@@ -74,18 +74,20 @@ export function submissionAccess(
   entities: { submission: SubmissionEntity; submissionMask: SubmissionMaskEntity },
   now: () => Date,
 ) {
-  const { submission: submissions, submissionMask: masks } = entities;
+  const maskAccess = submissionMaskAccess(entities.submissionMask, now);
+  return {
+    ...submissionRecordAccess(entities.submission, now, maskAccess),
+    ...maskAccess,
+    ...submissionEventOutbox(entities.submission),
+  };
+}
 
+/** A submission's own record: written once, read, listed by status, completed once. */
+function submissionRecordAccess(submissions: SubmissionEntity, now: () => Date, { listSubmissionMasks }: { listSubmissionMasks: (submissionId: string) => Promise<SubmissionMaskItem[]> }) {
   /** What is submission X? (Strongly consistent.) */
   async function getSubmission(submissionId: string): Promise<SubmissionItem | undefined> {
     const { data } = await submissions.get({ submissionId }).go({ consistent: true });
     return data ?? undefined;
-  }
-
-  /** Which masks does submission X have, in submission order? (Consistent, all pages.) */
-  async function listSubmissionMasks(submissionId: string): Promise<SubmissionMaskItem[]> {
-    const { data } = await masks.query.bySubmission({ submissionId }).go({ pages: "all", consistent: true });
-    return data.sort((a, b) => a.position - b.position);
   }
 
   /**
@@ -117,6 +119,46 @@ export function submissionAccess(
     const submission = await getSubmission(input.submissionId);
     if (!submission) throw new StateError(`submission ${input.submissionId} was recorded but cannot be read`);
     return { submission, masks: created ? [] : await listSubmissionMasks(input.submissionId), created };
+  }
+
+  /** Submission X is done: mark it completed with its summary (`submissionStillOpen`). Undefined when it was already. */
+  async function markSubmissionCompleted(submissionId: string, completion: SubmissionCompletion): Promise<SubmissionItem | undefined> {
+    try {
+      const { data } = await submissions
+        .patch({ submissionId })
+        .set({
+          status: "completed",
+          summaryKey: completion.summaryKey,
+          summaryCsvKey: completion.summaryCsvKey,
+          completedCount: completion.completedCount,
+          failedCount: completion.failedCount,
+          completedAt: completion.completedAt ?? now().toISOString(),
+          endEventPending: true,
+        })
+        .where(submissionStillOpen)
+        .go({ response: "all_new" });
+      return data;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return undefined;
+    }
+  }
+
+  /** Which submissions have status X (open or completed), oldest first? Every page. */
+  async function listSubmissionsByStatus(status: SubmissionStatus): Promise<SubmissionItem[]> {
+    const { data } = await submissions.query.byStatus({ status }).go({ pages: "all" });
+    return data;
+  }
+
+  return { getSubmission, recordSubmission, markSubmissionCompleted, listSubmissionsByStatus };
+}
+
+/** A submission's masks: listed once each, linked to their search once, given their outcome once. */
+function submissionMaskAccess(masks: SubmissionMaskEntity, now: () => Date) {
+  /** Which masks does submission X have, in submission order? (Consistent, all pages.) */
+  async function listSubmissionMasks(submissionId: string): Promise<SubmissionMaskItem[]> {
+    const { data } = await masks.query.bySubmission({ submissionId }).go({ pages: "all", consistent: true });
+    return data.sort((a, b) => a.position - b.position);
   }
 
   /**
@@ -178,35 +220,11 @@ export function submissionAccess(
     }
   }
 
-  /** Submission X is done: mark it completed with its summary (`submissionStillOpen`). Undefined when it was already. */
-  async function markSubmissionCompleted(submissionId: string, completion: SubmissionCompletion): Promise<SubmissionItem | undefined> {
-    try {
-      const { data } = await submissions
-        .patch({ submissionId })
-        .set({
-          status: "completed",
-          summaryKey: completion.summaryKey,
-          summaryCsvKey: completion.summaryCsvKey,
-          completedCount: completion.completedCount,
-          failedCount: completion.failedCount,
-          completedAt: completion.completedAt ?? now().toISOString(),
-          endEventPending: true,
-        })
-        .where(submissionStillOpen)
-        .go({ response: "all_new" });
-      return data;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return undefined;
-    }
-  }
+  return { listSubmissionMasks, recordSubmissionMask, linkSubmissionSearch, recordMaskOutcome };
+}
 
-  /** Which submissions have status X (open or completed), oldest first? Every page. */
-  async function listSubmissionsByStatus(status: SubmissionStatus): Promise<SubmissionItem[]> {
-    const { data } = await submissions.query.byStatus({ status }).go({ pages: "all" });
-    return data;
-  }
-
+/** The outbox mark of a completed submission's `Submission Completed`. */
+function submissionEventOutbox(submissions: SubmissionEntity) {
   /** Which completed submissions have a `Submission Completed` not yet published and handled? Every page. */
   async function listSubmissionsAwaitingEndEvent(): Promise<SubmissionItem[]> {
     const { data } = await submissions.query
@@ -225,16 +243,5 @@ export function submissionAccess(
     }
   }
 
-  return {
-    getSubmission,
-    listSubmissionMasks,
-    recordSubmission,
-    recordSubmissionMask,
-    linkSubmissionSearch,
-    recordMaskOutcome,
-    markSubmissionCompleted,
-    listSubmissionsByStatus,
-    listSubmissionsAwaitingEndEvent,
-    markSubmissionEndEventPublished,
-  };
+  return { listSubmissionsAwaitingEndEvent, markSubmissionEndEventPublished };
 }
