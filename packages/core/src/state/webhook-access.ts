@@ -51,8 +51,11 @@ const attemptNotYetSettled: EntityClause<DeliveryEntity> = ({ deliveryId, status
  * await access.createSubscription({ url, events: ["Search Completed"], secret });
  */
 export function webhookAccess(entities: { subscription: SubscriptionEntity; delivery: DeliveryEntity }, now: () => Date) {
-  const { subscription: subscriptions, delivery: deliveries } = entities;
+  return { ...subscriptionAccess(entities.subscription, now), ...deliveryAccess(entities.delivery, now) };
+}
 
+/** Webhook subscriptions: added, read, listed (all, or those wanting one event type), removed. */
+function subscriptionAccess(subscriptions: SubscriptionEntity, now: () => Date) {
   /** Add subscription W (refused if its id exists: ElectroDB `create` puts only if absent). */
   async function createSubscription(input: NewSubscription): Promise<SubscriptionItem> {
     const { data } = await subscriptions
@@ -96,6 +99,11 @@ export function webhookAccess(entities: { subscription: SubscriptionEntity; deli
     return data;
   }
 
+  return { createSubscription, getSubscription, listSubscriptions, removeSubscription, listSubscriptionsForEvent };
+}
+
+/** Webhook deliveries: each attempt recorded once it settles, listed per delivery and per subscription. */
+function deliveryAccess(deliveries: DeliveryEntity, now: () => Date) {
   /**
    * Delivery D made attempt n with this outcome. Written only while the attempt is
    * unrecorded or pending (`attemptNotYetSettled`); a duplicated message for a settled
@@ -154,15 +162,5 @@ export function webhookAccess(entities: { subscription: SubscriptionEntity; deli
     return data;
   }
 
-  return {
-    createSubscription,
-    getSubscription,
-    listSubscriptions,
-    removeSubscription,
-    listSubscriptionsForEvent,
-    recordDeliveryAttempt,
-    listDeliveryAttempts,
-    listDeliveriesOfSubscription,
-    listPendingDeliveries,
-  };
+  return { recordDeliveryAttempt, listDeliveryAttempts, listDeliveriesOfSubscription, listPendingDeliveries };
 }
