@@ -1,5 +1,5 @@
 import { decideAfterAttempt, DEFAULT_RETRY_POLICY, planWebhookDeliveries, signingSecretsOf, signWebhook } from "@cds/core";
-import type { DeliveryQueue, DeliveryStatus, NotifiableEvent, ReceivedMessage, RetryPolicy, StateStore, WebhookAttemptResult, WebhookDeliveryMessage } from "@cds/core";
+import type { DeliveryQueue, DeliveryStatus, NotifiableEvent, ReceivedMessage, RetryPolicy, StateStore, SubscriptionItem, WebhookAttemptResult, WebhookDeliveryMessage } from "@cds/core";
 import { postWebhook, WEBHOOK_TIMEOUT_MS } from "./webhook-post.ts";
 
 /** Options of {@link createWebhookSender}. */
@@ -52,10 +52,12 @@ export type WebhookWorker = { stop(): Promise<void> };
  * await worker.stop();
  */
 export function createWebhookSender(options: WebhookSenderOptions) {
-  const { state, queue } = options;
+  const { state } = options;
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
   const now = options.now ?? (() => new Date());
-  const timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
+  const { recordPending, send, record, handled } = attemptLedger(options, now);
+  const handle = attemptMaker(options, policy, now, { recordPending, send, record });
+  const consumer = queueConsumer(options, handle, handled);
 
   /** Creates one delivery per active subscription that wants the event's type and queues its first attempt. */
   async function enqueueEvent(event: NotifiableEvent): Promise<WebhookDeliveryMessage[]> {
@@ -69,36 +71,6 @@ export function createWebhookSender(options: WebhookSenderOptions) {
       queuedNow.push(message);
     }
     return queuedNow;
-  }
-
-  /** Makes one attempt of a delivery and records it; queues the retry or dead-letters. */
-  async function handle(message: WebhookDeliveryMessage): Promise<WebhookAttemptOutcome> {
-    const { deliveryId, attempt } = message;
-    // At-least-once queues redeliver: an attempt already settled is not sent again.
-    const recorded = (await state.listDeliveryAttempts(deliveryId)).find((a) => a.attempt === attempt);
-    if (recorded && recorded.status !== "pending") return { deliveryId, attempt, status: recorded.status, duplicate: true };
-
-    const subscription = await state.getSubscription(message.subscriptionId);
-    if (!subscription?.active) {
-      // Removed or paused since the event: nobody to send to, and retrying won't change that.
-      await record(message, "dead-lettered", { latencyMs: 0, error: `subscription ${message.subscriptionId} is ${subscription ? "inactive" : "gone"}` });
-      await options.deadLetterQueue?.send(message, 0);
-      return { deliveryId, attempt, status: "dead-lettered", duplicate: false };
-    }
-
-    // Within a rotation's grace period the old secret signs too, so either verifies.
-    const sentAt = now();
-    const headers = signWebhook({ ...signingSecretsOf(subscription, sentAt), messageId: deliveryId, timestamp: sentAt, body: message.body });
-    const result = await postWebhook({ url: subscription.url, body: message.body, headers, timeoutMs, allowPrivate: subscription.allowPrivate === true });
-    const decision = decideAfterAttempt(message, result, policy, options.random);
-    await record(message, decision.status, result);
-    if (decision.status === "failed") {
-      await recordPending(decision.retry, new Date(now().getTime() + decision.delaySeconds * 1000));
-      await send(decision.retry, decision.delaySeconds);
-    } else if (decision.status === "dead-lettered") {
-      await options.deadLetterQueue?.send(message, 0);
-    }
-    return { deliveryId, attempt, status: decision.status, duplicate: false, result };
   }
 
   /**
@@ -120,6 +92,101 @@ export function createWebhookSender(options: WebhookSenderOptions) {
     }
     return queued;
   }
+
+  return { policy, enqueueEvent, handle, requeuePending, ...consumer };
+}
+
+/** Settings the sender's parts share. */
+type SenderContext = Pick<WebhookSenderOptions, "state" | "queue">;
+
+/**
+ * Records each attempt pending before it is queued and its outcome after, and queues each
+ * attempt once however many paths ask.
+ */
+function attemptLedger({ state, queue }: SenderContext, now: () => Date) {
+  /** Records the attempt pending; false when it is already settled (nothing to send). */
+  async function recordPending(message: WebhookDeliveryMessage, dueAt: Date): Promise<boolean> {
+    const { recorded } = await state.recordDeliveryAttempt({ ...attemptKey(message), status: "pending", attemptedAt: dueAt.toISOString(), body: message.body });
+    return recorded;
+  }
+
+  // Attempts this sender has queued and not yet handled: the same attempt is queued once, however
+  // many paths ask (an event handled again after a crash, and the restart's requeue of its attempt).
+  const queuedAttempts = new Set<string>();
+
+  /** The attempt was handled: a later copy of it may be queued again. */
+  function handled(message: WebhookDeliveryMessage): void {
+    queuedAttempts.delete(`${message.deliveryId}#${message.attempt}`);
+  }
+
+  /** Queues an attempt unless this sender already holds it; false when it did. */
+  async function send(message: WebhookDeliveryMessage, delaySeconds: number): Promise<boolean> {
+    const key = `${message.deliveryId}#${message.attempt}`;
+    if (queuedAttempts.has(key)) return false;
+    queuedAttempts.add(key);
+    try {
+      await queue.send(message, delaySeconds);
+    } catch (error) {
+      queuedAttempts.delete(key);
+      throw error;
+    }
+    return true;
+  }
+
+  async function record(message: WebhookDeliveryMessage, status: DeliveryStatus, result: WebhookAttemptResult): Promise<void> {
+    await state.recordDeliveryAttempt({ ...attemptKey(message), status, statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error, attemptedAt: now().toISOString() });
+  }
+
+  return { recordPending, send, record, handled };
+}
+type AttemptLedger = ReturnType<typeof attemptLedger>;
+
+/** Makes one attempt of a delivery and records it; queues the retry or dead-letters (see {@link createWebhookSender}). */
+function attemptMaker(options: WebhookSenderOptions, policy: RetryPolicy, now: () => Date, { recordPending, send, record }: Omit<AttemptLedger, "handled">) {
+  const { state } = options;
+  const timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
+
+  /** Makes one attempt of a delivery and records it; queues the retry or dead-letters. */
+  async function handle(message: WebhookDeliveryMessage): Promise<WebhookAttemptOutcome> {
+    const { deliveryId, attempt } = message;
+    // At-least-once queues redeliver: an attempt already settled is not sent again.
+    const recorded = (await state.listDeliveryAttempts(deliveryId)).find((a) => a.attempt === attempt);
+    if (recorded && recorded.status !== "pending") return { deliveryId, attempt, status: recorded.status, duplicate: true };
+
+    const subscription = await state.getSubscription(message.subscriptionId);
+    if (!subscription?.active) {
+      // Removed or paused since the event: nobody to send to, and retrying won't change that.
+      await record(message, "dead-lettered", { latencyMs: 0, error: `subscription ${message.subscriptionId} is ${subscription ? "inactive" : "gone"}` });
+      await options.deadLetterQueue?.send(message, 0);
+      return { deliveryId, attempt, status: "dead-lettered", duplicate: false };
+    }
+
+    const result = await postSigned(subscription, message);
+    const decision = decideAfterAttempt(message, result, policy, options.random);
+    await record(message, decision.status, result);
+    if (decision.status === "failed") {
+      await recordPending(decision.retry, new Date(now().getTime() + decision.delaySeconds * 1000));
+      await send(decision.retry, decision.delaySeconds);
+    } else if (decision.status === "dead-lettered") {
+      await options.deadLetterQueue?.send(message, 0);
+    }
+    return { deliveryId, attempt, status: decision.status, duplicate: false, result };
+  }
+
+  /** Signs the attempt and POSTs it to the subscription's receiver. */
+  async function postSigned(subscription: SubscriptionItem, message: WebhookDeliveryMessage): Promise<WebhookAttemptResult> {
+    // Within a rotation's grace period the old secret signs too, so either verifies.
+    const sentAt = now();
+    const headers = signWebhook({ ...signingSecretsOf(subscription, sentAt), messageId: message.deliveryId, timestamp: sentAt, body: message.body });
+    return postWebhook({ url: subscription.url, body: message.body, headers, timeoutMs, allowPrivate: subscription.allowPrivate === true });
+  }
+
+  return handle;
+}
+
+/** Consumes the delivery queue: once, until idle, or in the background until stopped. */
+function queueConsumer(options: WebhookSenderOptions, handle: (message: WebhookDeliveryMessage) => Promise<WebhookAttemptOutcome>, handled: (message: WebhookDeliveryMessage) => void) {
+  const { queue } = options;
 
   /**
    * Receives once (waiting up to `waitSeconds`) and handles what came, in parallel. A
@@ -181,41 +248,13 @@ export function createWebhookSender(options: WebhookSenderOptions) {
     try {
       await handle(body);
       await queue.delete(receiptHandle);
-      queuedAttempts.delete(`${body.deliveryId}#${body.attempt}`);
+      handled(body);
     } catch (error) {
       options.onError?.(error, body);
     }
   }
 
-  /** Records the attempt pending; false when it is already settled (nothing to send). */
-  async function recordPending(message: WebhookDeliveryMessage, dueAt: Date): Promise<boolean> {
-    const { recorded } = await state.recordDeliveryAttempt({ ...attemptKey(message), status: "pending", attemptedAt: dueAt.toISOString(), body: message.body });
-    return recorded;
-  }
-
-  // Attempts this sender has queued and not yet handled: the same attempt is queued once, however
-  // many paths ask (an event handled again after a crash, and the restart's requeue of its attempt).
-  const queuedAttempts = new Set<string>();
-
-  /** Queues an attempt unless this sender already holds it; false when it did. */
-  async function send(message: WebhookDeliveryMessage, delaySeconds: number): Promise<boolean> {
-    const key = `${message.deliveryId}#${message.attempt}`;
-    if (queuedAttempts.has(key)) return false;
-    queuedAttempts.add(key);
-    try {
-      await queue.send(message, delaySeconds);
-    } catch (error) {
-      queuedAttempts.delete(key);
-      throw error;
-    }
-    return true;
-  }
-
-  async function record(message: WebhookDeliveryMessage, status: DeliveryStatus, result: WebhookAttemptResult): Promise<void> {
-    await state.recordDeliveryAttempt({ ...attemptKey(message), status, statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error, attemptedAt: now().toISOString() });
-  }
-
-  return { policy, enqueueEvent, handle, requeuePending, processQueue, runUntilIdle, start };
+  return { processQueue, runUntilIdle, start };
 }
 
 /** What {@link createWebhookSender} returns. */
