@@ -71,7 +71,7 @@ const dummyEnvironment: Record<string, string> = {
   CDS_RESULTS_BUCKET: "dummy-results",
   CDS_STATE_TABLE: "dummy-state",
   CDS_EVENT_BUS: "dummy-bus",
-  CDS_DISPATCHER_FUNCTION: "dummy-dispatcher",
+  CDS_DISPATCH_NODE_FUNCTION: "dummy-dispatch-node",
   CDS_WORKER_FUNCTION: "dummy-worker",
   CDS_WEBHOOK_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/dummy",
   CDS_WEBHOOK_DLQ_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/dummy-dlq",

@@ -244,12 +244,12 @@ function render(results: SearchFigures[], million: Awaited<ReturnType<typeof dis
     check(largest <= LIMITS.payloadBytes, `${r.library}: every payload ≤ 8 KB (largest: ${kb(largest)})`);
     check(r.batchesWithMatches === r.batches, `${r.library}: the mask matches in every batch (${r.batchesWithMatches} of ${r.batches})`);
     if (r.batches === 500) check(w.units <= LIMITS.unitsAt500, `${r.library}: ≤ ${n(LIMITS.unitsAt500)} write units for 500 batches (${n(w.units)})`);
-    const read = (r.functions.intake?.libraryBytes ?? 0) + (r.functions.dispatch?.libraryBytes ?? 0);
-    check(read <= LIMITS.intakeDispatchBytes, `${r.library}: intake + dispatch read ≤ 1 MB of library (${kb(read)})`);
+    const read = (r.functions.intake?.libraryBytes ?? 0) + (r.functions.admission?.libraryBytes ?? 0);
+    check(read <= LIMITS.intakeDispatchBytes, `${r.library}: intake + admission read ≤ 1 MB of library (${kb(read)})`);
   }
   if (million) {
-    const read = (million.functions.intake?.libraryBytes ?? 0) + (million.functions.dispatch?.libraryBytes ?? 0);
-    check(read <= LIMITS.intakeDispatchBytes, `1M layout: intake + dispatch read ≤ 1 MB of library (${kb(read)}; descriptor ${kb(million.descriptorBytes)}, largest shard page ${kb(million.pageBytes)}; leaf dispatchers read ${kb(million.functions.dispatcher?.largestLibraryRead ?? 0)} each at most)`);
+    const read = (million.functions.intake?.libraryBytes ?? 0) + (million.functions.admission?.libraryBytes ?? 0);
+    check(read <= LIMITS.intakeDispatchBytes, `1M layout: intake + admission read ≤ 1 MB of library (${kb(read)}; descriptor ${kb(million.descriptorBytes)}, largest shard page ${kb(million.pageBytes)}; leaf dispatchers read ${kb(million.functions["dispatch-node"]?.largestLibraryRead ?? 0)} each at most)`);
     const largest = Math.max(...Object.values(million.functions).map((f) => f.largestPayloadBytes));
     check(largest <= LIMITS.payloadBytes, `1M layout: every payload ≤ 8 KB (largest: ${kb(largest)})`);
     const w = million.writes;

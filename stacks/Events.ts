@@ -43,11 +43,10 @@ export function Events({ stack, app }: StackContext) {
   // A target added to events/ without a function here fails type-checking.
   const targets: Record<RuleTarget, Function> = {
     intake: functions.intake,
-    dispatch: functions.dispatch,
-    worker: functions.worker,
+    admission: functions.admission,
     combiner: functions.combiner,
+    "submission-tracking": functions["submission-tracking"],
     notify: functions.notify,
-    sweeper: functions.sweeper,
   };
   // S3 delivers its events to the default bus only; a rule without a bus lives there.
   const buses: Record<RuleBus, IEventBus | undefined> = { default: undefined, search: bus.cdk.eventBus };

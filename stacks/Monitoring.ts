@@ -165,9 +165,9 @@ export function Monitoring({ stack, app }: StackContext) {
       title: "Concurrent executions",
       width: 12,
       left: [
-        ...(["worker", "dispatcher"] as const).map((entry) => lambda(entry, "ConcurrentExecutions", "Maximum")),
+        ...(["worker", "dispatch-node"] as const).map((entry) => lambda(entry, "ConcurrentExecutions", "Maximum")),
         new Metric({ namespace: "AWS/Lambda", metricName: "ConcurrentExecutions", statistic: "Maximum", period: GRAPH_PERIOD, label: "account" }),
-        // The pool the workers and dispatchers share with the account's other unreserved functions.
+        // The pool the workers and tree nodes share with the account's other unreserved functions.
         new Metric({ namespace: "AWS/Lambda", metricName: "UnreservedConcurrentExecutions", statistic: "Maximum", period: GRAPH_PERIOD, label: "account, unreserved" }),
       ],
       leftAnnotations: [

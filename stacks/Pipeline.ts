@@ -22,10 +22,11 @@ export const LAMBDA_ENTRY_DIR = "packages/aws/src/lambda";
 /** Every Lambda entry the pipeline deploys, by file name. */
 export const lambdaEntries = [
   "intake",
-  "dispatch",
-  "dispatcher",
+  "admission",
+  "dispatch-node",
   "worker",
   "combiner",
+  "submission-tracking",
   "notify",
   "webhook-delivery",
   "sweeper",
@@ -42,7 +43,7 @@ type Setting =
   | "CDS_RESULTS_BUCKET"
   | "CDS_STATE_TABLE"
   | "CDS_EVENT_BUS"
-  | "CDS_DISPATCHER_FUNCTION"
+  | "CDS_DISPATCH_NODE_FUNCTION"
   | "CDS_WORKER_FUNCTION"
   | "CDS_WEBHOOK_QUEUE_URL"
   | "CDS_WEBHOOK_DLQ_URL"
@@ -71,9 +72,11 @@ export const LOG_LEVEL = "INFO";
  *   retries and the sweeper's re-run within the 400 s search deadline.
  * - combiner, sweeper (which combines searches past their deadline): a full vCPU to decode the
  *   mask and the shown matches' images and render the page; 2 minutes, once per search.
- * - intake (decodes one mask), dispatch and dispatcher (on the critical path of the fan-out:
- *   each tree level is a cold start plus dozens of signed Invoke calls): 1,024 MB; a dispatcher
+ * - intake (decodes one mask), admission and dispatch-node (on the critical path of the fan-out:
+ *   each tree level is a cold start plus dozens of signed Invoke calls): 1,024 MB; a tree node
  *   invoking its children in parallel needs seconds, 60 s leaves margin.
+ * - submission-tracking: a few state reads and writes per finished search, and the summary
+ *   (JSON and CSV) after a submission's last: 1,024 MB, 30 s.
  * - notify, webhook-delivery, on-failure: a few AWS calls or one webhook POST (10 s timeout)
  *   per message. 256 MB would hold them, but its ~1/7 vCPU would stretch each (usually cold)
  *   start's import to most of a second; they run a few times per search, so 512 MB costs nothing.
@@ -82,10 +85,11 @@ export const LOG_LEVEL = "INFO";
  */
 export const functionSizing = {
   intake: { memorySize: 1024, timeout: 30 },
-  dispatch: { memorySize: 1024, timeout: 30 },
-  dispatcher: { memorySize: 1024, timeout: 60 },
+  admission: { memorySize: 1024, timeout: 30 },
+  "dispatch-node": { memorySize: 1024, timeout: 60 },
   worker: { memorySize: 1769, timeout: 30 },
   combiner: { memorySize: 1769, timeout: 120 },
+  "submission-tracking": { memorySize: 1024, timeout: 30 },
   notify: { memorySize: 512, timeout: 30 },
   "webhook-delivery": { memorySize: 512, timeout: 30 },
   sweeper: { memorySize: 1769, timeout: 120 },
@@ -150,9 +154,9 @@ export function Pipeline({ stack, app }: StackContext) {
   const email = emailSettings();
   const senderIdentityArn = email && senderIdentity(email.identity, email.identityExists);
 
-  const dispatcherName = pipelineFunctionName(app, functionNames.dispatcher);
+  const dispatchNodeName = pipelineFunctionName(app, functionNames.dispatchNode);
   const workerName = pipelineFunctionName(app, functionNames.worker);
-  const dispatcherArn = lambdaFunctionArn(stack, dispatcherName);
+  const dispatchNodeArn = lambdaFunctionArn(stack, dispatchNodeName);
   const workerArn = lambdaFunctionArn(stack, workerName);
   const busArn = searchBusArn(stack, app);
 
@@ -162,7 +166,7 @@ export function Pipeline({ stack, app }: StackContext) {
     results: { CDS_RESULTS_BUCKET: resultsBucket.bucketName },
     state: { CDS_STATE_TABLE: table.tableName },
     bus: { CDS_EVENT_BUS: searchBusName(app) },
-    invoker: { CDS_DISPATCHER_FUNCTION: dispatcherName, CDS_WORKER_FUNCTION: workerName },
+    invoker: { CDS_DISPATCH_NODE_FUNCTION: dispatchNodeName, CDS_WORKER_FUNCTION: workerName },
     // Admission: workers in flight at once (`CDS_WORKER_BUDGET` in `.env.<stage>`, default 800,
     // checked against the account's quota); searches running at once where still set.
     admission: {
@@ -173,6 +177,7 @@ export function Pipeline({ stack, app }: StackContext) {
   const access = {
     readUploads: readObjects(uploadsBucket),
     readLibrary: readObjects(libraryBucket),
+    readResults: readObjects(resultsBucket),
     writeResults: writeObjects(resultsBucket),
     state: useStateTable(table, indexNames),
     putEvents: putEvents(busArn),
@@ -222,8 +227,8 @@ export function Pipeline({ stack, app }: StackContext) {
     });
   }
 
-  // Where an asynchronous invocation goes after its last retry. Intake, dispatch, the dispatch
-  // tree and the combiner hand theirs to the on-failure function, which fails the search (or
+  // Where an asynchronous invocation goes after its last retry. Intake, admission, the dispatch
+  // tree, the combiner and submission tracking hand theirs to the on-failure function, which fails the search (or
   // reports the batch), so no search waits for work that will never come; the others' records
   // wait in a queue for a person.
   const otherwiseQueued = (maxEventAge: Duration) => ({ onFailure: new SqsDestination(failedInvocations.cdk.queue), maxEventAge });
@@ -240,33 +245,42 @@ export function Pipeline({ stack, app }: StackContext) {
     async: failsItsSearch(Duration.hours(1)),
   });
 
-  const dispatch = pipelineFunction("Dispatch", "dispatch", {
+  const admission = pipelineFunction("Admission", "admission", {
     environment: { ...settings.library, ...settings.state, ...settings.bus, ...settings.invoker, ...settings.admission },
-    // Starts the root dispatcher of each admitted search.
-    permissions: [...access.readLibrary, ...access.state, ...access.putEvents, ...invokeFunctions([dispatcherArn])],
+    // Starts the root node of each admitted search's dispatch tree.
+    permissions: [...access.readLibrary, ...access.state, ...access.putEvents, ...invokeFunctions([dispatchNodeArn])],
     async: failsItsSearch(Duration.hours(1)),
   });
 
-  const dispatcher = pipelineFunction("Dispatcher", "dispatcher", {
-    functionName: dispatcherName,
+  const dispatchNode = pipelineFunction("DispatchNode", "dispatch-node", {
+    functionName: dispatchNodeName,
     environment: { ...settings.library, ...settings.state, ...settings.invoker },
     // A leaf reads the shard pages of its batches and records when it started them. It invokes
-    // itself (child dispatchers) and the workers, by name: a reference to its own ARN would be a cycle.
-    permissions: [...access.readLibrary, ...access.state, ...invokeFunctions([dispatcherArn, workerArn])],
+    // itself (child nodes) and the workers, by name: a reference to its own ARN would be a cycle.
+    permissions: [...access.readLibrary, ...access.state, ...invokeFunctions([dispatchNodeArn, workerArn])],
     async: failsItsSearch(SEARCH_DEADLINE),
   });
 
   const worker = pipelineFunction("Worker", "worker", {
     functionName: workerName,
     environment: { ...settings.uploads, ...settings.library, ...settings.state, ...settings.bus, ...settings.invoker },
-    // The worker that completes a leaf starts the next wave's leaf dispatcher.
-    permissions: [...access.readUploads, ...access.readLibrary, ...access.state, ...access.putEvents, ...invokeFunctions([dispatcherArn])],
+    // The worker that completes a leaf starts the next wave's leaf node.
+    permissions: [...access.readUploads, ...access.readLibrary, ...access.state, ...access.putEvents, ...invokeFunctions([dispatchNodeArn])],
     async: failsItsSearch(SEARCH_DEADLINE),
   });
 
   const combiner = pipelineFunction("Combiner", "combiner", {
     environment: { ...settings.uploads, ...settings.library, ...settings.results, ...settings.state, ...settings.bus },
     permissions: [...access.readUploads, ...access.readLibrary, ...access.writeResults, ...access.state, ...access.putEvents],
+    async: failsItsSearch(Duration.hours(1)),
+  });
+
+  const submissionTracking = pipelineFunction("SubmissionTracking", "submission-tracking", {
+    environment: { ...settings.results, ...settings.state, ...settings.bus },
+    // Reads a completed search's results document (its top matches go in the summary) and
+    // writes a finished submission's summary (JSON and CSV).
+    permissions: [...access.readResults, ...access.writeResults, ...access.state, ...access.putEvents],
+    // Its on-failure record names no stage to fail (the search already ended): it is logged.
     async: failsItsSearch(Duration.hours(1)),
   });
 
@@ -297,7 +311,7 @@ export function Pipeline({ stack, app }: StackContext) {
 
   const sweeper = pipelineFunction("Sweeper", "sweeper", {
     environment: { ...settings.uploads, ...settings.library, ...settings.results, ...settings.state, ...settings.bus, ...settings.invoker, ...settings.admission },
-    // Re-dispatches missing batches (through their leaf dispatchers), starts admitted searches
+    // Re-dispatches missing batches (through their leaf nodes), starts admitted searches
     // whose admitter died (dispatch tree roots), and combines overdue searches as the combiner does.
     permissions: [
       ...access.readUploads,
@@ -305,7 +319,7 @@ export function Pipeline({ stack, app }: StackContext) {
       ...access.writeResults,
       ...access.state,
       ...access.putEvents,
-      ...invokeFunctions([dispatcherArn]),
+      ...invokeFunctions([dispatchNodeArn]),
     ],
     // A sweep is repeated every minute anyway: an old one is worth nothing.
     async: otherwiseQueued(Duration.minutes(2)),
@@ -319,10 +333,11 @@ export function Pipeline({ stack, app }: StackContext) {
 
   const functions: Record<LambdaEntry, Function> = {
     intake,
-    dispatch,
-    dispatcher,
+    admission,
+    "dispatch-node": dispatchNode,
     worker,
     combiner,
+    "submission-tracking": submissionTracking,
     notify,
     "webhook-delivery": webhookDelivery,
     sweeper,

@@ -22,15 +22,17 @@ export const DEFAULT_WORKER_BUDGET = 800;
  *
  * - intake 10: one per upload, ~1 s each; a 100-mask `cds submit` is taken in ~10 s, far ahead
  *   of the searches it starts.
- * - dispatch 5: admission runs on conditional writes and is short; more at once only contend.
- * - combiner 20: one per finished search, a few seconds each; 100 masks finishing at 50+ a
+ * - admission 5: runs on conditional writes and is short; more at once only contend.
+ * - combiner 15: one per finished search, a few seconds each; 100 masks finishing at 50+ a
  *   minute keep ~10 busy.
+ * - submission-tracking 5: one per finished search, a few state writes (the summary once per
+ *   submission); with the combiner's 15 the 20 the combiner had when it did both.
  * - notify 5: one per finished search or submission, a few AWS calls.
  * - on-failure 10: a burst of failed workers hands each batch to it; queued past 10, not lost.
- * - sweeper 5: the minute's sweep (it may overlap the previous one, 2 minutes' timeout) plus
- *   `Batch Failed` events; its events expire after 2 minutes, so it must not wait long.
+ * - sweeper 5: the minute's sweep (it may overlap the previous one, 2 minutes' timeout); its
+ *   events expire after 2 minutes, so it must not wait long.
  * - worker: unreserved, bounded by the budget instead (a reservation of 800 would hold 800 idle).
- * - dispatcher: unreserved; a tree is a few dozen invocations of well under a second (30 for a
+ * - dispatch-node: unreserved; a tree is a few dozen invocations of well under a second (30 for a
  *   wave of 800 batches; 216 if 3,000 batches were dispatched at once), and a ceiling would slow
  *   every fan-out.
  * - webhook-delivery: unreserved, held to 5 by its SQS event source's maximum concurrency
@@ -38,10 +40,11 @@ export const DEFAULT_WORKER_BUDGET = 800;
  */
 export const reservedConcurrency = {
   intake: 10,
-  dispatch: 5,
-  dispatcher: undefined,
+  admission: 5,
+  "dispatch-node": undefined,
   worker: undefined,
-  combiner: 20,
+  combiner: 15,
+  "submission-tracking": 5,
   notify: 5,
   "webhook-delivery": undefined,
   sweeper: 5,

@@ -195,7 +195,7 @@ describe("the Lambda entries end to end over HTTP: S3, DynamoDB and SQS on s3rve
     // levels of dispatchers, one worker invocation per batch
     const invokes = cloud.lambda.requests.filter((r) => JSON.stringify(r.payload).includes(searchId));
     expect(new Set(invokes.map((r) => r.invocationType))).toEqual(new Set(["Event"]));
-    const dispatchers = invokes.filter((r) => r.functionName === process.env.CDS_DISPATCHER_FUNCTION).map((r) => r.payload as DispatcherPayload<SearchJob>);
+    const dispatchers = invokes.filter((r) => r.functionName === process.env.CDS_DISPATCH_NODE_FUNCTION).map((r) => r.payload as DispatcherPayload<SearchJob>);
     const workers = invokes.filter((r) => r.functionName === process.env.CDS_WORKER_FUNCTION).map((r) => r.payload as WorkerPayload<SearchJob>);
     expect(dispatchers.length + workers.length).toBe(invokes.length);
     expect(dispatchers[0].tree).toMatchObject({ batchCount: BATCHES, levels: 2 });
@@ -278,7 +278,7 @@ describe("the Lambda entries end to end over HTTP: S3, DynamoDB and SQS on s3rve
   it("fails the search through the on-failure function when a dispatcher gives up, and tells the webhook", async () => {
     // Prepare: every attempt of this upload's root dispatcher throws
     const maskKey = `${LIBRARY}/undispatched.tif`;
-    const restore = cloud.wrap("dispatcher", (handler: LambdaHandler) => async (payload) => {
+    const restore = cloud.wrap("dispatch-node", (handler: LambdaHandler) => async (payload) => {
       if ((payload as DispatcherPayload<SearchJob>).job.maskKey === maskKey) throw new Error("injected: the dispatcher cannot start its children");
       return handler(payload);
     });
@@ -291,10 +291,10 @@ describe("the Lambda entries end to end over HTTP: S3, DynamoDB and SQS on s3rve
 
       // Assess: three attempts, then Lambda's destination record to on-failure
       const runs = runsOf(searchId);
-      expect(runs.filter((r) => r.fn === "dispatcher").map((r) => r.attempt)).toEqual([1, 2, 3]);
+      expect(runs.filter((r) => r.fn === "dispatch-node").map((r) => r.attempt)).toEqual([1, 2, 3]);
       const [record] = runs.filter((r) => r.fn === "on-failure");
       expect(record.payload).toMatchObject({
-        requestContext: { functionArn: expect.stringContaining(`:function:${deployedFunctionNames.dispatcher}`), condition: "RetriesExhausted", approximateInvokeCount: 3 },
+        requestContext: { functionArn: expect.stringContaining(`:function:${deployedFunctionNames["dispatch-node"]}`), condition: "RetriesExhausted", approximateInvokeCount: 3 },
         requestPayload: { job: { searchId, maskKey } },
         responsePayload: { errorMessage: "injected: the dispatcher cannot start its children", errorType: "Error" },
       });

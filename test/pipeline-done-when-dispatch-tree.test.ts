@@ -40,7 +40,7 @@ describe("a 5,000-target search through a two-level dispatch tree", () => {
     // Watch the tree: every invocation goes through runtime.invoker.invokeAsync (retries excepted).
     const invokeAsync = runtime.invoker.invokeAsync.bind(runtime.invoker);
     runtime.invoker.invokeAsync = (functionName, payload) => {
-      if (functionName === functionNames.dispatcher) dispatchers.push(structuredClone(payload as DispatcherPayload<SearchJob>));
+      if (functionName === functionNames.dispatchNode) dispatchers.push(structuredClone(payload as DispatcherPayload<SearchJob>));
       else {
         const { job, batch } = payload as { job: SearchJob; batch: { batchId: number } };
         const key = `${job.searchId} ${batch.batchId}`;

@@ -26,7 +26,7 @@ export interface FunctionFigures {
   objects: Record<string, number>;
 }
 
-const FUNCTIONS: readonly FunctionKey[] = ["intake", "dispatch", "dispatcher", "worker", "combiner", "notify", "sweeper", "on-failure", "webhook-delivery"];
+const FUNCTIONS: readonly FunctionKey[] = ["intake", "admission", "dispatch-node", "worker", "combiner", "submission-tracking", "notify", "sweeper", "on-failure", "webhook-delivery"];
 
 /**
  * Wraps every function of `cloud` so that each invocation is recorded; `libraryBucket` is the

@@ -4,8 +4,9 @@ import { countSchema, searchIdSchema } from "./detail-fields.ts";
 import { searchEventSource } from "./event-sources.ts";
 
 /**
- * A worker could not score its batch. Routed to `sweeper`, which retries it or, past the
- * search's deadline, finishes the search with partial results.
+ * A worker could not score its batch after its retries (published by the on-failure path, for
+ * the event log and operators). No rule routes it: the batch stays missing, and the periodic
+ * sweep re-runs it or, past the search's deadline, finishes the search with partial results.
  *
  * @example
  * const { batchId, attempt } = batchFailed.detail.parse(event.detail);

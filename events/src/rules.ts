@@ -1,5 +1,4 @@
 import type { EventPattern } from "./event-pattern.ts";
-import { batchFailed } from "./batch-failed.ts";
 import { objectCreated } from "./object-created.ts";
 import { searchAccepted } from "./search-accepted.ts";
 import { searchBatchesCompleted } from "./search-batches-completed.ts";
@@ -8,12 +7,11 @@ import { searchFailed } from "./search-failed.ts";
 import { submissionCompleted } from "./submission-completed.ts";
 
 /**
- * The functions a rule can route to; each is one handler in `packages/functions`. `dispatch` is
- * also admission control: it starts accepted searches only while fewer than the limit run, and
- * admits the next waiting ones when a search ends. `combiner` also combines a submission's
- * searches into the submission's summary.
+ * The functions a rule can route to; each is one handler in `packages/functions`. `admission`
+ * starts accepted searches only while fewer than the limit run, and admits the next waiting ones
+ * when a search ends; `submission-tracking` records a finished search in its submission.
  */
-export const ruleTargets = ["intake", "dispatch", "worker", "combiner", "notify", "sweeper"] as const;
+export const ruleTargets = ["intake", "admission", "combiner", "submission-tracking", "notify"] as const;
 
 /** A function a rule can route to. */
 export type RuleTarget = (typeof ruleTargets)[number];
@@ -85,7 +83,7 @@ export function eventRules(config: EventRulesConfig): readonly EventRule[] {
       name: "search-accepted",
       description: "A search was accepted: start it (plan its batches, start the dispatch tree) when a running slot is free, else queue it.",
       bus: "search",
-      target: "dispatch",
+      target: "admission",
       pattern: ofEvents(searchAccepted),
     },
     {
@@ -106,14 +104,14 @@ export function eventRules(config: EventRulesConfig): readonly EventRule[] {
       name: "search-slot-freed",
       description: "A search completed or failed: free its running slot and start the searches waiting longest.",
       bus: "search",
-      target: "dispatch",
+      target: "admission",
       pattern: ofEvents(searchCompleted, searchFailed),
     },
     {
       name: "submission-progress",
       description: "A search completed or failed: record it in its submission and, when it was the last, write the submission's summary.",
       bus: "search",
-      target: "combiner",
+      target: "submission-tracking",
       pattern: ofEvents(searchCompleted, searchFailed),
     },
     {
@@ -122,13 +120,6 @@ export function eventRules(config: EventRulesConfig): readonly EventRule[] {
       bus: "search",
       target: "notify",
       pattern: ofEvents(submissionCompleted),
-    },
-    {
-      name: "batch-failed",
-      description: "A worker gave up on a batch: the sweeper retries it or finishes the search with partial results.",
-      bus: "search",
-      target: "sweeper",
-      pattern: ofEvents(batchFailed),
     },
   ];
 }

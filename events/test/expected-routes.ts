@@ -17,11 +17,11 @@ import {
  */
 export const expectedRoutes: [CatalogEntry, RuleTarget[]][] = [
   [objectCreated, ["intake"]],
-  [searchAccepted, ["dispatch"]],
+  [searchAccepted, ["admission"]],
   [searchStarted, []],
   [searchBatchesCompleted, ["combiner"]],
-  [searchCompleted, ["notify", "dispatch", "combiner"]],
-  [searchFailed, ["notify", "dispatch", "combiner"]],
-  [batchFailed, ["sweeper"]],
+  [searchCompleted, ["notify", "admission", "submission-tracking"]],
+  [searchFailed, ["notify", "admission", "submission-tracking"]],
+  [batchFailed, []],
   [submissionCompleted, ["notify"]],
 ];

@@ -21,11 +21,10 @@ type RuleResource = {
 // The Lambda entry each rule target names (the Pipeline stack's `functions`).
 const functionOfTarget: Record<RuleTarget, LambdaEntry> = {
   intake: "intake",
-  dispatch: "dispatch",
-  worker: "worker",
+  admission: "admission",
   combiner: "combiner",
+  "submission-tracking": "submission-tracking",
   notify: "notify",
-  sweeper: "sweeper",
 };
 
 /** Stands in for the upload bucket's name token in the expected patterns. */

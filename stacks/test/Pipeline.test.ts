@@ -113,10 +113,11 @@ const logs = ["logs:CreateLogStream logs", "logs:PutLogEvents logs"];
 const expectedGrants: Record<LambdaEntry, string[]> = {
   // s3:GetObject also allows HeadObject, with which intake reads the parameters `cds submit --stage` put in an upload's metadata.
   intake: [...logs, ...read("uploads"), ...read("library"), ...state, ...putEvents, ...failsToOnFailure],
-  dispatch: [...logs, ...read("library"), ...state, ...putEvents, ...invoke(functionNames.dispatcher), ...failsToOnFailure],
-  dispatcher: [...logs, ...read("library"), ...state, ...invoke(functionNames.dispatcher, functionNames.worker), ...failsToOnFailure],
-  worker: [...logs, ...read("uploads"), ...read("library"), ...state, ...putEvents, ...invoke(functionNames.dispatcher), ...failsToOnFailure],
+  admission: [...logs, ...read("library"), ...state, ...putEvents, ...invoke(functionNames.dispatchNode), ...failsToOnFailure],
+  "dispatch-node": [...logs, ...read("library"), ...state, ...invoke(functionNames.dispatchNode, functionNames.worker), ...failsToOnFailure],
+  worker: [...logs, ...read("uploads"), ...read("library"), ...state, ...putEvents, ...invoke(functionNames.dispatchNode), ...failsToOnFailure],
   combiner: [...logs, ...read("uploads"), ...read("library"), ...writeResults, ...state, ...putEvents, ...failsToOnFailure],
+  "submission-tracking": [...logs, ...read("results"), ...writeResults, ...state, ...putEvents, ...failsToOnFailure],
   notify: [...logs, ...state, "sqs:SendMessage webhook-queue", ...failsToQueue],
   "webhook-delivery": [
     ...logs,
@@ -125,17 +126,18 @@ const expectedGrants: Record<LambdaEntry, string[]> = {
     "sqs:SendMessage webhook-dlq",
     ...["ReceiveMessage", "ChangeMessageVisibility", "GetQueueUrl", "DeleteMessage", "GetQueueAttributes"].map((a) => `sqs:${a} webhook-queue`),
   ],
-  sweeper: [...logs, ...read("uploads"), ...read("library"), ...writeResults, ...state, ...putEvents, ...invoke(functionNames.dispatcher), ...failsToQueue],
+  sweeper: [...logs, ...read("uploads"), ...read("library"), ...writeResults, ...state, ...putEvents, ...invoke(functionNames.dispatchNode), ...failsToQueue],
   "on-failure": [...logs, ...state, ...putEvents, ...failsToQueue],
 };
 
 // The contract's environment variables each function reads, and no others.
 const expectedSettings: Record<LambdaEntry, string[]> = {
   intake: ["CDS_UPLOADS_BUCKET", "CDS_LIBRARY_BUCKET", "CDS_STATE_TABLE", "CDS_EVENT_BUS"],
-  dispatch: ["CDS_LIBRARY_BUCKET", "CDS_STATE_TABLE", "CDS_EVENT_BUS", "CDS_DISPATCHER_FUNCTION", "CDS_WORKER_FUNCTION", "CDS_WORKER_BUDGET"],
-  dispatcher: ["CDS_LIBRARY_BUCKET", "CDS_STATE_TABLE", "CDS_DISPATCHER_FUNCTION", "CDS_WORKER_FUNCTION"],
-  worker: ["CDS_UPLOADS_BUCKET", "CDS_LIBRARY_BUCKET", "CDS_STATE_TABLE", "CDS_EVENT_BUS", "CDS_DISPATCHER_FUNCTION", "CDS_WORKER_FUNCTION"],
+  admission: ["CDS_LIBRARY_BUCKET", "CDS_STATE_TABLE", "CDS_EVENT_BUS", "CDS_DISPATCH_NODE_FUNCTION", "CDS_WORKER_FUNCTION", "CDS_WORKER_BUDGET"],
+  "dispatch-node": ["CDS_LIBRARY_BUCKET", "CDS_STATE_TABLE", "CDS_DISPATCH_NODE_FUNCTION", "CDS_WORKER_FUNCTION"],
+  worker: ["CDS_UPLOADS_BUCKET", "CDS_LIBRARY_BUCKET", "CDS_STATE_TABLE", "CDS_EVENT_BUS", "CDS_DISPATCH_NODE_FUNCTION", "CDS_WORKER_FUNCTION"],
   combiner: ["CDS_UPLOADS_BUCKET", "CDS_LIBRARY_BUCKET", "CDS_RESULTS_BUCKET", "CDS_STATE_TABLE", "CDS_EVENT_BUS"],
+  "submission-tracking": ["CDS_RESULTS_BUCKET", "CDS_STATE_TABLE", "CDS_EVENT_BUS"],
   notify: ["CDS_STATE_TABLE", "CDS_WEBHOOK_QUEUE_URL"],
   "webhook-delivery": ["CDS_STATE_TABLE", "CDS_WEBHOOK_QUEUE_URL", "CDS_WEBHOOK_DLQ_URL"],
   sweeper: [
@@ -144,7 +146,7 @@ const expectedSettings: Record<LambdaEntry, string[]> = {
     "CDS_RESULTS_BUCKET",
     "CDS_STATE_TABLE",
     "CDS_EVENT_BUS",
-    "CDS_DISPATCHER_FUNCTION",
+    "CDS_DISPATCH_NODE_FUNCTION",
     "CDS_WORKER_FUNCTION",
     "CDS_WORKER_BUDGET",
   ],
@@ -216,20 +218,20 @@ describe("Pipeline stack on a non-prod stage (functions bundled)", () => {
     expect(fn(s, "worker").Properties.MemorySize).toBe(1769);
   });
 
-  it("reserves concurrency for every control function, so that workers cannot starve them; the worker, dispatcher and webhook delivery run unreserved", () => {
-    for (const entry of ["intake", "dispatch", "combiner", "notify", "on-failure", "sweeper"] as const) {
+  it("reserves concurrency for every control function, so that workers cannot starve them; the worker, dispatch nodes and webhook delivery run unreserved", () => {
+    for (const entry of ["intake", "admission", "combiner", "submission-tracking", "notify", "on-failure", "sweeper"] as const) {
       expect(fn(s, entry).Properties.ReservedConcurrentExecutions, entry).toBe(reservedConcurrency[entry]);
       expect(reservedConcurrency[entry], entry).toBeGreaterThan(0);
     }
-    for (const entry of ["worker", "dispatcher", "webhook-delivery"] as const) expect(fn(s, entry).Properties.ReservedConcurrentExecutions, entry).toBeUndefined();
+    for (const entry of ["worker", "dispatch-node", "webhook-delivery"] as const) expect(fn(s, entry).Properties.ReservedConcurrentExecutions, entry).toBeUndefined();
     const reserved = lambdaEntries.reduce((sum, entry) => sum + (fn(s, entry).Properties.ReservedConcurrentExecutions ?? 0), 0);
     // With the default budget, an account at the default 1,000 keeps Lambda's minimum 100 besides.
     expect(reserved + DEFAULT_WORKER_BUDGET).toBeLessThanOrEqual(1000 - 100);
   });
 
-  it("gives admission (dispatch, sweeper) the worker budget, 800 by default, and no other function", () => {
-    for (const entry of ["dispatch", "sweeper"] as const) expect(settingsOf(s, entry).CDS_WORKER_BUDGET, entry).toBe("800");
-    for (const entry of lambdaEntries.filter((e) => e !== "dispatch" && e !== "sweeper")) expect(settingsOf(s, entry).CDS_WORKER_BUDGET, entry).toBeUndefined();
+  it("gives admission (admission, sweeper) the worker budget, 800 by default, and no other function", () => {
+    for (const entry of ["admission", "sweeper"] as const) expect(settingsOf(s, entry).CDS_WORKER_BUDGET, entry).toBe("800");
+    for (const entry of lambdaEntries.filter((e) => e !== "admission" && e !== "sweeper")) expect(settingsOf(s, entry).CDS_WORKER_BUDGET, entry).toBeUndefined();
   });
 
   it("holds webhook delivery to its SQS event source's maximum concurrency", () => {
@@ -265,7 +267,7 @@ describe("Pipeline stack on a non-prod stage (functions bundled)", () => {
 
   it("names functions after the stage; the dispatch tree's by @cds/functions' functionNames", () => {
     for (const entry of lambdaEntries) expect(fn(s, entry).Properties.FunctionName).toMatch(/^test-cdm-search-/);
-    expect(fn(s, "dispatcher").Properties.FunctionName).toBe(`test-cdm-search-${functionNames.dispatcher}`);
+    expect(fn(s, "dispatch-node").Properties.FunctionName).toBe(`test-cdm-search-${functionNames.dispatchNode}`);
     expect(fn(s, "worker").Properties.FunctionName).toBe(`test-cdm-search-${functionNames.worker}`);
   });
 
@@ -281,7 +283,7 @@ describe("Pipeline stack on a non-prod stage (functions bundled)", () => {
       CDS_RESULTS_BUCKET: { Ref: s.named.results },
       CDS_STATE_TABLE: { Ref: s.named.state },
       CDS_EVENT_BUS: "test-cdm-search-search-events",
-      CDS_DISPATCHER_FUNCTION: fn(s, "dispatcher").Properties.FunctionName,
+      CDS_DISPATCH_NODE_FUNCTION: fn(s, "dispatch-node").Properties.FunctionName,
       CDS_WORKER_FUNCTION: fn(s, "worker").Properties.FunctionName,
       CDS_WORKER_BUDGET: String(DEFAULT_WORKER_BUDGET),
     });
@@ -299,7 +301,7 @@ describe("Pipeline stack on a non-prod stage (functions bundled)", () => {
   it("keeps the worker from writing results, invoking workers or sending email (it invokes only the next wave's dispatcher)", () => {
     const grants = grantsOf(s, "worker");
     expect(grants.filter((g) => g.includes("results"))).toEqual([]);
-    expect(grants.filter((g) => g.startsWith("lambda:InvokeFunction") && !g.includes("on-failure") && !g.includes(functionNames.dispatcher))).toEqual([]);
+    expect(grants.filter((g) => g.startsWith("lambda:InvokeFunction") && !g.includes("on-failure") && !g.includes(functionNames.dispatchNode))).toEqual([]);
     expect(grants.filter((g) => g.startsWith("ses:") || g.startsWith("sqs:"))).toEqual([]);
   });
 
@@ -340,7 +342,7 @@ describe("Pipeline stack on a non-prod stage (functions bundled)", () => {
   it("hands the dispatch tree's, intake's and the combiner's failed invocations to the on-failure function after 2 retries", () => {
     const configs = Object.values(s.resources).filter((r) => r.Type === "AWS::Lambda::EventInvokeConfig");
     const configOf = (entry: LambdaEntry) => configs.find((c) => JSON.stringify(c.Properties.FunctionName) === JSON.stringify({ Ref: s.functionIds[entry] }));
-    for (const entry of ["intake", "dispatch", "dispatcher", "worker", "combiner"] as const) {
+    for (const entry of ["intake", "admission", "dispatch-node", "worker", "combiner", "submission-tracking"] as const) {
       expect(configOf(entry)?.Properties, entry).toMatchObject({
         MaximumRetryAttempts: 2,
         DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [s.functionIds["on-failure"], "Arn"] } } },
@@ -354,7 +356,7 @@ describe("Pipeline stack on a non-prod stage (functions bundled)", () => {
     }
     expect(configOf("webhook-delivery"), "webhook-delivery is polled, not invoked asynchronously").toBeUndefined();
     // A batch older than the search deadline (400 s) can only be wasted work.
-    for (const entry of ["dispatcher", "worker"] as const) expect(configOf(entry)?.Properties.MaximumEventAgeInSeconds).toBeLessThanOrEqual(400);
+    for (const entry of ["dispatch-node", "worker"] as const) expect(configOf(entry)?.Properties.MaximumEventAgeInSeconds).toBeLessThanOrEqual(400);
   });
 
   it("redrives webhook messages that keep failing to the webhook dead-letter queue", () => {
@@ -423,7 +425,7 @@ describe("Pipeline stack on the prod stage, with a sender", () => {
   });
 
   it("takes the worker budget from the deploy's environment (.env.<stage>)", () => {
-    for (const entry of ["dispatch", "sweeper"] as const) expect(settingsOf(s, entry).CDS_WORKER_BUDGET, entry).toBe("600");
+    for (const entry of ["admission", "sweeper"] as const) expect(settingsOf(s, entry).CDS_WORKER_BUDGET, entry).toBe("600");
   });
 
   it("retains queues and log groups", () => {

@@ -9,7 +9,7 @@ describe("concurrencyPlan", () => {
     expect(plan).toMatchObject({ accountConcurrency: 1000, workerBudget: DEFAULT_WORKER_BUDGET, reservedTotal });
     expect(plan.headroom).toBe(1000 - reservedTotal - 800);
     expect(plan.headroom).toBeGreaterThanOrEqual(LAMBDA_MIN_UNRESERVED);
-    expect(Object.keys(plan.reserved).sort()).toEqual(["combiner", "dispatch", "intake", "notify", "on-failure", "sweeper"]);
+    expect(Object.keys(plan.reserved).sort()).toEqual(["admission", "combiner", "intake", "notify", "on-failure", "submission-tracking", "sweeper"]);
   });
 
   it("takes the budget and the account's quota from the environment", () => {

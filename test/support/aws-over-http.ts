@@ -35,7 +35,7 @@ import { awsError } from "../../packages/aws/test/support/local-endpoint.ts";
 // environment) are shared by all containers, which only saves sockets.
 
 /** The Lambda entries, by file name in packages/aws/src/lambda. */
-export type FunctionKey = RuleTarget | "dispatcher" | "webhook-delivery" | "on-failure";
+export type FunctionKey = RuleTarget | "dispatch-node" | "worker" | "sweeper" | "webhook-delivery" | "on-failure";
 
 /** A Lambda entry's `handler` (the context argument is not used by any entry). */
 export type LambdaHandler = (event: never) => Promise<unknown>;
@@ -58,10 +58,11 @@ export const cloudNames = {
 /** Deployed function name of each entry (stacks: `<app>-<stage>-<entry>`). */
 export const deployedFunctionNames: Record<FunctionKey, string> = {
   intake: "cds-e2e-intake",
-  dispatch: "cds-e2e-dispatch",
-  dispatcher: "cds-e2e-search-dispatcher",
+  admission: "cds-e2e-admission",
+  "dispatch-node": "cds-e2e-search-dispatch-node",
   worker: "cds-e2e-search-worker",
   combiner: "cds-e2e-combiner",
+  "submission-tracking": "cds-e2e-submission-tracking",
   notify: "cds-e2e-notify",
   sweeper: "cds-e2e-sweeper",
   "webhook-delivery": "cds-e2e-webhook-delivery",
@@ -69,7 +70,7 @@ export const deployedFunctionNames: Record<FunctionKey, string> = {
 };
 
 /** The functions whose asynchronous invocations end at the on-failure function (stacks/Pipeline.ts); others' records are only kept. */
-const FAILS_ITS_SEARCH: ReadonlySet<FunctionKey> = new Set(["intake", "dispatch", "dispatcher", "worker", "combiner"]);
+const FAILS_ITS_SEARCH: ReadonlySet<FunctionKey> = new Set(["intake", "admission", "dispatch-node", "worker", "combiner", "submission-tracking"]);
 
 /** Lambda retries a failed asynchronous invocation twice (the stacks keep that default). */
 const ASYNC_ATTEMPTS = 3;
@@ -423,7 +424,7 @@ async function start(s3Directory: string, options: LocalCloudOptions, closers: (
     CDS_RESULTS_BUCKET: buckets.results,
     CDS_STATE_TABLE: table,
     CDS_EVENT_BUS: bus,
-    CDS_DISPATCHER_FUNCTION: deployedFunctionNames.dispatcher,
+    CDS_DISPATCH_NODE_FUNCTION: deployedFunctionNames["dispatch-node"],
     CDS_WORKER_FUNCTION: deployedFunctionNames.worker,
     CDS_WEBHOOK_QUEUE_URL: queueUrls.webhooks,
     CDS_WEBHOOK_DLQ_URL: queueUrls.webhookDeadLetters,

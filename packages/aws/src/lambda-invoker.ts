@@ -25,7 +25,7 @@ export interface LambdaInvokerOptions {
  * @example
  * const invoker = new LambdaInvoker({
  *   client: new LambdaClient({}),
- *   functionNames: { "search-dispatcher": process.env.CDS_DISPATCHER_FUNCTION!, "search-worker": process.env.CDS_WORKER_FUNCTION! },
+ *   functionNames: { "search-dispatch-node": process.env.CDS_DISPATCH_NODE_FUNCTION!, "search-worker": process.env.CDS_WORKER_FUNCTION! },
  * });
  * await invoker.invokeAsync("search-worker", { batch, job });
  */

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { ShardEntry } from "../src/library/library-manifest.ts";
 import { planBatchRule, type BatchPlanOptions } from "../src/planning/batch-plan.ts";
-import { dispatch, DispatchError, librarySources, planDispatch, type BatchSource, type DispatcherPayload, type DispatchIo, type WorkerPayload } from "../src/planning/dispatch.ts";
+import { DispatchError, runDispatchNode, librarySources, planDispatch, type BatchSource, type DispatcherPayload, type DispatchIo, type WorkerPayload } from "../src/planning/dispatch.ts";
 import { leafAt, leafCount } from "../src/planning/dispatch-tree.ts";
 import type { Invoker } from "../src/ports/invoker.ts";
 
-const names = { dispatcher: "dispatcher", worker: "worker" };
+const names = { dispatchNode: "dispatcher", worker: "worker" };
 
 /** An Invoker that accepts everything into a list, or refuses the names it is told to. */
 function listInvoker(refuse: (functionName: string, payload: unknown) => boolean = () => false) {
@@ -48,7 +48,7 @@ describe("dispatch", () => {
     for (const { source, io } of [small, big]) {
       const root = planDispatch(source, { searchId: "s1" });
       const { invoker, accepted } = listInvoker();
-      const outcome = await dispatch(root, io(invoker));
+      const outcome = await runDispatchNode(root, io(invoker));
       expect(outcome.workers).toBe(0);
       expect(accepted.every((a) => a.functionName === "dispatcher")).toBe(true);
       for (const { payload } of accepted) {
@@ -62,10 +62,10 @@ describe("dispatch", () => {
     const { source, io, pagesRead, shards } = library(45_018, 2000, 4, { batchSize: 40 });
     const root = planDispatch(source, { searchId: "s1" });
     const first = listInvoker();
-    await dispatch(root, io(first.invoker));
+    await runDispatchNode(root, io(first.invoker));
     const leaf = first.accepted[33].payload as DispatcherPayload<{ searchId: string }>;
     const second = listInvoker();
-    const outcome = await dispatch(leaf, io(second.invoker));
+    const outcome = await runDispatchNode(leaf, io(second.invoker));
     expect(outcome).toEqual({ dispatchers: 0, workers: 4 });
     const workers = second.accepted.map((a) => a.payload as WorkerPayload);
     expect(workers.map((w) => w.batch)).toEqual([1122, 1123, 1124, 1125].map((batchId) => ({ batchId, start: batchId * 40, end: Math.min(batchId * 40 + 40, 45_018) })));
@@ -77,7 +77,7 @@ describe("dispatch", () => {
     const { source, io, shards } = library(100, 30, 2, { batchSize: 20 });
     const root = planDispatch(source, null);
     const { invoker, accepted } = listInvoker();
-    await dispatch(root, io(invoker));
+    await runDispatchNode(root, io(invoker));
     const workers = accepted.map((a) => a.payload as WorkerPayload);
     expect(workers.map((w) => [w.batch.start, w.batch.end, w.shards.map((s) => s.key)])).toEqual([
       [0, 20, ["s0"]],
@@ -98,7 +98,7 @@ describe("dispatch", () => {
     const workers: number[] = [];
     while (pending.length > 0) {
       const { invoker, accepted } = listInvoker();
-      await dispatch(pending.pop()!, io(invoker));
+      await runDispatchNode(pending.pop()!, io(invoker));
       for (const a of accepted) {
         if (a.functionName === "dispatcher") pending.push(a.payload as DispatcherPayload), started.push(a.payload as DispatcherPayload);
         else workers.push((a.payload as WorkerPayload).batch.batchId);
@@ -115,7 +115,7 @@ describe("dispatch", () => {
     const root = planDispatch(source, null);
     const leaf: DispatcherPayload = { ...root, node: leafAt(root.tree, 1), only: [root.tree.branchingFactor + 2, root.tree.branchingFactor + 5] };
     const { invoker, accepted } = listInvoker();
-    await dispatch(leaf, io(invoker));
+    await runDispatchNode(leaf, io(invoker));
     expect(accepted.map((a) => (a.payload as WorkerPayload).batch.batchId)).toEqual(leaf.only);
   });
 
@@ -124,7 +124,7 @@ describe("dispatch", () => {
     const root = planDispatch(source, null);
     const refuseOdd = (_: string, payload: unknown) => (payload as WorkerPayload).batch.batchId % 2 === 1;
     const { invoker, accepted } = listInvoker(refuseOdd);
-    const error = await dispatch(root, io(invoker)).catch((e: unknown) => e);
+    const error = await runDispatchNode(root, io(invoker)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DispatchError);
     expect((error as DispatchError).failed.map((f) => (f.payload as WorkerPayload).batch.batchId)).toEqual([1, 3, 5, 7, 9]);
     expect(accepted.map((a) => (a.payload as WorkerPayload).batch.batchId)).toEqual([0, 2, 4, 6, 8]);
@@ -135,6 +135,6 @@ describe("dispatch", () => {
     const root = planDispatch(source, null);
     const { invoker } = listInvoker();
     const io: DispatchIo = { invoker, names, readShardPage: async () => [{ key: "s0", start: 0, count: 50, bytes: 1 }] };
-    await expect(dispatch(root, io)).rejects.toThrow(RangeError);
+    await expect(runDispatchNode(root, io)).rejects.toThrow(RangeError);
   });
 });

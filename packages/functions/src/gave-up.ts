@@ -1,7 +1,7 @@
 import { searchEventSource } from "@cds/events";
-import type { DispatcherPayload, FailingStage, SearchJob, WorkerPayload } from "@cds/core";
+import { stageEndedByFailureOf, type DispatcherPayload, type SearchJob, type WorkerPayload } from "@cds/core";
 import { functionNames, type PipelineDeps } from "./ports.ts";
-import { stageFailed } from "./sweeper.ts";
+import { stageFailed } from "./stage-failed.ts";
 
 /** An invocation whose retries are spent: what Lambda hands an on-failure destination. */
 export interface GaveUpInvocation {
@@ -35,18 +35,10 @@ export async function invocationGaveUp(failure: GaveUpInvocation, deps: Pick<Pip
     await deps.bus.publish([{ source: searchEventSource, detailType: "Batch Failed", detail }]);
     return true;
   }
-  const isDispatcher = failure.functionName === functionNames.dispatcher || (payload.node !== undefined && payload.job !== undefined);
+  const isDispatcher = failure.functionName === functionNames.dispatchNode || (payload.node !== undefined && payload.job !== undefined);
   const searchId = isDispatcher ? payload.job?.searchId : payload.detail?.searchId;
-  const stage = isDispatcher ? "dispatch" : stageOfEvent(payload["detail-type"]);
+  const stage = isDispatcher ? "dispatch" : stageEndedByFailureOf(payload["detail-type"]);
   if (typeof searchId !== "string" || !stage) return false;
   await stageFailed(searchId, stage, new Error(error), deps);
   return true;
-}
-
-/** The stage whose handler a routed event feeds, for the failure reason. */
-function stageOfEvent(detailType: unknown): FailingStage | undefined {
-  if (detailType === "Search Accepted") return "dispatch";
-  if (detailType === "Search Batches Completed") return "combiner";
-  if (detailType === "Object Created") return "intake";
-  return undefined;
 }

@@ -14,7 +14,7 @@ export interface EventPublisher {
 }
 
 /** The deployed names of the functions the dispatch tree invokes. */
-export const functionNames = { dispatcher: "search-dispatcher", worker: "search-worker" } as const;
+export const functionNames = { dispatchNode: "search-dispatch-node", worker: "search-worker" } as const;
 
 /** A search's final event, as notify receives it. */
 export type SearchOutcomeEvent = Extract<CatalogEvent, { "detail-type": "Search Completed" | "Search Failed" }>;

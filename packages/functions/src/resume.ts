@@ -13,6 +13,6 @@ import { batchesCompletedEntry } from "./search-events.ts";
  */
 export async function resume(search: SearchItem, deps: Pick<PipelineDeps, "state" | "libraries" | "batchPlan" | "dispatchTree" | "bus" | "invoker" | "now">): Promise<void> {
   const action = await resumeSearch(search, deps);
-  if (action.kind === "score") for (const payload of action.leaves) await deps.invoker.invokeAsync(functionNames.dispatcher, payload);
+  if (action.kind === "score") for (const payload of action.leaves) await deps.invoker.invokeAsync(functionNames.dispatchNode, payload);
   if (action.kind === "combine") await deps.bus.publish([batchesCompletedEntry(search.searchId, action.batchCount, deps.now?.())]);
 }

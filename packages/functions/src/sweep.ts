@@ -1,6 +1,6 @@
-import { combineSearch, decideSweep, failSearch, leafPayloads, mapLimited, planSearch, sweepSubmissions, type SearchItem, type SweepDecision } from "@cds/core";
-import { sweepAdmission, type AdmissionHandlerDeps } from "./admission.ts";
+import { combineSearch, decideSweep, failSearch, leafPayloads, mapLimited, planSearch, sweepAdmission, sweepSubmissions, type AdmitWaitingDeps, type SearchItem, type SweepDecision } from "@cds/core";
 import { functionNames, type PipelineDeps } from "./ports.ts";
+import { searchLauncher } from "./search-launcher.ts";
 import { batchesCompletedEntry, searchCompletedEntry, searchFailedEntry, submissionCompletedEntry } from "./search-events.ts";
 
 /** Timing of {@link sweepSearches}. */
@@ -21,7 +21,7 @@ export interface SweepSettings {
 export type SweepReport = { searchId: string; decision: SweepDecision["kind"] }[];
 
 type SweepDeps = Pick<PipelineDeps, "state" | "uploads" | "libraries" | "results" | "sourceImages" | "shapeLut" | "batchPlan" | "dispatchTree" | "maxRunning" | "bus" | "invoker" | "now"> &
-  Pick<AdmissionHandlerDeps, "admitWaiting">;
+  Pick<AdmitWaitingDeps, "admitWaiting">;
 
 /** Leaves re-dispatched at once (each a small async invoke): a 3,000-batch search's ≤ 200 leaves take a few rounds. */
 const REDISPATCH_CONCURRENCY = 32;
@@ -44,7 +44,7 @@ export async function sweepSearches(deps: SweepDeps, settings: SweepSettings = {
   for (const search of await runningSearches(deps)) {
     report.push({ searchId: search.searchId, decision: await sweepSearch(search, deps, settings) });
   }
-  await sweepAdmission(deps);
+  await sweepAdmission({ ...deps, launcher: searchLauncher(deps) });
   for (const completed of await sweepSubmissions(deps)) await deps.bus.publish([submissionCompletedEntry(completed)]);
   return report;
 }
@@ -79,7 +79,7 @@ async function sweepSearch(search: SearchItem, deps: SweepDeps, settings: SweepS
       break;
     case "retry": {
       const payloads = leafPayloads(planned, decision.leaves.flatMap((l) => l.batches), search.lanes);
-      await mapLimited(payloads, REDISPATCH_CONCURRENCY, (payload) => deps.invoker.invokeAsync(functionNames.dispatcher, payload));
+      await mapLimited(payloads, REDISPATCH_CONCURRENCY, (payload) => deps.invoker.invokeAsync(functionNames.dispatchNode, payload));
       break;
     }
     case "finish-partial": {

@@ -2,7 +2,7 @@ import { isLibraryDamage, parseWorkerPayload } from "@cds/core";
 import { inProcessBatchScorer, type BatchScorer } from "./batch-scorer.ts";
 import { functionNames, type PipelineDeps } from "./ports.ts";
 import { batchesCompletedEntry } from "./search-events.ts";
-import { stageFailed } from "./sweeper.ts";
+import { stageFailed } from "./stage-failed.ts";
 import { nextWave } from "./waves.ts";
 
 /**
@@ -33,7 +33,7 @@ export async function worker(payload: unknown, deps: WorkerDeps): Promise<void> 
   const { matches, scored, maskSize } = score;
   const recording = await deps.state.recordBatchResult({ searchId: job.searchId, batchId: batch.batchId, tree, matches, maskSize, scored });
   const next = recording.completedLeaf ? nextWave(input, recording.completedLeaf) : undefined;
-  if (next) await deps.invoker.invokeAsync(functionNames.dispatcher, next);
+  if (next) await deps.invoker.invokeAsync(functionNames.dispatchNode, next);
   if (recording.reachedBatchCount) await deps.bus.publish([batchesCompletedEntry(job.searchId, tree.batchCount, deps.now?.())]);
 }
 

@@ -79,14 +79,14 @@ describe("LocalEventBus routing", () => {
 
   it("delivers after publish has returned, and idle waits for what handlers publish in turn", async () => {
     const { bus, received } = await recordingBus();
-    bus.subscribe("dispatch", async (event) => {
+    bus.subscribe("admission", async (event) => {
       if (event["detail-type"] !== "Search Accepted") return;
       await bus.publish([{ source: "cds.search", detailType: "Search Batches Completed", detail: { searchId: event.detail.searchId, batchCount: 1, completedAt: event.time } }]);
     });
     await bus.publish([entryFromFixture(searchAccepted)]);
     expect(received).toEqual([]);
     await bus.idle();
-    expect(received.map((r) => r.target)).toEqual(["dispatch", "combiner"]);
+    expect(received.map((r) => r.target)).toEqual(["admission", "combiner"]);
   });
 
   it("gives each target its own copy of the event", async () => {
@@ -108,11 +108,11 @@ describe("LocalEventBus routing", () => {
     const logFile = join(await tempDir("cds-bus-"), "events.jsonl");
     const bus = new LocalEventBus({ logFile, uploadBucketName });
     let calls = 0;
-    const unsubscribe = bus.subscribe("sweeper", () => void calls++);
-    await bus.publish([entryFromFixture(batchFailed)]);
+    const unsubscribe = bus.subscribe("admission", () => void calls++);
+    await bus.publish([entryFromFixture(searchAccepted)]);
     await bus.idle();
     unsubscribe();
-    await bus.publish([entryFromFixture(batchFailed)]);
+    await bus.publish([entryFromFixture(searchAccepted)]);
     await bus.idle();
     expect(calls).toBe(1);
   });
@@ -196,18 +196,18 @@ describe("LocalEventBus handler failures", () => {
     bus.subscribe("notify", () => {
       throw new Error("webhook endpoint refused");
     });
-    bus.subscribe("sweeper", async () => {
-      throw new Error("retry queue unavailable");
+    bus.subscribe("admission", async (event) => {
+      if (event["detail-type"] === "Search Accepted") throw new Error("retry queue unavailable");
     });
 
-    const published = await bus.publish([entryFromFixture(searchCompleted), entryFromFixture(batchFailed)]);
+    const published = await bus.publish([entryFromFixture(searchCompleted), entryFromFixture(searchAccepted)]);
     await bus.idle();
 
     const routesOf = (entry: CatalogEntry) => routes.find(([routed]) => routed === entry)![1];
-    expect(received.map((r) => r.target)).toEqual([...routesOf(searchCompleted), ...routesOf(batchFailed)]);
+    expect(received.map((r) => r.target)).toEqual([...routesOf(searchCompleted), ...routesOf(searchAccepted)]);
     expect(errors.map((e) => [e.name, e.target, e.rule, e.eventId, (e.cause as Error).message])).toEqual([
       ["DeliveryError", "notify", "search-finished", published[0]!.id, "webhook endpoint refused"],
-      ["DeliveryError", "sweeper", "batch-failed", published[1]!.id, "retry queue unavailable"],
+      ["DeliveryError", "admission", "search-accepted", published[1]!.id, "retry queue unavailable"],
     ]);
     expect(errors[0]).toBeInstanceOf(DeliveryError);
   });

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   childrenOf,
-  dispatch,
+  runDispatchNode,
   planBatchRule,
   planDispatch,
   rootOf,
@@ -16,7 +16,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { FunctionNotFoundError, InvalidPayloadError, LocalInvoker, type InvocationFailure } from "../src/index.ts";
 
-const names = { dispatcher: "search-dispatcher", worker: "search-worker" };
+const names = { dispatchNode: "search-dispatcher", worker: "search-worker" };
 const noWait = [0, 0];
 
 /** A one-shard library of `count` items in batches of 40, as a leaf finds it. */
@@ -43,9 +43,9 @@ describe("LocalInvoker", () => {
     const invoker = new LocalInvoker({ concurrency: 8, retryDelaysMs: noWait });
     const started: number[] = [];
     const invocations = { dispatcher: 0, worker: 0 };
-    invoker.register(names.dispatcher, async (payload) => {
+    invoker.register(names.dispatchNode, async (payload) => {
       invocations.dispatcher++;
-      await dispatch(payload as DispatcherPayload, { invoker, names, readShardPage });
+      await runDispatchNode(payload as DispatcherPayload, { invoker, names, readShardPage });
     });
     invoker.register(names.worker, async (payload) => {
       invocations.worker++;
@@ -53,7 +53,7 @@ describe("LocalInvoker", () => {
     });
     const root = planDispatch(source(45_018), { searchId: "s1" }, { levels: 3 });
 
-    await invoker.invokeAsync(names.dispatcher, root);
+    await invoker.invokeAsync(names.dispatchNode, root);
     await invoker.idle();
 
     expect(root.tree).toEqual({ batchCount: 1126, levels: 3, branchingFactor: 11 });

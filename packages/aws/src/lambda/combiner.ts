@@ -5,9 +5,7 @@ import { observed } from "./observability.ts";
 import { stateFromEnv } from "./state-from-env.ts";
 
 /**
- * Rule `search-batches-completed` (the completion rule) → write the results, emit Search Completed;
- * rule `submission-progress` → record a finished search in its submission and, after the last
- * one, write the submission's summary and emit Submission Completed.
+ * Rule `search-batches-completed` (the completion rule) → write the results, emit Search Completed.
  */
 export const handler = observed("combiner", (event: unknown): Promise<void> =>
   combiner(event, {

@@ -1,4 +1,4 @@
-import { sweeper, sweepSearches, type SweepSettings } from "@cds/functions";
+import { sweepSearches, type SweepSettings } from "@cds/functions";
 import { librariesFromEnv, resultsFromEnv, sourceImagesFromEnv, uploadsFromEnv } from "./buckets-from-env.ts";
 import { busFromEnv } from "./bus-from-env.ts";
 import { invokerFromEnv } from "./invoker-from-env.ts";
@@ -6,12 +6,8 @@ import { inFlightSetting, maxRunningSetting, workerBudgetSetting } from "./setti
 import { logger, observed } from "./observability.ts";
 import { stateFromEnv } from "./state-from-env.ts";
 
-/** Rule `batch-failed`, and the schedule (every minute): re-run missing batches, finish overdue searches. */
-export const handler = observed("sweeper", async (event: unknown): Promise<void> => {
-  if ((event as { "detail-type"?: unknown })["detail-type"] === "Batch Failed") {
-    await sweeper(event, { state: stateFromEnv(), bus: busFromEnv() });
-    return;
-  }
+/** The schedule (every minute): re-run missing batches, finish overdue searches. */
+export const handler = observed("sweeper", async (): Promise<void> => {
   const deps = {
     state: stateFromEnv(),
     uploads: uploadsFromEnv(),

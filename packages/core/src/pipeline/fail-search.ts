@@ -6,6 +6,30 @@ import { IllegalStatusTransitionError, SearchNotFoundError } from "../state/stat
 export type FailingStage = "intake" | "dispatch" | "worker" | "combiner" | "sweeper";
 
 /**
+ * The stage a routed event's handler ends when it fails for good, by the event's detail-type: the
+ * one table both runtimes read (the local bus after a handler's last retry, the Lambda on-failure
+ * destination). A search's end event is missing on purpose: the handlers it feeds (slot release,
+ * submission tracking, notify) fail no search that already ended, so their failure is reported.
+ */
+const stageByRoutedEvent: Readonly<Record<string, FailingStage>> = {
+  "Object Created": "intake",
+  "Search Accepted": "dispatch",
+  "Search Batches Completed": "combiner",
+};
+
+/**
+ * Which stage ends when the handler of a routed event of this detail-type fails for good;
+ * undefined when none does (the failure is reported, and no search fails).
+ *
+ * @example
+ * stageEndedByFailureOf("Search Accepted")  // "dispatch"
+ * stageEndedByFailureOf("Search Completed") // undefined
+ */
+export function stageEndedByFailureOf(detailType: unknown): FailingStage | undefined {
+  return typeof detailType === "string" && Object.hasOwn(stageByRoutedEvent, detailType) ? stageByRoutedEvent[detailType] : undefined;
+}
+
+/**
  * Marks a search failed with a reason for people. Resolves undefined when there is nothing to
  * fail (no such search, or it already finished): then nobody should announce it again.
  *

@@ -3,7 +3,7 @@ import type { DispatcherPayload } from "../planning/dispatch.ts";
 import { leafOf, nodeId } from "../planning/dispatch-tree.ts";
 import type { StateStore } from "../state/service.ts";
 import type { SearchJob } from "./search-job.ts";
-import { planSearch, type StartSearchDeps } from "./start-search.ts";
+import { planSearch, type StartSearchDeps } from "../admission/start-search.ts";
 
 /** What a restarted runtime must do to finish a search that was in flight. */
 export type ResumeAction =
@@ -23,7 +23,7 @@ export type ResumeAction =
  *
  * @example
  * const action = await resumeSearch(search, { state, libraries });
- * if (action.kind === "score") for (const leaf of action.leaves) await invoker.invokeAsync("search-dispatcher", leaf);
+ * if (action.kind === "score") for (const leaf of action.leaves) await invoker.invokeAsync("search-dispatch-node", leaf);
  */
 export async function resumeSearch(
   search: SearchItem,
@@ -41,7 +41,7 @@ export async function resumeSearch(
  * Leaf dispatcher payloads that start exactly `batches` (grouped by their leaf), without waves.
  *
  * @example
- * for (const leaf of leafPayloads(planned, [3, 70])) await invoker.invokeAsync("search-dispatcher", leaf);
+ * for (const leaf of leafPayloads(planned, [3, 70])) await invoker.invokeAsync("search-dispatch-node", leaf);
  */
 export function leafPayloads(planned: Pick<Awaited<ReturnType<typeof planSearch>>, "tree" | "sources" | "job">, batches: readonly number[], lanes?: number): DispatcherPayload<SearchJob>[] {
   const byLeaf = new Map<string, { node: ReturnType<typeof leafOf>; only: number[] }>();

@@ -73,7 +73,7 @@ export interface WorkerPayload<Job = unknown> {
 
 /** The deployed names of the two functions the tree invokes. */
 export interface DispatchFunctionNames {
-  dispatcher: string;
+  dispatchNode: string;
   worker: string;
 }
 
@@ -85,7 +85,7 @@ export interface DispatchIo {
   readShardPage(source: LibraryBatches, page: number, crc32: number): Promise<ShardEntry[]>;
 }
 
-/** How many children one {@link dispatch} call started. */
+/** How many children one {@link runDispatchNode} call started. */
 export interface DispatchOutcome {
   dispatchers: number;
   workers: number;
@@ -155,7 +155,7 @@ export function batchCountOf(sources: readonly LibraryBatches[]): number {
  *
  * @example
  * const root = planDispatch(sources, { searchId }, { lanes: 20 });
- * await dispatch(root, io);
+ * await runDispatchNode(root, io);
  */
 export function planDispatch<Job>(sources: LibraryBatches[], job: Job, options: DispatchTreeOptions & { lanes?: number } = {}): DispatcherPayload<Job> {
   const tree = planDispatchTree(batchCountOf(sources), options);
@@ -164,21 +164,21 @@ export function planDispatch<Job>(sources: LibraryBatches[], job: Job, options: 
 }
 
 /**
- * Does one dispatcher's I/O: invokes its children concurrently — sub-dispatchers, or at a leaf
+ * Runs one node of the dispatch tree (its I/O): invokes its children concurrently — sub-dispatchers, or at a leaf
  * one worker per batch (after reading the shard pages its batches need) — and resolves once every
  * invocation has been accepted. In waves, only children holding a first-wave leaf are started.
  * Concurrency is not bounded here: the fan-out is at most the tree's branching factor (≤ 64).
  *
  * @example
- * export const handler = (payload: DispatcherPayload) => dispatch(payload, { invoker, names, readShardPage });
+ * export const handler = (payload: DispatcherPayload) => runDispatchNode(payload, { invoker, names, readShardPage });
  */
-export async function dispatch<Job>(payload: DispatcherPayload<Job>, io: DispatchIo): Promise<DispatchOutcome> {
+export async function runDispatchNode<Job>(payload: DispatcherPayload<Job>, io: DispatchIo): Promise<DispatchOutcome> {
   const { node, tree, lanes } = payload;
   const children = childrenOf(tree, node);
   let invocations: { functionName: string; payload: unknown }[];
   if (children.kind === "dispatchers") {
     const firstWave = lanes === undefined ? children.nodes : children.nodes.filter((child) => leafNumber(tree, child) < lanes);
-    invocations = firstWave.map((child) => ({ functionName: io.names.dispatcher, payload: { ...payload, node: child, only: undefined } satisfies DispatcherPayload<Job> }));
+    invocations = firstWave.map((child) => ({ functionName: io.names.dispatchNode, payload: { ...payload, node: child, only: undefined } satisfies DispatcherPayload<Job> }));
   } else {
     const batchIds = payload.only ? payload.only.filter((id) => children.batchIds.includes(id)) : children.batchIds;
     invocations = (await workerPayloads(payload, batchIds, io)).map((worker) => ({ functionName: io.names.worker, payload: worker }));

@@ -27,7 +27,7 @@
  * Libraries (library-access.ts)
  * - putLibrary, getLibrary, listLibraries
  *
- * Admission (admission-access.ts)
+ * Admission (../admission/admission-access.ts)
  * - Which searches hold a running slot, and how many workers? Take one within the limits, free it;
  *   which searches wait?
  *
@@ -53,7 +53,7 @@ import { submissionEntity } from "../entities/submission.ts";
 import { submissionMaskEntity } from "../entities/submission-mask.ts";
 import { subscriptionEntity } from "../entities/subscription.ts";
 import { uploadClaimEntity } from "../entities/upload-claim.ts";
-import { admissionAccess } from "./admission-access.ts";
+import { admissionAccess } from "../admission/admission-access.ts";
 import { completionAccess, DEFAULT_BATCH_RESULT_TTL_SECONDS } from "./completion-access.ts";
 import { emailNoticeAccess } from "./email-notice-access.ts";
 import { libraryAccess } from "./library-access.ts";

@@ -48,7 +48,7 @@ export interface EndEventOutboxOptions {
 /**
  * The durable outbox of end events in cds dev. The write that ends a search (or completes a
  * submission) also marks its end event pending (`endEventPending`, in the state store); the mark is cleared only when every
- * handler of the event (dispatch, combiner, notify: webhooks and email) has returned. `recover`
+ * handler of the event (admission, submission tracking, notify: webhooks and email) has returned. `recover`
  * — at start and in every sweep — publishes the end event of each search or submission still
  * marked: from the log when it was logged before the crash (handed to the handlers again, not
  * logged twice), else built from the record (and its results document or summary). Every copy

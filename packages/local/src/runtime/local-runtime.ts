@@ -1,26 +1,20 @@
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { checkMaxRunning, defaultMaxRunning, sweepSubmissions } from "@cds/core";
-import type { BatchPlanOptions, DispatchTreeOptions, FailingStage, Lut, RetryPolicy, StateStore, WebhookDeliveryMessage } from "@cds/core";
-import { s3EventSource, type CatalogEvent, type RuleTarget } from "@cds/events";
+import { admitWaitingSearches, checkMaxRunning, defaultMaxRunning, sweepAdmission, sweepSubmissions } from "@cds/core";
+import type { AdmitWaitingDeps, BatchPlanOptions, DispatchTreeOptions, Lut, RetryPolicy, StateStore, WebhookDeliveryMessage } from "@cds/core";
+import { s3EventSource, type CatalogEvent } from "@cds/events";
 import {
-  combiner,
   createWebhookSender,
-  dispatcher,
-  dispatchSearch,
+  dispatchNode,
   emailSearchOutcome,
   emailSubmissionOutcome,
   functionNames,
   invocationGaveUp,
-  intake,
-  notify,
   resume,
   runningSearches,
-  admitWaitingSearches,
+  searchLauncher,
   stageFailed,
   submissionCompletedEntry,
-  sweepAdmission,
-  sweeper,
   sweepSearches,
   worker,
   type PipelineDeps,
@@ -31,13 +25,13 @@ import { LocalEventBus } from "../event-bus/local-event-bus.ts";
 import { LocalInvoker, type InvocationFailure } from "../invoker/local-invoker.ts";
 import { createLocalMailer, type SmtpSettings } from "../notify/mailer.ts";
 import { InProcessDeliveryQueue } from "../notify/in-process-delivery-queue.ts";
-import { startLocalState } from "../state/local-state.ts";
+import { startLocalState, type LocalState } from "../state/local-state.ts";
 import { coalescedRun } from "./coalesced-run.ts";
 import { endEventOutbox } from "./end-event-outbox.ts";
-import { retrying } from "./retrying-handler.ts";
 import { recoverAcceptedEvents } from "./accepted-event-recovery.ts";
 import { removeLeftoverTemporaryFiles } from "./leftover-files.ts";
-import { lockRoot } from "./root-lock.ts";
+import { subscribeRuleTargets } from "./local-routes.ts";
+import { lockRoot, type RootLock } from "./root-lock.ts";
 import { folderSourceImages } from "./source-image-reader.ts";
 import { removeStateEndpoint, writeStateEndpoint } from "./state-endpoint.ts";
 import { threadMaskDecoder } from "./thread-mask-decoder.ts";
@@ -47,10 +41,10 @@ import { watchUploads, type UploadWatcher } from "./upload-watcher.ts";
 /** The bucket name the watched folder reports in its `Object Created` events. */
 export const LOCAL_UPLOAD_BUCKET = "uploads";
 
-/** Options of {@link startLocalRuntime}. */
 /** How old an unannounced search must be before a sweep announces it: older than any intake in flight. */
 const ACCEPTED_EVENT_GRACE_MS = 60_000;
 
+/** Options of {@link startLocalRuntime}. */
 export interface LocalRuntimeOptions {
   /** The data folder: libraries/, uploads/, results/, state/, outbox/, events.log. */
   root: string;
@@ -136,60 +130,136 @@ export interface LocalRuntime {
  * // drop cds-data/uploads/lm/mask.png …
  * await runtime.stop();
  */
+/**
+ * Starts the whole pipeline on this machine: dynalite state under root/state, the in-process bus
+ * (log root/events.log) evaluating the project's rules, the Lambda-like invoker for the dispatch
+ * tree and workers, webhook delivery with retries, email (SMTP or root/outbox), and a watcher on
+ * root/uploads/<library>/. At most `maxRunning` searches run at once; the others wait, in arrival
+ * order, for a slot. Searches that were in flight when it last stopped are resumed, slots held by
+ * searches that ended meanwhile are freed, and submissions whose last search ended are completed.
+ *
+ * Workers score in a pool of worker threads as wide as the machine (one batch per invocation,
+ * each thread keeping the search's prepared mask and a read buffer); the main thread only
+ * records batch results and emits events, so the watcher and webhooks stay responsive.
+ *
+ * @example
+ * const runtime = await startLocalRuntime({ root: "cds-data", onEvent: (e) => console.log(e["detail-type"]) });
+ * // drop cds-data/uploads/lm/mask.png …
+ * await runtime.stop();
+ */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const { root } = options;
-  const folders = { uploads: join(root, "uploads"), results: join(root, "results"), state: join(root, "state"), outbox: join(root, "outbox") };
-  for (const folder of Object.values(folders)) await mkdir(folder, { recursive: true });
-  // One cds dev per root: a second stops here, naming the first's pid.
-  const rootLock = await lockRoot(root);
-  await removeLeftoverTemporaryFiles([folders.results, folders.outbox]);
-  // An upload folder per library, so a person sees where masks go.
-  for (const library of await readdir(join(root, "libraries"), { withFileTypes: true }).catch(() => [])) {
-    if (library.isDirectory()) await mkdir(join(folders.uploads, library.name), { recursive: true });
-  }
   const onError = options.onError ?? ((error: unknown) => console.error("cds:", error));
-
+  const { folders, rootLock } = await prepareRoot(root);
   const local = await startLocalState({ folder: folders.state }).catch(async (error: unknown) => {
     await rootLock.release();
     throw error;
   });
   await writeStateEndpoint(folders.state, local.endpoint);
-  const bus = new LocalEventBus({ logFile: join(root, "events.log"), uploadBucketName: LOCAL_UPLOAD_BUCKET, onDeliveryError: onError });
   let stopping = false;
-  // End events go through the durable outbox: one lost in a crash or a stop is published at the next start or sweep.
-  const outbox = endEventOutbox({
-    bus,
+  const pipeline = createLocalPipeline(options, folders, local, { onError, stopping: () => stopping });
+  const { bus, invoker, deps } = pipeline;
+  subscribeRuleTargets({ bus, deps, admission: pipeline.admission, retryDelaysMs: options.retryDelaysMs, stopping: () => stopping });
+  invoker.register(functionNames.dispatchNode, async (payload) => (stopping ? undefined : dispatchNode(payload, deps)));
+  invoker.register(functionNames.worker, async (payload) => (stopping ? undefined : worker(payload, { ...deps, scorer: pipeline.scorer })));
+  await recoverAtStart(pipeline, onError);
+  const watcher = watchUploadFolder(folders.uploads, pipeline, options, onError);
+  const sweeper = startSweeper(pipeline, options, () => stopping, onError);
+
+  let stopped: Promise<void> | undefined;
+  return {
+    root,
     state: local.state,
-    results: new FolderBlobStore(folders.results),
-    logFile: join(root, "events.log"),
-    stopping: () => stopping,
-    onEvent: options.onEvent,
-    onError,
-  });
+    bus,
+    invoker,
+    endpoint: local.endpoint,
+    deadLetters: pipeline.deadLetters,
+    maxRunning: pipeline.maxRunning,
+    scanUploads: () => watcher.scan(),
+    stop() {
+      stopped ??= (async () => {
+        await watcher.stop();
+        stopping = true;
+        await sweeper.stop();
+        await Promise.all([bus.idle(), invoker.idle()]);
+        await pipeline.close();
+        await removeStateEndpoint(folders.state);
+        await local.stop();
+        await rootLock.release();
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** The data folders under a runtime's root. */
+interface RuntimeFolders {
+  uploads: string;
+  results: string;
+  state: string;
+  outbox: string;
+}
+
+/**
+ * Makes the data folders, takes the root's lock (one cds dev per root: a second stops here,
+ * naming the first's pid), removes temporary files a killed run left, and makes an upload folder
+ * per library, so a person sees where masks go.
+ */
+async function prepareRoot(root: string): Promise<{ folders: RuntimeFolders; rootLock: RootLock }> {
+  const folders = { uploads: join(root, "uploads"), results: join(root, "results"), state: join(root, "state"), outbox: join(root, "outbox") };
+  for (const folder of Object.values(folders)) await mkdir(folder, { recursive: true });
+  const rootLock = await lockRoot(root);
+  await removeLeftoverTemporaryFiles([folders.results, folders.outbox]);
+  for (const library of await readdir(join(root, "libraries"), { withFileTypes: true }).catch(() => [])) {
+    if (library.isDirectory()) await mkdir(join(folders.uploads, library.name), { recursive: true });
+  }
+  return { folders, rootLock };
+}
+
+/** The runtime's parts that handlers, recovery and the sweeper share. */
+interface LocalPipeline {
+  bus: LocalEventBus;
+  outbox: ReturnType<typeof endEventOutbox>;
+  invoker: LocalInvoker;
+  scorer: ReturnType<typeof threadPoolBatchScorer>;
+  webhooks: ReturnType<typeof createWebhookSender>;
+  deadLetters: InProcessDeliveryQueue<WebhookDeliveryMessage>;
+  maxRunning: number;
+  deps: PipelineDeps;
+  /** `deps` with this process's one admission pass at a time (and the launcher core's admission needs). */
+  admission: PipelineDeps & AdmitWaitingDeps;
+  /** Stops the thread pools, the webhook worker and the mailer. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the ports the handlers get: the in-process bus (log root/events.log) behind the durable
+ * end-event outbox (an end event lost in a crash or a stop is published at the next start or
+ * sweep), the mask decoder and scorer threads, the Lambda-like invoker, webhook delivery and mail.
+ */
+function createLocalPipeline(options: LocalRuntimeOptions, folders: RuntimeFolders, local: LocalState, control: { onError: (error: unknown) => void; stopping: () => boolean }): LocalPipeline {
+  const { root } = options;
+  const { onError } = control;
+  const logFile = join(root, "events.log");
+  const bus = new LocalEventBus({ logFile, uploadBucketName: LOCAL_UPLOAD_BUCKET, onDeliveryError: onError });
+  const results = new FolderBlobStore(folders.results);
+  const outbox = endEventOutbox({ bus, state: local.state, results, logFile, stopping: control.stopping, onEvent: options.onEvent, onError });
   const publisher = { publish: (entries: readonly SearchEventEntry[]) => outbox.publish(entries) };
   const maskDecoder = threadMaskDecoder(); // intake decodes masks off the main thread
   const scorer = threadPoolBatchScorer({ uploadsFolder: folders.uploads, librariesFolder: join(root, "libraries"), threads: options.scorerThreads });
   const invoker = new LocalInvoker({ concurrency: options.concurrency ?? 2 * scorer.threads, retryDelaysMs: options.retryDelaysMs, onFailure: (failure) => invocationFailed(failure) });
-  const queue = new InProcessDeliveryQueue<WebhookDeliveryMessage>();
   const deadLetters = new InProcessDeliveryQueue<WebhookDeliveryMessage>();
-  const webhooks = createWebhookSender({
-    state: local.state,
-    queue,
-    deadLetterQueue: deadLetters,
-    retryPolicy: options.webhookRetry,
-    timeoutMs: options.webhookTimeoutMs,
-    onError,
-  });
+  const webhookOptions = { retryPolicy: options.webhookRetry, timeoutMs: options.webhookTimeoutMs, onError };
+  const webhooks = createWebhookSender({ state: local.state, queue: new InProcessDeliveryQueue<WebhookDeliveryMessage>(), deadLetterQueue: deadLetters, ...webhookOptions });
   const webhookWorker = webhooks.start(0.2);
   const mailer = createLocalMailer({ from: options.from ?? "cds@localhost", smtp: options.smtp, outboxFolder: folders.outbox });
-  const libraries = (name: string) => new FolderBlobStore(join(root, "libraries", name));
   const maxRunning = checkMaxRunning(options.maxRunning ?? defaultMaxRunning(scorer.threads));
   const emailOptions = { state: local.state, mailer, defaultRecipient: options.defaultRecipient, resultsBaseUrl: `file://${folders.results}` };
   const deps: PipelineDeps = {
     state: local.state,
     uploads: new FolderBlobStore(folders.uploads),
-    libraries,
-    results: new FolderBlobStore(folders.results),
+    libraries: (name: string) => new FolderBlobStore(join(root, "libraries", name)),
+    results,
     sourceImages: folderSourceImages,
     ...(options.shapeLut ? { shapeLut: options.shapeLut } : {}),
     bus: publisher,
@@ -204,114 +274,88 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     emailSubmission: (event) => emailSubmissionOutcome(event, emailOptions),
   };
   // One admission pass at a time in this process; passes asked for meanwhile become one more.
-  const admission = { ...deps, admitWaiting: coalescedRun(() => admitWaitingSearches(deps)) };
-
-  // A handler that broke for good fails its search with the error (EventBridge → Lambda would
-  // retry and then hand it to an on-failure destination; here the stage fails the search).
-  const routes: [RuleTarget, FailingStage | undefined, (event: unknown) => Promise<void>][] = [
-    ["intake", "intake", (event) => intake(event, deps)],
-    ["dispatch", "dispatch", (event) => dispatchSearch(event, admission)],
-    ["combiner", "combiner", (event) => combiner(event, deps)],
-    ["notify", undefined, (event) => notify(event, deps)],
-    ["sweeper", undefined, (event) => sweeper(event, deps)],
-  ];
-  for (const [target, stage, handle] of routes) {
-    // Retried as Lambda retries an asynchronous invocation: an IO error of the state store fails the step, not the runtime.
-    const attempt = retrying(handle, { delaysMs: options.retryDelaysMs, stopping: () => stopping });
-    bus.subscribe(target, async (event) => {
-      if (stopping) return;
-      try {
-        await attempt(event);
-      } catch (error) {
-        const searchId = (event.detail as { searchId?: unknown }).searchId;
-        if (stage && typeof searchId === "string") await stageFailed(searchId, stage, error, deps);
-        // Thrown on to the bus, which reports it: an end event whose notify broke stays in the outbox.
-        else throw error;
-      }
-    });
-  }
-  invoker.register(functionNames.dispatcher, async (payload) => (stopping ? undefined : dispatcher(payload, deps)));
-  invoker.register(functionNames.worker, async (payload) => (stopping ? undefined : worker(payload, { ...deps, scorer })));
+  const launcher = searchLauncher(deps);
+  const admission = { ...deps, launcher, admitWaiting: coalescedRun(() => admitWaitingSearches({ ...deps, launcher })) };
 
   // What Lambda's on-failure destination does in the cloud (packages/aws/src/lambda/on-failure.ts).
   async function invocationFailed(failure: InvocationFailure): Promise<void> {
     const error = failure.error instanceof Error ? failure.error.message : String(failure.error);
-    await invocationGaveUp({ functionName: failure.functionName, payload: failure.payload, error, attempts: failure.attempts }, { ...deps, bus: publisher });
+    await invocationGaveUp({ functionName: failure.functionName, payload: failure.payload, error, attempts: failure.attempts }, deps);
   }
 
-  for (const search of (await runningSearches({ state: local.state })).reverse()) {
+  async function close(): Promise<void> {
+    await scorer.close();
+    await maskDecoder.close();
+    await webhookWorker.stop();
+    mailer.close();
+  }
+  return { bus, outbox, invoker, scorer, webhooks, deadLetters, maxRunning, deps, admission, close };
+}
+
+/**
+ * What a start recovers from the last stop: searches that were in flight are resumed; searches
+ * intake created but never announced are announced, then accepted searches wait for a slot like
+ * new ones (slots of searches that ended while nothing ran are freed first); submissions whose
+ * last outcome was lost complete; queued webhook attempts go out again (each after what is left
+ * of its backoff), then end events that were never published or never fully handled.
+ */
+async function recoverAtStart(pipeline: LocalPipeline, onError: (error: unknown) => void): Promise<void> {
+  const { deps } = pipeline;
+  for (const search of (await runningSearches(deps)).reverse()) {
     try {
       await resume(search, deps);
     } catch (error) {
       await stageFailed(search.searchId, "sweeper", error, deps);
     }
   }
-  // Searches intake created but never announced are announced first, then accepted searches
-  // wait for a slot like new ones; slots of searches that ended while nothing ran are freed
-  // first. Submissions whose last outcome was lost in the stop complete now.
-  await recoverAcceptedEvents({ state: local.state, publish: (entries) => publisher.publish(entries), olderThanMs: 0 }).catch(onError);
-  await sweepAdmission(admission).catch(onError);
+  await recoverAcceptedEvents({ state: deps.state, publish: (entries) => deps.bus.publish(entries), olderThanMs: 0 }).catch(onError);
+  await sweepAdmission(pipeline.admission).catch(onError);
   for (const completed of await sweepSubmissions(deps).catch((error: unknown) => (onError(error), []))) {
-    await publisher.publish([submissionCompletedEntry(completed)]);
+    await deps.bus.publish([submissionCompletedEntry(completed)]);
   }
-  // The outbox: webhook attempts the stopped process had queued go out again (each after what is
-  // left of its backoff), then end events that were never published or never fully handled.
-  await webhooks.requeuePending().catch(onError);
-  await outbox.recover().catch(onError);
+  await pipeline.webhooks.requeuePending().catch(onError);
+  await pipeline.outbox.recover().catch(onError);
+}
 
-  const watcher: UploadWatcher = watchUploads({
-    folder: folders.uploads,
+/** Watches root/uploads/<library>/ and publishes an `Object Created` for each settled upload. */
+function watchUploadFolder(folder: string, pipeline: LocalPipeline, options: LocalRuntimeOptions, onError: (error: unknown) => void): UploadWatcher {
+  return watchUploads({
+    folder,
     intervalMs: options.pollMs,
     settleMs: options.uploadSettleMs,
     onError,
     onUpload: async ({ key, size, etag }) => {
-      await publisher.publish([
+      await pipeline.deps.bus.publish([
         { source: s3EventSource, detailType: "Object Created", detail: { bucket: { name: LOCAL_UPLOAD_BUCKET }, object: { key, size, etag } } },
       ]);
     },
   });
+}
 
-  // The sweeper: re-runs missing batches, finishes overdue searches. One sweep at a time.
+/**
+ * The sweeper, every `sweepIntervalMs`: re-runs missing batches, finishes overdue searches,
+ * announces searches intake never announced, recovers the outbox. One sweep at a time; `stop`
+ * waits for the one running.
+ */
+function startSweeper(pipeline: LocalPipeline, options: LocalRuntimeOptions, stopping: () => boolean, onError: (error: unknown) => void): { stop(): Promise<void> } {
+  const { deps } = pipeline;
   const sweepSettings = { searchDeadlineMs: options.searchDeadlineMs, retryMissingAfterMs: options.retryMissingAfterMs };
   let sweeping: Promise<void> | undefined;
   const sweepTimer = setInterval(() => {
-    if (stopping || sweeping) return;
-    sweeping = sweepSearches(admission, sweepSettings)
+    if (stopping() || sweeping) return;
+    sweeping = sweepSearches(pipeline.admission, sweepSettings)
       .then(() => undefined, onError)
-      .then(() => recoverAcceptedEvents({ state: local.state, publish: (entries) => publisher.publish(entries), olderThanMs: ACCEPTED_EVENT_GRACE_MS }))
+      .then(() => recoverAcceptedEvents({ state: deps.state, publish: (entries) => deps.bus.publish(entries), olderThanMs: ACCEPTED_EVENT_GRACE_MS }))
       .then(() => undefined, onError)
-      .then(() => outbox.recover())
+      .then(() => pipeline.outbox.recover())
       .then(() => undefined, onError)
       .finally(() => (sweeping = undefined));
   }, options.sweepIntervalMs ?? 30_000);
   sweepTimer.unref();
-
-  let stopped: Promise<void> | undefined;
   return {
-    root,
-    state: local.state,
-    bus,
-    invoker,
-    endpoint: local.endpoint,
-    deadLetters,
-    maxRunning,
-    scanUploads: () => watcher.scan(),
-    stop() {
-      stopped ??= (async () => {
-        await watcher.stop();
-        stopping = true;
-        clearInterval(sweepTimer);
-        await sweeping;
-        await Promise.all([bus.idle(), invoker.idle()]);
-        await scorer.close();
-        await maskDecoder.close();
-        await webhookWorker.stop();
-        mailer.close();
-        await removeStateEndpoint(folders.state);
-        await local.stop();
-        await rootLock.release();
-      })();
-      return stopped;
+    async stop() {
+      clearInterval(sweepTimer);
+      await sweeping;
     },
   };
 }

@@ -6,8 +6,8 @@ import { leafCount, planDispatchTree, type DispatchTree, type DispatchTreeOption
 import type { SearchItem } from "../entities/search.ts";
 import type { StateStore } from "../state/service.ts";
 import { IllegalStatusTransitionError, SearchNotFoundError } from "../state/state-errors.ts";
-import type { LibraryStores } from "./pipeline-ports.ts";
-import { specOfSearch, type SearchJob } from "./search-job.ts";
+import type { LibraryStores } from "../pipeline/pipeline-ports.ts";
+import { specOfSearch, type SearchJob } from "../pipeline/search-job.ts";
 
 /** What dispatch needs. */
 export interface StartSearchDeps {
@@ -41,7 +41,7 @@ export interface PlannedSearch {
  *
  * @example
  * const started = await startSearch(searchId, { state, libraries });
- * if (started) { await publish(searchStarted(started)); await invoker.invokeAsync("search-dispatcher", started.root); }
+ * if (started) { await publish(searchStarted(started)); await invoker.invokeAsync("search-dispatch-node", started.root); }
  */
 export async function startSearch(searchId: string, deps: StartSearchDeps): Promise<StartedSearch | undefined> {
   const search = await deps.state.getSearch(searchId);

@@ -1,4 +1,4 @@
-import { dispatchSearch } from "@cds/functions";
+import { admission } from "@cds/functions";
 import { librariesFromEnv } from "./buckets-from-env.ts";
 import { busFromEnv } from "./bus-from-env.ts";
 import { invokerFromEnv } from "./invoker-from-env.ts";
@@ -11,5 +11,5 @@ import { stateFromEnv } from "./state-from-env.ts";
  * longest while fewer than `CDS_MAX_RUNNING` run (plan the batches, mark running, start the
  * dispatch tree); a finished search first gives its running slot back.
  */
-export const handler = observed("dispatch", (event: unknown): Promise<void> =>
-  dispatchSearch(event, { state: stateFromEnv(), libraries: librariesFromEnv(), bus: busFromEnv(), invoker: invokerFromEnv(), maxRunning: maxRunningSetting(), workerBudget: workerBudgetSetting() }));
+export const handler = observed("admission", (event: unknown): Promise<void> =>
+  admission(event, { state: stateFromEnv(), libraries: librariesFromEnv(), bus: busFromEnv(), invoker: invokerFromEnv(), maxRunning: maxRunningSetting(), workerBudget: workerBudgetSetting() }));

@@ -2,8 +2,8 @@ import type { AdmissionGateEntity } from "../entities/admission-gate.ts";
 import { SEARCH_GATE } from "../entities/admission-gate.ts";
 import type { EntityClause } from "../entities/entity-clause.ts";
 import type { SearchEntity, SearchItem } from "../entities/search.ts";
-import { isConditionFailure } from "./condition-failure.ts";
-import { StateError } from "./state-errors.ts";
+import { isConditionFailure } from "../state/condition-failure.ts";
+import { StateError } from "../state/state-errors.ts";
 
 /** What asking for a running slot gave: one now, one already held, or none free. */
 export type SlotAcquisition = "acquired" | "held" | "full";
