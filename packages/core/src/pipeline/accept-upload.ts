@@ -162,13 +162,8 @@ async function reject(uploadKey: string, key: string, reason: string, deps: Acce
   return { kind: "rejected", search: failed, reason };
 }
 
-/** The typed spec of an upload's settings (what the search stores and runs with). */
+/** The typed spec of an upload's settings (what the search stores and runs with): all but the libraries, which the search records as read. */
 export function specOfUpload(settings: UploadSettings): SearchSpec {
-  return {
-    params: settings.params,
-    top: settings.maxResultsPerMask,
-    ...(settings.shape ? { shape: settings.shape } : {}),
-    ...(settings.notifyEmail ? { notifyEmail: settings.notifyEmail } : {}),
-    ...(settings.submission ? { submission: settings.submission } : {}),
-  };
+  const { libraries: _, ...spec } = settings;
+  return spec;
 }
