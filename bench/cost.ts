@@ -84,7 +84,7 @@ const maskName = existsSync(realMaskPath) ? "12191 (real)" : "synthetic 0";
 const uploads = { location: "memory", get: async () => maskBytes } as unknown as FolderBlobStore;
 
 // ---- measured: the worker, batch by batch, one thread ----------------------------------------
-const { plan, payloadOf } = await libraryWorkerPayloads(library, manifest, { searchId: "cost", libraryName: "bench", maskKey: "mask.tif", params: parseSearchParams({}), top: 400 });
+const { plan, payloadOf } = await libraryWorkerPayloads(library, manifest, { searchId: "cost", libraryName: "bench", maskKey: "mask.tif", spec: { params: parseSearchParams({}), top: 400 } });
 const scorer = inProcessBatchScorer({ uploads, libraries: () => library });
 const picks = Array.from({ length: Math.min(sample, plan.batches.length) }, (_, i) => plan.batches[Math.floor((i * plan.batches.length) / Math.min(sample, plan.batches.length))]);
 await scorer.score(payloadOf(picks[0])); // prepares the mask once, as a warm container has

@@ -65,7 +65,7 @@ export async function calibrate(options: { cacheDir: string; targets: number; ma
   const real = options.maskPath !== undefined && existsSync(options.maskPath);
   const maskBytes = real ? new Uint8Array(await readFile(options.maskPath!)) : encodePackBitsTiff(renderMask(syntheticLibrary(spec).neurons[0]));
   const uploads = { location: "memory", get: async () => maskBytes } as unknown as BlobStore;
-  const { layout, plan, job, payloadOf } = await libraryWorkerPayloads(folder, manifest, { searchId: "simulate", libraryName: "sim", maskKey: "mask.tif", params: parseSearchParams({}), top: 400 });
+  const { layout, plan, job, payloadOf } = await libraryWorkerPayloads(folder, manifest, { searchId: "simulate", libraryName: "sim", maskKey: "mask.tif", spec: { params: parseSearchParams({}), top: 400 } });
   const scorer = inProcessBatchScorer({ uploads, libraries: () => counting.store });
 
   // The first call warms the JIT; fresh scorers (best of three) then time mask preparation plus one batch.
@@ -108,7 +108,7 @@ export async function calibrate(options: { cacheDir: string; targets: number; ma
   const bytesRead = counting.bytes() / passes;
   // What one stored match costs (encodeMatches: index, pixels and mirrored): every target of one
   // batch kept, whatever it scored, so the size does not depend on this mask matching.
-  const all = await searchLibraryRange(folder, layout, prepareMask(await decodeImage(maskBytes, { name: "mask" }), job.params), plan.batches[0].start, plan.batches[0].end, {
+  const all = await searchLibraryRange(folder, layout, prepareMask(await decodeImage(maskBytes, { name: "mask" }), job.spec.params), plan.batches[0].start, plan.batches[0].end, {
     minMatchingPixRatio: 0,
     keepAll: true,
   });

@@ -6,7 +6,6 @@ export { envelopeSchema } from "./event-envelope.ts";
 export type { EventEnvelope } from "./event-envelope.ts";
 export { defineEvent } from "./catalog-entry.ts";
 export type { CatalogEntry, DetailOf, EventOf } from "./catalog-entry.ts";
-export { searchParametersSchema } from "./search-parameters.ts";
 export { objectCreated } from "./object-created.ts";
 export type { ObjectCreatedDetail } from "./object-created.ts";
 export { searchAccepted } from "./search-accepted.ts";

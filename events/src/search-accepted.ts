@@ -1,12 +1,15 @@
 import { z } from "zod";
 import { defineEvent, type DetailOf } from "./catalog-entry.ts";
-import { countSchema, objectKeySchema, searchIdSchema, timestampSchema } from "./detail-fields.ts";
+import { countSchema, objectKeySchema, searchIdSchema } from "./detail-fields.ts";
 import { searchEventSource } from "./event-sources.ts";
-import { searchParametersSchema } from "./search-parameters.ts";
 
 /**
- * Intake accepted a mask: the `Search` record exists and the dispatch tree may start.
- * Routed to `dispatch`.
+ * Intake accepted a mask: the `Search` record exists and waits for a running slot. Routed to
+ * `dispatch`, which reads only the detail-type (it plans from the stored search); the rest is
+ * what people watching read: `cds dev`'s log line and the console's row.
+ *
+ * Version 2 dropped `parameters`, `submittedAt` and `notifyEmail`, which no consumer read (the
+ * search record holds them).
  *
  * @example
  * const detail: SearchAcceptedDetail = searchAccepted.detail.parse(event.detail);
@@ -15,7 +18,7 @@ export const searchAccepted = defineEvent({
   name: "search-accepted",
   source: searchEventSource,
   detailType: "Search Accepted",
-  version: 1,
+  version: 2,
   detail: z
     .object({
       searchId: searchIdSchema,
@@ -23,12 +26,8 @@ export const searchAccepted = defineEvent({
       library: z.string().min(1),
       /** Where the mask lies in the upload bucket. */
       maskKey: objectKeySchema,
-      parameters: searchParametersSchema,
-      /** Targets in the library, so dispatch can plan without reading the manifest again. */
+      /** Targets in the searched libraries (the log line and the console's progress show it). */
       targetCount: countSchema,
-      submittedAt: timestampSchema,
-      /** Where to send the results email, when the submitter asked for one. */
-      notifyEmail: z.string().email().optional(),
     })
     // Strict: we own every producer, so an unknown key is a typo to catch, not a newer field.
     .strict(),

@@ -1,7 +1,5 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import type { SearchParams } from "@cds/core";
-import { defaultSearchParams } from "@cds/core";
 import {
   catalog,
   catalogEntryFor,
@@ -12,7 +10,7 @@ import {
   searchAccepted,
   searchCompleted,
   searchFailed,
-  searchParametersSchema,
+  searchStarted,
   type CatalogEvent,
   type SearchAcceptedDetail,
 } from "@cds/events";
@@ -47,9 +45,10 @@ describe("the catalog", () => {
     expect(catalogEntryFor("Search Exploded")).toBeUndefined();
   });
 
-  it("carries the search parameters with exactly the fields of SearchParams", () => {
-    expectTypeOf<SearchAcceptedDetail["parameters"]>().toEqualTypeOf<SearchParams>();
-    expect(searchParametersSchema.parse({ ...defaultSearchParams })).toEqual(defaultSearchParams);
+  it("announces an accepted search with only what its readers use (the search record holds the rest)", () => {
+    expectTypeOf<keyof SearchAcceptedDetail>().toEqualTypeOf<"searchId" | "library" | "maskKey" | "targetCount">();
+    const { detail } = readFixture(searchAccepted);
+    expect(() => parseEvent({ ...readFixture(searchAccepted), detail: { ...detail, parameters: {} } })).toThrow(EventValidationError);
   });
 });
 
@@ -62,12 +61,12 @@ describe("parseEvent", () => {
   });
 
   it("names the event and the bad field when the detail does not fit its schema", () => {
-    const event = readFixture(searchAccepted);
-    const error = validationErrorOf(() => parseEvent({ ...event, detail: { ...event.detail, parameters: { ...event.detail.parameters, xyShift: 3 } } }));
+    const event = readFixture(searchStarted);
+    const error = validationErrorOf(() => parseEvent({ ...event, detail: { ...event.detail, batchCount: 1.5 } }));
     expect(error.name).toBe("EventValidationError");
-    expect(error.detailType).toBe("Search Accepted");
-    expect(error.field).toBe("detail.parameters.xyShift");
-    expect(error.message).toMatch(/^"Search Accepted" event is invalid: detail\.parameters\.xyShift/);
+    expect(error.detailType).toBe("Search Started");
+    expect(error.field).toBe("detail.batchCount");
+    expect(error.message).toMatch(/^"Search Started" event is invalid: detail\.batchCount/);
   });
 
   it("reports a missing field as required", () => {

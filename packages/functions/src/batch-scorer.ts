@@ -12,7 +12,7 @@ import {
   type WorkerPayload,
 } from "@cds/core";
 
-/** One batch scored: its best `job.top` matches (all of them with `job.keepAll`), best first, how many targets it scored, and the mask's size. */
+/** One batch scored: its best `job.spec.top` matches (all of them when the search ranks by shape), best first, how many targets it scored, and the mask's size. */
 export interface BatchScore {
   matches: ScoredTarget[];
   scored: number;
@@ -28,43 +28,40 @@ export interface BatchScorer {
   score(payload: WorkerPayload<SearchJob>): Promise<BatchScore>;
 }
 
-/** Where an {@link inProcessBatchScorer} reads masks and libraries, and what it keeps warm. */
+/** Where an {@link inProcessBatchScorer} reads masks and libraries, and how many it keeps warm. */
 export interface InProcessBatchScorerDeps {
   uploads: BlobStore;
   libraries: LibraryStores;
-  /**
-   * Prepared masks kept between batches (key: search, mask and parameters), least recently
-   * used first; pass one that outlives the scorer (a Lambda's module scope) to keep them
-   * across invocations. Default: the scorer's own.
-   */
-  maskCache?: Map<string, PreparedMask>;
   /** Prepared masks kept (default 4; a big mask's is ~10 MB and ~50 ms to build). */
   maskCacheSize?: number;
 }
 
 /**
- * Scores batches on the calling thread, keeping prepared masks (an LRU) and the shard read
- * buffer from one batch to the next. Not for concurrent calls on one scorer: they would share
- * the read buffer (a Lambda container and a pool thread run one batch at a time).
+ * Scores batches on the calling thread, keeping prepared masks (an LRU by search) and the shard
+ * read buffer from one batch to the next: one scorer per container (a Lambda's module scope, a
+ * pool thread) decodes each search's mask once. Not for concurrent calls on one scorer: they
+ * would share the read buffer (a Lambda container and a pool thread run one batch at a time).
  *
  * @example
  * const scorer = inProcessBatchScorer({ uploads, libraries });
  * const { matches, scored } = await scorer.score(payload);
  */
 export function inProcessBatchScorer(deps: InProcessBatchScorerDeps): BatchScorer {
-  const masks = deps.maskCache ?? new Map<string, PreparedMask>();
+  const masks = new Map<string, PreparedMask>();
   const size = Math.max(1, deps.maskCacheSize ?? 4);
   const scratch = createSearchScratch();
 
   async function preparedMask(job: SearchJob): Promise<PreparedMask> {
-    const key = `${job.searchId} ${job.maskKey} ${JSON.stringify(job.params)}`;
+    // By search: one upload, one search, and its mask and spec never change (a re-upload under
+    // the same key is another search, so its mask is never taken for this one's).
+    const key = job.searchId;
     const cached = masks.get(key);
     if (cached) {
       masks.delete(key); // most recently used goes last
       masks.set(key, cached);
       return cached;
     }
-    const prepared = prepareMask(await decodeImage(await deps.uploads.get(job.maskKey), { name: job.maskKey }), job.params);
+    const prepared = prepareMask(await decodeImage(await deps.uploads.get(job.maskKey), { name: job.maskKey }), job.spec.params);
     while (masks.size >= size) masks.delete(masks.keys().next().value!);
     masks.set(key, prepared);
     return prepared;
@@ -75,11 +72,12 @@ export function inProcessBatchScorer(deps: InProcessBatchScorerDeps): BatchScore
       const prepared = await preparedMask(job);
       const layout = { ...job.library, shards };
       const result = await searchLibraryRange(checkedShards(deps.libraries(library), shards), layout, prepared, batch.start, batch.end, {
-        minMatchingPixRatio: job.params.minMatchingPixRatio,
+        minMatchingPixRatio: job.spec.params.minMatchingPixRatio,
         scratch,
       });
       // What a batch result stores: the score and the library index (metadata is joined by the combiner).
-      const matches = result.matches.slice(0, job.keepAll ? undefined : job.top).map(({ index, matchingPixels, matchingRatio, mirrored, maskSize }) => ({ index, matchingPixels, matchingRatio, mirrored, maskSize }));
+      const keepAll = job.spec.shape !== undefined;
+      const matches = result.matches.slice(0, keepAll ? undefined : job.spec.top).map(({ index, matchingPixels, matchingRatio, mirrored, maskSize }) => ({ index, matchingPixels, matchingRatio, mirrored, maskSize }));
       return { matches, scored: result.scored, maskSize: prepared.maskSize };
     },
   };

@@ -14,7 +14,7 @@ export async function intake(event: unknown, deps: Pick<PipelineDeps, "state" | 
   const { bucket, object } = parseEvent(event, objectCreated).detail;
   const outcome = await acceptUpload({ bucket: bucket.name, key: object.key, etag: object.etag }, deps);
   if (outcome.kind === "accepted") {
-    await deps.bus.publish([searchAcceptedEntry(outcome.search, outcome.params)]);
+    await deps.bus.publish([searchAcceptedEntry(outcome.search)]);
     // Announced: cds dev's recovery (acceptedEventRecovery) need not announce it again.
     await deps.state.markAcceptedEventPublished(outcome.search.searchId);
   }

@@ -1,5 +1,5 @@
 import type { CatalogEntryOfCatalog, CatalogEvent, DetailOf } from "@cds/events";
-import type { AcceptUploadDeps, BatchPlanOptions, BlobStore, CombineSearchDeps, DispatchTreeOptions, Invoker, LibraryStores, PreparedMask, SourceImageReader, StateStore } from "@cds/core";
+import type { AcceptUploadDeps, BatchPlanOptions, BlobStore, CombineSearchDeps, DispatchTreeOptions, Invoker, LibraryStores, SourceImageReader, StateStore } from "@cds/core";
 
 /** One event to put on the bus, typed by its detail-type (EventBridge's PutEvents entry, camel-cased). */
 export type SearchEventEntry = EntryFor<CatalogEntryOfCatalog>;
@@ -56,7 +56,6 @@ export interface PipelineDeps {
    * `CDS_WORKER_BUDGET`, default 800 there; no limit locally, where the thread pool queues).
    */
   workerBudget?: number;
-  maskCache?: Map<string, PreparedMask>;
   /** Intake: largest mask file read (default 64 MiB) and where masks are decoded (default: this thread). */
   maskMaxBytes?: AcceptUploadDeps["maskMaxBytes"];
   decodeMask?: AcceptUploadDeps["decodeMask"];

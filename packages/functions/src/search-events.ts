@@ -1,24 +1,13 @@
 import { searchEventSource } from "@cds/events";
-import { maskNameOf, type CombinedSearch, type CompletedSubmission, type SearchItem, type SearchParams } from "@cds/core";
+import { maskNameOf, type CombinedSearch, type CompletedSubmission, type SearchItem } from "@cds/core";
 import type { SearchEventEntry } from "./ports.ts";
 
 // Envelope builders: what each handler emits, from what its core function returned.
 
 /** `Search Accepted` for a search intake just created. */
-export function searchAcceptedEntry(search: SearchItem, params: SearchParams): SearchEventEntry {
-  return {
-    source: searchEventSource,
-    detailType: "Search Accepted",
-    detail: {
-      searchId: search.searchId,
-      library: search.library,
-      maskKey: search.maskKey,
-      parameters: params,
-      targetCount: search.targetCount,
-      submittedAt: search.submittedAt,
-      ...(search.notifyEmail ? { notifyEmail: search.notifyEmail } : {}),
-    },
-  };
+export function searchAcceptedEntry(search: SearchItem): SearchEventEntry {
+  const detail = { searchId: search.searchId, library: search.library, maskKey: search.maskKey, targetCount: search.targetCount };
+  return { source: searchEventSource, detailType: "Search Accepted", detail };
 }
 
 /** `Search Started` once dispatch marked the search running. */

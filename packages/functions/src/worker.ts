@@ -1,5 +1,5 @@
 import { isLibraryDamage, parseWorkerPayload } from "@cds/core";
-import { inProcessBatchScorer, type BatchScorer } from "./batch-scorer.ts";
+import type { BatchScorer, inProcessBatchScorer } from "./batch-scorer.ts";
 import { functionNames, type PipelineDeps } from "./ports.ts";
 import { batchesCompletedEntry } from "./search-events.ts";
 import { stageFailed } from "./stage-failed.ts";
@@ -10,9 +10,9 @@ import { nextWave } from "./waves.ts";
  * record it once in its leaf's completion group; the call that completes a leaf starts the leaf of
  * the next wave (if the search runs in waves), and the call that completes the whole search emits
  * Search Batches Completed (the completion rule). A damaged library (`isLibraryDamage`) fails the
- * search at once, not retried. Without a `scorer` it scores in-process (Lambda:
- * the function's own CPU, prepared masks kept in `maskCache`); the local runtime passes a
- * worker-thread pool.
+ * search at once, not retried. The `scorer` outlives the call, so a warm container keeps the
+ * search's prepared mask: Lambda passes one {@link inProcessBatchScorer} per container (the
+ * function's own CPU), the local runtime a worker-thread pool.
  *
  * @example
  * invoker.register(functionNames.worker, (payload) => worker(payload, { ...deps, scorer }));
@@ -22,7 +22,7 @@ export async function worker(payload: unknown, deps: WorkerDeps): Promise<void> 
   const { batch, job, tree } = input;
   let score: Awaited<ReturnType<BatchScorer["score"]>>;
   try {
-    score = await (deps.scorer ?? inProcessBatchScorer(deps)).score(input);
+    score = await deps.scorer.score(input);
   } catch (error) {
     if (!isLibraryDamage(error)) throw error; // transient (or unknown): retried, then Batch Failed
     // A damaged shard reads the same on every retry: the search fails now and frees its slot,
@@ -38,4 +38,4 @@ export async function worker(payload: unknown, deps: WorkerDeps): Promise<void> 
 }
 
 /** The ports {@link worker} uses. */
-export type WorkerDeps = Pick<PipelineDeps, "state" | "uploads" | "libraries" | "maskCache" | "bus" | "invoker" | "now"> & { scorer?: BatchScorer };
+export type WorkerDeps = Pick<PipelineDeps, "state" | "bus" | "invoker" | "now"> & { scorer: BatchScorer };

@@ -13,4 +13,4 @@ const scorer = once(() => inProcessBatchScorer({ uploads: uploadsFromEnv(), libr
 
 /** Invoked asynchronously by a leaf dispatcher: scores one batch, records it, starts the next wave when it completes its leaf. */
 export const handler = observed("worker", (payload: unknown): Promise<void> =>
-  worker(payload, { state: stateFromEnv(), uploads: uploadsFromEnv(), libraries: librariesFromEnv(), bus: busFromEnv(), invoker: invokerFromEnv(), scorer: scorer() }), { succeeded: telemetryMetrics.batchesScored });
+  worker(payload, { state: stateFromEnv(), bus: busFromEnv(), invoker: invokerFromEnv(), scorer: scorer() }), { succeeded: telemetryMetrics.batchesScored });

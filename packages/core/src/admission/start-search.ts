@@ -80,14 +80,13 @@ export async function planSearch(search: SearchItem, deps: Pick<StartSearchDeps,
       `library "${search.library}" changed after the search was accepted (${batchCount} batches now, ${search.batchCount} then); submit the mask again`,
     );
   }
-  const { params, top, shape } = specOfSearch(search);
   const count = descriptors.reduce((n, d) => n + d.count, 0);
   const library = { name: search.library, width: descriptors[0].width, height: descriptors[0].height, count };
   return {
     descriptors,
     sources,
     tree: planDispatchTree(batchCount, deps.dispatchTree),
-    job: { searchId: search.searchId, library, maskKey: search.maskKey, params, top, ...(shape ? { keepAll: true } : {}) },
+    job: { searchId: search.searchId, library, maskKey: search.maskKey, spec: specOfSearch(search) },
   };
 }
 

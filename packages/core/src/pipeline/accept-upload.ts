@@ -6,7 +6,7 @@ import { LibraryFormatError } from "../library/shard-format.ts";
 import { MAX_LIBRARIES_PER_SEARCH } from "../library/library-union.ts";
 import { planLibraryBatchRules, type BatchPlanOptions, type BatchRule } from "../planning/batch-plan.ts";
 import { BlobNotFoundError, type BlobStore } from "../ports/blob-store.ts";
-import { defaultSearchParams, type SearchParams } from "../search-params.ts";
+import { defaultSearchParams } from "../search-params.ts";
 import { readShapeLibraryInfo } from "../shape/shape-stage.ts";
 import { MAX_CUSTOM_RESULTS } from "../results/combine-batches.ts";
 import type { SearchSpec } from "./search-job.ts";
@@ -41,7 +41,7 @@ export interface AcceptUploadDeps {
 
 /** What intake decided: a new search, a refused one (with the reason), or an event seen before. */
 export type UploadOutcome =
-  | { kind: "accepted"; search: SearchItem; params: SearchParams }
+  | { kind: "accepted"; search: SearchItem }
   | { kind: "rejected"; search: SearchItem; reason: string }
   | { kind: "duplicate"; search: SearchItem };
 
@@ -59,7 +59,7 @@ export type UploadOutcome =
  *
  * @example
  * const outcome = await acceptUpload({ bucket: "uploads", key: "lm/mask.png" }, { state, uploads, libraries });
- * if (outcome.kind === "accepted") await bus.publish(searchAcceptedEntry(outcome));
+ * if (outcome.kind === "accepted") await bus.publish([searchAcceptedEntry(outcome.search)]);
  */
 export async function acceptUpload(upload: UploadedObject, deps: AcceptUploadDeps): Promise<UploadOutcome> {
   const uploadKey = `${upload.bucket}/${upload.key}${upload.etag ? `#${upload.etag}` : ""}`;
@@ -85,7 +85,7 @@ export async function acceptUpload(upload: UploadedObject, deps: AcceptUploadDep
   });
   // Also for a redelivered event: the attempt that created the search may have died before this.
   if (settings.submission) await deps.state.linkSubmissionSearch({ ...settings.submission, searchId: search.searchId });
-  return created ? { kind: "accepted", search, params: settings.params } : { kind: "duplicate", search };
+  return created ? { kind: "accepted", search } : { kind: "duplicate", search };
 }
 
 interface CheckedUpload {
@@ -162,13 +162,8 @@ async function reject(uploadKey: string, key: string, reason: string, deps: Acce
   return { kind: "rejected", search: failed, reason };
 }
 
-/** The typed spec of an upload's settings (what the search stores and runs with). */
+/** The typed spec of an upload's settings (what the search stores and runs with): all but the libraries, which the search records as read. */
 export function specOfUpload(settings: UploadSettings): SearchSpec {
-  return {
-    params: settings.params,
-    top: settings.maxResultsPerMask,
-    ...(settings.shape ? { shape: settings.shape } : {}),
-    ...(settings.notifyEmail ? { notifyEmail: settings.notifyEmail } : {}),
-    ...(settings.submission ? { submission: settings.submission } : {}),
-  };
+  const { libraries: _, ...spec } = settings;
+  return spec;
 }

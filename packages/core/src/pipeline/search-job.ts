@@ -25,6 +25,9 @@ export interface ShapeRankSpec {
   topLines: number;
 }
 
+/** The part of a {@link SearchSpec} that scoring and ranking run with (whom to tell and the submission stay with the search record). */
+export type RunSpec = Pick<SearchSpec, "params" | "top" | "shape">;
+
 /**
  * What every worker of one search is handed (burst-compute's `jobParameters`): enough to score
  * its batch without reading the search record or the library descriptor. Constant in size.
@@ -35,13 +38,11 @@ export interface SearchJob {
   library: { name: string; width: number; height: number; count: number };
   /** The mask's key in the upload bucket. */
   maskKey: string;
-  params: SearchParams;
-  top: number;
   /**
-   * The batch keeps every match, not only its best `top`: the shape stage picks its lines from
-   * all of them (set for searches ranked by shape).
+   * The search's spec as intake stored it. A batch keeps its best `top` matches, or every match
+   * when the search ranks by `shape` (the shape stage picks its lines from all of them).
    */
-  keepAll?: boolean;
+  spec: RunSpec;
 }
 
 /**
@@ -50,6 +51,6 @@ export interface SearchJob {
  * @example
  * const { params, top, shape } = specOfSearch(await state.getSearch(searchId));
  */
-export function specOfSearch(search: Pick<SearchItem, "params" | "top" | "shape">): Pick<SearchSpec, "params" | "top" | "shape"> {
+export function specOfSearch(search: Pick<SearchItem, "params" | "top" | "shape">): RunSpec {
   return { params: search.params, top: search.top, ...(search.shape ? { shape: { topLines: search.shape.topLines } } : {}) };
 }

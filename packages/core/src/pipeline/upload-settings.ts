@@ -1,9 +1,9 @@
 import { ParameterError } from "../errors.ts";
-import { parseSearchParams, type SearchParams } from "../search-params.ts";
+import { parseSearchParams } from "../search-params.ts";
 import { MAX_CUSTOM_RESULTS } from "../results/combine-batches.ts";
 import { isEmailAddress } from "../text/email-address.ts";
 import { UploadRejectedError } from "./pipeline-errors.ts";
-import type { ShapeRankSpec } from "./search-job.ts";
+import type { SearchSpec, ShapeRankSpec } from "./search-job.ts";
 import { DEFAULT_SHAPE_TOP_LINES } from "../shape/shape-ranking.ts";
 import { libraryList } from "../library/library-union.ts";
 
@@ -22,15 +22,12 @@ export interface SubmissionTag {
   maskId: string;
 }
 
-/** What a search runs with, resolved from an upload's sidecar (or the defaults). */
-export interface UploadSettings {
-  params: SearchParams;
-  /** Matches kept in the results (NeuronBridge's `maxResultsPerMask`); default 400. */
-  maxResultsPerMask: number;
-  /** With `rank: "shape"`: the second stage, over the best `shapeTop` lines (default 300). */
-  shape?: ShapeRankSpec;
-  notifyEmail?: string;
-  submission?: SubmissionTag;
+/**
+ * What an upload's sidecar (or the defaults) resolves to: the {@link SearchSpec} the search
+ * stores and runs with (`top` is the sidecar's `maxResultsPerMask`, default 400; `shape` its
+ * `rank: "shape"` with `shapeTop`), and the libraries intake checks and plans.
+ */
+export interface UploadSettings extends SearchSpec {
   /** Libraries searched besides the upload folder's (sidecar `libraries`), ranked with it as one. */
   libraries?: string[];
 }
@@ -80,7 +77,7 @@ export function uploadSettingsOf(sidecar: unknown): UploadSettings {
     const shape = shapeRankOf(rank, shapeTop);
     return {
       params: parseSearchParams(rest),
-      maxResultsPerMask: maxResultsOf(maxResultsPerMask),
+      top: maxResultsOf(maxResultsPerMask),
       ...(shape ? { shape } : {}),
       ...(notifyEmail === undefined || notifyEmail === "" ? {} : { notifyEmail: emailOf(notifyEmail) }),
       ...(submission ? { submission } : {}),

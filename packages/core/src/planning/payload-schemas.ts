@@ -34,9 +34,11 @@ const job = z.object({
   searchId: z.string().min(1).max(100),
   library: z.object({ name: z.string().min(1).max(1100), width: whole, height: whole, count: whole }),
   maskKey: z.string().min(1).max(1100),
-  params: z.record(z.unknown()).transform((p) => parseSearchParams(p)),
-  top: z.number().int().min(0).max(10_000),
-  keepAll: z.boolean().optional(),
+  spec: z.object({
+    params: z.record(z.unknown()).transform((p) => parseSearchParams(p)),
+    top: z.number().int().min(0).max(10_000),
+    shape: z.object({ topLines: z.number().int().min(1).max(10_000) }).optional(),
+  }),
 });
 const shard = z.object({ key: z.string().max(200), start: whole, count: whole, bytes: whole, crc32: whole.optional() });
 const batch = z.object({ batchId: whole, start: whole, end: whole });

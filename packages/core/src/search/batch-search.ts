@@ -1,5 +1,5 @@
-import type { LibraryLayout } from "../library/library-manifest.ts";
-import { openPartialShard, type PartialShard } from "../library/partial-shard.ts";
+import type { LibraryLayout, ShardEntry } from "../library/library-manifest.ts";
+import { openPartialShard } from "../library/partial-shard.ts";
 import { loadTarget, matchUpperBound, thresholdPalette, touchedBlocks } from "../library/shard-scorer.ts";
 import { readShard, type Shard, type ShardItemHeader } from "../library/shard-format.ts";
 import type { ItemMetadata } from "../library/item-metadata.ts";
@@ -85,7 +85,64 @@ export async function searchLibraryRange(
   // A target can match only with more than this many pixels (isMatch: ratio > min / 100, and
   // matchingPixels / maskSize grows with matchingPixels).
   const cannotMatch = (bound: number) => bound === 0 || bound / prepared.maskSize <= options.minMatchingPixRatio / 100;
-  const scratch = options.scratch ?? createSearchScratch();
+  const entries = layout.shards.filter((entry) => entry.start + entry.count > start && entry.start < end);
+  const openShard = shardOpener(store, entries, prepared, options.scratch ?? createSearchScratch());
+  let lastYield = performance.now();
+  for (let e = 0; e < entries.length; e++) {
+    const entry = entries[e];
+    const { shard, readIndex, readBlocks, close, prefetching } = await openShard(e);
+    objectsRead++;
+    try {
+      const codeOfId = thresholdPalette(shard, prepared.dataThreshold, prepared.matchable);
+      const items = shard.header.items;
+      for (let k = 0; k < items.length; k++) {
+        const index = entry.start + k;
+        if (index < start || index >= end) continue;
+        if (prefetching && performance.now() - lastYield > YIELD_EVERY_MS) {
+          await nextTurn();
+          lastYield = performance.now();
+        }
+        readIndex(k);
+        if (prune && cannotMatch(matchUpperBound(prepared, shard, k))) {
+          scored++;
+          pruned++;
+          continue;
+        }
+        readBlocks(k);
+        loadTarget(prepared, shard, k, codeOfId, pixels);
+        const score = scoreTargetPixels(prepared, pixels, counts);
+        scored++;
+        if (options.keepAll || isMatch(score, options.minMatchingPixRatio)) {
+          matches.push({ ...score, index, item: metadataOf(items[k]) });
+        }
+      }
+    } finally {
+      await close();
+    }
+    options.onProgress?.(scored);
+  }
+  matches.sort(compareMatches);
+  return { matches, scored, pruned, objectsRead };
+}
+
+/** One shard of a batch, opened. */
+interface OpenedShard {
+  shard: Shard;
+  /** Reads item k's entry of a shard read in parts (a no-op for a whole shard). */
+  readIndex: (k: number) => void;
+  /** Reads the blocks of item k that the mask touches, of a shard read in parts (a no-op for a whole shard). */
+  readBlocks: (k: number) => void;
+  close: () => Promise<void>;
+  /** The next shard's read runs now (scoring yields now and then so that it moves along). */
+  prefetching: boolean;
+}
+
+/**
+ * Opens `entries` one after the other (call with 0, 1, 2, …). Where the store reads ranges
+ * cheaply, each shard is read in parts (see partial-shard.ts): no whole-shard read to overlap
+ * with scoring, so no prefetch. Otherwise the next shard is read while this one is scored.
+ */
+function shardOpener(store: BlobStore, entries: readonly ShardEntry[], prepared: PreparedMask, scratch: SearchScratch): (e: number) => Promise<OpenedShard> {
   // Reads into the spare buffer, which then becomes the current one: the previous shard's
   // views (in the other buffer) stay valid until the read after this one.
   const read = async (key: string): Promise<Uint8Array> => {
@@ -96,77 +153,41 @@ export async function searchLibraryRange(
     scratch.read = bytes.buffer === into.buffer ? into : new Uint8Array(bytes.buffer);
     return bytes;
   };
-  const entries = layout.shards.filter((entry) => entry.start + entry.count > start && entry.start < end);
-  // Where the store reads ranges cheaply, each shard is read in parts (see partial-shard.ts):
-  // no whole-shard read to overlap with scoring, so no prefetch.
   const blocks = touchedBlocks(prepared);
   const openRanged = store.openRanged?.bind(store);
-  const openPart = async (key: string): Promise<{ part: PartialShard; close: () => Promise<void> }> => {
-    const object = await openRanged!(key);
-    if (scratch.read.length < object.size) scratch.read = new Uint8Array(Math.ceil(object.size * 1.25));
-    try {
-      return { part: openPartialShard(object, key, scratch.read), close: () => object.close() };
-    } catch (error) {
-      await object.close();
-      throw error;
-    }
-  };
+  if (openRanged) {
+    return async (e) => {
+      const { key } = entries[e];
+      const object = await openRanged(key);
+      if (scratch.read.length < object.size) scratch.read = new Uint8Array(Math.ceil(object.size * 1.25));
+      try {
+        const part = openPartialShard(object, key, scratch.read);
+        const readBlocks = blocks ? (k: number) => part.readBlocks(k, blocks.first, blocks.last) : noop;
+        return { shard: part.shard, readIndex: (k) => part.readIndex(k), readBlocks, close: () => object.close(), prefetching: false };
+      } catch (error) {
+        await object.close();
+        throw error;
+      }
+    };
+  }
   const prefetch = (i: number) => {
-    if (openRanged || i >= entries.length) return undefined;
+    if (i >= entries.length) return undefined;
     const pending = read(entries[i].key);
     // Awaited later; until then a failure must not count as unhandled.
     pending.catch(() => {});
     return pending;
   };
   let next = prefetch(0);
-  let lastYield = performance.now();
-  for (let e = 0; e < entries.length; e++) {
-    const entry = entries[e];
-    let shard: Shard;
-    let part: PartialShard | undefined;
-    let close: (() => Promise<void>) | undefined;
-    if (openRanged) {
-      ({ part, close } = await openPart(entry.key));
-      shard = part.shard;
-    } else {
-      shard = readShard(await next!, entry.key);
-      // The next shard's read runs while this one is scored; this shard's views stay valid
-      // until the read after that (all of its items are scored and metadata copied by then).
-      next = prefetch(e + 1);
-    }
-    objectsRead++;
-    try {
-      const codeOfId = thresholdPalette(shard, prepared.dataThreshold, prepared.matchable);
-      const items = shard.header.items;
-      for (let k = 0; k < items.length; k++) {
-        const index = entry.start + k;
-        if (index < start || index >= end) continue;
-        if (next && performance.now() - lastYield > YIELD_EVERY_MS) {
-          await nextTurn();
-          lastYield = performance.now();
-        }
-        part?.readIndex(k);
-        if (prune && cannotMatch(matchUpperBound(prepared, shard, k))) {
-          scored++;
-          pruned++;
-          continue;
-        }
-        if (part && blocks) part.readBlocks(k, blocks.first, blocks.last);
-        loadTarget(prepared, shard, k, codeOfId, pixels);
-        const score = scoreTargetPixels(prepared, pixels, counts);
-        scored++;
-        if (options.keepAll || isMatch(score, options.minMatchingPixRatio)) {
-          matches.push({ ...score, index, item: metadataOf(items[k]) });
-        }
-      }
-    } finally {
-      await close?.();
-    }
-    options.onProgress?.(scored);
-  }
-  matches.sort(compareMatches);
-  return { matches, scored, pruned, objectsRead };
+  return async (e) => {
+    const shard = readShard(await next!, entries[e].key);
+    // The next shard's read runs while this one is scored; this shard's views stay valid
+    // until the read after that (all of its items are scored and metadata copied by then).
+    next = prefetch(e + 1);
+    return { shard, readIndex: noop, readBlocks: noop, close: async () => {}, prefetching: next !== undefined };
+  };
 }
+
+const noop = () => {};
 
 function metadataOf(header: ShardItemHeader): ItemMetadata {
   const { blocksOffset: _k, tilesOffset: _t, runsOffset: _r, runBytes: _b, runCount: _c, pixelsOffset: _o, pixelCount: _p, ...metadata } = header;

@@ -11,10 +11,10 @@ const MASK_ID_LENGTH = 20;
  * settings always give the same bytes.
  *
  * @example
- * canonicalSettings({ params: defaultSearchParams, maxResultsPerMask: 400 })
+ * canonicalSettings({ params: defaultSearchParams, top: 400 })
  * // { maskThreshold: 100, …, excludeTopRight: "270x90", maxResultsPerMask: 400 }
  */
-export function canonicalSettings(settings: Pick<UploadSettings, "params" | "maxResultsPerMask" | "notifyEmail" | "libraries">): Record<string, string | number | boolean | string[]> {
+export function canonicalSettings(settings: Pick<UploadSettings, "params" | "top" | "notifyEmail" | "libraries">): Record<string, string | number | boolean | string[]> {
   const { params } = settings;
   return {
     maskThreshold: params.maskThreshold,
@@ -25,7 +25,7 @@ export function canonicalSettings(settings: Pick<UploadSettings, "params" | "max
     minMatchingPixRatio: params.minMatchingPixRatio,
     excludeTopLeft: formatRegion(params.excludeTopLeft),
     excludeTopRight: formatRegion(params.excludeTopRight),
-    maxResultsPerMask: settings.maxResultsPerMask,
+    maxResultsPerMask: settings.top,
     ...(settings.notifyEmail ? { notifyEmail: settings.notifyEmail } : {}),
     ...(settings.libraries && settings.libraries.length > 0 ? { libraries: [...settings.libraries] } : {}),
   };
@@ -39,7 +39,7 @@ export function canonicalSettings(settings: Pick<UploadSettings, "params" | "max
  * @example
  * maskIdOf(bytes, settings) // "9c1e04a7b3d2f0e18a55"
  */
-export function maskIdOf(bytes: Uint8Array, settings: Pick<UploadSettings, "params" | "maxResultsPerMask" | "notifyEmail">): string {
+export function maskIdOf(bytes: Uint8Array, settings: Pick<UploadSettings, "params" | "top" | "notifyEmail">): string {
   const content = createHash("sha256").update(bytes).digest("hex");
   return createHash("sha256").update(`${content}\n${JSON.stringify(canonicalSettings(settings))}`).digest("hex").slice(0, MASK_ID_LENGTH);
 }

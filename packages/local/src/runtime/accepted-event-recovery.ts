@@ -27,7 +27,7 @@ export async function recoverAcceptedEvents(options: AcceptedEventRecoveryOption
   let announced = 0;
   for (const search of await options.state.listSearchesAwaitingAcceptedEvent()) {
     if (now() - Date.parse(search.submittedAt) < options.olderThanMs) continue;
-    await options.publish([searchAcceptedEntry(search, search.params)]);
+    await options.publish([searchAcceptedEntry(search)]);
     await options.state.markAcceptedEventPublished(search.searchId);
     announced++;
   }
