@@ -24,13 +24,12 @@ import {
   layoutOf,
   prepareMask,
   readManifest,
-  renderMask,
   type RgbImage,
   scorePixelMatchPlain,
   scoreTargetImage,
   searchLibraryRange,
-  syntheticLibrary,
 } from "@cds/core";
+import { renderMask, syntheticLibrary } from "@cds/synthetic";
 import { FolderBlobStore, indexLibrary, indexSyntheticLibrary, writeSyntheticFiles } from "@cds/local";
 import { parseArgs } from "node:util";
 import { childPeakMemory, peakMemoryMiB } from "./peak-memory.ts";
@@ -231,7 +230,7 @@ for (let run = 0; run < shapeRuns; run++) {
  * selection. Cached beside the library, per mask.
  */
 async function withShapeDataForShortlist(dir: string, maskPath: string, minMatchingPixRatio: number): Promise<void> {
-  const core = await import("@cds/core");
+  const core = { ...(await import("@cds/core")), ...(await import("@cds/synthetic")) };
   const libraryStore = new FolderBlobStore(dir);
   const libraryManifest = await readManifest(libraryStore);
   const marker = join(dir, `.shape-data-${core.checksumOf(new Uint8Array(await readFile(maskPath))).toString(16)}-${minMatchingPixRatio}`);

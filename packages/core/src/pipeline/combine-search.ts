@@ -17,7 +17,7 @@ import { prepareShapeQuery } from "../shape/prepared-shape-query.ts";
 import { defaultShapeParams } from "../shape/shape-params.ts";
 import type { ShapeRankedMatch } from "../shape/shape-ranking.ts";
 import { rankLibraryMatchesByShape } from "../shape/shape-stage.ts";
-import { rainbowLut, type Lut } from "../synthetic/rainbow-lut.ts";
+import { rainbowLut, type Lut } from "../image/rainbow-lut.ts";
 import type { StateStore } from "../state/service.ts";
 import { IllegalStatusTransitionError, SearchNotFoundError } from "../state/state-errors.ts";
 import type { LibraryStores, SourceImageReader } from "./pipeline-ports.ts";
