@@ -1,3 +1,4 @@
+import { EMAIL_ADDRESS_PATTERN } from "@cds/core";
 import { z } from "zod";
 import { defineEvent, type DetailOf } from "./catalog-entry.ts";
 import { countSchema, objectKeySchema, searchIdSchema, timestampSchema } from "./detail-fields.ts";
@@ -28,7 +29,7 @@ export const searchAccepted = defineEvent({
       targetCount: countSchema,
       submittedAt: timestampSchema,
       /** Where to send the results email, when the submitter asked for one. */
-      notifyEmail: z.string().email().optional(),
+      notifyEmail: z.string().regex(EMAIL_ADDRESS_PATTERN).optional(),
     })
     // Strict: we own every producer, so an unknown key is a typo to catch, not a newer field.
     .strict(),
