@@ -18,12 +18,11 @@ import {
   parseSearchParams,
   planDispatchTree,
   readManifest,
-  renderMask,
   rootOf,
-  syntheticLibrary,
   type DispatcherNode,
   type DispatchTree,
 } from "@cds/core";
+import { renderMask, syntheticLibrary } from "@cds/synthetic";
 import { inProcessBatchScorer } from "@cds/functions";
 import { libraryWorkerPayloads } from "./worker-payloads.ts";
 import { FolderBlobStore, indexSyntheticLibrary } from "@cds/local";

@@ -24,13 +24,12 @@ import {
   layoutOf,
   prepareMask,
   readManifest,
-  renderMask,
   type RgbImage,
   scorePixelMatchPlain,
   scoreTargetImage,
   searchLibraryRange,
-  syntheticLibrary,
 } from "@cds/core";
+import { renderMask, syntheticLibrary } from "@cds/synthetic";
 import { FolderBlobStore, indexLibrary, indexSyntheticLibrary, writeSyntheticFiles } from "@cds/local";
 import { parseArgs } from "node:util";
 import { childPeakMemory, peakMemoryMiB } from "./peak-memory.ts";
@@ -231,28 +230,29 @@ for (let run = 0; run < shapeRuns; run++) {
  * selection. Cached beside the library, per mask.
  */
 async function withShapeDataForShortlist(dir: string, maskPath: string, minMatchingPixRatio: number): Promise<void> {
-  const core = await import("@cds/core");
+  const { checksumOf, companionKeyOf, DEFAULT_SHAPE_TOP_LINES, defaultShapeParams, encodeShapeCompanion, SHAPE_COMPANION_VERSION, shapeInfoKey, shapeTargetFromImages, shortlistForShape, ZGAP_RADIUS } = await import("@cds/core");
+  const { libraryEntry, syntheticLibrary } = await import("@cds/synthetic");
   const libraryStore = new FolderBlobStore(dir);
   const libraryManifest = await readManifest(libraryStore);
-  const marker = join(dir, `.shape-data-${core.checksumOf(new Uint8Array(await readFile(maskPath))).toString(16)}-${minMatchingPixRatio}`);
+  const marker = join(dir, `.shape-data-${checksumOf(new Uint8Array(await readFile(maskPath))).toString(16)}-${minMatchingPixRatio}`);
   if (existsSync(marker)) return;
   const started = performance.now();
   const mask = await decodeImageFile(maskPath);
   const libraryLayout = layoutOf(libraryManifest);
   const all = await searchLibraryRange(libraryStore, libraryLayout, prepareMask(mask, params), 0, libraryLayout.count, { minMatchingPixRatio });
-  const shortlist = core.shortlistForShape(all.matches, { minMatchingPixRatio, topLines: core.DEFAULT_SHAPE_TOP_LINES });
+  const shortlist = shortlistForShape(all.matches, { minMatchingPixRatio, topLines: DEFAULT_SHAPE_TOP_LINES });
   log(`writing shape data for the ${shortlist.length} targets --rank shape shortlists (of ${all.matches.length} pixel matches) …`);
-  const { plan } = core.syntheticLibrary(e2eSpec);
+  const { plan } = syntheticLibrary(e2eSpec);
   let bytes = 0;
   for (const match of shortlist) {
     const synthetic = Number(/SYN_(\d+)-/.exec(match.item.sourcePath)![1]);
-    const target = core.shapeTargetFromImages(core.libraryEntry(plan, synthetic).image, core.defaultShapeParams, { zgapRadius: core.ZGAP_RADIUS });
-    const companion = core.encodeShapeCompanion(target, { gradient: "recipe", zgap: "recipe" });
-    await libraryStore.put(core.companionKeyOf(libraryLayout, match.index), companion);
+    const target = shapeTargetFromImages(libraryEntry(plan, synthetic).image, defaultShapeParams, { zgapRadius: ZGAP_RADIUS });
+    const companion = encodeShapeCompanion(target, { gradient: "recipe", zgap: "recipe" });
+    await libraryStore.put(companionKeyOf(libraryLayout, match.index), companion);
     bytes += companion.length;
   }
-  const info = { formatVersion: core.SHAPE_COMPANION_VERSION, targets: shortlist.length, bytes, threshold: core.defaultShapeParams.targetThreshold, zgapRadius: core.ZGAP_RADIUS, gradientFiles: 0, zgapFiles: 0 };
-  await libraryStore.put(core.shapeInfoKey(libraryManifest.buildId), new TextEncoder().encode(JSON.stringify(info)));
+  const info = { formatVersion: SHAPE_COMPANION_VERSION, targets: shortlist.length, bytes, threshold: defaultShapeParams.targetThreshold, zgapRadius: ZGAP_RADIUS, gradientFiles: 0, zgapFiles: 0 };
+  await libraryStore.put(shapeInfoKey(libraryManifest.buildId), new TextEncoder().encode(JSON.stringify(info)));
   await writeFile(marker, new Date().toISOString());
   log(`  ${fmtBytes(bytes / Math.max(1, shortlist.length))} of shape data per target, ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

@@ -15,7 +15,8 @@ import { availableParallelism, cpus, tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
-import { defaultMaxRunning, encodePackBitsTiff, generateNeuron, renderMask, syntheticLibrary, type ResultsDocument, type SubmissionSummary } from "@cds/core";
+import { defaultMaxRunning, encodePackBitsTiff, type ResultsDocument, type SubmissionSummary } from "@cds/core";
+import { generateNeuron, renderMask, syntheticLibrary } from "@cds/synthetic";
 import { FolderBlobStore, indexSyntheticLibrary, startLocalRuntime } from "@cds/local";
 import { childPeakMemory, peakMemoryMiB } from "./peak-memory.ts";
 

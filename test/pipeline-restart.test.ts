@@ -1,7 +1,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { encodePackBitsTiff, renderMask, syntheticLibrary, type ResultsDocument, type SyntheticLibrarySpec } from "@cds/core";
+import { encodePackBitsTiff, type ResultsDocument } from "@cds/core";
+import { renderMask, syntheticLibrary, type SyntheticLibrarySpec } from "@cds/synthetic";
 import type { CatalogEvent } from "@cds/events";
 import { FolderBlobStore, indexSyntheticLibrary, startLocalRuntime, type LocalRuntime } from "@cds/local";
 import { tempDir } from "./support/temp-dir.ts";

@@ -9,13 +9,12 @@ import {
   prepareMask,
   MANIFEST_KEY,
   readManifest,
-  renderMask,
   searchLibraryRange,
   shardKey,
-  syntheticLibrary,
   writeLibraryFiles,
   type BlobStore,
 } from "@cds/core";
+import { renderMask, syntheticLibrary } from "@cds/synthetic";
 import { inProcessBatchScorer } from "@cds/functions";
 import { libraryWorkerPayloads } from "../worker-payloads.ts";
 import { FolderBlobStore, indexSyntheticLibrary } from "@cds/local";

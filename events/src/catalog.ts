@@ -1,5 +1,5 @@
 import { batchFailed } from "./batch-failed.ts";
-import type { EventOf } from "./catalog-entry.ts";
+import type { DetailOf, EventOf } from "./catalog-entry.ts";
 import { objectCreated } from "./object-created.ts";
 import { searchAccepted } from "./search-accepted.ts";
 import { searchBatchesCompleted } from "./search-batches-completed.ts";
@@ -34,6 +34,16 @@ export type CatalogDetailType = CatalogEntryOfCatalog["detailType"];
 
 /** Any event of the catalog, discriminated by `"detail-type"`. */
 export type CatalogEvent = EventOf<CatalogEntryOfCatalog>;
+
+/**
+ * One event to put on a bus, typed by its detail-type: EventBridge's PutEvents entry, camel-cased.
+ * Both publishers (the local bus, and the functions' port that EventBridge backs) take this shape.
+ */
+export type CatalogEventEntry = EntryFor<CatalogEntryOfCatalog>;
+
+type EntryFor<Entry extends CatalogEntryOfCatalog> = Entry extends CatalogEntryOfCatalog
+  ? { source: Entry["source"]; detailType: Entry["detailType"]; detail: DetailOf<Entry>; resources?: string[] }
+  : never;
 
 /** The event of one detail-type. */
 export type CatalogEventOfType<DetailType extends CatalogDetailType> = Extract<CatalogEvent, { "detail-type": DetailType }>;

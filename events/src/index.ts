@@ -14,7 +14,7 @@ export { searchStarted } from "./search-started.ts";
 export type { SearchStartedDetail } from "./search-started.ts";
 export { searchBatchesCompleted } from "./search-batches-completed.ts";
 export type { SearchBatchesCompletedDetail } from "./search-batches-completed.ts";
-export { searchCompleted, topMatchesInEvent } from "./search-completed.ts";
+export { searchCompleted } from "./search-completed.ts";
 export type { SearchCompletedDetail } from "./search-completed.ts";
 export { searchFailed, searchFailureStages } from "./search-failed.ts";
 export type { SearchFailedDetail, SearchFailureStage } from "./search-failed.ts";
@@ -23,7 +23,7 @@ export type { BatchFailedDetail } from "./batch-failed.ts";
 export { submissionCompleted } from "./submission-completed.ts";
 export type { SubmissionCompletedDetail } from "./submission-completed.ts";
 export { catalog, catalogEntryFor } from "./catalog.ts";
-export type { CatalogDetailType, CatalogEntryOfCatalog, CatalogEvent, CatalogEventOfType } from "./catalog.ts";
+export type { CatalogDetailType, CatalogEntryOfCatalog, CatalogEvent, CatalogEventEntry, CatalogEventOfType } from "./catalog.ts";
 export { parseEvent } from "./parse-event.ts";
 export { readFixture } from "./read-fixture.ts";
 export type {

@@ -1,10 +1,8 @@
+import { TOP_MATCHES_REPORTED } from "@cds/core";
 import { z } from "zod";
 import { defineEvent, type DetailOf } from "./catalog-entry.ts";
 import { countSchema, objectKeySchema, searchIdSchema } from "./detail-fields.ts";
 import { searchEventSource } from "./event-sources.ts";
-
-/** How many of the best matches a `Search Completed` event carries; the rest are in the results file. */
-export const topMatchesInEvent = 10;
 
 const topMatchSchema = z
   .object({
@@ -37,8 +35,8 @@ export const searchCompleted = defineEvent({
       matchCount: countSchema,
       resultsKey: objectKeySchema,
       htmlKey: objectKeySchema,
-      /** The best matches, best first (at most {@link topMatchesInEvent}), so a notification can show them. */
-      topMatches: z.array(topMatchSchema).max(topMatchesInEvent),
+      /** The best matches, best first (at most `TOP_MATCHES_REPORTED`), so a notification can show them. */
+      topMatches: z.array(topMatchSchema).max(TOP_MATCHES_REPORTED),
       partial: z.boolean(),
       /** From acceptance to completion. */
       elapsedMs: countSchema,

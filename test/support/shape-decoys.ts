@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { encodePackBitsTiff, generateCdm, generateNeuron, plantMatch, renderMask, type Neuron, type RgbImage } from "@cds/core";
+import { encodePackBitsTiff, type RgbImage } from "@cds/core";
+import { generateCdm, generateNeuron, plantMatch, renderMask, type Neuron } from "@cds/synthetic";
 import { seededRandom } from "../../packages/core/test/random-images.ts";
 
 /**

@@ -4,17 +4,14 @@ import {
   compareMatches,
   decodeImage,
   encodePackBitsTiff,
-  generateNeuron,
   layoutOf,
   prepareMask,
   readManifest,
-  renderMask,
   searchLibraryRange,
-  syntheticLibrary,
   type SearchParams,
-  type SyntheticLibrarySpec,
   type TargetMatch,
 } from "@cds/core";
+import { generateNeuron, renderMask, syntheticLibrary, type SyntheticLibrarySpec } from "@cds/synthetic";
 import { FolderBlobStore } from "@cds/local";
 import { cdsearch, sharedCdmDir } from "./shared-data.ts";
 

@@ -1,15 +1,14 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { seededRandom } from "../../packages/core/test/random-images.ts";
+import { encodePackBitsTiff, type RgbImage } from "@cds/core";
 import {
-  encodePackBitsTiff,
   libraryEntry,
   type PlantedInfo,
   renderMask,
-  type RgbImage,
   syntheticLibrary,
   type SyntheticLibrarySpec,
-} from "@cds/core";
+} from "@cds/synthetic";
 
 /** One target image written to disk, with what the generator planted in it (if anything). */
 export interface WrittenTarget {

@@ -79,23 +79,6 @@ export type { BatchSearchOptions, BatchSearchResult, SearchScratch } from "./sea
 export { encodePackBitsTiff } from "./image/tiff-encoder.ts";
 export { createPrng, deriveSeed } from "./prng.ts";
 export type { Prng, Seed } from "./prng.ts";
-export {
-  CDM_HEIGHT,
-  CDM_WIDTH,
-  generateCdm,
-  generateLibrary,
-  generateNeuron,
-  libraryEntry,
-  libraryName,
-  loadLutFile,
-  maskSeed,
-  planLibrary,
-  plantMatch,
-  rainbowLut,
-  renderMask,
-  syntheticLibrary,
-} from "./synthetic/index.ts";
-export type { LibraryEntry, LibraryOptions, LibraryPlan, Neuron, PlantedInfo, SyntheticLibrarySpec } from "./synthetic/index.ts";
 export { defaultStateTableLayout, STATE_SERVICE, STATE_TTL_ATTRIBUTE, stateTableDefinition, stateTableLayout } from "./entities/state-table.ts";
 export type { StateTableDefinition, StateTableLayout, StateTableLayoutOverrides } from "./entities/state-table.ts";
 export type { EntityClause } from "./entities/entity-clause.ts";
@@ -212,7 +195,8 @@ export { prepareSubmission } from "./submission/prepare-submission.ts";
 export type { PlannedMask, RejectedMask, SubmissionInput, SubmissionLibrary, SubmissionPlan } from "./submission/prepare-submission.ts";
 export { submitMasks } from "./submission/submit-masks.ts";
 export type { SubmissionReceipt, SubmitMasksDeps } from "./submission/submit-masks.ts";
-export { buildSubmissionSummary, SUBMISSION_SUMMARY_VERSION, submissionSummaryCsv, summaryKeysOf, TOP_MATCHES_PER_MASK } from "./submission/submission-summary.ts";
+export { buildSubmissionSummary, SUBMISSION_SUMMARY_VERSION, submissionSummaryCsv, summaryKeysOf } from "./submission/submission-summary.ts";
+export { TOP_MATCHES_REPORTED } from "./results/top-matches.ts";
 export type { SubmissionSummary, SummaryMask, SummaryMatch } from "./submission/submission-summary.ts";
 export { recordOutcomeOfSearch } from "./submission/record-mask-outcome.ts";
 export type { RecordMaskOutcomeDeps } from "./submission/record-mask-outcome.ts";
@@ -248,8 +232,8 @@ export { DEFAULT_SHAPE_TOP_LINES, lineOf, rankByShape, shortlistForShape } from 
 export type { ShapeRankedMatch } from "./shape/shape-ranking.ts";
 export { createSliceTable, sliceNumber } from "./shape/slice-gap.ts";
 export type { SliceTable } from "./shape/slice-gap.ts";
-export { parseLut } from "./synthetic/rainbow-lut.ts";
-export type { Lut } from "./synthetic/rainbow-lut.ts";
+export { loadLutFile, LUT_SIZE, parseLut, rainbowLut } from "./image/rainbow-lut.ts";
+export type { Lut } from "./image/rainbow-lut.ts";
 export { decodeShapeCompanion, encodeShapeCompanion, SHAPE_COMPANION_VERSION, shapeCompanionKey, shapeInfoKey } from "./shape/shape-companion.ts";
 export type { ShapeCompanionHeader, ShapeLibraryInfo } from "./shape/shape-companion.ts";
 export { companionKeyOf, rankLibraryMatchesByShape, readShapeLibraryInfo, scoreShapeBatch } from "./shape/shape-stage.ts";

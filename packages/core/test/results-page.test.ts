@@ -8,7 +8,7 @@ import { resultsFileSet } from "../src/results/results-files.ts";
 import { matchesToShow, renderResultsPage } from "../src/results/results-page.ts";
 import { scorePixelMatchPlain } from "../src/scoring/pixel-match-plain.ts";
 import { defaultSearchParams } from "../src/search-params.ts";
-import { generateCdm, generateNeuron, renderMask } from "../src/synthetic/index.ts";
+import { generateCdm, generateNeuron, renderMask } from "@cds/synthetic";
 import { perturbed, randomImage, seededRandom } from "./random-images.ts";
 import { aDocumentInput, aMatch } from "./results-builders.ts";
 

@@ -4,7 +4,7 @@ import { ParameterError } from "../src/errors.ts";
 import { decodeImage, decodePng } from "../src/image/index.ts";
 import { downscale2x } from "../src/results/downscale-2x.ts";
 import { encodePng } from "../src/results/png-encoder.ts";
-import { generateCdm } from "../src/synthetic/index.ts";
+import { generateCdm } from "@cds/synthetic";
 import { pngjs, testPattern } from "./fixtures-image.ts";
 
 function rgbImage(width: number, height: number) {

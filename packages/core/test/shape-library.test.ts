@@ -5,7 +5,7 @@ import { decodeShapeCompanion, encodeShapeCompanion, shapeCompanionKey } from ".
 import { rankByShape, shortlistForShape } from "../src/shape/shape-ranking.ts";
 import { defaultShapeParams } from "../src/shape/shape-params.ts";
 import { shapeTargetFromImages, shapeTargetOf, type ShapeTarget } from "../src/shape/shape-target.ts";
-import { generateCdm } from "../src/synthetic/index.ts";
+import { generateCdm } from "@cds/synthetic";
 import { seededRandom } from "./random-images.ts";
 
 describe("shape data beside the shards", () => {

@@ -15,7 +15,7 @@ import type { ShapeParams } from "../src/shape/shape-params.ts";
 import { shapeTargetOf } from "../src/shape/shape-target.ts";
 import { createSliceTable, sliceNumber, sliceNumberPlain } from "../src/shape/slice-gap.ts";
 import { zgapImage, zgapImagePlain } from "../src/shape/zgap-image.ts";
-import { rainbowLut } from "../src/synthetic/rainbow-lut.ts";
+import { rainbowLut } from "../src/image/rainbow-lut.ts";
 import { perturbed, randomColor, randomImage, seededRandom } from "./random-images.ts";
 
 /** Small label regions, so that random images have pixels on both sides of them. */

@@ -13,7 +13,7 @@ import { scoreShape } from "../src/shape/shape-scorer.ts";
 import { defaultShapeParams, ZGAP_FALLBACK_RADIUS } from "../src/shape/shape-params.ts";
 import { shapeTargetOf } from "../src/shape/shape-target.ts";
 import { zgapImage, zgapImagePlain } from "../src/shape/zgap-image.ts";
-import { parseLut } from "../src/synthetic/rainbow-lut.ts";
+import { parseLut } from "../src/image/rainbow-lut.ts";
 import { hasSharedCdm, readShared, sharedCdmDir, SKIP_SHARED_NOTE } from "./fixtures-image.ts";
 
 if (!hasSharedCdm) console.warn(SKIP_SHARED_NOTE);

@@ -1,12 +1,8 @@
-import type { CatalogEntryOfCatalog, CatalogEvent, DetailOf } from "@cds/events";
+import type { CatalogEvent, CatalogEventEntry } from "@cds/events";
 import type { AcceptUploadDeps, BatchPlanOptions, BlobStore, CombineSearchDeps, DispatchTreeOptions, Invoker, LibraryStores, SourceImageReader, StateStore } from "@cds/core";
 
 /** One event to put on the bus, typed by its detail-type (EventBridge's PutEvents entry, camel-cased). */
-export type SearchEventEntry = EntryFor<CatalogEntryOfCatalog>;
-
-type EntryFor<Entry extends CatalogEntryOfCatalog> = Entry extends CatalogEntryOfCatalog
-  ? { source: Entry["source"]; detailType: Entry["detailType"]; detail: DetailOf<Entry> }
-  : never;
+export type SearchEventEntry = CatalogEventEntry;
 
 /** Puts events on the bus (the local bus, or EventBridge's PutEvents). */
 export interface EventPublisher {

@@ -20,11 +20,9 @@ import {
   shardKey,
   type ShardEntry,
   shuffled,
-  CDM_HEIGHT,
-  CDM_WIDTH,
-  type SyntheticLibrarySpec,
   writeLibraryFiles,
 } from "@cds/core";
+import { CDM_HEIGHT, CDM_WIDTH, type SyntheticLibrarySpec } from "@cds/synthetic";
 import { pruneLibraryBuilds } from "./library-retention.ts";
 import { listLibrarySource } from "./library-source.ts";
 import type { BuiltIndexShard, IndexTask } from "./index-worker.ts";

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compareMatches, defaultSearchParams, isMatch, type LibraryManifest, parseSearchParams, renderMask, syntheticLibrary, type TargetMatch } from "@cds/core";
+import { compareMatches, defaultSearchParams, isMatch, type LibraryManifest, parseSearchParams, type TargetMatch } from "@cds/core";
+import { renderMask, syntheticLibrary } from "@cds/synthetic";
 import { FolderBlobStore, indexSyntheticLibrary, runLocalSearch, type SearchTarget } from "@cds/local";
 import { shardRuns } from "../src/search-runner.ts";
 import { tempDir } from "../../../test/support/temp-dir.ts";

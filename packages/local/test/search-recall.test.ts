@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { defaultSearchParams, type LibraryManifest, libraryName, renderMask, syntheticLibrary, type SyntheticLibrarySpec } from "@cds/core";
+import { defaultSearchParams, type LibraryManifest } from "@cds/core";
+import { libraryName, renderMask, syntheticLibrary, type SyntheticLibrarySpec } from "@cds/synthetic";
 import { FolderBlobStore, indexSyntheticLibrary, runLocalSearch } from "@cds/local";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 

@@ -3,7 +3,8 @@ import { mkdir, symlink, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { acceptUpload, CdsError, encodePackBitsTiff, InputRefusedError, renderMask, syntheticLibrary, UserInputError, type StateStore } from "@cds/core";
+import { acceptUpload, CdsError, encodePackBitsTiff, InputRefusedError, UserInputError, type StateStore } from "@cds/core";
+import { renderMask, syntheticLibrary } from "@cds/synthetic";
 import { FolderBlobStore, indexSyntheticLibrary, startLocalState, watchUploads, type LocalState, type WatchedUpload } from "@cds/local";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 

@@ -11,13 +11,14 @@ import { combineBatchResults } from "../results/combine-batches.ts";
 import { buildResultsDocument, type ResultsDocument, type ResultsShapeRank } from "../results/results-document.ts";
 import { maskNameOf } from "../results/mask-name.ts";
 import { resultsFileSet } from "../results/results-files.ts";
+import { TOP_MATCHES_REPORTED } from "../results/top-matches.ts";
 import { matchesToShow } from "../results/results-page.ts";
 import type { TargetMatch } from "../search/ranking.ts";
 import { prepareShapeQuery } from "../shape/prepared-shape-query.ts";
 import { defaultShapeParams } from "../shape/shape-params.ts";
 import type { ShapeRankedMatch } from "../shape/shape-ranking.ts";
 import { rankLibraryMatchesByShape } from "../shape/shape-stage.ts";
-import { rainbowLut, type Lut } from "../synthetic/rainbow-lut.ts";
+import { rainbowLut, type Lut } from "../image/rainbow-lut.ts";
 import type { StateStore } from "../state/service.ts";
 import { IllegalStatusTransitionError, SearchNotFoundError } from "../state/state-errors.ts";
 import type { LibraryStores, SourceImageReader } from "./pipeline-ports.ts";
@@ -44,9 +45,6 @@ export interface CombineSearchDeps {
   batchPlan?: BatchPlanOptions;
   now?: () => Date;
 }
-
-/** How many matches a `Search Completed` event carries (the catalog's limit). */
-const TOP_MATCHES_IN_EVENT = 10;
 
 /** A combined search: where its results went and what the completion event says. */
 export interface CombinedSearch {
@@ -132,7 +130,7 @@ export async function combineSearch(searchId: string, deps: CombineSearchDeps): 
  * const combined = combinedSearchOf(search.searchId, JSON.parse(await results.get(search.resultsKey)));
  */
 export function combinedSearchOf(searchId: string, document: ResultsDocument): CombinedSearch {
-  const topMatches = document.results.slice(0, TOP_MATCHES_IN_EVENT).map((r) => ({
+  const topMatches = document.results.slice(0, TOP_MATCHES_REPORTED).map((r) => ({
     name: r.name,
     matchingPixels: r.matchingPixels,
     matchingRatio: Math.min(1, r.matchingRatio),

@@ -1,5 +1,5 @@
 import type { RgbImage } from "../image/rgb-image.ts";
-import type { Lut } from "../synthetic/rainbow-lut.ts";
+import type { Lut } from "../image/rainbow-lut.ts";
 import { dilateBinary } from "./binary-dilation.ts";
 import { greyOfSum } from "./grey.ts";
 import { clearLabels } from "./label-clear.ts";

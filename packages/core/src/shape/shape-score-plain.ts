@@ -1,7 +1,7 @@
 import type { Gray16Image } from "../image/png-decoder.ts";
 import type { RgbImage } from "../image/rgb-image.ts";
 import { assertSameSize } from "../scoring/same-size.ts";
-import type { Lut } from "../synthetic/rainbow-lut.ts";
+import type { Lut } from "../image/rainbow-lut.ts";
 import { clearLabels, maskBelowThreshold } from "./label-clear.ts";
 import { queryImagesPlain, type QueryImages } from "./query-images.ts";
 import { type ShapeScore, shapeScoreOf } from "./shape-score.ts";

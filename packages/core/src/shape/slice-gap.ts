@@ -1,4 +1,4 @@
-import type { Lut } from "../synthetic/rainbow-lut.ts";
+import type { Lut } from "../image/rainbow-lut.ts";
 import { sectorOf } from "../scoring/color-sector.ts";
 
 /**

@@ -1,8 +1,8 @@
 import type { SearchItem } from "../entities/search.ts";
 import { BlobNotFoundError, type BlobStore } from "../ports/blob-store.ts";
 import type { ResultsDocument } from "../results/results-document.ts";
+import { TOP_MATCHES_REPORTED } from "../results/top-matches.ts";
 import type { StateStore } from "../state/service.ts";
-import { TOP_MATCHES_PER_MASK } from "./submission-summary.ts";
 
 /** What recording a mask's outcome reads and writes. */
 export interface RecordMaskOutcomeDeps {
@@ -53,5 +53,5 @@ async function topMatchesOf(resultsKey: string, results: BlobStore): Promise<{ n
     if (error instanceof BlobNotFoundError) return [];
     throw error;
   }
-  return document.results.slice(0, TOP_MATCHES_PER_MASK).map((r) => ({ name: r.name, matchingPixels: r.matchingPixels, matchingRatio: r.matchingRatio, mirrored: r.mirrored }));
+  return document.results.slice(0, TOP_MATCHES_REPORTED).map((r) => ({ name: r.name, matchingPixels: r.matchingPixels, matchingRatio: r.matchingRatio, mirrored: r.mirrored }));
 }

@@ -1,12 +1,10 @@
 import type { SubmissionItem } from "../entities/submission.ts";
 import type { SubmissionMaskItem } from "../entities/submission-mask.ts";
+import { TOP_MATCHES_REPORTED } from "../results/top-matches.ts";
 import { csvCell } from "../text/csv-cell.ts";
 
 /** Version of the {@link SubmissionSummary} shape; raised when a field changes meaning or goes. */
 export const SUBMISSION_SUMMARY_VERSION = 1;
-
-/** Best matches kept per mask in a submission's summary (and in its mask records). */
-export const TOP_MATCHES_PER_MASK = 10;
 
 /** One match of one mask in a summary. */
 export interface SummaryMatch {
@@ -80,7 +78,7 @@ export function buildSubmissionSummary(submission: SubmissionItem, masks: readon
       ...(mask.resultsKey ? { results: mask.resultsKey } : {}),
       ...(mask.htmlKey ? { page: mask.htmlKey } : {}),
       ...(mask.failureReason ? { reason: mask.failureReason } : {}),
-      topMatches: (mask.topMatches ?? []).slice(0, TOP_MATCHES_PER_MASK).map((match, i) => ({ rank: i + 1, ...match })),
+      topMatches: (mask.topMatches ?? []).slice(0, TOP_MATCHES_REPORTED).map((match, i) => ({ rank: i + 1, ...match })),
     }));
   const completed = summaryMasks.filter((mask) => mask.status === "completed").length;
   return {

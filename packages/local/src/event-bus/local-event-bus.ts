@@ -4,9 +4,8 @@ import {
   eventRules,
   matchesPattern,
   parseEvent,
-  type CatalogEntryOfCatalog,
+  type CatalogEventEntry,
   type CatalogEvent,
-  type DetailOf,
   type EventRule,
   type RuleTarget,
 } from "@cds/events";
@@ -14,11 +13,7 @@ import { DeliveryError } from "./delivery-error.ts";
 import { EventLog } from "./event-log.ts";
 
 /** One event to publish, typed by its detail-type (as EventBridge's PutEvents entry, camel-cased). */
-export type PublishEntry = EntryFor<CatalogEntryOfCatalog>;
-
-type EntryFor<Entry extends CatalogEntryOfCatalog> = Entry extends CatalogEntryOfCatalog
-  ? { source: Entry["source"]; detailType: Entry["detailType"]; detail: DetailOf<Entry>; resources?: string[] }
-  : never;
+export type PublishEntry = CatalogEventEntry;
 
 /** What {@link LocalEventBus.publish} may be told besides the entries. */
 export interface PublishOptions {

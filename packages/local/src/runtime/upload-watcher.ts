@@ -1,5 +1,6 @@
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { sidecarSuffix } from "@cds/events";
 
 /** A file that settled in the watched folder: its key (`<library>/<file>`), size and a change tag. */
 export interface WatchedUpload {
@@ -118,5 +119,5 @@ async function listCandidates(folder: string): Promise<string[]> {
 }
 
 function isIgnored(name: string): boolean {
-  return name.startsWith(".") || /\.(json|tmp|part|crdownload)$/i.test(name) || name.endsWith("~");
+  return name.startsWith(".") || name.toLowerCase().endsWith(sidecarSuffix) || /\.(tmp|part|crdownload)$/i.test(name) || name.endsWith("~");
 }

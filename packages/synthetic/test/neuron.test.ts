@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { RgbImage } from "../src/image/rgb-image.ts";
-import type { Neuron } from "../src/synthetic/index.ts";
-import { generateNeuron, inLabelRegion, placeNeuron, plantMatch, renderMask } from "../src/synthetic/index.ts";
+import type { RgbImage } from "@cds/core";
+import type { Neuron } from "../src/index.ts";
+import { generateNeuron, inLabelRegion, placeNeuron, plantMatch, renderMask } from "../src/index.ts";
 
 const W = 1210;
 const H = 566;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { RgbImage } from "../src/image/rgb-image.ts";
-import { generateCdm, labelRegions, NOISE_CEILING, rainbowLut } from "../src/synthetic/index.ts";
+import { rainbowLut, type RgbImage } from "@cds/core";
+import { generateCdm, labelRegions, NOISE_CEILING } from "../src/index.ts";
 
 function litAbove(image: RgbImage, threshold: number, where: (x: number, y: number) => boolean = () => true): number {
   const { width, height, rgb } = image;

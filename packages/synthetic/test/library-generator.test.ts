@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { LibraryEntry } from "../src/synthetic/index.ts";
-import { generateLibrary, generateNeuron, libraryEntry, libraryName, planLibrary } from "../src/synthetic/index.ts";
+import type { LibraryEntry } from "../src/index.ts";
+import { generateLibrary, generateNeuron, libraryEntry, libraryName, planLibrary } from "../src/index.ts";
 
 const W = 1210;
 const masks = [generateNeuron("lib-mask-0", { pixels: 3000 }), generateNeuron("lib-mask-1", { pixels: 3000 })];

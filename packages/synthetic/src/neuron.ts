@@ -2,14 +2,9 @@
  * A single synthetic neuron as an explicit pixel set: what a user's mask holds, and what
  * a planted match copies (shifted and/or mirrored) into a library image.
  */
-import { ParameterError } from "../errors.ts";
-import type { RgbImage } from "../image/rgb-image.ts";
+import { createPrng, type Lut, ParameterError, rainbowLut, type RgbImage, type Seed } from "@cds/core";
 import { createCanvas, LIT_LEVEL } from "./canvas.ts";
 import { CDM_HEIGHT, CDM_WIDTH, neuronDomain } from "./layout.ts";
-import type { Seed } from "../prng.ts";
-import { createPrng } from "../prng.ts";
-import type { Lut } from "./rainbow-lut.ts";
-import { rainbowLut } from "./rainbow-lut.ts";
 import { drawNeuron } from "./strokes.ts";
 
 /**

@@ -1,5 +1,4 @@
-import type { Seed } from "../prng.ts";
-import { deriveSeed } from "../prng.ts";
+import { deriveSeed, type Seed } from "@cds/core";
 import { planLibrary, type LibraryPlan } from "./library-generator.ts";
 import { generateNeuron, type Neuron } from "./neuron.ts";
 

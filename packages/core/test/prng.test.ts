@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createPrng, deriveSeed } from "../src/synthetic/index.ts";
+import { createPrng, deriveSeed } from "../src/prng.ts";
 
 function first(seed: string | number, n: number): number[] {
   const rng = createPrng(seed);

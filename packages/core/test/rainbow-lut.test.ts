@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadLutFile, LUT_SIZE, parseLut, rainbowLut } from "../src/synthetic/index.ts";
+import { loadLutFile, LUT_SIZE, parseLut, rainbowLut } from "../src/image/rainbow-lut.ts";
 
 // The real LUT is licensed Janelia data kept beside the repository, never inside it.
 const REAL_LUT = fileURLToPath(new URL("../../../../shared/data/cdm/lut/PsychedelicRainBow2.lut", import.meta.url));

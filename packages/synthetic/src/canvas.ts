@@ -3,8 +3,7 @@
  * pipeline that makes real CDMs, where the brighter of two overlapping things wins whole
  * (its colour, i.e. its depth, not a blend).
  */
-import type { RgbImage } from "../image/rgb-image.ts";
-import type { Lut } from "./rainbow-lut.ts";
+import type { Lut, RgbImage } from "@cds/core";
 
 /**
  * The level a channel must exceed for a pixel to count as lit, at the lowest threshold in

@@ -2,10 +2,6 @@
  * Deterministic synthetic colour-depth MIPs: masks, library images and planted matches
  * for tests and benchmarks that must not depend on real (licensed, large) image data.
  */
-export type { Prng, Seed } from "../prng.ts";
-export { createPrng, deriveSeed } from "../prng.ts";
-export type { Lut } from "./rainbow-lut.ts";
-export { LUT_SIZE, loadLutFile, parseLut, rainbowLut } from "./rainbow-lut.ts";
 export type { Domain, Rect } from "./layout.ts";
 export { CDM_HEIGHT, CDM_WIDTH, inLabelRegion, labelRegions, MAX_PLANT_SHIFT, neuronDomain } from "./layout.ts";
 export { LIT_LEVEL, NOISE_CEILING } from "./canvas.ts";

@@ -4,15 +4,10 @@
  * Every entry depends only on (seed, index), so a library can be streamed, split across
  * workers, or regenerated entry by entry without storing it.
  */
-import { ImageSizeMismatchError, ParameterError } from "../errors.ts";
-import type { RgbImage } from "../image/rgb-image.ts";
+import { createPrng, deriveSeed, ImageSizeMismatchError, type Lut, ParameterError, rainbowLut, type RgbImage, type Seed } from "@cds/core";
 import { generateCdm, plantMatch } from "./cdm-generator.ts";
 import { CDM_HEIGHT, CDM_WIDTH } from "./layout.ts";
 import type { Neuron } from "./neuron.ts";
-import type { Seed } from "../prng.ts";
-import { createPrng, deriveSeed } from "../prng.ts";
-import type { Lut } from "./rainbow-lut.ts";
-import { rainbowLut } from "./rainbow-lut.ts";
 
 /** What was planted in a target: which mask, moved how. */
 export interface PlantedInfo {

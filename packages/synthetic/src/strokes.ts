@@ -11,8 +11,7 @@
 import type { Canvas, StampStyle } from "./canvas.ts";
 import { MAX_SOMA_RADIUS, stampSoma, stampStroke } from "./canvas.ts";
 import type { Domain } from "./layout.ts";
-import type { Prng } from "../prng.ts";
-import type { Lut } from "./rainbow-lut.ts";
+import type { Lut, Prng } from "@cds/core";
 
 /** Where a walk may place stroke centres, beyond the domain (e.g. away from a planted copy). */
 export type Blocked = (x: number, y: number) => boolean;

@@ -3,8 +3,7 @@
  * several random neurons) and "planted" targets that also carry a known, moved copy of a
  * mask's neuron, so a search's expected hits are known exactly.
  */
-import { ParameterError } from "../errors.ts";
-import type { RgbImage } from "../image/rgb-image.ts";
+import { createPrng, deriveSeed, type Lut, ParameterError, type Prng, rainbowLut, type RgbImage, type Seed } from "@cds/core";
 import type { Canvas } from "./canvas.ts";
 import { createCanvas, LIT_LEVEL, NOISE_CEILING, plotMax } from "./canvas.ts";
 import { drawLabels } from "./labels.ts";
@@ -12,10 +11,6 @@ import type { Domain } from "./layout.ts";
 import { CDM_HEIGHT, CDM_WIDTH, neuronDomain } from "./layout.ts";
 import type { Neuron, Placement } from "./neuron.ts";
 import { placeNeuron } from "./neuron.ts";
-import type { Prng, Seed } from "../prng.ts";
-import { createPrng, deriveSeed } from "../prng.ts";
-import type { Lut } from "./rainbow-lut.ts";
-import { rainbowLut } from "./rainbow-lut.ts";
 import type { Blocked } from "./strokes.ts";
 import { drawNeuron } from "./strokes.ts";
 

@@ -11,9 +11,7 @@ import type { Canvas } from "./canvas.ts";
 import { plotMax } from "./canvas.ts";
 import type { Rect } from "./layout.ts";
 import { labelRegions } from "./layout.ts";
-import type { Prng } from "../prng.ts";
-import type { Lut } from "./rainbow-lut.ts";
-import { LUT_SIZE } from "./rainbow-lut.ts";
+import { type Lut, LUT_SIZE, type Prng } from "@cds/core";
 
 /** Draws the name label and the legend, each only if its corner is big enough. */
 export function drawLabels(canvas: Canvas, rng: Prng, lut: Lut): void {
