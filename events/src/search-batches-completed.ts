@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { defineEvent, type DetailOf } from "./catalog-entry.ts";
-import { searchIdSchema, timestampSchema } from "./detail-fields.ts";
+import { searchIdSchema } from "./detail-fields.ts";
 import { searchEventSource } from "./event-sources.ts";
 
 /**
  * Every batch of a search has a persisted result: emitted once, by the worker whose
- * conditional write counted the last batch. Routed to `combiner` (the completion rule).
+ * conditional write counted the last batch. Routed to `combiner` (the completion rule). When it
+ * happened is the envelope's `time`: version 2 dropped `completedAt`, which no consumer read.
  *
  * @example
  * const { searchId } = searchBatchesCompleted.detail.parse(event.detail);
@@ -14,12 +15,11 @@ export const searchBatchesCompleted = defineEvent({
   name: "search-batches-completed",
   source: searchEventSource,
   detailType: "Search Batches Completed",
-  version: 1,
+  version: 2,
   detail: z
     .object({
       searchId: searchIdSchema,
       batchCount: z.number().int().positive(),
-      completedAt: timestampSchema,
     })
     .strict(),
 });

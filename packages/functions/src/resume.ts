@@ -11,8 +11,8 @@ import { batchesCompletedEntry } from "./search-events.ts";
  * @example
  * for (const search of (await state.listSearchesByStatus("running")).items) await resume(search, deps);
  */
-export async function resume(search: SearchItem, deps: Pick<PipelineDeps, "state" | "libraries" | "batchPlan" | "dispatchTree" | "bus" | "invoker" | "now">): Promise<void> {
+export async function resume(search: SearchItem, deps: Pick<PipelineDeps, "state" | "libraries" | "batchPlan" | "dispatchTree" | "bus" | "invoker">): Promise<void> {
   const action = await resumeSearch(search, deps);
   if (action.kind === "score") for (const payload of action.leaves) await deps.invoker.invokeAsync(functionNames.dispatchNode, payload);
-  if (action.kind === "combine") await deps.bus.publish([batchesCompletedEntry(search.searchId, action.batchCount, deps.now?.())]);
+  if (action.kind === "combine") await deps.bus.publish([batchesCompletedEntry(search.searchId, action.batchCount)]);
 }

@@ -12,13 +12,13 @@ export function searchAcceptedEntry(search: SearchItem): SearchEventEntry {
 
 /** `Search Started` once dispatch marked the search running. */
 export function searchStartedEntry(search: SearchItem, batchSize: number): SearchEventEntry {
-  const detail = { searchId: search.searchId, batchCount: search.batchCount, batchSize, startedAt: search.startedAt ?? new Date().toISOString() };
+  const detail = { searchId: search.searchId, batchCount: search.batchCount, batchSize };
   return { source: searchEventSource, detailType: "Search Started", detail };
 }
 
 /** `Search Batches Completed`, from the worker that counted the last batch. */
-export function batchesCompletedEntry(searchId: string, batchCount: number, now: Date = new Date()): SearchEventEntry {
-  return { source: searchEventSource, detailType: "Search Batches Completed", detail: { searchId, batchCount, completedAt: now.toISOString() } };
+export function batchesCompletedEntry(searchId: string, batchCount: number): SearchEventEntry {
+  return { source: searchEventSource, detailType: "Search Batches Completed", detail: { searchId, batchCount } };
 }
 
 /** `Search Completed`, from the combiner. */

@@ -71,11 +71,11 @@ async function sweepSearch(search: SearchItem, deps: SweepDeps, settings: SweepS
   switch (decision.kind) {
     case "reconcile": {
       const reconciled = await deps.state.reconcileCompletion(search.searchId, tree);
-      if (reconciled.reachedBatchCount) await deps.bus.publish([batchesCompletedEntry(search.searchId, search.batchCount, now)]);
+      if (reconciled.reachedBatchCount) await deps.bus.publish([batchesCompletedEntry(search.searchId, search.batchCount)]);
       break;
     }
     case "announce":
-      await deps.bus.publish([batchesCompletedEntry(search.searchId, search.batchCount, now)]);
+      await deps.bus.publish([batchesCompletedEntry(search.searchId, search.batchCount)]);
       break;
     case "retry": {
       const payloads = leafPayloads(planned, decision.leaves.flatMap((l) => l.batches), search.lanes);

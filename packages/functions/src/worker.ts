@@ -34,8 +34,8 @@ export async function worker(payload: unknown, deps: WorkerDeps): Promise<void> 
   const recording = await deps.state.recordBatchResult({ searchId: job.searchId, batchId: batch.batchId, tree, matches, maskSize, scored });
   const next = recording.completedLeaf ? nextWave(input, recording.completedLeaf) : undefined;
   if (next) await deps.invoker.invokeAsync(functionNames.dispatchNode, next);
-  if (recording.reachedBatchCount) await deps.bus.publish([batchesCompletedEntry(job.searchId, tree.batchCount, deps.now?.())]);
+  if (recording.reachedBatchCount) await deps.bus.publish([batchesCompletedEntry(job.searchId, tree.batchCount)]);
 }
 
 /** The ports {@link worker} uses. */
-export type WorkerDeps = Pick<PipelineDeps, "state" | "bus" | "invoker" | "now"> & { scorer: BatchScorer };
+export type WorkerDeps = Pick<PipelineDeps, "state" | "bus" | "invoker"> & { scorer: BatchScorer };

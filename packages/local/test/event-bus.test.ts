@@ -81,7 +81,7 @@ describe("LocalEventBus routing", () => {
     const { bus, received } = await recordingBus();
     bus.subscribe("admission", async (event) => {
       if (event["detail-type"] !== "Search Accepted") return;
-      await bus.publish([{ source: "cds.search", detailType: "Search Batches Completed", detail: { searchId: event.detail.searchId, batchCount: 1, completedAt: event.time } }]);
+      await bus.publish([{ source: "cds.search", detailType: "Search Batches Completed", detail: { searchId: event.detail.searchId, batchCount: 1 } }]);
     });
     await bus.publish([entryFromFixture(searchAccepted)]);
     expect(received).toEqual([]);
@@ -164,7 +164,7 @@ describe("LocalEventBus log", () => {
 describe("LocalEventBus validation", () => {
   it("rejects an event whose detail fails the catalog, naming the field, and logs nothing", async () => {
     const { bus, logFile, received } = await recordingBus();
-    const bad = { source: "cds.search", detailType: "Search Started", detail: { searchId: "s1", batchCount: 0, batchSize: 10, startedAt: "2025-11-25T14:02:14Z" } } as PublishEntry;
+    const bad = { source: "cds.search", detailType: "Search Started", detail: { searchId: "s1", batchCount: 0, batchSize: 10 } } as PublishEntry;
     const error = await bus.publish([bad]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EventValidationError);
     expect(error).toMatchObject({ name: "EventValidationError", detailType: "Search Started", field: "detail.batchCount" });
