@@ -1,5 +1,5 @@
 import { searchEventSource } from "@cds/events";
-import { maskNameOf, type CombinedSearch, type CompletedSubmission, type SearchItem } from "@cds/core";
+import { maskNameOf, type CombinedSearch, type FailingStage, type CompletedSubmission, type SearchItem } from "@cds/core";
 import type { SearchEventEntry } from "./ports.ts";
 
 // Envelope builders: what each handler emits, from what its core function returned.
@@ -50,7 +50,7 @@ export function searchFailedEntry(search: SearchItem): SearchEventEntry {
     detail: {
       searchId: search.searchId,
       reason: failure.reason,
-      stage: failure.stage as "intake" | "dispatch" | "worker" | "combiner" | "sweeper",
+      stage: failure.stage as FailingStage,
       failedAt: search.completedAt ?? new Date().toISOString(),
       maskName: maskNameOf(search),
       library: search.library,

@@ -1,6 +1,12 @@
 import { failSearch, stageFailureReason, type FailingStage } from "@cds/core";
+import type { SearchFailureStage } from "@cds/events";
 import type { PipelineDeps } from "./ports.ts";
 import { searchFailedEntry } from "./search-events.ts";
+
+// Core names the stages a search fails in, the event catalog the stages `Search Failed` may carry;
+// core cannot import the catalog, so this line stops type-checking if the two lists drift apart.
+const stagesAgree: [FailingStage] extends [SearchFailureStage] ? ([SearchFailureStage] extends [FailingStage] ? true : never) : never = true;
+void stagesAgree;
 
 /**
  * What a runtime calls when a stage's handler failed for good (a Lambda on-failure destination

@@ -11,9 +11,11 @@ interface FailureRecord {
 }
 
 /**
- * On-failure destination of every asynchronously invoked function (intake, dispatch, dispatcher,
- * worker, combiner): a worker's batch becomes `Batch Failed`, any other stage fails its search
- * with the reason, so no search waits silently for work that will never come.
+ * On-failure destination of every asynchronously invoked function (intake, admission,
+ * dispatch-node, worker, combiner, submission-tracking): a worker's batch becomes `Batch Failed`;
+ * any other fails its search with the reason when its event ends a stage (core
+ * `stageEndedByFailureOf`), so no search waits silently for work that will never come, and is
+ * logged when it ends none.
  */
 export const handler = observed("on-failure", async (record: FailureRecord): Promise<void> => {
   const context = record.requestContext ?? {};

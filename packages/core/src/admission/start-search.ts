@@ -9,7 +9,7 @@ import { IllegalStatusTransitionError, SearchNotFoundError } from "../state/stat
 import type { LibraryStores } from "../pipeline/pipeline-ports.ts";
 import { specOfSearch, type SearchJob } from "../pipeline/search-job.ts";
 
-/** What dispatch needs. */
+/** What starting a search needs. */
 export interface StartSearchDeps {
   state: Pick<StateStore, "getSearch" | "markSearchRunning" | "listSlotGrants">;
   libraries: LibraryStores;
@@ -18,7 +18,7 @@ export interface StartSearchDeps {
   dispatchTree?: DispatchTreeOptions;
 }
 
-/** A search that was just marked running, with the root dispatcher's payload. */
+/** A search that was just marked running, with the payload of its dispatch tree's root node. */
 export interface StartedSearch {
   search: SearchItem;
   root: DispatcherPayload<SearchJob>;
@@ -35,7 +35,7 @@ export interface PlannedSearch {
 }
 
 /**
- * Dispatch: plans an accepted search that holds a running slot — its batches, its dispatch tree,
+ * Starts an accepted search that holds a running slot: plans it — its batches, its dispatch tree,
  * and its waves (as many leaves at once as its granted workers allow) — and marks it running.
  * Resolves undefined when the search has already started (a redelivered `Search Accepted`).
  *

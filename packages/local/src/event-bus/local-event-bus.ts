@@ -56,7 +56,7 @@ export const localRegion = "local";
  *
  * @example
  * const bus = new LocalEventBus({ logFile: join(dataDir, "events.jsonl"), uploadBucketName: "uploads" });
- * bus.subscribe("dispatch", async (event) => { ... });
+ * bus.subscribe("admission", async (event) => { ... });
  * await bus.publish([{ source: "cds.search", detailType: "Search Accepted", detail }]);
  * await bus.idle(); // every delivery (and what it published in turn) is done
  */
