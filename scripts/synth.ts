@@ -4,7 +4,7 @@ import { existsSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { synthesizeApp } from "../stacks/synthesize-app.ts";
+import { synthesizeApp } from "./synthesize-app.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { values } = parseArgs({ options: { stage: { type: "string", default: "dev" } } });

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Template } from "aws-cdk-lib/assertions";
 import type { CloudAssembly } from "aws-cdk-lib/cx-api";
 import type { App } from "sst/constructs";
-import { synthesizeApp } from "../synthesize-app.ts";
+import { synthesizeApp } from "../../scripts/synthesize-app.ts";
 
 /** The repository root, where sst.config.ts is. */
 export const root = fileURLToPath(new URL("../..", import.meta.url));

@@ -130,19 +130,7 @@ export function planLibraryUpdate(
  */
 export async function updateLibrary(options: UpdateOptions): Promise<LibraryUpdateResult> {
   const { store } = options;
-  if (!(await store.exists(MANIFEST_KEY))) {
-    throw new LibraryUpdateError(`there is no library at ${store.location} to update; index it first with \`cds library index\``);
-  }
-  const descriptor = await readDescriptor(store);
-  const previous = await readManifest(store, descriptor.buildId);
-  const version = (previous.version ?? 1) + 1;
-  const source = await listLibrarySource(options.source);
-  if (source.layout !== previous.source.layout) {
-    throw new LibraryUpdateError(
-      `${options.source} is a ${source.layout} source but the library at ${store.location} was indexed from a ${previous.source.layout} one (${previous.source.location}), ` +
-        `so no image would keep its path; re-index it with \`cds library index --force\``,
-    );
-  }
+  const { descriptor, previous, version, source } = await readUpdateInputs(options);
   const plan = planLibraryUpdate(previous, source.images.map((i) => i.sourcePath), {
     shardSize: descriptor.shardSize,
     seed: `${previous.shuffleSeed}:v${version}`,
@@ -155,43 +143,19 @@ export async function updateLibrary(options: UpdateOptions): Promise<LibraryUpda
   };
   if (plan.vanished.length === 0 && plan.added.length === 0) return unchanged();
 
-  const images = new Map<string, SourceImage>(source.images.map((i) => [i.sourcePath, i]));
-  const size = { width: previous.width, height: previous.height };
   const shapeBefore = await readShapeLibraryInfo(store, previous.buildId);
   const rewrites = plan.shards.filter((s) => s.kind === "rewrite");
-  const tasks: IndexTask[] = [
-    ...rewrites.map((s): IndexTask => ({ kind: "files", files: s.items.map((item) => ({ ...images.get(item.sourcePath)!, metadata: recordedMetadata(item) })), ...size, withShape: shapeBefore !== undefined })),
-    ...plan.added.map((paths): IndexTask => ({
-      kind: "files",
-      files: paths.map((p) => ({ ...images.get(p)!, ...(options.metadata ? { metadata: metadataFor(p, options.metadata) } : {}) })),
-      ...size,
-      withShape: shapeBefore !== undefined,
-    })),
-  ];
-
   const buildId = await startBuild(store, previous.name);
-  const written = await buildShards(store, buildId, tasks, {
+  const written = await buildShards(store, buildId, updateTasks(plan, rewrites, source.images, previous, shapeBefore !== undefined, options.metadata), {
     workers: options.workers,
     onProgress: options.onProgress,
     shape: shapeBefore ? new ShapeDataWriter(store) : undefined,
   });
   const rebuilt = new Map(rewrites.map((s, r) => [s.entry.key, written[r]]));
   const fresh = written.slice(rewrites.length);
-  const shards: ShardEntry[] = [];
-  const items: ItemMetadata[] = [];
-  for (const planned of plan.shards) {
-    if (planned.kind === "kept") {
-      // Its bytes hold no library index (an item's index is its shard's start plus its place), so only the start moves.
-      shards.push({ ...planned.entry, start: items.length });
-      items.push(...planned.items);
-      continue;
-    }
-    const assembled = assembleShards([rebuilt.get(planned.entry.key)!], { shards: [], items: [] });
-    for (const entry of assembled.shards) shards.push({ ...entry, start: items.length });
-    items.push(...assembled.items);
-  }
-  const all = assembleShards(fresh, { shards, items });
-  const added = all.items.length - items.length;
+  const before = listedBeforeFresh(plan, rebuilt);
+  const all = assembleShards(fresh, before);
+  const added = all.items.length - before.items.length;
   const skipped = sortedSkips([...source.missing, ...written.flatMap((w) => w.result.skipped)]);
   if (plan.vanished.length === 0 && added === 0) {
     // Only images skipped before (or failing now) were new: the library would be the same.
@@ -228,19 +192,76 @@ export async function updateLibrary(options: UpdateOptions): Promise<LibraryUpda
     basedOn: previous.buildId,
   };
   await commitLibrary(store, manifest, options.now);
+  return { outcome: "updated", manifest, ...summary, added, shards: shardCounts(plan, rewrites, rebuilt, fresh), bytesWritten: written.reduce((n, w) => n + (w.result.bytes?.length ?? 0), 0) };
+}
+
+/** The library's current version and the source as it is now; refused when there is no library or the source's layout changed. */
+async function readUpdateInputs(options: UpdateOptions) {
+  const { store } = options;
+  if (!(await store.exists(MANIFEST_KEY))) {
+    throw new LibraryUpdateError(`there is no library at ${store.location} to update; index it first with \`cds library index\``);
+  }
+  const descriptor = await readDescriptor(store);
+  const previous = await readManifest(store, descriptor.buildId);
+  const version = (previous.version ?? 1) + 1;
+  const source = await listLibrarySource(options.source);
+  if (source.layout !== previous.source.layout) {
+    throw new LibraryUpdateError(
+      `${options.source} is a ${source.layout} source but the library at ${store.location} was indexed from a ${previous.source.layout} one (${previous.source.location}), ` +
+        `so no image would keep its path; re-index it with \`cds library index --force\``,
+    );
+  }
+  return { descriptor, previous, version, source };
+}
+
+/** The index tasks of an update: the rewritten shards first (with their items' recorded metadata), then one per new shard. */
+function updateTasks(
+  plan: UpdatePlan,
+  rewrites: readonly PlannedShard[],
+  sourceImages: readonly SourceImage[],
+  previous: LibraryManifest,
+  withShape: boolean,
+  metadata: MetadataTable | undefined,
+): IndexTask[] {
+  const images = new Map<string, SourceImage>(sourceImages.map((i) => [i.sourcePath, i]));
+  const size = { width: previous.width, height: previous.height };
+  return [
+    ...rewrites.map((s): IndexTask => ({ kind: "files", files: s.items.map((item) => ({ ...images.get(item.sourcePath)!, metadata: recordedMetadata(item) })), ...size, withShape })),
+    ...plan.added.map((paths): IndexTask => ({
+      kind: "files",
+      files: paths.map((p) => ({ ...images.get(p)!, ...(metadata ? { metadata: metadataFor(p, metadata) } : {}) })),
+      ...size,
+      withShape,
+    })),
+  ];
+}
+
+/** The next version's shards and items ahead of the new ones: kept shards as they were, rewritten ones as rebuilt. */
+function listedBeforeFresh(plan: UpdatePlan, rebuilt: ReadonlyMap<string, WrittenShard>): { shards: ShardEntry[]; items: ItemMetadata[] } {
+  const shards: ShardEntry[] = [];
+  const items: ItemMetadata[] = [];
+  for (const planned of plan.shards) {
+    if (planned.kind === "kept") {
+      // Its bytes hold no library index (an item's index is its shard's start plus its place), so only the start moves.
+      shards.push({ ...planned.entry, start: items.length });
+      items.push(...planned.items);
+      continue;
+    }
+    const assembled = assembleShards([rebuilt.get(planned.entry.key)!], { shards: [], items: [] });
+    for (const entry of assembled.shards) shards.push({ ...entry, start: items.length });
+    items.push(...assembled.items);
+  }
+  return { shards, items };
+}
+
+/** How many shards the update kept, rewrote, added and dropped (a rewrite left with no readable image counts as dropped). */
+function shardCounts(plan: UpdatePlan, rewrites: readonly PlannedShard[], rebuilt: ReadonlyMap<string, WrittenShard>, fresh: readonly WrittenShard[]): LibraryUpdateResult["shards"] {
   const rebuiltShards = rewrites.filter((s) => rebuilt.get(s.entry.key)!.result.bytes !== null).length;
   return {
-    outcome: "updated",
-    manifest,
-    ...summary,
-    added,
-    shards: {
-      kept: plan.shards.length - rewrites.length,
-      rewritten: rebuiltShards,
-      added: fresh.filter((w) => w.result.bytes !== null).length,
-      dropped: plan.dropped.length + rewrites.length - rebuiltShards,
-    },
-    bytesWritten: written.reduce((n, w) => n + (w.result.bytes?.length ?? 0), 0),
+    kept: plan.shards.length - rewrites.length,
+    rewritten: rebuiltShards,
+    added: fresh.filter((w) => w.result.bytes !== null).length,
+    dropped: plan.dropped.length + rewrites.length - rebuiltShards,
   };
 }
 
