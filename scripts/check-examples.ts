@@ -53,15 +53,27 @@ interface Probe {
   examples: { example: Example; start: number; end: number; firstLine: number }[];
 }
 
+/** Example code as a function body: `export` dropped, `…` (code left out) a comment. */
+function asBody(code: string[]): string {
+  return code
+    .map((line) => line.replace(/^export\s+/, "").replace(/…/g, "/* … */").replace(/\.\.\.(?=\s*[)}\],;])/g, "/* ... */"))
+    .join("\n");
+}
+
+/** The file's imports all usable as values, so an example may construct a class the file only names as a type. */
+function valueImports(text: string): string {
+  return text.replace(/^import\s+type\s+/gm, "import ").replace(/^import\s*\{[^}]*\}/gm, (head) => head.replace(/\btype\s+(?=[\w$])/g, ""));
+}
+
 function probeOf(source: string, text: string, examples: Example[], given: ReadonlySet<string>): Probe {
   const path = source.replace(/\.ts$/, ".examples-probe.ts");
-  let out = `${text}\n`;
+  let out = `${valueImports(text)}\n`;
   const placed: Probe["examples"] = [];
   examples.forEach((example, i) => {
     out += `async function __example${i}(): Promise<void> {\n`;
     const start = out.length;
     const firstLine = out.split("\n").length - 1;
-    out += `${example.code.join("\n")}\n`;
+    out += `${asBody(example.code)}\n`;
     placed.push({ example, start, end: out.length, firstLine });
     out += "}\n";
   });
@@ -77,7 +89,7 @@ function check(): string[] {
   const config = ts.getParsedCommandLineOfConfigFile(join(root, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
   if (!config) throw new Error("cannot read tsconfig.json");
   // Parameters an example leaves untyped (a handler's `event`) are as good as given.
-  const options = { ...config.options, noEmit: true, noImplicitAny: false };
+  const options = { ...config.options, noEmit: true, noImplicitAny: false, verbatimModuleSyntax: false };
   const dirs = [...readdirSync(join(root, "packages")).map((p) => join(root, "packages", p, "src")), join(root, "events", "src")];
   const documented = dirs
     .flatMap((dir) => {

@@ -36,7 +36,7 @@ export type ImageDecodeProblem =
  * An image could not be decoded.
  *
  * @example
- * try { await decodeImage(bytes) } catch (e) { if (e instanceof ImageDecodeError && e.problem === "too-large") … }
+ * try { await decodeImage(bytes) } catch (e) { if (e instanceof ImageDecodeError && e.problem === "too-large") console.error(e.message); }
  */
 export class ImageDecodeError extends UserInputError {
   override name = "ImageDecodeError";

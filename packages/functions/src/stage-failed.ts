@@ -13,7 +13,7 @@ void stagesAgree;
  * locally): fail the search with the stage's error, and announce it once.
  *
  * @example
- * catch (error) { await stageFailed(searchId, "combiner", error, deps); }
+ * try { … } catch (error) { await stageFailed(searchId, "combiner", error, deps); }
  */
 export async function stageFailed(searchId: string, stage: FailingStage, error: unknown, deps: Pick<PipelineDeps, "state" | "bus">): Promise<void> {
   const failed = await failSearch(searchId, stage, stageFailureReason(stage, error), deps);

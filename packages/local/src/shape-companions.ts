@@ -31,7 +31,7 @@ export interface BuiltShapeData {
  * be read, or has another size, makes the image fail (it is skipped with that reason).
  *
  * @example
- * const capture = captureShapeData(sources, true);
+ * const capture = captureShapeData(sources, files);
  * const built = await buildShard(capture.sources, size);
  * const shape = capture.collect(built.items);
  */

@@ -145,7 +145,7 @@ function assertNodeOf(tree: DispatchTree, node: DispatcherNode): void {
  * A node's id in its search: `<level>-<firstBatch>` (the key of its completion group).
  *
  * @example
- * nodeId({ level: 1, firstBatch: 34, batchCount: 34 }) // "1-34"
+ * nodeId({ level: 1, firstBatch: 34 }) // "1-34"
  */
 export function nodeId(node: Pick<DispatcherNode, "level" | "firstBatch">): string {
   return `${node.level}-${node.firstBatch}`;

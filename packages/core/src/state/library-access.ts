@@ -9,7 +9,7 @@ export type NewLibrary = Omit<LibraryItem, "indexedAt"> & { indexedAt?: string }
  *
  * @example
  * const access = libraryAccess({ library }, () => new Date());
- * await access.putLibrary({ name: "lm", … });
+ * await access.putLibrary({ name: "lm", location: "s3://libraries/lm", count: 2000, width: 1210, height: 566 });
  */
 export function libraryAccess(entities: { library: LibraryEntity }, now: () => Date) {
   const { library: libraries } = entities;

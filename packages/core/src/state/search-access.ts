@@ -66,7 +66,7 @@ const SEARCH_TRANSITIONS = {
  * handful of writes in its life (created, running, finished); nothing per batch writes it.
  *
  * @example
- * const access = searchAccess({ search, uploadClaim }, () => new Date());
+ * const access = searchAccess(entities, () => new Date());
  * const { search, created } = await access.createSearchFromUpload(input);
  */
 export function searchAccess(entities: { search: SearchEntity; uploadClaim: UploadClaimEntity }, now: () => Date) {

@@ -5,7 +5,7 @@ import type { SearchStatus } from "../entities/search.ts";
  * Base error of the state layer (entities over DynamoDB).
  *
  * @example
- * try { await state.markSearchRunning(id) } catch (e) { if (e instanceof StateError) … }
+ * try { await state.markSearchRunning(id) } catch (e) { if (e instanceof StateError) console.error(e.message); }
  */
 export class StateError extends CdsError {
   override name = "StateError";

@@ -67,7 +67,7 @@ const submissionStillOpen: EntityClause<SubmissionEntity> = ({ status }, { eq })
  * The submission access patterns of the state store (see `service.ts`).
  *
  * @example
- * const access = submissionAccess({ submission, submissionMask }, () => new Date());
+ * const access = submissionAccess(entities, () => new Date());
  * const { submission, masks } = await access.recordSubmission({ submissionId, library, targetCount, maskCount, rejected: [] });
  */
 export function submissionAccess(

@@ -37,7 +37,7 @@ export interface LiveFeed {
  *
  * @example
  * const feed = createLiveFeed(() => runtime.state);
- * startLocalRuntime({ …, onEvent: (event) => feed.publish(event) });
+ * startLocalRuntime({ ...options, onEvent: (event) => feed.publish(event) });
  */
 export function createLiveFeed(state: () => StateStore | undefined): LiveFeed {
   const clients = new Set<ServerResponse>();

@@ -69,7 +69,7 @@ interface Invocation {
  *
  * @example
  * const invoker = new LocalInvoker({ onFailure: (f) => bus.publish(...) });
- * invoker.register("search-worker", async (payload) => runBatch(payload as WorkerPayload<Job>));
+ * invoker.register("search-worker", async (payload) => runBatch(payload as WorkerPayload));
  * await invoker.invokeAsync("search-worker", { batch, batchCount, job });
  * await invoker.idle();
  */
