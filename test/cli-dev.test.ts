@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodePackBitsTiff, renderMask, syntheticLibrary, type ResultsDocument, type SyntheticLibrarySpec } from "@cds/core";
 import { FolderBlobStore, indexSyntheticLibrary } from "@cds/local";
 import { runCli } from "./support/run-cli.ts";
-import { repoRoot } from "./support/shared-data.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { repoRoot } from "@cds/testing/shared-data";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // `cds dev` as a person runs it (a child process, stopped with Ctrl-C = SIGINT), with the
 // other commands reaching its state through <root>/state/endpoint.json while it runs.

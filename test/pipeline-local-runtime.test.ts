@@ -8,7 +8,7 @@ import { Webhook } from "standardwebhooks";
 import { defaultSearchParams, encodePackBitsTiff, generateWebhookSecret, readManifest, renderMask, syntheticLibrary, type ResultsDocument, type RgbImage, type SyntheticLibrarySpec } from "@cds/core";
 import type { CatalogEvent } from "@cds/events";
 import { FolderBlobStore, indexSyntheticLibrary, runLocalSearch, startLocalRuntime, type LocalRuntime } from "@cds/local";
-import { tempDir } from "./support/temp-dir.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // End to end on the embedded default, with real parts: an indexed synthetic library, dynalite
 // on disk, the polling upload watcher, the in-process bus and invoker, a webhook receiver on

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { encodePackBitsTiff, renderMask, syntheticLibrary, type ResultsDocument, type SyntheticLibrarySpec } from "@cds/core";
 import type { CatalogEvent } from "@cds/events";
 import { FolderBlobStore, indexSyntheticLibrary, startLocalRuntime, type LocalRuntime } from "@cds/local";
-import { tempDir } from "./support/temp-dir.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 const spec: SyntheticLibrarySpec = { seed: "pipeline-restart", count: 200, masks: 1, plantedPerMask: 2 };
 

@@ -5,7 +5,7 @@ import { CdsError } from "@cds/core";
 import { parseCsv } from "../packages/cli/src/commands/submit/csv.ts";
 import { parseManifest } from "../packages/cli/src/commands/submit/manifest.ts";
 import { readMaskInputs } from "../packages/cli/src/commands/submit/mask-inputs.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // `cds submit`'s inputs: CSV and JSON manifests, folders and files, with per-mask parameters.
 

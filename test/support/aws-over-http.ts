@@ -12,13 +12,13 @@ import { createSqsServer } from "local-aws-sqs";
 import { createStateStore, stateTableLayout, type StateStore } from "@cds/core";
 import { eventRules, matchesPattern, type EventRule, type RuleTarget } from "@cds/events";
 import { createDocumentClient, ensureStateTable, startDynalite, type RunningDynalite } from "@cds/local";
-import { eventOfEntry, startFakeEventBridge, type FakeEventBridge, type PutEventsWireEntry } from "../../packages/aws/test/support/fake-eventbridge.ts";
-import { startFakeLambda, type FakeLambda } from "../../packages/aws/test/support/fake-lambda.ts";
-import { startFakeSes, type FakeSes } from "../../packages/aws/test/support/fake-ses.ts";
-import { startFakeSsm, type FakeSsm } from "../../packages/aws/test/support/fake-ssm.ts";
+import { eventOfEntry, startFakeEventBridge, type FakeEventBridge, type PutEventsWireEntry } from "@cds/testing/aws/fake-eventbridge";
+import { startFakeLambda, type FakeLambda } from "@cds/testing/aws/fake-lambda";
+import { startFakeSes, type FakeSes } from "@cds/testing/aws/fake-ses";
+import { startFakeSsm, type FakeSsm } from "@cds/testing/aws/fake-ssm";
 import { stageBucketParameter } from "../../packages/aws/src/stage-resources.ts";
 import { stageStateTableName } from "../../packages/aws/src/stage-state.ts";
-import { awsError } from "../../packages/aws/test/support/local-endpoint.ts";
+import { awsError } from "@cds/testing/aws/local-endpoint";
 
 // A tiny "cloud" on 127.0.0.1 for running the unchanged Lambda entries (packages/aws/src/lambda)
 // end to end: S3 is s3rver, DynamoDB is dynalite, SQS is local-aws-sqs; EventBridge, Lambda and

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { encodePackBitsTiff, generateCdm, generateNeuron, plantMatch, renderMask, type Neuron, type RgbImage } from "@cds/core";
-import { seededRandom } from "../../packages/core/test/random-images.ts";
+import { seededRandom } from "@cds/testing/random-images";
 
 /**
  * A planted match as LM images often show a neuron: the mask's neuron in a normal synthetic

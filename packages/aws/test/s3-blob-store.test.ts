@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BlobNotFoundError, layoutOf, parseSearchParams, prepareMask, readManifest, searchLibraryRange } from "@cds/core";
 import { FolderBlobStore, indexLibrary } from "@cds/local";
 import { MULTIPART_THRESHOLD, S3BlobStore } from "@cds/aws";
-import { writeSyntheticTargets } from "../../../test/support/synthetic-targets.ts";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { writeSyntheticTargets } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 const BUCKET = "cds-test";
 let server: ChildProcess;

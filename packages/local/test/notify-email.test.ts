@@ -7,8 +7,8 @@ import type { StateStore } from "@cds/core";
 import { readFixture, searchCompleted, searchFailed } from "@cds/events";
 import { createLocalMailer, emailSearchOutcome, startLocalState } from "@cds/local";
 import type { LocalState } from "@cds/local";
-import { startSmtpReceiver, type SmtpReceiver } from "../../../test/support/smtp-receiver.ts";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { startSmtpReceiver, type SmtpReceiver } from "@cds/testing/smtp-receiver";
+import { tempDir } from "@cds/testing/temp-dir";
 
 let local: LocalState;
 let state: StateStore;

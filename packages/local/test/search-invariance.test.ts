@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compareMatches, defaultSearchParams, isMatch, type LibraryManifest, parseSearchParams, renderMask, syntheticLibrary, type TargetMatch } from "@cds/core";
 import { FolderBlobStore, indexSyntheticLibrary, runLocalSearch, type SearchTarget } from "@cds/local";
 import { shardRuns } from "../src/search-runner.ts";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 const spec = { seed: "invariance", count: 200, masks: 2, plantedPerMask: 2 };
 const { neurons } = syntheticLibrary(spec);

@@ -16,7 +16,7 @@ import {
 import type { BatchRecording, DispatchTree, ScoredTarget, SearchItem, StateStore } from "@cds/core";
 import { startLocalState } from "@cds/local";
 import type { LocalState } from "@cds/local";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 let local: LocalState;
 let state: StateStore;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StateStore } from "@cds/core";
 import { startLocalState } from "@cds/local";
 import type { LocalState } from "@cds/local";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 let local: LocalState;
 let state: StateStore;

@@ -5,7 +5,7 @@ import { crc32 } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acceptUpload, CdsError, encodePackBitsTiff, InputRefusedError, renderMask, syntheticLibrary, UserInputError, type StateStore } from "@cds/core";
 import { FolderBlobStore, indexSyntheticLibrary, startLocalState, watchUploads, type LocalState, type WatchedUpload } from "@cds/local";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 const spec = { seed: "input-limits", count: 6, masks: 1, plantedPerMask: 1 };
 
