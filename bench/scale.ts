@@ -23,8 +23,8 @@ import { encodePackBitsTiff, MANIFEST_KEY, planDispatchTree, shardKey, stateTabl
 import { createS3Client, S3BlobStore } from "@cds/aws";
 import { cloudNames, lambdaEntries, startLocalCloud, type LocalCloud } from "../test/support/aws-over-http.ts";
 import { startDynamoCountingProxy, writeLoad, type DynamoCountingProxy, type WriteLoad } from "../test/support/dynamo-counting-proxy.ts";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "../test/support/sprinkled-library.ts";
-import { sprinkledImage } from "../test/support/synthetic-targets.ts";
+import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
 import { peakMemoryMiB } from "./peak-memory.ts";
 import { measureInvocations, type FunctionFigures } from "./scale/measured-cloud.ts";
 

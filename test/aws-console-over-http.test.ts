@@ -9,9 +9,9 @@ import { liveSearchEventPattern } from "../packages/aws/src/console/broadcast.ts
 import type { HttpApiEvent, HttpResult } from "../packages/aws/src/console/http.ts";
 import { s3StoreAt } from "../packages/aws/src/s3-url.ts";
 import { cloudNames, lambdaEntries, startLocalCloud, type LocalCloud } from "./support/aws-over-http.ts";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "./support/sprinkled-library.ts";
-import { sprinkledImage } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 15, the stage half: the console's Lambda entries (packages/aws/src/lambda/console-*.ts)
 // unchanged, on the local cloud of aws-over-http.ts: the browser's upload goes to s3rver by the

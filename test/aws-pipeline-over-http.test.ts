@@ -9,9 +9,9 @@ import { searchEventSource, type CatalogEvent } from "@cds/events";
 import { startLocalRuntime, writeSyntheticFiles, type LocalRuntime } from "@cds/local";
 import { cloudNames, deployedFunctionNames, lambdaEntries, startLocalCloud, type LambdaHandler, type LocalCloud, type RoutedEvent } from "./support/aws-over-http.ts";
 import { runCli, runCliProcess } from "./support/run-cli.ts";
-import { acceptedSearchId, isSearchEvent, waitFor, waitForEvent } from "./support/runtime-events.ts";
-import { BJD, cdsearch, EM_12191, GMR, hasSharedCdm, SKIP_SHARED_NOTE, VT016795, VT033614 } from "./support/shared-data.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { acceptedSearchId, isSearchEvent, waitFor, waitForEvent } from "@cds/testing/runtime-events";
+import { BJD, cdsearch, EM_12191, GMR, hasSharedCdm, SKIP_SHARED_NOTE, VT016795, VT033614 } from "@cds/testing/shared-data";
+import { tempDir } from "@cds/testing/temp-dir";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
 
 // Issue 5, part 3: one end-to-end run of the whole pipeline in which every AWS-facing adapter

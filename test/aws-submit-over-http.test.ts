@@ -17,12 +17,12 @@ import { s3StoreAt } from "../packages/aws/src/s3-url.ts";
 import { stageBucketParameter } from "../packages/aws/src/stage-resources.ts";
 import { cloudNames, lambdaEntries, startLocalCloud, type LocalCloud } from "./support/aws-over-http.ts";
 import { runCliProcess } from "./support/run-cli.ts";
-import { waitFor } from "./support/runtime-events.ts";
-import { indexSprinkledLibrary } from "./support/sprinkled-library.ts";
+import { waitFor } from "@cds/testing/runtime-events";
+import { indexSprinkledLibrary } from "@cds/testing/sprinkled-library";
 import { runningAtOnce } from "./support/submission-log.ts";
 import { referenceRanking } from "./support/submission-masks.ts";
-import { sprinkledImage } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
 
 // Issue 6, the cloud half: `cds submit --stage` against a stage played by the local cloud of

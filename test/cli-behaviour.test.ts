@@ -6,9 +6,9 @@ import { Jimp } from "jimp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildResultsDocument, defaultSearchParams, encodePackBitsTiff, type RgbImage, type TargetMatch } from "@cds/core";
 import { runCli, runCliProcess } from "./support/run-cli.ts";
-import { repoRoot } from "./support/shared-data.ts";
-import { writeSyntheticTargets } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { repoRoot } from "@cds/testing/shared-data";
+import { writeSyntheticTargets } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // Every CLI case of issue 12's "Why", as a user meets it.
 

@@ -6,8 +6,8 @@ import { encodePackBitsTiff, type ResultsDocument } from "@cds/core";
 import { renderMask, syntheticLibrary, type SyntheticLibrarySpec } from "@cds/synthetic";
 import { FolderBlobStore, indexSyntheticLibrary } from "@cds/local";
 import { runCli } from "./support/run-cli.ts";
-import { repoRoot } from "./support/shared-data.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { repoRoot } from "@cds/testing/shared-data";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // `cds dev` as a person runs it (a child process, stopped with Ctrl-C = SIGINT), with the
 // other commands reaching its state through <root>/state/endpoint.json while it runs.

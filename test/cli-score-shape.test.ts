@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./support/run-cli.ts";
-import { BJD, cdsearch, EM_12191, EM_12191_FL, hasSharedCdm, sharedCdmDir, SKIP_SHARED_NOTE, VT016795, VT033614 } from "./support/shared-data.ts";
+import { BJD, cdsearch, EM_12191, EM_12191_FL, hasSharedCdm, sharedCdmDir, SKIP_SHARED_NOTE, VT016795, VT033614 } from "@cds/testing/shared-data";
 
 if (!hasSharedCdm) console.warn(SKIP_SHARED_NOTE);
 

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { encodePackBitsTiff } from "@cds/core";
 import { runCli, runCliProcess } from "./support/run-cli.ts";
-import { cdsearch, hasSharedCdm, SKIP_SHARED_NOTE, upstreamPixelMatchCases } from "./support/shared-data.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { cdsearch, hasSharedCdm, SKIP_SHARED_NOTE, upstreamPixelMatchCases } from "@cds/testing/shared-data";
+import { tempDir } from "@cds/testing/temp-dir";
 
 if (!hasSharedCdm) console.warn(SKIP_SHARED_NOTE);
 

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ResultsDocument } from "@cds/core";
 import { FolderBlobStore, indexLibrary } from "@cds/local";
 import { startCds, type CdsChild } from "./support/cds-child.ts";
-import { waitFor } from "./support/runtime-events.ts";
-import { BJD, cdsearch, EM_12191, GMR, hasSharedCdm, SKIP_SHARED_NOTE, VT016795, VT033614 } from "./support/shared-data.ts";
-import { writeSyntheticTargets } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "@cds/testing/runtime-events";
+import { BJD, cdsearch, EM_12191, GMR, hasSharedCdm, SKIP_SHARED_NOTE, VT016795, VT033614 } from "@cds/testing/shared-data";
+import { writeSyntheticTargets } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 15, "Done when": the console `cds dev` serves, driven in Debian's headless chromium
 // (playwright-core with its executable path; no browser is downloaded). The real bin in a child

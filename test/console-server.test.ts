@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodePackBitsTiff } from "@cds/core";
 import { createLiveFeed, startConsoleServer, startLocalRuntime, type ConsoleServer, type LiveFeed, type LocalRuntime } from "@cds/local";
-import { waitFor } from "./support/runtime-events.ts";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "./support/sprinkled-library.ts";
-import { sprinkledImage } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "@cds/testing/runtime-events";
+import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // The console's server over real HTTP on 127.0.0.1, with a real local runtime behind it: who may
 // use it, how an upload reaches intake, and what the live feed carries. (The page itself is

@@ -18,9 +18,9 @@ import type { HttpResult } from "../packages/aws/src/console/http.ts";
 import { s3StoreAt } from "../packages/aws/src/s3-url.ts";
 import { consoleRoutes } from "../stacks/Console.ts";
 import { cloudNames, lambdaEntries, startLocalCloud, type LocalCloud } from "./support/aws-over-http.ts";
-import { indexSprinkledLibrary } from "./support/sprinkled-library.ts";
-import { sprinkledImage } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { indexSprinkledLibrary } from "@cds/testing/sprinkled-library";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 15 on a stage: the browser app of web/console, in Debian's headless chromium, against
 // the console's Lambda entries and the pipeline's on the local cloud (aws-over-http.ts). What

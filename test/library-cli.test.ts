@@ -4,8 +4,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { decodeImageFile, defaultSearchParams, encodePackBitsTiff, scorePixelMatchPlain } from "@cds/core";
 import type { SearchResultsDocument } from "../packages/cli/src/commands/search/index.ts";
 import { runCli, runCliProcess } from "./support/run-cli.ts";
-import { sprinkledImage, writeSyntheticTargets, type WrittenTarget } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { sprinkledImage, writeSyntheticTargets, type WrittenTarget } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 describe("cds library index, library list and search, end to end", () => {
   let dir: string;

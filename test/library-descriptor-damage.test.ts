@@ -4,10 +4,10 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { checksumOf, encodePackBitsTiff, itemChunkKey, LibraryFormatError, readDescriptor, readItemMetadata, readShardPage, shardPageKey, type LibraryDescriptor } from "@cds/core";
 import type { CatalogEvent } from "@cds/events";
 import { FolderBlobStore, startLocalRuntime } from "@cds/local";
-import { waitFor } from "./support/runtime-events.ts";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "./support/sprinkled-library.ts";
-import { sprinkledImage } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "@cds/testing/runtime-events";
+import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 11, "library integrity": the library's own files — its descriptor (manifest.json), its
 // shard pages and its item chunks — are checked when read. A damaged or tampered one is refused

@@ -9,9 +9,9 @@ import type { SearchResultsDocument } from "../packages/cli/src/commands/search/
 import { startS3rver, type RunningS3rver } from "./support/aws-over-http.ts";
 import { killWhen, startCds } from "./support/cds-child.ts";
 import { runCliProcess } from "./support/run-cli.ts";
-import { BJD, cdsearch, EM_12191, GMR, hasSharedCdm, SKIP_SHARED_NOTE, VT016795, VT033614 } from "./support/shared-data.ts";
-import { writeSyntheticTargets } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { BJD, cdsearch, EM_12191, GMR, hasSharedCdm, SKIP_SHARED_NOTE, VT016795, VT033614 } from "@cds/testing/shared-data";
+import { writeSyntheticTargets } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 17, part 1: `cds library index s3://…` on a NeuronBridge-style tree in s3rver, built from
 // `../shared`'s real LM images and synthetic ones (partitions of 100, a shuffled key list, a

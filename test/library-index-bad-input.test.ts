@@ -2,10 +2,10 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { encodePackBitsTiff } from "@cds/core";
-import { filesUnder } from "./support/files.ts";
+import { filesUnder } from "@cds/testing/files";
 import { runCli, runCliProcess } from "./support/run-cli.ts";
-import { sprinkledImage } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 /** A temp folder with `source/` holding the given files, and where `--root` should point. */
 async function sourceWith(files: Record<string, Uint8Array | string>): Promise<{ source: string; root: string }> {

@@ -5,10 +5,10 @@ import { encodePackBitsTiff } from "@cds/core";
 import { generateCdm } from "@cds/synthetic";
 import type { SearchResultsDocument } from "../packages/cli/src/commands/search/index.ts";
 import { killWhen, startCds } from "./support/cds-child.ts";
-import { buildFolders, filesUnder } from "./support/files.ts";
+import { buildFolders, filesUnder } from "@cds/testing/files";
 import { runCli } from "./support/run-cli.ts";
-import { writeSyntheticTargets } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { writeSyntheticTargets } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 const BIG = 120;
 

@@ -2,10 +2,10 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodePackBitsTiff } from "@cds/core";
-import { buildFolders } from "./support/files.ts";
+import { buildFolders } from "@cds/testing/files";
 import { runCli } from "./support/run-cli.ts";
-import { sprinkledImage } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 const fileName = (i: number) => `t${String(i).padStart(3, "0")}.tif`;
 

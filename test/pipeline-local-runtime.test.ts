@@ -9,7 +9,7 @@ import { defaultSearchParams, encodePackBitsTiff, generateWebhookSecret, readMan
 import { renderMask, syntheticLibrary, type SyntheticLibrarySpec } from "@cds/synthetic";
 import type { CatalogEvent } from "@cds/events";
 import { FolderBlobStore, indexSyntheticLibrary, runLocalSearch, startLocalRuntime, type LocalRuntime } from "@cds/local";
-import { tempDir } from "./support/temp-dir.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // End to end on the embedded default, with real parts: an indexed synthetic library, dynalite
 // on disk, the polling upload watcher, the in-process bus and invoker, a webhook receiver on

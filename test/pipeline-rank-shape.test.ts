@@ -6,9 +6,9 @@ import type { CatalogEvent } from "@cds/events";
 import { startLocalRuntime, type LocalRuntime } from "@cds/local";
 import type { SearchResultsDocument } from "../packages/cli/src/commands/search/index.ts";
 import { runCli } from "./support/run-cli.ts";
-import { waitFor } from "./support/runtime-events.ts";
+import { waitFor } from "@cds/testing/runtime-events";
 import { DENSE_DECOYS, PLANTED_TARGETS, writeShapeDecoyTargets } from "./support/shape-decoys.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 14, the pipeline's second stage: a sidecar `rank: "shape"` makes the search keep every
 // pixel match per batch, and the combiner shortlist the best lines, shape-score them and sort by

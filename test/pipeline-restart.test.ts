@@ -5,7 +5,7 @@ import { encodePackBitsTiff, type ResultsDocument } from "@cds/core";
 import { renderMask, syntheticLibrary, type SyntheticLibrarySpec } from "@cds/synthetic";
 import type { CatalogEvent } from "@cds/events";
 import { FolderBlobStore, indexSyntheticLibrary, startLocalRuntime, type LocalRuntime } from "@cds/local";
-import { tempDir } from "./support/temp-dir.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 const spec: SyntheticLibrarySpec = { seed: "pipeline-restart", count: 200, masks: 1, plantedPerMask: 2 };
 

@@ -3,10 +3,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decideSweep, encodePackBitsTiff, type ResultsDocument, planDispatchTree } from "@cds/core";
 import { startLocalRuntime, type LocalRuntime } from "@cds/local";
-import { acceptedSearchId, isSearchEvent, waitForEvent } from "./support/runtime-events.ts";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "./support/sprinkled-library.ts";
-import { sprinkledImage } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { acceptedSearchId, isSearchEvent, waitForEvent } from "@cds/testing/runtime-events";
+import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 4, the sweeper: batches that went missing are re-run; after the deadline the search
 // finishes with partial results flagged as partial (or fails when nothing was stored).

@@ -7,7 +7,7 @@ import {
   scorePixelMatch,
   scorePixelMatchPlain,
 } from "@cds/core";
-import { cdsearch, hasSharedCdm, SKIP_SHARED_NOTE, upstreamPixelMatchCases } from "./support/shared-data.ts";
+import { cdsearch, hasSharedCdm, SKIP_SHARED_NOTE, upstreamPixelMatchCases } from "@cds/testing/shared-data";
 
 if (!hasSharedCdm) console.warn(SKIP_SHARED_NOTE);
 

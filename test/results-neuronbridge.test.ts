@@ -4,8 +4,8 @@ import { Ajv } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ResultsDocument } from "@cds/core";
 import { runCli } from "./support/run-cli.ts";
-import { BJD, cdsearch, EM_12191, GMR, hasSharedCdm, repoRoot, SKIP_SHARED_NOTE, VT016795, VT033614 } from "./support/shared-data.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { BJD, cdsearch, EM_12191, GMR, hasSharedCdm, repoRoot, SKIP_SHARED_NOTE, VT016795, VT033614 } from "@cds/testing/shared-data";
+import { tempDir } from "@cds/testing/temp-dir";
 
 const schemaPath = resolve(repoRoot, "../shared/data/neuronbridge-data/CustomMatches.schema.json");
 const upstreamParams = ["--mask-threshold", "20", "--data-threshold", "20", "--pix-color-fluctuation", "1", "--xy-shift", "2", "--mirror", "--min-matching-pix-ratio", "0"];

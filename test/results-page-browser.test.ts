@@ -6,8 +6,8 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeImage, decodeImageFile, encodePackBitsTiff, matchedTargetPixels, type ResultsDocument, type RgbImage } from "@cds/core";
 import { runCli } from "./support/run-cli.ts";
-import { writeSyntheticTargets } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { writeSyntheticTargets } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // The comparison page as a person sees it: the page `cds search --out` writes, opened from its
 // folder in Debian's chromium (headless, no browser download), at a laptop's 1280×800.

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { SearchResultsDocument } from "../packages/cli/src/commands/search/index.ts";
 import { runCli } from "./support/run-cli.ts";
 import { DENSE_DECOYS, PLANTED_TARGETS, writeShapeDecoyTargets } from "./support/shape-decoys.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 describe("cds search --rank shape on planted matches and dense decoys", () => {
   let root: string;

@@ -5,9 +5,9 @@ import { acceptUpload, readDescriptor, type ResultsDocument } from "@cds/core";
 import type { CatalogEvent } from "@cds/events";
 import { FolderBlobStore, indexLibrary, LOCAL_UPLOAD_BUCKET, startLocalRuntime, startLocalState, updateLibrary, type LocalRuntime } from "@cds/local";
 import { runCli } from "./support/run-cli.ts";
-import { waitFor } from "./support/runtime-events.ts";
-import { BJD, cdsearch, EM_12191, GMR, hasSharedCdm, SKIP_SHARED_NOTE, VT016795, VT033614 } from "./support/shared-data.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "@cds/testing/runtime-events";
+import { BJD, cdsearch, EM_12191, GMR, hasSharedCdm, SKIP_SHARED_NOTE, VT016795, VT033614 } from "@cds/testing/shared-data";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 17, part 3: one search over several libraries ranks exactly as one library holding all
 // their images, names each match's library, and counts per library — from `cds search --library

@@ -3,11 +3,11 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodePackBitsTiff, defaultSearchParams } from "@cds/core";
 import { startLocalRuntime, startLocalState, type LocalRuntime } from "@cds/local";
-import { acceptedSearchId, isSearchEvent, waitFor, waitForEvent } from "./support/runtime-events.ts";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "./support/sprinkled-library.ts";
+import { acceptedSearchId, isSearchEvent, waitFor, waitForEvent } from "@cds/testing/runtime-events";
+import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
 import { runningAtOnce } from "./support/submission-log.ts";
-import { sprinkledImage } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 6, admission control in the running pipeline: a search that fails frees its slot for the
 // next one waiting, and a slot left held by a search that ended while nothing ran is reclaimed

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultSearchParams, type StateStore } from "@cds/core";
 import { runningSearches } from "@cds/functions";
 import { startLocalState, type LocalState } from "@cds/local";
-import { tempDir } from "./support/temp-dir.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 11: in-flight searches are found from the slot holders and the main records, not only
 // from the status index — a GSI is eventually consistent, so a search just marked running may be

@@ -10,7 +10,7 @@ import {
   searchAccepted,
   type RuleTarget,
 } from "@cds/events";
-import { expectedRoutes } from "./expected-routes.ts";
+import { expectedRoutes } from "@cds/testing/expected-routes";
 
 const uploadBucketName = readFixture(objectCreated).detail.bucket.name;
 const rules = eventRules({ uploadBucketName });

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
-import { repoRoot } from "./shared-data.ts";
+import { repoRoot } from "@cds/testing/shared-data";
 
 /** A `cds` child process started with {@link startCds}, and how it ended. */
 export interface CdsChild {

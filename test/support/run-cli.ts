@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { main } from "../../packages/cli/src/index.ts";
 import { memoryIo } from "../../packages/cli/src/io.ts";
-import { repoRoot } from "./shared-data.ts";
+import { repoRoot } from "@cds/testing/shared-data";
 
 /** Runs `cds …` in this process, returning what it printed and its exit code. */
 export async function runCli(args: string[], cwd = repoRoot): Promise<{ code: number; stdout: string; stderr: string }> {

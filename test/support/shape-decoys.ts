@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { encodePackBitsTiff, type RgbImage } from "@cds/core";
 import { generateCdm, generateNeuron, plantMatch, renderMask, type Neuron } from "@cds/synthetic";
-import { seededRandom } from "../../packages/core/test/random-images.ts";
+import { seededRandom } from "@cds/testing/random-images";
 
 /**
  * A planted match as LM images often show a neuron: the mask's neuron in a normal synthetic

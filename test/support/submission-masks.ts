@@ -13,7 +13,7 @@ import {
 } from "@cds/core";
 import { generateNeuron, renderMask, syntheticLibrary, type SyntheticLibrarySpec } from "@cds/synthetic";
 import { FolderBlobStore } from "@cds/local";
-import { cdsearch, sharedCdmDir } from "./shared-data.ts";
+import { cdsearch, sharedCdmDir } from "@cds/testing/shared-data";
 
 /** The real 1210×566 CDMs of ../shared/data/cdm that pass intake's checks at default parameters. */
 export const REAL_MASKS: readonly { name: string; path: () => string }[] = [

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStateStore, type StateStore, stateTableDefinition, stateTableLayout, defaultSearchParams, planDispatchTree } from "@cds/core";
 import { type RunningDynalite, startDynalite } from "@cds/local";
 import { createDynamoDocumentClient } from "@cds/aws";
-import { localClientConfig } from "./support/local-endpoint.ts";
+import { localClientConfig } from "@cds/testing/aws/local-endpoint";
 
 const TABLE = "cds-aws-state";
 let dynamo: RunningDynalite;

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { searchEventSource } from "@cds/events";
 import type { SearchEventEntry } from "@cds/functions";
 import { EventBridgePublisher, EventTooLargeError, PUT_EVENTS_MAX_BYTES, PutEventsFailedError, putEventsEntrySize } from "@cds/aws";
-import { acceptAllEvents, eventOfEntry, type FakeEventBridge, type PutEventsHandler, type PutEventsWireEntry, startFakeEventBridge } from "./support/fake-eventbridge.ts";
-import { awsError, localClientConfig } from "./support/local-endpoint.ts";
+import { acceptAllEvents, eventOfEntry, type FakeEventBridge, type PutEventsHandler, type PutEventsWireEntry, startFakeEventBridge } from "@cds/testing/aws/fake-eventbridge";
+import { awsError, localClientConfig } from "@cds/testing/aws/local-endpoint";
 
 const BUS = "cds-test-search";
 let fake: FakeEventBridge | undefined;

@@ -1,8 +1,8 @@
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { afterEach, describe, expect, it } from "vitest";
 import { ASYNC_INVOKE_MAX_PAYLOAD_BYTES, InvocationFailedError, InvocationPayloadError, LambdaInvoker, UnknownFunctionError } from "@cds/aws";
-import { type FakeLambda, type InvokeHandler, startFakeLambda } from "./support/fake-lambda.ts";
-import { awsError, localClientConfig } from "./support/local-endpoint.ts";
+import { type FakeLambda, type InvokeHandler, startFakeLambda } from "@cds/testing/aws/fake-lambda";
+import { awsError, localClientConfig } from "@cds/testing/aws/local-endpoint";
 
 const WORKER_ARN = "arn:aws:lambda:us-east-1:123456789012:function:cds-dev-search-worker";
 let fake: FakeLambda | undefined;

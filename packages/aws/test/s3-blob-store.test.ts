@@ -1,14 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BlobNotFoundError, layoutOf, parseSearchParams, prepareMask, readManifest, searchLibraryRange } from "@cds/core";
 import { FolderBlobStore, indexLibrary } from "@cds/local";
 import { MULTIPART_THRESHOLD, S3BlobStore } from "@cds/aws";
-import { writeSyntheticTargets } from "../../../test/support/synthetic-targets.ts";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { writeSyntheticTargets } from "@cds/testing/synthetic-targets";
+import { s3rverChildScript } from "@cds/testing/aws/s3rver-child-script";
+import { tempDir } from "@cds/testing/temp-dir";
 
 const BUCKET = "cds-test";
 let server: ChildProcess;
@@ -20,8 +20,7 @@ let client: S3Client;
  * port the system picks, over a fresh temporary folder.
  */
 async function startS3rver(directory: string): Promise<number> {
-  const script = fileURLToPath(new URL("./s3rver-child.js", import.meta.url));
-  server = spawn(process.execPath, ["--openssl-legacy-provider", script, directory, BUCKET], { stdio: ["pipe", "pipe", "inherit"] });
+  server = spawn(process.execPath, ["--openssl-legacy-provider", s3rverChildScript, directory, BUCKET], { stdio: ["pipe", "pipe", "inherit"] });
   const exited = new Promise<never>((_, reject) => server.once("exit", (code) => reject(new Error(`s3rver exited with ${code}`))));
   const firstLine = new Promise<string>((resolve) => createInterface({ input: server.stdout! }).once("line", resolve));
   return (JSON.parse(await Promise.race([firstLine, exited])) as { port: number }).port;

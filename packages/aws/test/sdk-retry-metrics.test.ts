@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Telemetry } from "@cds/core";
 import { createDynamoDocumentClient } from "../src/dynamodb-document-client.ts";
 import { isThrottle, withRetryMetrics } from "../src/sdk-retry-metrics.ts";
-import { awsError, isAwsError, jsonErrorResponse, localClientConfig, startLocalEndpoint, type AwsErrorReply, type LocalEndpoint } from "./support/local-endpoint.ts";
+import { awsError, isAwsError, jsonErrorResponse, localClientConfig, startLocalEndpoint, type AwsErrorReply, type LocalEndpoint } from "@cds/testing/aws/local-endpoint";
 
 const NAMES = { throttles: "DynamoDBThrottles", retries: "DynamoDBRetries" };
 let endpoint: LocalEndpoint | undefined;

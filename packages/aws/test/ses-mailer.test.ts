@@ -1,8 +1,8 @@
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { afterEach, describe, expect, it } from "vitest";
 import { SesMailer } from "@cds/aws";
-import { type FakeSes, type SendEmailHandler, startFakeSes } from "./support/fake-ses.ts";
-import { awsError, localClientConfig } from "./support/local-endpoint.ts";
+import { type FakeSes, type SendEmailHandler, startFakeSes } from "@cds/testing/aws/fake-ses";
+import { awsError, localClientConfig } from "@cds/testing/aws/local-endpoint";
 
 let fake: FakeSes | undefined;
 let client: SESv2Client | undefined;

@@ -6,7 +6,7 @@ import { createSqsServer } from "local-aws-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ReceivedMessage } from "@cds/core";
 import { MalformedQueueMessageError, receivedMessageFromSqsRecord, SqsDeliveryQueue } from "@cds/aws";
-import { localClientConfig } from "./support/local-endpoint.ts";
+import { localClientConfig } from "@cds/testing/aws/local-endpoint";
 
 type Message = { deliveryId: string; attempt: number };
 

@@ -2,8 +2,8 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StageResourceMissingError } from "../src/errors.ts";
 import { stageBucketNames, stageBucketParameter } from "../src/stage-resources.ts";
-import { startFakeSsm, type FakeSsm } from "./support/fake-ssm.ts";
-import { localClientConfig } from "./support/local-endpoint.ts";
+import { startFakeSsm, type FakeSsm } from "@cds/testing/aws/fake-ssm";
+import { localClientConfig } from "@cds/testing/aws/local-endpoint";
 
 describe("stageBucketNames: a deployed stage's buckets, from SST's SSM parameters", () => {
   let ssm: FakeSsm;

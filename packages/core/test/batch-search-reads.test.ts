@@ -9,8 +9,8 @@ import { createSearchScratch, searchLibraryRange } from "../src/search/batch-sea
 import { defaultSearchParams } from "../src/search-params.ts";
 import { BlobNotFoundError, type BlobStore, type RangedObject } from "../src/ports/blob-store.ts";
 import type { RgbImage } from "../src/image/rgb-image.ts";
-import { perturbed, randomImage, seededRandom } from "./random-images.ts";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { perturbed, randomImage, seededRandom } from "@cds/testing/random-images";
+import { tempDir } from "@cds/testing/temp-dir";
 
 const W = 120;
 const H = 40;

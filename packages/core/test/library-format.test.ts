@@ -9,8 +9,8 @@ import { searchLibraryRange } from "../src/search/batch-search.ts";
 import { prepareMask } from "../src/scoring/fast-scorer.ts";
 import { scorePixelMatchPlain } from "../src/scoring/pixel-match-plain.ts";
 import { parseSearchParams } from "../src/search-params.ts";
-import { perturbed, randomImage, seededRandom } from "./random-images.ts";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { perturbed, randomImage, seededRandom } from "@cds/testing/random-images";
+import { tempDir } from "@cds/testing/temp-dir";
 
 const metadata = (i: number) => ({ name: `t${i}`, sourcePath: `t${i}.tif` });
 

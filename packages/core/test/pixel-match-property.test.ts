@@ -6,7 +6,7 @@ import { simdKernel } from "../src/scoring/simd-kernel.ts";
 import { matchIntervals } from "../src/scoring/match-intervals.ts";
 import { scorePixelMatchPlain } from "../src/scoring/pixel-match-plain.ts";
 import type { ScoreParams } from "../src/search-params.ts";
-import { perturbed, randomColor, randomImage, seededRandom } from "./random-images.ts";
+import { perturbed, randomColor, randomImage, seededRandom } from "@cds/testing/random-images";
 
 describe("colour codes", () => {
   it("carry exactly the sector and ratio of sectorOf for every RGB colour", () => {

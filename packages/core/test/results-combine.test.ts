@@ -3,7 +3,7 @@ import { ParameterError } from "../src/errors.ts";
 import { combineBatchResults, MAX_CUSTOM_RESULTS } from "../src/results/combine-batches.ts";
 import { createPrng } from "../src/prng.ts";
 import type { TargetMatch } from "../src/search/ranking.ts";
-import { aMatch } from "./results-builders.ts";
+import { aMatch } from "@cds/testing/results-builders";
 
 /** Batches of consecutive targets with seeded scores (many ties), each ranked as a worker would. */
 function seededBatches(seed: number, batches: number, perBatch: number): TargetMatch[][] {

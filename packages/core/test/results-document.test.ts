@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ParameterError } from "../src/errors.ts";
 import { buildResultsDocument, RESULTS_DOCUMENT_VERSION } from "../src/results/results-document.ts";
 import { itemMetadataFromPath } from "../src/library/item-metadata.ts";
-import { aDocumentInput, aMatch } from "./results-builders.ts";
+import { aDocumentInput, aMatch } from "@cds/testing/results-builders";
 
 describe("buildResultsDocument", () => {
   it("records the search, the mask, the library and the parameters it was given", () => {

@@ -9,8 +9,8 @@ import { matchesToShow, renderResultsPage } from "../src/results/results-page.ts
 import { scorePixelMatchPlain } from "../src/scoring/pixel-match-plain.ts";
 import { defaultSearchParams } from "../src/search-params.ts";
 import { generateCdm, generateNeuron, renderMask } from "@cds/synthetic";
-import { perturbed, randomImage, seededRandom } from "./random-images.ts";
-import { aDocumentInput, aMatch } from "./results-builders.ts";
+import { perturbed, randomImage, seededRandom } from "@cds/testing/random-images";
+import { aDocumentInput, aMatch } from "@cds/testing/results-builders";
 
 // Small images keep the page test fast; the page code does not care about the size.
 const WIDTH = 400;

@@ -9,8 +9,8 @@ import { prepareMask } from "../src/scoring/fast-scorer.ts";
 import { searchLibraryRange } from "../src/search/batch-search.ts";
 import type { SearchParams } from "../src/search-params.ts";
 import { defaultSearchParams } from "../src/search-params.ts";
-import { perturbed, randomColor, randomImage, seededRandom } from "./random-images.ts";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { perturbed, randomColor, randomImage, seededRandom } from "@cds/testing/random-images";
+import { tempDir } from "@cds/testing/temp-dir";
 
 const W = 256;
 const H = 64;

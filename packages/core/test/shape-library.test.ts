@@ -6,7 +6,7 @@ import { rankByShape, shortlistForShape } from "../src/shape/shape-ranking.ts";
 import { defaultShapeParams } from "../src/shape/shape-params.ts";
 import { shapeTargetFromImages, shapeTargetOf, type ShapeTarget } from "../src/shape/shape-target.ts";
 import { generateCdm } from "@cds/synthetic";
-import { seededRandom } from "./random-images.ts";
+import { seededRandom } from "@cds/testing/random-images";
 
 describe("shape data beside the shards", () => {
   it("round-trips a recipe-made target exactly (1-byte gradient deltas)", () => {

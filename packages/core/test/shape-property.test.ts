@@ -16,7 +16,7 @@ import { shapeTargetOf } from "../src/shape/shape-target.ts";
 import { createSliceTable, sliceNumber, sliceNumberPlain } from "../src/shape/slice-gap.ts";
 import { zgapImage, zgapImagePlain } from "../src/shape/zgap-image.ts";
 import { rainbowLut } from "../src/image/rainbow-lut.ts";
-import { perturbed, randomColor, randomImage, seededRandom } from "./random-images.ts";
+import { perturbed, randomColor, randomImage, seededRandom } from "@cds/testing/random-images";
 
 /** Small label regions, so that random images have pixels on both sides of them. */
 const params: ShapeParams = {

@@ -5,7 +5,7 @@ import { prepareMask } from "../src/scoring/fast-scorer.ts";
 import { maskSizeOf } from "../src/scoring/mask-size.ts";
 import { defaultSearchParams } from "../src/search-params.ts";
 import { prepareSubmission, type SubmissionInput } from "../src/submission/prepare-submission.ts";
-import { randomImage, seededRandom } from "./random-images.ts";
+import { randomImage, seededRandom } from "@cds/testing/random-images";
 
 const library = { name: "lm", width: 64, height: 32, count: 500 };
 const wholeImage = { excludeTopLeft: "0x0", excludeTopRight: "0x0" };

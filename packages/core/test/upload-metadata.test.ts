@@ -6,7 +6,7 @@ import { S3_METADATA_MAX_BYTES, sidecarOfMetadata, UPLOAD_SETTINGS_METADATA_KEY,
 import { uploadSettingsOf } from "../src/pipeline/upload-settings.ts";
 import { BlobNotFoundError, type BlobStore, type PutOptions } from "../src/ports/blob-store.ts";
 import { prepareSubmission } from "../src/submission/prepare-submission.ts";
-import { randomImage, seededRandom } from "./random-images.ts";
+import { randomImage, seededRandom } from "@cds/testing/random-images";
 
 /** An in-memory blob store; with `keepsMetadata`, it keeps metadata as S3 does (keys lowercased). */
 function memoryStore(keepsMetadata: boolean): BlobStore & { objects: Map<string, { bytes: Uint8Array; metadata: Record<string, string> }> } {

@@ -28,9 +28,6 @@ export { FunctionNotFoundError, InvalidPayloadError, LocalInvoker } from "./invo
 export type { InvocationFailure, InvocationHandler, LocalInvokerOptions } from "./invoker/local-invoker.ts";
 export { InProcessDeliveryQueue } from "./notify/in-process-delivery-queue.ts";
 export type { InProcessDeliveryQueueOptions } from "./notify/in-process-delivery-queue.ts";
-// Webhook delivery and outcome email run the same on Lambda, so they live in @cds/functions.
-export { createWebhookSender, emailSearchOutcome, postWebhook, WEBHOOK_TIMEOUT_MS } from "@cds/functions";
-export type { SearchEmailerOptions, SearchOutcomeEvent, WebhookAttemptOutcome, WebhookRequest, WebhookSender, WebhookSenderOptions, WebhookWorker } from "@cds/functions";
 export { createLocalMailer } from "./notify/mailer.ts";
 export type { LocalMailer, LocalMailerOptions, SmtpSettings } from "./notify/mailer.ts";
 export { LOCAL_UPLOAD_BUCKET, startLocalRuntime } from "./runtime/local-runtime.ts";

@@ -4,10 +4,10 @@ import { describe, expect, it } from "vitest";
 import { acceptUpload, encodePackBitsTiff } from "@cds/core";
 import type { CatalogEvent } from "@cds/events";
 import { FolderBlobStore, LOCAL_UPLOAD_BUCKET, startLocalRuntime, startLocalState } from "@cds/local";
-import { waitFor } from "../../../test/support/runtime-events.ts";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "../../../test/support/sprinkled-library.ts";
-import { sprinkledImage } from "../../../test/support/synthetic-targets.ts";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { waitFor } from "@cds/testing/runtime-events";
+import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 11: after SIGKILLs, searches were in the state with no `Search Accepted` in the log.
 // Intake writes the search, then publishes; a process that dies between the two leaves a search

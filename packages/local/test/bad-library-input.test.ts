@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { encodePackBitsTiff, parseSearchParams, readManifest } from "@cds/core";
 import { FolderBlobStore, indexLibrary, LibraryIndexError, LibrarySourceError, runLocalSearch } from "@cds/local";
-import { filesUnder } from "../../../test/support/files.ts";
-import { sprinkledImage } from "../../../test/support/synthetic-targets.ts";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { filesUnder } from "@cds/testing/files";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 const W = 48;
 const H = 24;

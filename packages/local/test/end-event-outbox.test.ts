@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { completeSubmissionIfDone, defaultSearchParams, type StateStore } from "@cds/core";
 import type { CatalogEvent } from "@cds/events";
 import { endEventId, endEventOutbox, FolderBlobStore, LocalEventBus, startLocalState, type LocalState } from "@cds/local";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // The outbox of end events against the real state store (dynalite) and a real log file; two
 // buses on one log stand for cds dev before and after a restart.

@@ -17,9 +17,9 @@ import {
   type CatalogEvent,
   type RuleTarget,
 } from "@cds/events";
-import { expectedRoutes } from "../../../events/test/expected-routes.ts";
+import { expectedRoutes } from "@cds/testing/expected-routes";
 import { DeliveryError, LocalEventBus, type PublishEntry } from "@cds/local";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 const uploadBucketName = "uploads";
 

@@ -13,9 +13,9 @@ import {
   type TargetMatch,
 } from "@cds/core";
 import { FolderBlobStore, indexLibrary, runLocalSearch, type SearchTarget } from "@cds/local";
-import { cdsearch, EM_12191, hasSharedCdm, LPLC2, SKIP_SHARED_NOTE, upstreamPixelMatchCases } from "../../../test/support/shared-data.ts";
-import { edgeMask, edgeTarget, writeSyntheticTargets } from "../../../test/support/synthetic-targets.ts";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { cdsearch, EM_12191, hasSharedCdm, LPLC2, SKIP_SHARED_NOTE, upstreamPixelMatchCases } from "@cds/testing/shared-data";
+import { edgeMask, edgeTarget, writeSyntheticTargets } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 if (!hasSharedCdm) console.warn(SKIP_SHARED_NOTE);
 

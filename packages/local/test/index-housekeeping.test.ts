@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { encodePackBitsTiff, ImageSizeMismatchError, parseSearchParams } from "@cds/core";
 import { FolderBlobStore, indexLibrary, runLocalSearch } from "@cds/local";
-import { buildFolders } from "../../../test/support/files.ts";
-import { sprinkledImage } from "../../../test/support/synthetic-targets.ts";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { buildFolders } from "@cds/testing/files";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 async function folderOf(images: Record<string, { width: number; height: number }>): Promise<string> {
   const source = join(await tempDir("cds-housekeeping-"), "source");

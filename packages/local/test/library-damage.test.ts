@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodePackBitsTiff } from "@cds/core";
 import type { CatalogEvent } from "@cds/events";
 import { startLocalRuntime, type LocalRuntime } from "@cds/local";
-import { waitFor } from "../../../test/support/runtime-events.ts";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "../../../test/support/sprinkled-library.ts";
-import { sprinkledImage } from "../../../test/support/synthetic-targets.ts";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { waitFor } from "@cds/testing/runtime-events";
+import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 11, "the user's fault apart from ours": a shard damaged in storage (its checksum no longer
 // matches) reads the same on every retry, so the search fails at once with a reason that names

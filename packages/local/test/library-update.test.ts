@@ -16,11 +16,11 @@ import {
   type TargetMatch,
 } from "@cds/core";
 import { FolderBlobStore, indexLibrary, libraryVersions, planRetention, pruneLibraryBuilds, runLocalSearch, updateLibrary } from "@cds/local";
-import { buildFolders } from "../../../test/support/files.ts";
-import { cdsearch, EM_12191, hasSharedCdm, SKIP_SHARED_NOTE } from "../../../test/support/shared-data.ts";
-import { WHOLE_IMAGE_PARAMS } from "../../../test/support/sprinkled-library.ts";
-import { sprinkledImage } from "../../../test/support/synthetic-targets.ts";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { buildFolders } from "@cds/testing/files";
+import { cdsearch, EM_12191, hasSharedCdm, SKIP_SHARED_NOTE } from "@cds/testing/shared-data";
+import { WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 if (!hasSharedCdm) console.warn(SKIP_SHARED_NOTE);
 

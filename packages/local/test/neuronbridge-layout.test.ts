@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodePackBitsTiff, type LibraryManifest, parseSearchParams, type RgbImage } from "@cds/core";
 import { FolderBlobStore, indexLibrary, listLibrarySource, runLocalSearch } from "@cds/local";
-import { sprinkledImage } from "../../../test/support/synthetic-targets.ts";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 const W = 40;
 const H = 20;

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodePackBitsTiff, type SearchItem } from "@cds/core";
 import { renderMask, syntheticLibrary } from "@cds/synthetic";
 import { FolderBlobStore, indexSyntheticLibrary, lockRoot, ROOT_LOCK_FILE, startLocalRuntime, startLocalState, type LocalRuntime } from "@cds/local";
-import { repoRoot } from "../../../test/support/shared-data.ts";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { repoRoot } from "@cds/testing/shared-data";
+import { tempDir } from "@cds/testing/temp-dir";
 
 const spec = { seed: "runtime-faults", count: 6, masks: 1, plantedPerMask: 1 };
 

@@ -4,7 +4,7 @@ import { compareMatches, defaultSearchParams, isMatch, type LibraryManifest, par
 import { renderMask, syntheticLibrary } from "@cds/synthetic";
 import { FolderBlobStore, indexSyntheticLibrary, runLocalSearch, type SearchTarget } from "@cds/local";
 import { shardRuns } from "../src/search-runner.ts";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 const spec = { seed: "invariance", count: 200, masks: 2, plantedPerMask: 2 };
 const { neurons } = syntheticLibrary(spec);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { defaultSearchParams, type LibraryManifest } from "@cds/core";
 import { libraryName, renderMask, syntheticLibrary, type SyntheticLibrarySpec } from "@cds/synthetic";
 import { FolderBlobStore, indexSyntheticLibrary, runLocalSearch } from "@cds/local";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 /** Library size (CDS_TEST_RECALL_COUNT overrides it): 2,000 synthetic CDMs take ~12 s to generate and index on two cores. */
 const COUNT = Number(process.env.CDS_TEST_RECALL_COUNT ?? 2000);

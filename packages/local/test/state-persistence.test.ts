@@ -4,7 +4,7 @@ import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { createStateStore, stateTableLayout, defaultSearchParams, planDispatchTree } from "@cds/core";
 import { createDocumentClient, ensureStateTable, startDynalite, startLocalState } from "@cds/local";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 describe("local state on dynalite", () => {
   it("keeps searches, batch counts and subscriptions across a dynalite restart on the same folder", async () => {

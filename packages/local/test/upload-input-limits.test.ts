@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acceptUpload, CdsError, encodePackBitsTiff, InputRefusedError, UserInputError, type StateStore } from "@cds/core";
 import { renderMask, syntheticLibrary } from "@cds/synthetic";
 import { FolderBlobStore, indexSyntheticLibrary, startLocalState, watchUploads, type LocalState, type WatchedUpload } from "@cds/local";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 const spec = { seed: "input-limits", count: 6, masks: 1, plantedPerMask: 1 };
 

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { admitNextSearch, checkRunningSlots, defaultSearchParams } from "@cds/core";
 import type { NewSearch, SearchItem, StateStore } from "@cds/core";
-import { startLocalState, type LocalState } from "@cds/local";
+import type { LocalState } from "@cds/local";
+import { startDynaliteState } from "@cds/testing/dynalite-state";
 
 // Admission on dynalite: the running slots as one conditional-write item, the queue as the
 // accepted searches oldest first. Each test has a fresh in-memory store (the gate is one item).
@@ -22,7 +23,7 @@ async function acceptSearches(count: number): Promise<SearchItem[]> {
 }
 
 beforeEach(async () => {
-  local = await startLocalState();
+  local = await startDynaliteState();
   state = local.state;
 });
 

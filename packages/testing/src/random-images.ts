@@ -1,5 +1,4 @@
-import type { RgbImage } from "../src/image/rgb-image.ts";
-import { createPrng } from "../src/prng.ts";
+import { createPrng, type RgbImage } from "@cds/core";
 
 /** Uniform floats in [0, 1) from the project's seeded PRNG, so a failing case replays from its seed. */
 export function seededRandom(seed: number): () => number {

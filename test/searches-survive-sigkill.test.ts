@@ -5,10 +5,10 @@ import { encodePackBitsTiff, type ResultsDocument, planDispatchTree } from "@cds
 import type { CatalogEvent } from "@cds/events";
 import { EventLog, openStateFolder, type OpenedState } from "@cds/local";
 import { killWhen, startCds, type CdsChild } from "./support/cds-child.ts";
-import { waitFor } from "./support/runtime-events.ts";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "./support/sprinkled-library.ts";
-import { sprinkledImage } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "@cds/testing/runtime-events";
+import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 4, "Done when": killing `cds dev` mid-search and starting it again completes that search.
 // The real bin in a child process, killed with SIGKILL (no clean stop: queued and running

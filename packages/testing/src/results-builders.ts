@@ -1,6 +1,4 @@
-import type { ResultsDocumentInput } from "../src/results/results-document.ts";
-import type { TargetMatch } from "../src/search/ranking.ts";
-import { defaultSearchParams, type SearchParams } from "../src/search-params.ts";
+import { defaultSearchParams, type ResultsDocumentInput, type SearchParams, type TargetMatch } from "@cds/core";
 
 /** A match of library target `index` with `matchingPixels` pixels out of a 1000-pixel mask. */
 export function aMatch(index: number, matchingPixels: number, overrides: Partial<TargetMatch> = {}): TargetMatch {

@@ -1,18 +1,15 @@
 import { lookup } from "node:dns/promises";
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
-import { hostname, tmpdir } from "node:os";
-import { join } from "node:path";
+import { hostname } from "node:os";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { checkWebhookTarget, checkWebhookUrl, forbiddenAddressKind, generateWebhookSecret, secretFingerprint } from "@cds/core";
+import { checkWebhookUrl, forbiddenAddressKind, generateWebhookSecret } from "@cds/core";
 import type { StateStore } from "@cds/core";
 import { readFixture, searchCompleted } from "@cds/events";
-import { createWebhookSender, InProcessDeliveryQueue, startLocalState } from "@cds/local";
-import type { LocalState } from "@cds/local";
-import { main } from "../../cli/src/index.ts";
-import { memoryIo } from "../../cli/src/io.ts";
+import { createWebhookSender } from "@cds/functions";
+import { InProcessDeliveryQueue, type LocalState } from "@cds/local";
+import { startDynaliteState } from "@cds/testing/dynalite-state";
 
 type Hit = { headers: IncomingHttpHeaders; body: string };
 
@@ -45,19 +42,13 @@ function completedEvent(id: string) {
   return event;
 }
 
-async function cds(args: string[]) {
-  const io = memoryIo(process.cwd());
-  const code = await main(["node", "cds", ...args], io);
-  return { code, out: io.stdout.join("\n"), err: io.stderr.join("\n") };
-}
-
 let local: LocalState;
 let state: StateStore;
 const receivers: { close(): Promise<void> }[] = [];
 const tiny = { baseDelaySeconds: 0.005, maxDelaySeconds: 0.01 };
 
 beforeAll(async () => {
-  local = await startLocalState();
+  local = await startDynaliteState();
   state = local.state;
 });
 afterEach(async () => {
@@ -66,114 +57,6 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await local?.stop();
-});
-
-describe("webhook targets: the address policy", () => {
-  it.each([
-    ["127.0.0.1", "loopback"],
-    ["127.8.9.10", "loopback"],
-    ["::1", "loopback"],
-    ["10.1.2.3", "private"],
-    ["172.16.0.1", "private"],
-    ["172.31.255.255", "private"],
-    ["192.168.1.1", "private"],
-    ["100.64.0.1", "private"],
-    ["fd12:3456::1", "private"],
-    ["169.254.169.254", "cloud metadata"],
-    ["fd00:ec2::254", "cloud metadata"],
-    ["169.254.10.20", "link-local"],
-    ["fe80::1", "link-local"],
-    ["0.0.0.0", "unspecified"],
-    ["::", "unspecified"],
-    ["::ffff:127.0.0.1", "loopback"],
-    ["::ffff:a9fe:a9fe", "cloud metadata"],
-    ["224.0.0.1", "multicast"],
-    ["255.255.255.255", "reserved"],
-  ])("refuses %s as %s", (ip, kind) => {
-    expect(forbiddenAddressKind(ip)).toBe(kind);
-  });
-
-  it.each(["93.184.215.14", "8.8.8.8", "172.32.0.1", "2606:4700:4700::1111"])("lets the public address %s through", (ip) => {
-    expect(forbiddenAddressKind(ip)).toBeUndefined();
-  });
-
-  it("refuses URLs with credentials even when private hosts are allowed, and never echoes the password", () => {
-    for (const allowPrivate of [false, true]) {
-      expect(() => checkWebhookUrl("https://ada:hunter2@hooks.example.org/x", { allowPrivate })).toThrow(/user name or password/);
-      try {
-        checkWebhookUrl("https://ada:hunter2@hooks.example.org/x", { allowPrivate });
-      } catch (error) {
-        expect((error as Error).message).not.toContain("hunter2");
-      }
-    }
-  });
-
-  it("refuses private literals in every spelling the URL parser accepts (decimal, hex, mapped IPv6, localhost)", () => {
-    for (const url of ["http://2130706433/", "http://0x7f.1/", "http://[::ffff:127.0.0.1]/", "http://localhost:8080/", "http://api.localhost/", "http://169.254.169.254/latest/meta-data/"]) {
-      expect(() => checkWebhookUrl(url, { allowPrivate: false }), url).toThrow(/--allow-private/);
-      expect(checkWebhookUrl(url, { allowPrivate: true }).href).toBeTruthy();
-    }
-  });
-
-  it("refuses at subscribe time a name that resolves to a private address, unless allowed", async () => {
-    const resolve = async () => [{ address: "203.0.113.9", family: 4 }, { address: "10.0.0.7", family: 4 }];
-    await expect(checkWebhookTarget("https://inside.example/hook", { allowPrivate: false, resolve })).rejects.toThrow(/inside\.example resolves to 10\.0\.0\.7, a private address/);
-    await expect(checkWebhookTarget("https://inside.example/hook", { allowPrivate: true, resolve })).resolves.toBeInstanceOf(URL);
-  });
-});
-
-describe("cds webhooks add / list / rotate", () => {
-  let root: string;
-  beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), "cds-hooks-"));
-  });
-  afterAll(async () => {
-    await rm(root, { recursive: true, force: true });
-  });
-
-  it("refuses the metadata address, private and credential URLs; takes a loopback receiver only with --allow-private", async () => {
-    for (const url of ["http://169.254.169.254/", "http://10.0.0.5/hook", "http://127.0.0.1:9/hook"]) {
-      const refused = await cds(["webhooks", "add", url, "--root", root]);
-      expect(refused.code, url).not.toBe(0);
-      expect(refused.err).toMatch(/--allow-private/);
-    }
-    const withPassword = await cds(["webhooks", "add", "http://u:secretpw@127.0.0.1:9/hook", "--allow-private", "--root", root]);
-    expect(withPassword.code).not.toBe(0);
-    expect(withPassword.err).not.toContain("secretpw");
-    expect((await cds(["webhooks", "list", "--root", root])).out).toMatch(/no webhook subscriptions/);
-
-    const added = await cds(["webhooks", "add", "http://127.0.0.1:9/hook", "--allow-private", "--root", root]);
-    expect(added.code).toBe(0);
-    const secret = /secret\s+(whsec_\S+)/.exec(added.out)![1];
-    const listed = await cds(["webhooks", "list", "--root", root]);
-    expect(listed.out).not.toContain(secret);
-    expect(listed.out).toContain(secretFingerprint(secret));
-    expect(listed.out).toMatch(/allowed/);
-  });
-
-  it("rotate prints a new secret once, lists the old one's grace period, and refuses an unknown id", async () => {
-    const added = await cds(["webhooks", "add", "https://hooks.example.org/cds", "--allow-private", "--root", root]);
-    const id = /subscription (\S+)/.exec(added.out)![1];
-    const rotated = await cds(["webhooks", "rotate", id, "--grace", "2", "--root", root]);
-    expect(rotated.code).toBe(0);
-    const fresh = /secret\s+(whsec_\S+)/.exec(rotated.out)![1];
-    const listed = (await cds(["webhooks", "list", "--root", root])).out;
-    expect(listed).toContain(secretFingerprint(fresh));
-    expect(listed).toMatch(/previous until/);
-    expect(listed).not.toContain(fresh);
-    expect((await cds(["webhooks", "rotate", "no-such-id", "--root", root])).code).not.toBe(0);
-  });
-
-  it("creates the state folder 0700 with its files 0600", async () => {
-    const folder = join(root, "state");
-    expect((await stat(folder)).mode & 0o777).toBe(0o700);
-    const files = await readdir(folder, { recursive: true, withFileTypes: true });
-    expect(files.filter((f) => f.isFile()).length).toBeGreaterThan(0);
-    for (const file of files) {
-      const mode = (await stat(join(file.parentPath, file.name))).mode & 0o777;
-      expect(mode, file.name).toBe(file.isDirectory() ? 0o700 : 0o600);
-    }
-  });
 });
 
 describe("webhook sending", () => {

@@ -1,10 +1,8 @@
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IllegalStatusTransitionError, SearchNotFoundError, defaultSearchParams, stateService } from "@cds/core";
 import type { NewSearch, StateStore } from "@cds/core";
-import { startLocalState } from "@cds/local";
 import type { LocalState } from "@cds/local";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { startDynaliteState } from "@cds/testing/dynalite-state";
 
 let local: LocalState;
 let state: StateStore;
@@ -26,7 +24,7 @@ function newSearch(overrides: Partial<NewSearch> = {}): NewSearch {
 }
 
 beforeAll(async () => {
-  local = await startLocalState({ folder: join(await tempDir("cds-state-"), "db") });
+  local = await startDynaliteState({ onDisk: true });
   state = local.state;
 });
 

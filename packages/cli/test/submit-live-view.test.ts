@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { SubmissionProgress } from "@cds/core";
-import { memoryIo } from "../packages/cli/src/io.ts";
-import { submissionSummaryLines } from "../packages/cli/src/output/submission-summary-table.ts";
-import { submissionView } from "../packages/cli/src/output/submission-view.ts";
+import { memoryIo } from "../src/io.ts";
+import { submissionSummaryLines } from "../src/output/submission-summary-table.ts";
+import { submissionView } from "../src/output/submission-view.ts";
 
 // The live view of `cds submit --wait` / `cds submissions show`: redrawn in place on a terminal,
 // plain periodic lines otherwise, and the summary table it ends with.

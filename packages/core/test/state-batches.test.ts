@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BatchResultRejectedError,
@@ -14,9 +13,8 @@ import {
   stateService,
 } from "@cds/core";
 import type { BatchRecording, DispatchTree, ScoredTarget, SearchItem, StateStore } from "@cds/core";
-import { startLocalState } from "@cds/local";
 import type { LocalState } from "@cds/local";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { startDynaliteState } from "@cds/testing/dynalite-state";
 
 let local: LocalState;
 let state: StateStore;
@@ -62,7 +60,7 @@ async function putWithoutCounting(searchId: string, tree: DispatchTree, batchId:
 }
 
 beforeAll(async () => {
-  local = await startLocalState({ folder: join(await tempDir("cds-state-"), "db") });
+  local = await startDynaliteState({ onDisk: true });
   state = local.state;
 });
 

@@ -8,11 +8,11 @@ import type { CatalogEvent } from "@cds/events";
 import { EventLog, FolderBlobStore, indexLibrary } from "@cds/local";
 import type { SearchResultsDocument } from "../packages/cli/src/commands/search/index.ts";
 import { runCli } from "./support/run-cli.ts";
-import { waitFor } from "./support/runtime-events.ts";
-import { BJD, cdsearch, EM_12191, GMR, hasSharedCdm, repoRoot, SKIP_SHARED_NOTE, VT016795, VT033614 } from "./support/shared-data.ts";
-import { startSmtpReceiver, type SmtpReceiver } from "./support/smtp-receiver.ts";
-import { writeSyntheticTargets } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "@cds/testing/runtime-events";
+import { BJD, cdsearch, EM_12191, GMR, hasSharedCdm, repoRoot, SKIP_SHARED_NOTE, VT016795, VT033614 } from "@cds/testing/shared-data";
+import { startSmtpReceiver, type SmtpReceiver } from "@cds/testing/smtp-receiver";
+import { writeSyntheticTargets } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
 
 // Issue 4, "Done when": dropping the real 12191 mask into the uploads folder of a running `cds dev`

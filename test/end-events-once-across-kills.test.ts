@@ -6,11 +6,11 @@ import type { CatalogEvent } from "@cds/events";
 import { endEventId, EventLog, openStateFolder, startLocalRuntime } from "@cds/local";
 import { killWhen, startCds, type CdsChild } from "./support/cds-child.ts";
 import { runCli } from "./support/run-cli.ts";
-import { waitFor } from "./support/runtime-events.ts";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "./support/sprinkled-library.ts";
-import { sprinkledImage } from "./support/synthetic-targets.ts";
-import { startSmtpReceiver, type SmtpReceiver } from "./support/smtp-receiver.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "@cds/testing/runtime-events";
+import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { startSmtpReceiver, type SmtpReceiver } from "@cds/testing/smtp-receiver";
+import { tempDir } from "@cds/testing/temp-dir";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
 
 // Issue 11, "Done when": the durable outbox. The real bin in a child process, SIGKILLed three

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { seededRandom } from "../../packages/core/test/random-images.ts";
+import { seededRandom } from "./random-images.ts";
 import { encodePackBitsTiff, type RgbImage } from "@cds/core";
 import {
   libraryEntry,

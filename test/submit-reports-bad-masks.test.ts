@@ -7,10 +7,10 @@ import { startLocalRuntime, type LocalRuntime } from "@cds/local";
 import { simpleParser } from "mailparser";
 import { Webhook } from "standardwebhooks";
 import { runCliProcess } from "./support/run-cli.ts";
-import { indexSprinkledLibrary } from "./support/sprinkled-library.ts";
-import { sprinkledImage } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
-import { waitFor } from "./support/runtime-events.ts";
+import { indexSprinkledLibrary } from "@cds/testing/sprinkled-library";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
+import { waitFor } from "@cds/testing/runtime-events";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
 
 // Issue 6, "Done when": a submission with 3 bad masks among 20 reports the 3 with reasons and

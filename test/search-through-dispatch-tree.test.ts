@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodePackBitsTiff, parseSearchParams, type DispatcherPayload, type LibraryManifest, type ResultsDocument, type SearchJob, planDispatchTree } from "@cds/core";
 import { functionNames } from "@cds/functions";
 import { runLocalSearch, startLocalRuntime, type LocalRuntime } from "@cds/local";
-import { acceptedSearchId, isSearchEvent, waitForEvent } from "./support/runtime-events.ts";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "./support/sprinkled-library.ts";
-import { sprinkledImage } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { acceptedSearchId, isSearchEvent, waitForEvent } from "@cds/testing/runtime-events";
+import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 4, "Done when": a 5,000-target library is searched through a dispatch tree of at least
 // two levels; every target is scored exactly once (counts add up) even when a worker is made to

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CatalogEvent } from "@cds/events";
-import { isOldUpload } from "../packages/cli/src/commands/dev/index.ts";
-import { describeSearchEvent } from "../packages/cli/src/output/search-event-line.ts";
+import { isOldUpload } from "../src/commands/dev/index.ts";
+import { describeSearchEvent } from "../src/output/search-event-line.ts";
 
 const upload = (mtime: number) =>
   ({ "detail-type": "Object Created", detail: { bucket: { name: "uploads" }, object: { key: "lm/m.png", size: 10, etag: `10-${mtime}` } } }) as unknown as CatalogEvent;

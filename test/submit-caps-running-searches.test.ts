@@ -6,11 +6,11 @@ import { FolderBlobStore, indexSyntheticLibrary, startLocalRuntime, type LocalRu
 import { startCds } from "./support/cds-child.ts";
 import type { SearchResultsDocument } from "../packages/cli/src/commands/search/index.ts";
 import { runCli } from "./support/run-cli.ts";
-import { waitFor } from "./support/runtime-events.ts";
-import { hasSharedCdm, SKIP_SHARED_NOTE } from "./support/shared-data.ts";
+import { waitFor } from "@cds/testing/runtime-events";
+import { hasSharedCdm, SKIP_SHARED_NOTE } from "@cds/testing/shared-data";
 import { runningAtOnce } from "./support/submission-log.ts";
 import { REAL_MASKS, referenceRanking, writeRealMaskManifest, writeSyntheticMasks } from "./support/submission-masks.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 6, "Done when": 100 masks (real and synthetic) submitted in one `cds submit` against a
 // synthetic library all complete with K = 4; at no moment are more than 4 searches running

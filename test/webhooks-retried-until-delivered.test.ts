@@ -8,10 +8,10 @@ import { Webhook } from "standardwebhooks";
 import { encodePackBitsTiff, generateWebhookSecret, type DeliveryItem, type SubscriptionItem } from "@cds/core";
 import { startLocalRuntime, type LocalRuntime } from "@cds/local";
 import { runCli } from "./support/run-cli.ts";
-import { acceptedSearchId, isSearchEvent, waitFor, waitForEvent } from "./support/runtime-events.ts";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "./support/sprinkled-library.ts";
-import { sprinkledImage } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { acceptedSearchId, isSearchEvent, waitFor, waitForEvent } from "@cds/testing/runtime-events";
+import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
 
 // Issue 4, "Done when": a webhook receiver that answers 500 twice then 200 gets the event on the

@@ -1,9 +1,10 @@
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildResultsDocument, completeSubmissionIfDone, sweepSubmissions, trackSubmissionSearch, type NewSubmissionMask, type StateStore, type SubmissionSummary, defaultSearchParams } from "@cds/core";
-import { FolderBlobStore, startLocalState, type LocalState } from "@cds/local";
-import { aDocumentInput, aMatch } from "../../core/test/results-builders.ts";
-import { tempDir } from "../../../test/support/temp-dir.ts";
+import { FolderBlobStore, type LocalState } from "@cds/local";
+import { aDocumentInput, aMatch } from "@cds/testing/results-builders";
+import { startDynaliteState } from "@cds/testing/dynalite-state";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // Submissions on dynalite: recorded once however often the command runs, each mask linked to
 // one search, each outcome recorded once, completed (summary written) exactly once.
@@ -38,7 +39,7 @@ async function complete(searchId: string, best: string) {
 }
 
 beforeEach(async () => {
-  local = await startLocalState();
+  local = await startDynaliteState();
   state = local.state;
   results = new FolderBlobStore(join(await tempDir("cds-submission-results-"), "results"));
 });

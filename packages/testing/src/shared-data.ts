@@ -3,7 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The repository root, from this file's location. */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 /** Real CDM test data lives beside the checkout, never inside it. */
 export const sharedCdmDir = resolve(repoRoot, "../shared/data/cdm");

@@ -2,10 +2,10 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CdsError } from "@cds/core";
-import { parseCsv } from "../packages/cli/src/commands/submit/csv.ts";
-import { parseManifest } from "../packages/cli/src/commands/submit/manifest.ts";
-import { readMaskInputs } from "../packages/cli/src/commands/submit/mask-inputs.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { parseCsv } from "../src/commands/submit/csv.ts";
+import { parseManifest } from "../src/commands/submit/manifest.ts";
+import { readMaskInputs } from "../src/commands/submit/mask-inputs.ts";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // `cds submit`'s inputs: CSV and JSON manifests, folders and files, with per-mask parameters.
 

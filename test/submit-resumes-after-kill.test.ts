@@ -7,9 +7,9 @@ import { startLocalRuntime, type LocalRuntime } from "@cds/local";
 import { killWhen, startCds } from "./support/cds-child.ts";
 import { runCliProcess } from "./support/run-cli.ts";
 import { runningAtOnce } from "./support/submission-log.ts";
-import { indexSprinkledLibrary } from "./support/sprinkled-library.ts";
-import { sprinkledImage } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { indexSprinkledLibrary } from "@cds/testing/sprinkled-library";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 6, "Done when": interrupting the CLI mid-submission (SIGKILL) and running the same
 // command again finishes the submission without duplicating a search — killed while it uploads

@@ -5,10 +5,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { encodePackBitsTiff, stateTableLayout } from "@cds/core";
 import { startLocalState } from "@cds/local";
 import { startCds } from "./support/cds-child.ts";
-import { waitFor } from "./support/runtime-events.ts";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "./support/sprinkled-library.ts";
-import { sprinkledImage } from "./support/synthetic-targets.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "@cds/testing/runtime-events";
+import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
+import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 10, "Done when": a 600-batch `cds dev` search (`--batch-size 1`) leaves no partition key
 // of the state table with more than 64 of that search's items. DynamoDB takes about 1,000 write
