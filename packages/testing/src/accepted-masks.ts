@@ -1,0 +1,45 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { acceptUpload, encodePackBitsTiff, type LibraryStores, type SearchItem, type StateStore } from "@cds/core";
+import { FolderBlobStore } from "@cds/local";
+import { WHOLE_IMAGE_PARAMS } from "./sprinkled-library.ts";
+import { sprinkledImage } from "./synthetic-targets.ts";
+
+/** The libraries under a cds data folder (`root/libraries/<name>`), as the pipeline's port reads them. */
+export function librariesUnder(root: string): LibraryStores {
+  return (name) => new FolderBlobStore(join(root, "libraries", name));
+}
+
+/** Options of {@link acceptSprinkledMask}. */
+export interface SprinkledMaskOptions {
+  /** The cds data folder: the mask goes to root/uploads/<library>/<file>. */
+  root: string;
+  state: Pick<StateStore, "createSearchFromUpload" | "markSearchFailed" | "linkSubmissionSearch">;
+  /** A library {@link indexSprinkledLibrary} indexed under root, of the mask's size. */
+  library: string;
+  file: string;
+  seed?: number;
+  /** Sidecar parameters beside {@link WHOLE_IMAGE_PARAMS}. */
+  parameters?: Record<string, unknown>;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * Uploads a sprinkled mask (with a sidecar that keeps every pixel) and runs core's intake on it:
+ * a real accepted search, waiting for a running slot, for tests of what comes after intake.
+ *
+ * @example
+ * const search = await acceptSprinkledMask({ root, state, library: "tiny", file: "m1.tif" });
+ */
+export async function acceptSprinkledMask(options: SprinkledMaskOptions): Promise<SearchItem> {
+  const { root, library, file, seed = 7, width = 64, height = 32 } = options;
+  const key = `${library}/${file}`;
+  const path = join(root, "uploads", key);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(`${path}.json`, JSON.stringify({ ...WHOLE_IMAGE_PARAMS, ...options.parameters }));
+  await writeFile(path, encodePackBitsTiff(sprinkledImage(width, height, seed, 0.3)));
+  const outcome = await acceptUpload({ bucket: "uploads", key }, { state: options.state, uploads: new FolderBlobStore(join(root, "uploads")), libraries: librariesUnder(root) });
+  if (outcome.kind !== "accepted") throw new Error(`intake did not accept ${key}: ${outcome.kind === "rejected" ? outcome.reason : "seen before"}`);
+  return outcome.search;
+}
