@@ -1,47 +1,26 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DispatchError, parseWorkerPayload, PayloadError, startSearch, type DispatcherPayload, type DispatchTreeOptions, type SearchJob, type WorkerPayload } from "@cds/core";
 import { dispatchNode, functionNames } from "@cds/functions";
-import type { LocalState } from "@cds/local";
-import { acceptSprinkledMask, librariesUnder } from "@cds/testing/accepted-masks";
-import { startDynaliteState } from "@cds/testing/dynalite-state";
-import { RecordingInvoker } from "@cds/testing/recording-ports";
-import { indexSprinkledLibrary } from "@cds/testing/sprinkled-library";
-import { tempDir } from "@cds/testing/temp-dir";
+import { handlerPartsOnDynalite } from "@cds/testing/handler-parts-on-dynalite";
 
 // One node of a search's dispatch tree, on real parts: a 40-target library in a folder (4 shards
 // of 10, so 4 batches), core's state store on dynalite, and an invoker that records what it was
 // asked to start. The root payloads are the ones admission starts a search with.
 
-let root: string;
-let db: LocalState;
-let invoker: RecordingInvoker;
+const parts = handlerPartsOnDynalite({ library: true });
 
-beforeAll(async () => {
-  root = await tempDir("cds-dispatch-node-");
-  await indexSprinkledLibrary({ root, name: "tiny", count: 40, shardSize: 10 });
-});
-
-beforeEach(async () => {
-  db = await startDynaliteState();
-  invoker = new RecordingInvoker();
-});
-
-afterEach(async () => {
-  await db?.stop();
-});
-
-const deps = () => ({ invoker, libraries: librariesUnder(root), state: db.state });
+const deps = () => ({ invoker: parts.invoker, libraries: parts.libraries, state: parts.state });
 
 /** An accepted search started as admission starts it: the payload of its tree's root node. */
 async function rootOfNewSearch(dispatchTree?: DispatchTreeOptions): Promise<DispatcherPayload<SearchJob>> {
-  const search = await acceptSprinkledMask({ root, state: db.state, library: "tiny", file: `m${Math.random().toString(36).slice(2)}.tif` });
-  const started = await startSearch(search.searchId, { state: db.state, libraries: librariesUnder(root), dispatchTree });
+  const search = await parts.acceptMask();
+  const started = await startSearch(search.searchId, { state: parts.state, libraries: parts.libraries, dispatchTree });
   return started!.root;
 }
 
-const workers = () => invoker.payloadsOf(functionNames.worker) as WorkerPayload<SearchJob>[];
+const workers = () => parts.invoker.payloadsOf(functionNames.worker) as WorkerPayload<SearchJob>[];
 const dispatchedLeaves = async (payload: DispatcherPayload<SearchJob>) =>
-  (await db.state.listLeafStates(payload.job.searchId, payload.tree)).filter((leaf) => leaf.dispatchedAt !== undefined).map((leaf) => leaf.leaf);
+  (await parts.state.listLeafStates(payload.job.searchId, payload.tree)).filter((leaf) => leaf.dispatchedAt !== undefined).map((leaf) => leaf.leaf);
 
 describe("a leaf dispatch node", () => {
   it("starts one worker per batch, each with its shard and the search's job, and records that the leaf started them", async () => {
@@ -50,7 +29,7 @@ describe("a leaf dispatch node", () => {
     const outcome = await dispatchNode(payload, deps());
 
     expect(outcome).toEqual({ dispatchers: 0, workers: 4 });
-    expect(invoker.payloadsOf(functionNames.dispatchNode)).toEqual([]);
+    expect(parts.invoker.payloadsOf(functionNames.dispatchNode)).toEqual([]);
     expect(workers().map((worker) => worker.batch)).toEqual([0, 1, 2, 3].map((k) => ({ batchId: k, start: 10 * k, end: 10 * k + 10 })));
     for (const worker of workers()) {
       expect(parseWorkerPayload(worker)).toBeTruthy(); // what a worker takes
@@ -71,13 +50,13 @@ describe("a leaf dispatch node", () => {
 
   it("rejects when the invoker refuses its workers, naming how many", async () => {
     const payload = await rootOfNewSearch();
-    invoker.refuse(functionNames.worker, new Error("Rate exceeded"));
+    parts.invoker.refuse(functionNames.worker, new Error("Rate exceeded"));
 
     const dispatching = dispatchNode(payload, deps());
 
     await expect(dispatching).rejects.toThrow(DispatchError);
     await expect(dispatching).rejects.toThrow(/could not invoke 4 of its children; first error: Rate exceeded/);
-    expect(invoker.invocations).toEqual([]);
+    expect(parts.invoker.invocations).toEqual([]);
   });
 
   it("refuses a shard page that fails its checksum, and starts no worker", async () => {
@@ -85,7 +64,7 @@ describe("a leaf dispatch node", () => {
     const damaged = { ...payload, sources: payload.sources.map((source) => ({ ...source, pageCrc32: source.pageCrc32.map((crc) => (crc + 1) >>> 0) })) };
 
     await expect(dispatchNode(damaged, deps())).rejects.toThrow(/shard page 0 of the library .* is damaged/);
-    expect(invoker.invocations).toEqual([]);
+    expect(parts.invoker.invocations).toEqual([]);
   });
 });
 
@@ -97,7 +76,7 @@ describe("an inner dispatch node", () => {
 
     expect(outcome).toEqual({ dispatchers: 2, workers: 0 });
     expect(workers()).toEqual([]);
-    const children = invoker.payloadsOf(functionNames.dispatchNode) as DispatcherPayload<SearchJob>[];
+    const children = parts.invoker.payloadsOf(functionNames.dispatchNode) as DispatcherPayload<SearchJob>[];
     expect(children.map((child) => child.node)).toEqual([
       { level: 1, firstBatch: 0, batchCount: 2 },
       { level: 1, firstBatch: 2, batchCount: 2 },
@@ -114,12 +93,12 @@ describe("an inner dispatch node", () => {
     const payload = await rootOfNewSearch({ levels: 2 });
 
     expect(await dispatchNode({ ...payload, lanes: 1 }, deps())).toEqual({ dispatchers: 1, workers: 0 });
-    expect((invoker.payloadsOf(functionNames.dispatchNode) as DispatcherPayload<SearchJob>[]).map((child) => [child.node.firstBatch, child.lanes])).toEqual([[0, 1]]);
+    expect((parts.invoker.payloadsOf(functionNames.dispatchNode) as DispatcherPayload<SearchJob>[]).map((child) => [child.node.firstBatch, child.lanes])).toEqual([[0, 1]]);
   });
 
   it("rejects when the invoker refuses its child nodes", async () => {
     const payload = await rootOfNewSearch({ levels: 2 });
-    invoker.refuse(functionNames.dispatchNode, new Error("TooManyRequestsException"));
+    parts.invoker.refuse(functionNames.dispatchNode, new Error("TooManyRequestsException"));
 
     await expect(dispatchNode(payload, deps())).rejects.toThrow(/could not invoke 2 of its children; first error: TooManyRequestsException/);
   });
@@ -134,7 +113,7 @@ describe("a malformed dispatch payload", () => {
     await expect(dispatchNode(noJob, deps())).rejects.toThrow(/not a dispatcher payload: job/);
     await expect(dispatchNode({ ...payload, node: { ...payload.node, level: -1 } }, deps())).rejects.toThrow(/not a dispatcher payload: node\.level/);
     await expect(dispatchNode("search-dispatch-node", deps())).rejects.toThrow(/not a dispatcher payload/);
-    expect(invoker.invocations).toEqual([]);
+    expect(parts.invoker.invocations).toEqual([]);
     expect(await dispatchedLeaves(payload)).toEqual([]);
   });
 });

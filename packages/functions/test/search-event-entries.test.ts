@@ -1,13 +1,12 @@
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildResultsDocument, completeSubmissionIfDone, defaultSearchParams, type CombinedSearch, type SearchItem } from "@cds/core";
 import { searchEventSource } from "@cds/events";
 import { batchesCompletedEntry, searchAcceptedEntry, searchCompletedEntry, searchFailedEntry, searchStartedEntry, submissionCompletedEntry } from "@cds/functions";
-import { FolderBlobStore, type LocalState } from "@cds/local";
-import { startDynaliteState } from "@cds/testing/dynalite-state";
+import { FolderBlobStore } from "@cds/local";
+import { handlerPartsOnDynalite } from "@cds/testing/handler-parts-on-dynalite";
 import { deliveredEvent } from "@cds/testing/recording-ports";
 import { aDocumentInput, aMatch } from "@cds/testing/results-builders";
-import { tempDir } from "@cds/testing/temp-dir";
 
 // The envelope builders the handlers emit with, fed what core returns (searches as the state
 // store on dynalite holds them): each entry must be one the event catalog takes — its details
@@ -15,22 +14,14 @@ import { tempDir } from "@cds/testing/temp-dir";
 
 const NOW = new Date("2030-03-04T05:06:07.000Z");
 
-let db: LocalState;
+const parts = handlerPartsOnDynalite({ now: () => NOW });
 let uploads = 0;
-
-beforeEach(async () => {
-  db = await startDynaliteState({ now: () => NOW });
-});
-
-afterEach(async () => {
-  await db?.stop();
-});
 
 /** A search as intake creates it; a submitted mask's when `submissionId` is given. */
 async function aSearch(file = `mask-${uploads++}.png`, submissionId?: string): Promise<SearchItem> {
   const maskKey = `lib/${file}`;
   const spec = { params: defaultSearchParams, top: 400, ...(submissionId ? { submission: { submissionId, maskId: "m0" } } : {}) };
-  const { search } = await db.state.createSearchFromUpload({ uploadKey: `uploads/${maskKey}`, library: "lib", maskKey, spec, batchCount: 3, batchSize: 20, targetCount: 55 });
+  const { search } = await parts.state.createSearchFromUpload({ uploadKey: `uploads/${maskKey}`, library: "lib", maskKey, spec, batchCount: 3, batchSize: 20, targetCount: 55 });
   return search;
 }
 
@@ -45,7 +36,7 @@ describe("the search event entries", () => {
   });
 
   it("Search Started carries the batch count and the batch size it was started with", async () => {
-    const running = await db.state.markSearchRunning((await aSearch()).searchId);
+    const running = await parts.state.markSearchRunning((await aSearch()).searchId);
 
     const entry = searchStartedEntry(running, 20);
 
@@ -72,7 +63,7 @@ describe("the search event entries", () => {
 
   it("Search Failed carries the stored failure, when it failed, and the mask's own name", async () => {
     const search = await aSearch("sub-77-0003-my mask.png", "sub-77");
-    const failed = await db.state.markSearchFailed(search.searchId, { reason: "the mask is empty", stage: "intake" });
+    const failed = await parts.state.markSearchFailed(search.searchId, { reason: "the mask is empty", stage: "intake" });
 
     const event = deliveredEvent(searchFailedEntry(failed));
 
@@ -80,7 +71,7 @@ describe("the search event entries", () => {
   });
 
   it("Search Failed of a search with no stored failure says it failed, in the sweeper, now", async () => {
-    const running = await db.state.markSearchRunning((await aSearch()).searchId);
+    const running = await parts.state.markSearchRunning((await aSearch()).searchId);
     const before = Date.now();
 
     const detail = deliveredEvent(searchFailedEntry(running)).detail as { reason: string; stage: string; failedAt: string };
@@ -90,11 +81,11 @@ describe("the search event entries", () => {
   });
 
   it("Submission Completed carries the summary's counts, where it lies, and when the submission completed", async () => {
-    const results = new FolderBlobStore(join(await tempDir("cds-entries-results-"), "results"));
-    await db.state.recordSubmission({ submissionId: "sub-8", library: "lib", targetCount: 55, maskCount: 1, rejected: [], createdAt: "2030-03-04T05:00:00.000Z" });
-    await db.state.recordSubmissionMask("sub-8", { maskId: "m0", position: 0, name: "only", sourceFile: "only.png", uploadKey: "lib/sub-8-0000-only.png" });
-    await db.state.recordMaskOutcome({ submissionId: "sub-8", maskId: "m0", searchId: "s-1", outcome: "failed", failureReason: "(worker) gone" });
-    const completed = (await completeSubmissionIfDone("sub-8", { state: db.state, results, now: () => NOW }))!;
+    const results = new FolderBlobStore(join(parts.root, "results"));
+    await parts.state.recordSubmission({ submissionId: "sub-8", library: "lib", targetCount: 55, maskCount: 1, rejected: [], createdAt: "2030-03-04T05:00:00.000Z" });
+    await parts.state.recordSubmissionMask("sub-8", { maskId: "m0", position: 0, name: "only", sourceFile: "only.png", uploadKey: "lib/sub-8-0000-only.png" });
+    await parts.state.recordMaskOutcome({ submissionId: "sub-8", maskId: "m0", searchId: "s-1", outcome: "failed", failureReason: "(worker) gone" });
+    const completed = (await completeSubmissionIfDone("sub-8", { state: parts.state, results, now: () => NOW }))!;
 
     const event = deliveredEvent(submissionCompletedEntry(completed));
 

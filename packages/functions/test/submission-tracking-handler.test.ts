@@ -1,12 +1,11 @@
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { buildResultsDocument, defaultSearchParams, type SearchItem, type SubmissionSummary } from "@cds/core";
 import { EventValidationError, readFixture, searchCompleted, searchFailed, searchStarted } from "@cds/events";
 import { submissionTracking } from "@cds/functions";
-import { FolderBlobStore, type LocalState } from "@cds/local";
-import { startDynaliteState } from "@cds/testing/dynalite-state";
+import { FolderBlobStore } from "@cds/local";
 import { filesUnder } from "@cds/testing/files";
-import { RecordingBus } from "@cds/testing/recording-ports";
+import { handlerPartsOnDynalite } from "@cds/testing/handler-parts-on-dynalite";
 import { aDocumentInput, aMatch } from "@cds/testing/results-builders";
 import { tempDir } from "@cds/testing/temp-dir";
 
@@ -18,35 +17,28 @@ import { tempDir } from "@cds/testing/temp-dir";
 const CREATED_AT = "2030-01-01T00:00:00.000Z";
 const NOW = new Date("2030-01-01T00:02:30.000Z");
 
-let db: LocalState;
+const parts = handlerPartsOnDynalite();
 let resultsFolder: string;
 let results: FolderBlobStore;
-let bus: RecordingBus;
 
 beforeEach(async () => {
-  db = await startDynaliteState();
-  resultsFolder = join(await tempDir("cds-submission-tracking-"), "results");
+  resultsFolder = join(await tempDir("cds-submission-results-"), "results");
   results = new FolderBlobStore(resultsFolder);
-  bus = new RecordingBus();
 });
 
-afterEach(async () => {
-  await db?.stop();
-});
-
-const deps = () => ({ state: db.state, results, bus, now: () => NOW });
+const deps = () => ({ state: parts.state, results, bus: parts.bus, now: () => NOW });
 
 /** Submission `submissionId` of `count` masks, each linked to an accepted search of its upload. */
 async function submittedSearches(submissionId: string, count: number): Promise<SearchItem[]> {
-  await db.state.recordSubmission({ submissionId, library: "lib", targetCount: 50, maskCount: count, rejected: [{ name: "notes", file: "notes.txt", reason: "not an image" }], createdAt: CREATED_AT });
+  await parts.state.recordSubmission({ submissionId, library: "lib", targetCount: 50, maskCount: count, rejected: [{ name: "notes", file: "notes.txt", reason: "not an image" }], createdAt: CREATED_AT });
   const searches: SearchItem[] = [];
   for (let position = 0; position < count; position++) {
     const maskId = `m${position}`;
     const uploadKey = `lib/${submissionId}-000${position}-neuron${position}.png`;
-    await db.state.recordSubmissionMask(submissionId, { maskId, position, name: `neuron ${position}`, sourceFile: `in/neuron${position}.png`, uploadKey });
+    await parts.state.recordSubmissionMask(submissionId, { maskId, position, name: `neuron ${position}`, sourceFile: `in/neuron${position}.png`, uploadKey });
     const spec = { params: defaultSearchParams, top: 400, submission: { submissionId, maskId } };
-    const { search } = await db.state.createSearchFromUpload({ uploadKey: `uploads/${uploadKey}`, library: "lib", maskKey: uploadKey, spec, batchCount: 1, batchSize: 50, targetCount: 50 });
-    await db.state.linkSubmissionSearch({ submissionId, maskId, searchId: search.searchId });
+    const { search } = await parts.state.createSearchFromUpload({ uploadKey: `uploads/${uploadKey}`, library: "lib", maskKey: uploadKey, spec, batchCount: 1, batchSize: 50, targetCount: 50 });
+    await parts.state.linkSubmissionSearch({ submissionId, maskId, searchId: search.searchId });
     searches.push(search);
   }
   return searches;
@@ -54,10 +46,10 @@ async function submittedSearches(submissionId: string, count: number): Promise<S
 
 /** Ends a search as the combiner does (results document, then the state) and returns its Search Completed. */
 async function completedEvent(search: SearchItem, best: string) {
-  await db.state.markSearchRunning(search.searchId);
+  await parts.state.markSearchRunning(search.searchId);
   const document = buildResultsDocument(aDocumentInput({ searchId: search.searchId, matches: [aMatch(4, 321, { item: { name: best, sourcePath: `${best}.tif` } })] }));
   await results.put(`${search.searchId}.json`, new TextEncoder().encode(JSON.stringify(document)));
-  await db.state.markSearchCompleted(search.searchId, { resultsKey: `${search.searchId}.json`, matchCount: 1 });
+  await parts.state.markSearchCompleted(search.searchId, { resultsKey: `${search.searchId}.json`, matchCount: 1 });
   const event = readFixture(searchCompleted);
   event.detail.searchId = search.searchId;
   event.detail.resultsKey = `${search.searchId}.json`;
@@ -66,7 +58,7 @@ async function completedEvent(search: SearchItem, best: string) {
 
 /** Fails a search as a stage does and returns its Search Failed. */
 async function failedEvent(search: SearchItem) {
-  await db.state.markSearchFailed(search.searchId, { reason: "the mask is empty", stage: "intake" });
+  await parts.state.markSearchFailed(search.searchId, { reason: "the mask is empty", stage: "intake" });
   const event = readFixture(searchFailed);
   event.detail.searchId = search.searchId;
   return event;
@@ -78,12 +70,12 @@ describe("the submission-tracking handler", () => {
 
     await submissionTracking(await completedEvent(first, "best-a"), deps());
 
-    const masks = await db.state.listSubmissionMasks("sub-a");
+    const masks = await parts.state.listSubmissionMasks("sub-a");
     expect(masks.map((mask) => [mask.searchId, mask.outcome])).toEqual([[first.searchId, "completed"], [second.searchId, undefined]]);
     expect(masks[0]).toMatchObject({ matchCount: 1, topMatches: [{ name: "best-a", matchingPixels: 321 }] });
-    expect(bus.published).toEqual([]);
+    expect(parts.bus.published).toEqual([]);
     expect(await filesUnder(resultsFolder)).toEqual([`${first.searchId}.json`]);
-    expect(await db.state.getSubmission("sub-a")).toMatchObject({ status: "open" });
+    expect(await parts.state.getSubmission("sub-a")).toMatchObject({ status: "open" });
   });
 
   it("on the last search's end, writes the summary and announces Submission Completed once", async () => {
@@ -94,41 +86,41 @@ describe("the submission-tracking handler", () => {
     await submissionTracking(last, deps());
     await submissionTracking(last, deps()); // redelivered
 
-    expect(bus.detailTypes()).toEqual(["Submission Completed"]);
-    expect(bus.detailsOf("Submission Completed")).toEqual([
+    expect(parts.bus.detailTypes()).toEqual(["Submission Completed"]);
+    expect(parts.bus.detailsOf("Submission Completed")).toEqual([
       {
         submissionId: "sub-b", library: "lib", maskCount: 2, completed: 1, failed: 1, rejected: 1,
         summaryKey: "submissions/sub-b.json", summaryCsvKey: "submissions/sub-b.csv", completedAt: NOW.toISOString(), elapsedMs: 150_000,
       },
     ]);
-    expect(bus.delivered()).toHaveLength(1); // the catalog takes it
-    expect(await db.state.getSubmission("sub-b")).toMatchObject({ status: "completed", completedCount: 1, failedCount: 1 });
+    expect(parts.bus.delivered()).toHaveLength(1); // the catalog takes it
+    expect(await parts.state.getSubmission("sub-b")).toMatchObject({ status: "completed", completedCount: 1, failedCount: 1 });
     const summary = JSON.parse(new TextDecoder().decode(await results.get("submissions/sub-b.json"))) as SubmissionSummary;
     expect(summary.masks.map((mask) => [mask.name, mask.status])).toEqual([["neuron 0", "completed"], ["neuron 1", "failed"]]);
     expect(new TextDecoder().decode(await results.get("submissions/sub-b.csv"))).toContain("neuron 1,in/neuron1.png,failed,");
   });
 
   it("leaves searches that belong to no submission, and unknown searches, alone", async () => {
-    const { search } = await db.state.createSearchFromUpload({ uploadKey: "uploads/lib/own.png", library: "lib", maskKey: "lib/own.png", spec: { params: defaultSearchParams, top: 400 }, batchCount: 1, batchSize: 50, targetCount: 50 });
+    const { search } = await parts.state.createSearchFromUpload({ uploadKey: "uploads/lib/own.png", library: "lib", maskKey: "lib/own.png", spec: { params: defaultSearchParams, top: 400 }, batchCount: 1, batchSize: 50, targetCount: 50 });
     const unknown = readFixture(searchFailed);
 
     await submissionTracking(await completedEvent(search, "best"), deps());
     await submissionTracking(unknown, deps());
 
-    expect(bus.published).toEqual([]);
-    expect(await db.state.listSubmissionsByStatus("completed")).toEqual([]);
+    expect(parts.bus.published).toEqual([]);
+    expect(await parts.state.listSubmissionsByStatus("completed")).toEqual([]);
   });
 
   it("ignores events other than a search's end", async () => {
     const [only] = await submittedSearches("sub-c", 1);
-    await db.state.markSearchFailed(only.searchId, { reason: "gone", stage: "worker" });
+    await parts.state.markSearchFailed(only.searchId, { reason: "gone", stage: "worker" });
     const started = readFixture(searchStarted);
     started.detail.searchId = only.searchId;
 
     await submissionTracking(started, deps());
 
-    expect((await db.state.listSubmissionMasks("sub-c"))[0].outcome).toBeUndefined();
-    expect(bus.published).toEqual([]);
+    expect((await parts.state.listSubmissionMasks("sub-c"))[0].outcome).toBeUndefined();
+    expect(parts.bus.published).toEqual([]);
   });
 
   it("rejects a malformed event with the field at fault, and records nothing", async () => {
@@ -138,7 +130,7 @@ describe("the submission-tracking handler", () => {
 
     await expect(submissionTracking(event, deps())).rejects.toThrow(EventValidationError);
     await expect(submissionTracking(event, deps())).rejects.toThrow(/detail\.resultsKey/);
-    expect((await db.state.listSubmissionMasks("sub-d"))[0].outcome).toBeUndefined();
-    expect(bus.published).toEqual([]);
+    expect((await parts.state.listSubmissionMasks("sub-d"))[0].outcome).toBeUndefined();
+    expect(parts.bus.published).toEqual([]);
   });
 });
