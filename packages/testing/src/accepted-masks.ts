@@ -12,7 +12,7 @@ export function librariesUnder(root: string): LibraryStores {
 
 /** Options of {@link acceptSprinkledMask}. */
 export interface SprinkledMaskOptions {
-  /** The cds data folder: the mask goes to root/uploads/<library>/<file>. */
+  /** The cds data folder: the mask goes to root/uploads/<library>/<file>, its sidecar beside it. */
   root: string;
   state: Pick<StateStore, "createSearchFromUpload" | "markSearchFailed" | "linkSubmissionSearch">;
   /** A library {@link indexSprinkledLibrary} indexed under root, of the mask's size. */
@@ -26,20 +26,32 @@ export interface SprinkledMaskOptions {
 }
 
 /**
- * Uploads a sprinkled mask (with a sidecar that keeps every pixel) and runs core's intake on it:
- * a real accepted search, waiting for a running slot, for tests of what comes after intake.
+ * Writes a sprinkled mask and its sidecar (which keeps every pixel) into the upload folder, as an
+ * upload lands there; resolves its key, `<library>/<file>`.
  *
  * @example
- * const search = await acceptSprinkledMask({ root, state, library: "tiny", file: "m1.tif" });
+ * const key = await uploadSprinkledMask({ root, library: "tiny", file: "m1.tif" });
  */
-export async function acceptSprinkledMask(options: SprinkledMaskOptions): Promise<SearchItem> {
+export async function uploadSprinkledMask(options: Omit<SprinkledMaskOptions, "state">): Promise<string> {
   const { root, library, file, seed = 7, width = 64, height = 32 } = options;
   const key = `${library}/${file}`;
   const path = join(root, "uploads", key);
   await mkdir(dirname(path), { recursive: true });
   await writeFile(`${path}.json`, JSON.stringify({ ...WHOLE_IMAGE_PARAMS, ...options.parameters }));
   await writeFile(path, encodePackBitsTiff(sprinkledImage(width, height, seed, 0.3)));
-  const outcome = await acceptUpload({ bucket: "uploads", key }, { state: options.state, uploads: new FolderBlobStore(join(root, "uploads")), libraries: librariesUnder(root) });
+  return key;
+}
+
+/**
+ * Uploads a sprinkled mask ({@link uploadSprinkledMask}) and runs core's intake on it: a real
+ * accepted search, waiting for a running slot, for tests of what comes after intake.
+ *
+ * @example
+ * const search = await acceptSprinkledMask({ root, state, library: "tiny", file: "m1.tif" });
+ */
+export async function acceptSprinkledMask(options: SprinkledMaskOptions): Promise<SearchItem> {
+  const key = await uploadSprinkledMask(options);
+  const outcome = await acceptUpload({ bucket: "uploads", key }, { state: options.state, uploads: new FolderBlobStore(join(options.root, "uploads")), libraries: librariesUnder(options.root) });
   if (outcome.kind !== "accepted") throw new Error(`intake did not accept ${key}: ${outcome.kind === "rejected" ? outcome.reason : "seen before"}`);
   return outcome.search;
 }

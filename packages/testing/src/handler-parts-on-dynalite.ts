@@ -1,6 +1,7 @@
+import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach } from "vitest";
-import type { LibraryStores, SearchItem, StateStore } from "@cds/core";
-import type { LocalState } from "@cds/local";
+import type { BlobStore, LibraryStores, SearchItem, StateStore } from "@cds/core";
+import { FolderBlobStore, type LocalState } from "@cds/local";
 import { acceptSprinkledMask, librariesUnder } from "./accepted-masks.ts";
 import { startDynaliteState } from "./dynalite-state.ts";
 import { RecordingBus, RecordingInvoker } from "./recording-ports.ts";
@@ -28,6 +29,8 @@ export interface HandlerParts {
   readonly invoker: RecordingInvoker;
   /** The libraries under root/libraries. */
   readonly libraries: LibraryStores;
+  /** The upload bucket: root/uploads. */
+  readonly uploads: BlobStore;
   /** A sprinkled mask uploaded to {@link TINY_LIBRARY} and accepted by core's intake, under a fresh name. */
   acceptMask(): Promise<SearchItem>;
 }
@@ -73,6 +76,7 @@ export function handlerPartsOnDynalite(options: HandlerPartsOptions = {}): Handl
     get bus() { return bus; },
     get invoker() { return invoker; },
     libraries: (name) => librariesUnder(started(root, "the data folder"))(name),
+    get uploads() { return new FolderBlobStore(join(started(root, "the data folder"), "uploads")); },
     acceptMask() {
       masks += 1;
       return acceptSprinkledMask({ root: started(root, "the data folder"), state: started(db, "the state store").state, library: TINY_LIBRARY.name, file: `m${masks}.tif`, seed: masks });
