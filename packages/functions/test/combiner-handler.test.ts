@@ -1,11 +1,12 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { SearchNotFoundError, startSearch, type ResultsDocument, type SearchItem, type SearchJob, type WorkerPayload } from "@cds/core";
+import { SearchNotFoundError, type ResultsDocument, type SearchItem } from "@cds/core";
 import { EventValidationError, readFixture, searchBatchesCompleted, searchStarted } from "@cds/events";
-import { combiner, dispatchNode, functionNames, inProcessBatchScorer, worker } from "@cds/functions";
+import { combiner } from "@cds/functions";
 import { FolderBlobStore } from "@cds/local";
 import { filesUnder } from "@cds/testing/files";
 import { handlerPartsOnDynalite } from "@cds/testing/handler-parts-on-dynalite";
+import { scoredSearch } from "./started-search.ts";
 
 // The combiner on real parts: a search on a 40-target library (4 batches) scored by the worker
 // with the in-process scorer, core's state store on dynalite, the results bucket as a folder, and
@@ -16,19 +17,6 @@ const NOW = new Date("2031-01-01T00:00:00.000Z");
 
 const resultsFolder = () => join(parts.root, "results");
 const deps = () => ({ state: parts.state, uploads: parts.uploads, libraries: parts.libraries, results: new FolderBlobStore(resultsFolder()), bus: parts.bus, now: () => NOW });
-
-/** A running search whose batches the worker scored, but for those in `skip`; the bus starts empty. */
-async function scoredSearch(skip: number[] = []): Promise<SearchItem> {
-  const accepted = await parts.acceptMask();
-  const { search, root } = (await startSearch(accepted.searchId, { state: parts.state, libraries: parts.libraries }))!;
-  await dispatchNode(root, { invoker: parts.invoker, libraries: parts.libraries, state: parts.state });
-  const scorer = inProcessBatchScorer({ uploads: parts.uploads, libraries: parts.libraries });
-  for (const payload of parts.invoker.payloadsOf(functionNames.worker) as WorkerPayload<SearchJob>[]) {
-    if (!skip.includes(payload.batch.batchId)) await worker(payload, { state: parts.state, bus: parts.bus, invoker: parts.invoker, scorer });
-  }
-  parts.bus.published.length = 0;
-  return search;
-}
 
 function batchesCompletedEvent(search: SearchItem) {
   const event = readFixture(searchBatchesCompleted);
@@ -42,7 +30,7 @@ async function resultsDocumentOf(search: SearchItem): Promise<ResultsDocument> {
 
 describe("the combiner handler", () => {
   it("writes the results, marks the search completed and announces Search Completed with what the results say", async () => {
-    const search = await scoredSearch();
+    const { search } = await scoredSearch(parts);
 
     await combiner(batchesCompletedEvent(search), deps());
 
@@ -61,7 +49,7 @@ describe("the combiner handler", () => {
   });
 
   it("marks the results partial, naming the batches missing, when it is asked to combine before all are in", async () => {
-    const search = await scoredSearch([2]);
+    const { search } = await scoredSearch(parts, { skip: [2] });
 
     await combiner(batchesCompletedEvent(search), deps());
 
@@ -70,7 +58,7 @@ describe("the combiner handler", () => {
   });
 
   it("announces a search's completion once, however often the event is delivered", async () => {
-    const search = await scoredSearch();
+    const { search } = await scoredSearch(parts);
 
     await combiner(batchesCompletedEvent(search), deps());
     await combiner(batchesCompletedEvent(search), deps());
@@ -79,7 +67,7 @@ describe("the combiner handler", () => {
   });
 
   it("ignores the other events", async () => {
-    const search = await scoredSearch();
+    const { search } = await scoredSearch(parts);
     const started = readFixture(searchStarted);
     started.detail.searchId = search.searchId;
 

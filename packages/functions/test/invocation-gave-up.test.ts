@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { startSearch, type DispatcherPayload, type SearchItem, type SearchJob, type WorkerPayload } from "@cds/core";
+import type { SearchItem } from "@cds/core";
 import { objectCreated, readFixture, searchAccepted, searchBatchesCompleted, searchCompleted } from "@cds/events";
-import { dispatchNode, functionNames, invocationGaveUp } from "@cds/functions";
+import { functionNames, invocationGaveUp } from "@cds/functions";
 import { handlerPartsOnDynalite } from "@cds/testing/handler-parts-on-dynalite";
+import { startedSearch } from "./started-search.ts";
 
 // What happens when an invocation's retries are spent, as Lambda's on-failure destination (or the
 // local runtime) reports it: the payloads are real ones — a started search's root dispatcher and
@@ -12,14 +13,6 @@ const parts = handlerPartsOnDynalite({ library: true });
 
 const deps = () => ({ state: parts.state, bus: parts.bus });
 
-/** A running search, its root dispatcher's payload, and the worker payloads its root started. */
-async function runningSearch(): Promise<{ search: SearchItem; rootPayload: DispatcherPayload<SearchJob>; workers: WorkerPayload<SearchJob>[] }> {
-  const accepted = await parts.acceptMask();
-  const { search, root: rootPayload } = (await startSearch(accepted.searchId, { state: parts.state, libraries: parts.libraries }))!;
-  await dispatchNode(rootPayload, { invoker: parts.invoker, libraries: parts.libraries, state: parts.state });
-  return { search, rootPayload, workers: parts.invoker.payloadsOf(functionNames.worker) as WorkerPayload<SearchJob>[] };
-}
-
 /** Lambda's destination record names the function only by ARN, the local runtime by name: both must work. */
 const namedOrByPayload = (functionName: string) => [{ how: "named", functionName }, { how: "known by its payload", functionName: undefined }];
 
@@ -27,7 +20,7 @@ const statusOf = async (search: SearchItem) => (await parts.state.getSearch(sear
 
 describe("a worker that gave up", () => {
   it.each(namedOrByPayload(functionNames.worker))("($how) becomes Batch Failed for its batch, and the search runs on", async ({ functionName }) => {
-    const { search, workers } = await runningSearch();
+    const { search, workers } = await startedSearch(parts);
 
     const handled = await invocationGaveUp({ functionName, payload: workers[2], error: "Task timed out after 900.00 seconds", attempts: 3 }, deps());
 
@@ -39,7 +32,7 @@ describe("a worker that gave up", () => {
   });
 
   it("without an error message, says so", async () => {
-    const { workers } = await runningSearch();
+    const { workers } = await startedSearch(parts);
 
     await invocationGaveUp({ payload: workers[0], error: "", attempts: 1 }, deps());
 
@@ -60,7 +53,7 @@ describe("a worker that gave up", () => {
 
 describe("a dispatcher that gave up", () => {
   it.each(namedOrByPayload(functionNames.dispatchNode))("($how) fails its search with the dispatch stage's reason, announced once", async ({ functionName }) => {
-    const { search, rootPayload } = await runningSearch();
+    const { search, root: rootPayload } = await startedSearch(parts);
 
     const handled = await invocationGaveUp({ functionName, payload: rootPayload, error: "Task timed out", attempts: 3 }, deps());
     await invocationGaveUp({ functionName, payload: rootPayload, error: "Task timed out", attempts: 3 }, deps());
@@ -85,7 +78,7 @@ describe("a routed handler that gave up on its event", () => {
   });
 
   it("on Search Batches Completed fails the search in the combiner stage", async () => {
-    const { search } = await runningSearch();
+    const { search } = await startedSearch(parts);
     const event = readFixture(searchBatchesCompleted);
     event.detail.searchId = search.searchId;
 
@@ -95,7 +88,7 @@ describe("a routed handler that gave up on its event", () => {
   });
 
   it("on a search's end event fails nothing, and says it handled nothing", async () => {
-    const { search } = await runningSearch();
+    const { search } = await startedSearch(parts);
     const event = readFixture(searchCompleted);
     event.detail.searchId = search.searchId;
 

@@ -1,9 +1,10 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BlobNotFoundError, PayloadError, startSearch, type DispatcherPayload, type DispatchTreeOptions, type SearchItem, type SearchJob, type WorkerPayload } from "@cds/core";
-import { dispatchNode, functionNames, inProcessBatchScorer, worker } from "@cds/functions";
+import { BlobNotFoundError, PayloadError, type DispatcherPayload, type SearchJob } from "@cds/core";
+import { functionNames, inProcessBatchScorer, worker } from "@cds/functions";
 import { handlerPartsOnDynalite } from "@cds/testing/handler-parts-on-dynalite";
+import { startedSearch } from "./started-search.ts";
 
 // The worker on real parts: the in-process scorer reading the upload folder and a 40-target
 // library (4 batches of 10), core's state store on dynalite, and a bus and an invoker that record
@@ -13,25 +14,9 @@ const parts = handlerPartsOnDynalite({ library: true });
 
 const deps = () => ({ state: parts.state, bus: parts.bus, invoker: parts.invoker, scorer: inProcessBatchScorer({ uploads: parts.uploads, libraries: parts.libraries }) });
 
-/** A started search and the worker payloads its leaves produced (the leaf of `rootPayload` when it is a leaf). */
-async function startedSearch(options: { dispatchTree?: DispatchTreeOptions; lanes?: number } = {}): Promise<{ search: SearchItem; workers: WorkerPayload<SearchJob>[] }> {
-  const accepted = await parts.acceptMask();
-  const started = (await startSearch(accepted.searchId, { state: parts.state, libraries: parts.libraries, dispatchTree: options.dispatchTree }))!;
-  const ports = { invoker: parts.invoker, libraries: parts.libraries, state: parts.state };
-  let pending: DispatcherPayload<SearchJob>[] = [{ ...started.root, ...(options.lanes ? { lanes: options.lanes } : {}) }];
-  while (pending.length > 0) {
-    const before = parts.invoker.invocations.length;
-    for (const payload of pending) await dispatchNode(payload, ports);
-    pending = parts.invoker.invocations.slice(before).filter((call) => call.functionName === functionNames.dispatchNode).map((call) => call.payload as DispatcherPayload<SearchJob>);
-  }
-  const workers = parts.invoker.payloadsOf(functionNames.worker) as WorkerPayload<SearchJob>[];
-  parts.invoker.invocations.length = 0;
-  return { search: started.search, workers };
-}
-
 describe("the worker", () => {
   it("records each batch's result, and the one that completes the search announces Search Batches Completed", async () => {
-    const { search, workers } = await startedSearch();
+    const { search, workers } = await startedSearch(parts);
     const tree = workers[0].tree;
 
     for (const payload of workers.slice(0, 3)) await worker(payload, deps());
@@ -49,7 +34,7 @@ describe("the worker", () => {
   });
 
   it("counts a batch run twice once, and announces the search's completion once", async () => {
-    const { search, workers } = await startedSearch();
+    const { search, workers } = await startedSearch(parts);
 
     for (const payload of [...workers, workers[1], workers[3]]) await worker(payload, deps());
 
@@ -58,7 +43,7 @@ describe("the worker", () => {
   });
 
   it("in waves, the batch that completes a leaf starts the next wave's leaf", async () => {
-    const { workers } = await startedSearch({ dispatchTree: { levels: 2 }, lanes: 1 });
+    const { workers } = await startedSearch(parts, { dispatchTree: { levels: 2 }, lanes: 1 });
     expect(workers.map((payload) => payload.batch.batchId)).toEqual([0, 1]);
 
     await worker(workers[0], deps());
@@ -71,7 +56,7 @@ describe("the worker", () => {
   });
 
   it("fails the search at once when a shard fails its checksum, recording nothing", async () => {
-    const { search, workers } = await startedSearch();
+    const { search, workers } = await startedSearch(parts);
     const damaged = { ...workers[2], shards: workers[2].shards.map((shard) => ({ ...shard, crc32: ((shard.crc32 ?? 0) + 1) >>> 0 })) };
 
     await worker(damaged, deps());
@@ -82,7 +67,7 @@ describe("the worker", () => {
   });
 
   it("rethrows a failure that is not the library's (its mask is gone), for a retry, recording and failing nothing", async () => {
-    const { search, workers } = await startedSearch();
+    const { search, workers } = await startedSearch(parts);
     await rm(join(parts.root, "uploads", search.maskKey));
 
     await expect(worker(workers[0], deps())).rejects.toThrow(BlobNotFoundError);
@@ -93,7 +78,7 @@ describe("the worker", () => {
   });
 
   it("refuses a malformed payload with what is wrong", async () => {
-    const { workers } = await startedSearch();
+    const { workers } = await startedSearch(parts);
 
     await expect(worker({ ...workers[0], shards: [] }, deps())).rejects.toThrow(PayloadError);
     await expect(worker({ ...workers[0], batch: { batchId: 0 } }, deps())).rejects.toThrow(/not a worker payload: batch\.start/);
