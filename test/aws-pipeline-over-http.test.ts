@@ -4,7 +4,10 @@ import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
-import { generateWebhookSecret, planDispatchTree, type DispatcherPayload, type ResultsDocument, type SearchJob, type WorkerPayload } from "@cds/core";
+import { generateWebhookSecret } from "@cds/core/notify";
+import type { SearchJob } from "@cds/core/pipeline";
+import { planDispatchTree, type DispatcherPayload, type WorkerPayload } from "@cds/core/planning";
+import type { ResultsDocument } from "@cds/core/results";
 import { searchEventSource, type CatalogEvent } from "@cds/events";
 import { startLocalRuntime, writeSyntheticFiles, type LocalRuntime } from "@cds/local";
 import { cloudNames, deployedFunctionNames, lambdaEntries, startLocalCloud, type LambdaHandler, type LocalCloud, type RoutedEvent } from "./support/aws-over-http.ts";

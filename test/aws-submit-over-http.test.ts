@@ -3,15 +3,12 @@ import { join, relative, sep } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
-import {
-  encodePackBitsTiff,
-  generateWebhookSecret,
-  MAX_CUSTOM_RESULTS,
-  parseSearchParams,
-  sidecarOfMetadata,
-  type ResultsDocument,
-  type SubmissionSummary,
-} from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
+import { generateWebhookSecret } from "@cds/core/notify";
+import { sidecarOfMetadata } from "@cds/core/pipeline";
+import { MAX_CUSTOM_RESULTS, type ResultsDocument } from "@cds/core/results";
+import { parseSearchParams } from "@cds/core/search";
+import type { SubmissionSummary } from "@cds/core/submission";
 import type { CatalogEvent } from "@cds/events";
 import { s3StoreAt } from "../packages/aws/src/s3-url.ts";
 import { stageBucketParameter } from "../packages/aws/src/stage-resources.ts";

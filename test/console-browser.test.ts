@@ -3,7 +3,7 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises"
 import { basename, join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ResultsDocument } from "@cds/core";
+import type { ResultsDocument } from "@cds/core/results";
 import { FolderBlobStore, indexLibrary } from "@cds/local";
 import { startCds, type CdsChild } from "./support/cds-child.ts";
 import { waitFor } from "@cds/testing/runtime-events";

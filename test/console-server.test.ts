@@ -2,7 +2,7 @@ import { readFile, readdir } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodePackBitsTiff } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
 import { createLiveFeed, startConsoleServer, startLocalRuntime, type ConsoleServer, type LiveFeed, type LocalRuntime } from "@cds/local";
 import { waitFor } from "@cds/testing/runtime-events";
 import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";

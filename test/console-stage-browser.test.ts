@@ -10,7 +10,7 @@ import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
-import { encodePackBitsTiff } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
 import { matchesPattern } from "@cds/events";
 import { liveSearchEventPattern } from "../packages/aws/src/console/broadcast.ts";
 import { cognitoJwtVerifier } from "../packages/aws/src/console/cognito-jwt.ts";

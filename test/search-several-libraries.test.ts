@@ -1,7 +1,9 @@
 import { copyFile, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { acceptUpload, readDescriptor, type ResultsDocument } from "@cds/core";
+import { readDescriptor } from "@cds/core/library";
+import { acceptUpload } from "@cds/core/pipeline";
+import type { ResultsDocument } from "@cds/core/results";
 import type { CatalogEvent } from "@cds/events";
 import { FolderBlobStore, indexLibrary, LOCAL_UPLOAD_BUCKET, startLocalRuntime, startLocalState, updateLibrary, type LocalRuntime } from "@cds/local";
 import { runCli } from "./support/run-cli.ts";

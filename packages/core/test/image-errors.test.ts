@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { deflateSync } from "node:zlib";
 import { ImageDecodeError, ParameterError } from "../src/errors.ts";
-import { decodeImage, decodePng, decodeTiff, readImageHeader } from "../src/image/index.ts";
+import { decodeImage } from "../src/image/decode-image.ts";
+import { readImageHeader } from "../src/image/image-header.ts";
+import { decodePng } from "../src/image/png-decoder.ts";
+import { decodeTiff } from "../src/image/tiff-decoder.ts";
 import { buildPng, buildTiff, concatBytes, pngChunk, pngIhdr, PNG_SIGNATURE, testPattern, thrownBy } from "./fixtures-image.ts";
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -1,18 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  BatchResultRejectedError,
-  childCount,
-  createPrng,
-  defaultSearchParams,
-  leafCount,
-  leafOf,
-  nodeId,
-  parentOf,
-  planDispatchTree,
-  shuffled,
-  stateService,
-} from "@cds/core";
-import type { BatchRecording, DispatchTree, ScoredTarget, SearchItem, StateStore } from "@cds/core";
+import { createPrng } from "@cds/core";
+import { shuffled } from "@cds/core/library";
+import { childCount, leafCount, leafOf, nodeId, parentOf, planDispatchTree } from "@cds/core/planning";
+import { defaultSearchParams } from "@cds/core/search";
+import { BatchResultRejectedError, stateService } from "@cds/core/state";
+import type { SearchItem } from "@cds/core/entities";
+import type { DispatchTree } from "@cds/core/planning";
+import type { ScoredTarget } from "@cds/core/search";
+import type { BatchRecording, StateStore } from "@cds/core/state";
 import type { LocalState } from "@cds/local";
 import { startDynaliteState } from "@cds/testing/dynalite-state";
 
@@ -53,7 +48,7 @@ function entities() {
 
 /** Stores a batch result the way a worker that died right after its put leaves it: stored, not counted. */
 async function putWithoutCounting(searchId: string, tree: DispatchTree, batchId: number): Promise<void> {
-  const { encodeMatches } = await import("@cds/core");
+  const { encodeMatches } = await import("@cds/core/state");
   await entities()
     .batchResult.put({ searchId, group: leafOf(tree, batchId).firstBatch, batchId, matches: encodeMatches(matchesOf(batchId)), maskSize: MASK_SIZE, scored: 100, completedAt: new Date().toISOString(), ttl: 0 })
     .go();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { IllegalStatusTransitionError, SearchNotFoundError, defaultSearchParams, stateService } from "@cds/core";
-import type { NewSearch, StateStore } from "@cds/core";
+import { defaultSearchParams } from "@cds/core/search";
+import { IllegalStatusTransitionError, SearchNotFoundError, stateService } from "@cds/core/state";
+import type { NewSearch, StateStore } from "@cds/core/state";
 import type { LocalState } from "@cds/local";
 import { startDynaliteState } from "@cds/testing/dynalite-state";
 

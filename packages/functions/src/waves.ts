@@ -1,4 +1,5 @@
-import { leafAt, leafCount, leafNumber, type DispatcherNode, type DispatcherPayload, type SearchJob, type WorkerPayload } from "@cds/core";
+import type { SearchJob } from "@cds/core/pipeline";
+import { leafAt, leafCount, leafNumber, type DispatcherNode, type DispatcherPayload, type WorkerPayload } from "@cds/core/planning";
 
 /**
  * The leaf dispatcher payload of the next wave after `completed`, or undefined when the search

@@ -12,7 +12,7 @@ import {
   type DispatcherPayload,
   type DispatchTree,
   type WorkerPayload,
-} from "@cds/core";
+} from "@cds/core/planning";
 import { describe, expect, it } from "vitest";
 import { FunctionNotFoundError, InvalidPayloadError, LocalInvoker, type InvocationFailure } from "../src/index.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rainbowLut, type RgbImage } from "@cds/core";
+import { rainbowLut, type RgbImage } from "@cds/core/image";
 import { generateCdm, labelRegions, NOISE_CEILING } from "../src/index.ts";
 
 function litAbove(image: RgbImage, threshold: number, where: (x: number, y: number) => boolean = () => true): number {
