@@ -8,7 +8,7 @@ import { leafAt, leafCount, leafNumber, type DispatcherNode, type DispatcherPayl
  *
  * @example
  * const next = nextWave(payload, recording.completedLeaf);
- * if (next) await invoker.invokeAsync("search-dispatcher", next);
+ * if (next) await invoker.invokeAsync("search-dispatch-node", next);
  */
 export function nextWave(payload: WorkerPayload<SearchJob>, completed: DispatcherNode): DispatcherPayload<SearchJob> | undefined {
   const { tree, lanes, sources, job } = payload;
