@@ -62,9 +62,10 @@ describe("inputs that are not images", () => {
   });
 });
 
-describe("truncated files", () => {
-  const rgb = testPattern(40, 30, 3);
+/** A 40×30 RGB test pattern, the pixels of the truncated files below. */
+const rgb = testPattern(40, 30, 3);
 
+describe("truncated PNG files", () => {
   it("reports a PNG cut in half as truncated, naming the chunk it ends in", async () => {
     const png = buildPng({ width: 40, height: 30, bitDepth: 8, colorType: 2, rows: rgb });
 
@@ -94,7 +95,9 @@ describe("truncated files", () => {
     expect(error.problem).toBe("truncated");
     expect(error.message).toMatch(/the file is truncated$/);
   });
+});
 
+describe("truncated TIFF files", () => {
   it("reports a PackBits TIFF laid out like a real CDM and cut in half as truncated, naming the strip", async () => {
     const tiff = buildTiff({
       width: 40,

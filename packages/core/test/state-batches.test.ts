@@ -63,7 +63,7 @@ afterAll(async () => {
   await local?.stop();
 });
 
-describe("batch results and their completion groups", () => {
+describe("batch results, each counted once and read back", () => {
   it("counts a batch recorded three times at once exactly once", async () => {
     const { search, tree } = await runningSearch(3);
 
@@ -124,7 +124,9 @@ describe("batch results and their completion groups", () => {
     expect((await state.listBatchResults(search.searchId, tree)).results).toEqual([]);
     expect(await state.countCompletedBatches(search.searchId, tree)).toBe(0);
   });
+});
 
+describe("batch results after a crash between storing and counting", () => {
   it("counts a batch whose worker died between storing and counting when the worker is retried", async () => {
     const { search, tree } = await runningSearch(5);
     for (const batchId of [0, 1, 3, 4]) await record(search.searchId, tree, batchId);
@@ -185,7 +187,9 @@ describe("batch results and their completion groups", () => {
     expect(duplicate).toMatchObject({ recorded: false, counted: false, reachedBatchCount: true });
     expect(duplicate.completedLeaf).toBeUndefined(); // the leaf was completed by the first attempt
   });
+});
 
+describe("completion groups of a large search", () => {
   it("writes no completion item more than its node has children (plus one dispatch record), however many batches", async () => {
     const { search, tree } = await runningSearch(600);
 

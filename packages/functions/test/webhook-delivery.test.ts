@@ -69,7 +69,7 @@ afterAll(async () => {
   await local?.stop();
 });
 
-describe("webhook delivery to a real HTTP receiver", () => {
+describe("webhook delivery to a real HTTP receiver: the signature", () => {
   it("signs each webhook so that standardwebhooks' Webhook.verify accepts it with the subscription secret", async () => {
     const receiver = await startReceiver();
     receivers.push(receiver);
@@ -93,7 +93,9 @@ describe("webhook delivery to a real HTTP receiver", () => {
     expect(() => new Webhook(secret).verify(request.body.replace("LH173", "XX173"), headers)).toThrow();
     expect((await state.listDeliveryAttempts(`${subscription.subscriptionId}/evt-signed`)).map((a) => [a.attempt, a.status, a.statusCode])).toEqual([[1, "delivered", 200]]);
   });
+});
 
+describe("webhook delivery to a real HTTP receiver: retries, dead letters and the errors recorded", () => {
   it("retries a receiver that fails twice with 500 and records attempts 500, 500, 200 with the delivery delivered", async () => {
     const receiver = await startReceiver((n) => (n <= 2 ? 500 : 200));
     receivers.push(receiver);
@@ -165,7 +167,9 @@ describe("webhook delivery to a real HTTP receiver", () => {
     expect(attempt).toMatchObject({ status: "dead-lettered", error: "no response within 100 ms" });
     expect(attempt.latencyMs).toBeGreaterThanOrEqual(90);
   });
+});
 
+describe("webhook delivery to a real HTTP receiver: which subscriptions get it, and only once", () => {
   it("sends nothing to subscriptions that do not want the event's type, nor to inactive ones", async () => {
     const receiver = await startReceiver();
     receivers.push(receiver);

@@ -59,7 +59,7 @@ afterAll(async () => {
   await local?.stop();
 });
 
-describe("webhook sending", () => {
+describe("webhook sending: private addresses refused, also after a name is rebound", () => {
   it("refuses at send time a loopback receiver whose subscription does not allow private hosts (nothing reaches it)", async () => {
     const receiver = await startReceiver();
     const subscription = await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret: generateWebhookSecret() });
@@ -92,7 +92,9 @@ describe("webhook sending", () => {
     expect(attempt.error).toContain(`${name} resolves to`);
     expect(receiver.hits).toHaveLength(0);
   });
+});
 
+describe("webhook sending: receivers that redirect, flood or hang", () => {
   it("does not follow a redirect: the signed body never reaches the redirect's target", async () => {
     const elsewhere = await startReceiver();
     const redirecting = await startReceiver((res) => res.writeHead(307, { location: elsewhere.url }).end());
@@ -151,7 +153,9 @@ describe("webhook sending", () => {
       await worker.stop();
     }
   });
+});
 
+describe("webhook sending: signing through a secret rotation", () => {
   it("signs with both secrets during a rotation's grace period, and with the new one only after", async () => {
     const receiver = await startReceiver();
     const oldSecret = generateWebhookSecret();
