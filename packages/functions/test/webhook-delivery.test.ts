@@ -2,14 +2,14 @@ import { createServer } from "node:http";
 import type { IncomingHttpHeaders, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { generateWebhookSecret } from "@cds/core/notify";
 import type { WebhookDeliveryMessage } from "@cds/core/notify";
 import type { StateStore } from "@cds/core/state";
-import { readFixture, searchCompleted, searchFailed } from "@cds/events";
+import { readFixture, searchFailed } from "@cds/events";
 import { createWebhookSender } from "@cds/functions";
-import { InProcessDeliveryQueue, type LocalState } from "@cds/local";
-import { startDynaliteState } from "@cds/testing/dynalite-state";
+import { InProcessDeliveryQueue } from "@cds/local";
+import { searchCompletedEvent, webhookStateHooks } from "@cds/testing/webhook-state";
 
 /** Backoff in milliseconds, so a whole retry schedule runs in a test. */
 const TINY_BACKOFF = { baseDelaySeconds: 0.005, maxDelaySeconds: 0.02 };
@@ -45,29 +45,9 @@ async function closedPortUrl(): Promise<string> {
   return receiver.url;
 }
 
-function completedEvent(id: string) {
-  const event = readFixture(searchCompleted);
-  event.id = id;
-  return event;
-}
-
-let local: LocalState;
 let state: StateStore;
 const receivers: { close(): Promise<void> }[] = [];
-
-beforeAll(async () => {
-  local = await startDynaliteState();
-  state = local.state;
-});
-
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-  for (const s of await state.listSubscriptions()) await state.removeSubscription(s.subscriptionId);
-});
-
-afterAll(async () => {
-  await local?.stop();
-});
+webhookStateHooks((s) => (state = s), receivers);
 
 describe("webhook delivery to a real HTTP receiver: the signature", () => {
   it("signs each webhook so that standardwebhooks' Webhook.verify accepts it with the subscription secret", async () => {
@@ -76,7 +56,7 @@ describe("webhook delivery to a real HTTP receiver: the signature", () => {
     const secret = generateWebhookSecret();
     const subscription = await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret, allowPrivate: true });
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue() });
-    const event = completedEvent("evt-signed");
+    const event = searchCompletedEvent("evt-signed");
 
     await sender.enqueueEvent(event);
     await sender.runUntilIdle(0.2);
@@ -102,7 +82,7 @@ describe("webhook delivery to a real HTTP receiver: retries, dead letters and th
     const subscription = await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret: generateWebhookSecret(), allowPrivate: true });
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue(), retryPolicy: TINY_BACKOFF });
 
-    await sender.enqueueEvent(completedEvent("evt-flaky"));
+    await sender.enqueueEvent(searchCompletedEvent("evt-flaky"));
     await sender.runUntilIdle(0.2);
 
     const attempts = await state.listDeliveryAttempts(`${subscription.subscriptionId}/evt-flaky`);
@@ -124,7 +104,7 @@ describe("webhook delivery to a real HTTP receiver: retries, dead letters and th
     const deadLetters = new InProcessDeliveryQueue<WebhookDeliveryMessage>();
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue(), deadLetterQueue: deadLetters, retryPolicy: TINY_BACKOFF });
 
-    await sender.enqueueEvent(completedEvent("evt-down"));
+    await sender.enqueueEvent(searchCompletedEvent("evt-down"));
     await sender.runUntilIdle(0.2);
 
     expect(sender.policy.maxAttempts).toBe(8);
@@ -160,7 +140,7 @@ describe("webhook delivery to a real HTTP receiver: retries, dead letters and th
     const subscription = await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret: generateWebhookSecret(), allowPrivate: true });
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue(), timeoutMs: 100, retryPolicy: { ...TINY_BACKOFF, maxAttempts: 1 } });
 
-    await sender.enqueueEvent(completedEvent("evt-slow"));
+    await sender.enqueueEvent(searchCompletedEvent("evt-slow"));
     await sender.runUntilIdle(0.2);
 
     const [attempt] = await state.listDeliveryAttempts(`${subscription.subscriptionId}/evt-slow`);
@@ -178,7 +158,7 @@ describe("webhook delivery to a real HTTP receiver: which subscriptions get it, 
     const paused = await state.createSubscription({ url: `${receiver.url}?paused`, events: ["Search Completed"], secret: generateWebhookSecret(), allowPrivate: true, active: false });
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue() });
 
-    const planned = await sender.enqueueEvent(completedEvent("evt-filter"));
+    const planned = await sender.enqueueEvent(searchCompletedEvent("evt-filter"));
     await sender.runUntilIdle(0.2);
 
     expect(planned.map((m) => m.subscriptionId)).toEqual([wanted.subscriptionId]);
@@ -193,7 +173,7 @@ describe("webhook delivery to a real HTTP receiver: which subscriptions get it, 
     await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret: generateWebhookSecret(), allowPrivate: true });
     const queue = new InProcessDeliveryQueue<WebhookDeliveryMessage>();
     const sender = createWebhookSender({ state, queue });
-    const [message] = await sender.enqueueEvent(completedEvent("evt-twice"));
+    const [message] = await sender.enqueueEvent(searchCompletedEvent("evt-twice"));
 
     const first = await sender.handle(message);
     const second = await sender.handle(message);
