@@ -323,6 +323,8 @@ export function buildPng(spec: RawPngSpec): Uint8Array {
     }
     return bits;
   };
+  // Adam7 written out from the PNG specification again, not imported from the decoder: the
+  // interlaced tests then check the decoder's table against an independent copy.
   const passes = spec.interlace
     ? [
         [0, 0, 8, 8],
