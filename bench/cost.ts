@@ -11,17 +11,11 @@ import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import {
-  childrenOf,
-  encodeMatches,
-  encodePackBitsTiff,
-  parseSearchParams,
-  planDispatchTree,
-  readManifest,
-  rootOf,
-  type DispatcherNode,
-  type DispatchTree,
-} from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
+import { readManifest } from "@cds/core/library";
+import { childrenOf, planDispatchTree, rootOf, type DispatcherNode, type DispatchTree } from "@cds/core/planning";
+import { parseSearchParams } from "@cds/core/search";
+import { encodeMatches } from "@cds/core/state";
 import { renderMask, syntheticLibrary } from "@cds/synthetic";
 import { inProcessBatchScorer } from "@cds/functions";
 import { libraryWorkerPayloads } from "./worker-payloads.ts";

@@ -15,29 +15,27 @@ import { cpus } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { decodeImageFile, type RgbImage } from "@cds/core/image";
 import {
-  createTargetPixels,
-  decodeImageFile,
-  defaultSearchParams,
   encodeTarget,
-  isMatch,
   itemMetadataFromPath,
   type LibraryLayout,
   loadTarget,
-  prepareMask,
   readShard,
-  type RgbImage,
-  scorePixelMatchPlain,
-  scoreTargetPixels,
-  type SearchParams,
-  searchLibraryRange,
   shardKey,
   thresholdPalette,
   writeShard,
+} from "@cds/core/library";
+import {
+  createTargetPixels,
+  isMatch,
+  prepareMask,
+  scorePixelMatchPlain,
+  scoreTargetPixels,
   colorTestsOf,
-  createSearchScratch,
   type PixelMatchScore,
-} from "@cds/core";
+} from "@cds/core/scoring";
+import { defaultSearchParams, type SearchParams, searchLibraryRange, createSearchScratch } from "@cds/core/search";
 import { FolderBlobStore } from "@cds/local";
 import { peakMemoryMiB } from "./peak-memory.ts";
 

@@ -17,18 +17,10 @@ import { availableParallelism, cpus } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import {
-  decodeImageFile,
-  decodeTiffInto,
-  defaultSearchParams,
-  layoutOf,
-  prepareMask,
-  readManifest,
-  type RgbImage,
-  scorePixelMatchPlain,
-  scoreTargetImage,
-  searchLibraryRange,
-} from "@cds/core";
+import { decodeImageFile, decodeTiffInto, type RgbImage } from "@cds/core/image";
+import { layoutOf, readManifest } from "@cds/core/library";
+import { prepareMask, scorePixelMatchPlain, scoreTargetImage } from "@cds/core/scoring";
+import { defaultSearchParams, searchLibraryRange } from "@cds/core/search";
 import { renderMask, syntheticLibrary } from "@cds/synthetic";
 import { FolderBlobStore, indexLibrary, indexSyntheticLibrary, writeSyntheticFiles } from "@cds/local";
 import { parseArgs } from "node:util";
@@ -162,7 +154,7 @@ const benchPeak = peakMemoryMiB();
 // ---- end to end: `cds search` over the large library on all cores -------------------------
 const e2eMask = existsSync(realMaskPath) ? realMaskPath : join(cache, "e2e-mask.tif");
 if (!existsSync(realMaskPath)) {
-  const { encodePackBitsTiff } = await import("@cds/core");
+  const { encodePackBitsTiff } = await import("@cds/core/image");
   await writeFile(e2eMask, encodePackBitsTiff(renderMask(syntheticLibrary(e2eSpec).neurons[0])));
 }
 interface E2eRun {
@@ -211,7 +203,7 @@ for (let run = 0; run < 2; run++) e2eRuns.push(await e2eSearch(e2eMask, "pixels"
 // it a full shortlist of 300 lines. Pixels and shape alternate, after one warm-up run.
 const shapeMask = join(cache, "e2e-shape-mask.tif");
 if (!existsSync(shapeMask)) {
-  const { encodePackBitsTiff } = await import("@cds/core");
+  const { encodePackBitsTiff } = await import("@cds/core/image");
   await writeFile(shapeMask, encodePackBitsTiff(renderMask(syntheticLibrary(e2eSpec).neurons[0])));
 }
 const shapeParams = ["--min-matching-pix-ratio", "0"];
@@ -230,7 +222,8 @@ for (let run = 0; run < shapeRuns; run++) {
  * selection. Cached beside the library, per mask.
  */
 async function withShapeDataForShortlist(dir: string, maskPath: string, minMatchingPixRatio: number): Promise<void> {
-  const { checksumOf, companionKeyOf, DEFAULT_SHAPE_TOP_LINES, defaultShapeParams, encodeShapeCompanion, SHAPE_COMPANION_VERSION, shapeInfoKey, shapeTargetFromImages, shortlistForShape, ZGAP_RADIUS } = await import("@cds/core");
+  const { checksumOf } = await import("@cds/core/library");
+  const { companionKeyOf, DEFAULT_SHAPE_TOP_LINES, defaultShapeParams, encodeShapeCompanion, SHAPE_COMPANION_VERSION, shapeInfoKey, shapeTargetFromImages, shortlistForShape, ZGAP_RADIUS } = await import("@cds/core/shape");
   const { libraryEntry, syntheticLibrary } = await import("@cds/synthetic");
   const libraryStore = new FolderBlobStore(dir);
   const libraryManifest = await readManifest(libraryStore);

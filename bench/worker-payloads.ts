@@ -1,17 +1,15 @@
+import { layoutOf, readDescriptor, type LibraryManifest } from "@cds/core/library";
+import type { SearchJob } from "@cds/core/pipeline";
 import {
   batchSourceOf,
   librarySources,
-  layoutOf,
   planBatches,
   planBatchRule,
   planDispatchTree,
-  readDescriptor,
   type BatchRange,
-  type BlobStore,
-  type LibraryManifest,
-  type SearchJob,
   type WorkerPayload,
-} from "@cds/core";
+} from "@cds/core/planning";
+import type { BlobStore } from "@cds/core/ports";
 
 /**
  * A whole library's batches, and the worker payload of each, as leaf dispatchers build them: for

@@ -15,7 +15,7 @@ import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
-import { telemetryMetrics } from "@cds/core";
+import { telemetryMetrics } from "@cds/core/ports";
 import { use } from "sst/constructs";
 import type { StackContext } from "sst/constructs";
 import { Events } from "./Events.ts";

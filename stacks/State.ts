@@ -1,4 +1,4 @@
-import { STATE_TTL_ATTRIBUTE, stateTableDefinition, stateTableLayout } from "@cds/core";
+import { STATE_TTL_ATTRIBUTE, stateTableDefinition, stateTableLayout } from "@cds/core/entities";
 import { BillingMode } from "aws-cdk-lib/aws-dynamodb";
 import { Table } from "sst/constructs";
 import type { StackContext, TableProps } from "sst/constructs";

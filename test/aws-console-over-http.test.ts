@@ -3,7 +3,10 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canonicalSettings, encodePackBitsTiff, readUploadParameters, sidecarOfMetadata, uploadSettingsOf, type ResultsDocument } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
+import { readUploadParameters, sidecarOfMetadata, uploadSettingsOf } from "@cds/core/pipeline";
+import type { ResultsDocument } from "@cds/core/results";
+import { canonicalSettings } from "@cds/core/submission";
 import { matchesPattern } from "@cds/events";
 import { liveSearchEventPattern } from "../packages/aws/src/console/broadcast.ts";
 import type { HttpApiEvent, HttpResult } from "../packages/aws/src/console/http.ts";
@@ -63,58 +66,60 @@ async function startManagementApi(gone: ReadonlySet<string>) {
   return { endpoint: `http://127.0.0.1:${port}/live`, posts, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-describe("the console's routes, WebSocket and broadcaster against the Lambda entries over HTTP", () => {
-  let cloud: LocalCloud;
-  let management: Awaited<ReturnType<typeof startManagementApi>>;
-  let entries: Entries;
-  const savedEnv = { ...process.env };
-  const mask = encodePackBitsTiff(sprinkledImage(64, 32, 4242, 0.3));
+// One local cloud and one stand-in Management API for every test below, started once (the tests run
+// in order: the last one's uploader connected in the one before it).
+let cloud: LocalCloud;
+let management: Awaited<ReturnType<typeof startManagementApi>>;
+let entries: Entries;
+const savedEnv = { ...process.env };
+const mask = encodePackBitsTiff(sprinkledImage(64, 32, 4242, 0.3));
 
-  beforeAll(async () => {
-    const root = await tempDir("cds-aws-console-");
-    cloud = await startLocalCloud(join(root, "s3rver"), { s3Events: true });
-    management = await startManagementApi(new Set(["gone-1"]));
-    Object.assign(process.env, cloud.env, {
-      CDS_CONSOLE_TABLE: CONSOLE_TABLE,
-      CDS_SOCKET_ENDPOINT: management.endpoint,
-      CDS_SOCKET_URL: "wss://socket.example.org/live",
-      CDS_USER_POOL_ID: "us-east-1_TestPool",
-      CDS_USER_POOL_CLIENT_ID: "test-client",
-    });
-    const dynamo = new DynamoDBClient({ endpoint: cloud.env.AWS_ENDPOINT_URL_DYNAMODB, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: CONSOLE_TABLE,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }, { AttributeName: "sk", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
-      }),
-    );
-    dynamo.destroy();
-    // The library under <name>/ in the library bucket, as `cds library index --to s3://…` writes it.
-    const store = s3StoreAt(`s3://${cloudNames.buckets.library}/${LIBRARY}`);
-    await indexSprinkledLibrary({ root, name: LIBRARY, count: 60, shardSize: 20, store });
-    store.client.destroy();
-    cloud.deploy(lambdaEntries);
-    const load = async (entry: string) => ((await import(`../packages/aws/src/lambda/${entry}.ts`)) as { handler: Handler<never> }).handler;
-    entries = {
-      libraries: await load("console-libraries"),
-      uploads: await load("console-uploads"),
-      searches: await load("console-searches"),
-      config: await load("console-config"),
-      socket: await load("console-socket"),
-      broadcaster: await load("console-broadcaster"),
-    } as Entries;
+beforeAll(async () => {
+  const root = await tempDir("cds-aws-console-");
+  cloud = await startLocalCloud(join(root, "s3rver"), { s3Events: true });
+  management = await startManagementApi(new Set(["gone-1"]));
+  Object.assign(process.env, cloud.env, {
+    CDS_CONSOLE_TABLE: CONSOLE_TABLE,
+    CDS_SOCKET_ENDPOINT: management.endpoint,
+    CDS_SOCKET_URL: "wss://socket.example.org/live",
+    CDS_USER_POOL_ID: "us-east-1_TestPool",
+    CDS_USER_POOL_CLIENT_ID: "test-client",
   });
+  const dynamo = new DynamoDBClient({ endpoint: cloud.env.AWS_ENDPOINT_URL_DYNAMODB, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: CONSOLE_TABLE,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }, { AttributeName: "sk", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
+    }),
+  );
+  dynamo.destroy();
+  // The library under <name>/ in the library bucket, as `cds library index --to s3://…` writes it.
+  const store = s3StoreAt(`s3://${cloudNames.buckets.library}/${LIBRARY}`);
+  await indexSprinkledLibrary({ root, name: LIBRARY, count: 60, shardSize: 20, store });
+  store.client.destroy();
+  cloud.deploy(lambdaEntries);
+  const load = async (entry: string) => ((await import(`../packages/aws/src/lambda/${entry}.ts`)) as { handler: Handler<never> }).handler;
+  entries = {
+    libraries: await load("console-libraries"),
+    uploads: await load("console-uploads"),
+    searches: await load("console-searches"),
+    config: await load("console-config"),
+    socket: await load("console-socket"),
+    broadcaster: await load("console-broadcaster"),
+  } as Entries;
+});
 
-  afterAll(async () => {
-    await cloud?.idle().catch(() => undefined);
-    await cloud?.close();
-    await management?.close();
-    for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
-    Object.assign(process.env, savedEnv);
-  });
+afterAll(async () => {
+  await cloud?.idle().catch(() => undefined);
+  await cloud?.close();
+  await management?.close();
+  for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
+  Object.assign(process.env, savedEnv);
+});
 
+describe("the console's Lambda entries over HTTP: the config, the parameter form and the libraries", () => {
   it("answers /api/config with the stage's runtime, WebSocket and user pool", async () => {
     expect(await call(entries.config, { routeKey: "GET /api/config" } as HttpApiEvent)).toEqual({
       status: 200,
@@ -145,7 +150,9 @@ describe("the console's routes, WebSocket and broadcaster against the Lambda ent
     expect(await call(entries.libraries, asUser(ALICE))).toEqual({ status: 200, body: { libraries: [{ name: LIBRARY, count: 60, width: 64, height: 32 }] } });
     expect((await call(entries.libraries, {})).status).toBe(401);
   });
+});
 
+describe("the console's Lambda entries over HTTP: upload requests refused before anything is uploaded", () => {
   it.each([
     [{ library: "nowhere", fileName: "m.tif", bytes: 10, params: {} }, "library", /no library named "nowhere"/],
     [{ library: LIBRARY, fileName: "notes.txt", bytes: 10, params: {} }, "fileName", /PNG, TIFF or JPEG/],
@@ -166,7 +173,9 @@ describe("the console's routes, WebSocket and broadcaster against the Lambda ent
     expect(await call(entries.uploads, asUser(ALICE, { body: "{not json" }))).toEqual({ status: 400, body: { error: "the request body is not JSON" } });
     expect((await call(entries.uploads, { body: "{}" })).status).toBe(401);
   });
+});
 
+describe("the console's Lambda entries over HTTP: a browser's upload, live to its uploader and listed for them only", () => {
   it("runs a browser's upload through intake to completed, pushes each step live to the uploader's connections only, and lists it for the uploader only", async () => {
     // Prepare: Alice has two connections open (one of them gone since), Bob one.
     for (const [sub, connectionId] of [[ALICE, "conn-a"], [ALICE, "gone-1"], [BOB, "conn-b"]]) {
@@ -262,7 +271,9 @@ describe("the console's routes, WebSocket and broadcaster against the Lambda ent
     await entries.broadcaster(cloud.events.find(({ event }) => event["detail-type"] === "Search Completed")!.event);
     expect(management.posts.slice(before)).toEqual([]);
   }, 120_000);
+});
 
+describe("the console's Lambda entries over HTTP: a mask that intake refuses", () => {
   it("shows a mask intake refuses as a failed search with the reason, live", async () => {
     const asked = await call(entries.uploads, asUser(BOB, { body: JSON.stringify({ library: LIBRARY, fileName: "wrong-size.tif", bytes: 0 + encodePackBitsTiff(sprinkledImage(32, 32, 7, 0.3)).byteLength, params: WHOLE_IMAGE_PARAMS }) }));
     expect(asked.status).toBe(200);

@@ -4,7 +4,10 @@ import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
-import { generateWebhookSecret, planDispatchTree, type DispatcherPayload, type ResultsDocument, type SearchJob, type WorkerPayload } from "@cds/core";
+import { generateWebhookSecret } from "@cds/core/notify";
+import type { SearchJob } from "@cds/core/pipeline";
+import { planDispatchTree, type DispatcherPayload, type WorkerPayload } from "@cds/core/planning";
+import type { ResultsDocument } from "@cds/core/results";
 import { searchEventSource, type CatalogEvent } from "@cds/events";
 import { startLocalRuntime, writeSyntheticFiles, type LocalRuntime } from "@cds/local";
 import { cloudNames, deployedFunctionNames, lambdaEntries, startLocalCloud, type LambdaHandler, type LocalCloud, type RoutedEvent } from "./support/aws-over-http.ts";
@@ -39,130 +42,133 @@ const REAL_SIDECAR = { maskThreshold: 20, dataThreshold: 20, pixColorFluctuation
 
 type Searched = { searchId: string; document: ResultsDocument };
 
-describe("the Lambda entries end to end over HTTP: S3, DynamoDB and SQS on s3rver, dynalite and local-aws-sqs; EventBridge, Lambda and SES emulated by local wire-protocol endpoints", () => {
-  let root: string;
-  let cloud: LocalCloud;
-  let runtime: LocalRuntime;
-  let hooks: WebhookReceiver;
-  let events: EventBridgeClient;
-  let secret: string;
-  let syntheticMask: Uint8Array;
-  let plantedNames: string[];
-  const savedEnv = { ...process.env };
+// One cloud for every test below, started once (the tests run in order, and the retried search
+// is compared with the first): S3, DynamoDB and SQS on s3rver, dynalite and local-aws-sqs;
+// EventBridge, Lambda and SES emulated by local wire-protocol endpoints.
+let root: string;
+let cloud: LocalCloud;
+let runtime: LocalRuntime;
+let hooks: WebhookReceiver;
+let events: EventBridgeClient;
+let secret: string;
+let syntheticMask: Uint8Array;
+let plantedNames: string[];
+const savedEnv = { ...process.env };
 
-  beforeAll(async () => {
-    root = await tempDir("cds-aws-e2e-");
-    cloud = await startLocalCloud(join(root, "s3rver"));
-    // What a stage sets on its functions, before any entry is loaded (they read it on first use).
-    Object.assign(process.env, cloud.env);
-    events = new EventBridgeClient({ endpoint: cloud.eventBridge.endpoint, region: cloudNames.region, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
+beforeAll(async () => {
+  root = await tempDir("cds-aws-e2e-");
+  cloud = await startLocalCloud(join(root, "s3rver"));
+  // What a stage sets on its functions, before any entry is loaded (they read it on first use).
+  Object.assign(process.env, cloud.env);
+  events = new EventBridgeClient({ endpoint: cloud.eventBridge.endpoint, region: cloudNames.region, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
 
-    // The library's source: synthetic CDMs with the mask's neuron planted in 3 of them (plus the
-    // real LM targets of the 12191 mask when ../shared/data/cdm is there).
-    const files = await writeSyntheticFiles(join(root, "data"), { seed: "aws-e2e", count: TARGETS, masks: 1, plantedPerMask: 3 }, { workers: 2 });
-    if (hasSharedCdm) for (const lm of REAL_LMS) await copyFile(cdsearch(lm), join(files.targets, basename(lm)));
-    syntheticMask = new Uint8Array(await readFile(files.masks[0]));
-    plantedNames = files.planted.map((p) => basename(p.file, ".tif"));
+  // The library's source: synthetic CDMs with the mask's neuron planted in 3 of them (plus the
+  // real LM targets of the 12191 mask when ../shared/data/cdm is there).
+  const files = await writeSyntheticFiles(join(root, "data"), { seed: "aws-e2e", count: TARGETS, masks: 1, plantedPerMask: 3 }, { workers: 2 });
+  if (hasSharedCdm) for (const lm of REAL_LMS) await copyFile(cdsearch(lm), join(files.targets, basename(lm)));
+  syntheticMask = new Uint8Array(await readFile(files.masks[0]));
+  plantedNames = files.planted.map((p) => basename(p.file, ".tif"));
 
-    // Indexed by the CLI into the library bucket (a child process, as a person runs it against a
-    // stage) and into the embedded default's data folder.
-    const index = ["library", "index", files.targets, "--name", LIBRARY, "--shard-size", String(SHARD_SIZE), "--workers", "1"];
-    const [toBucket, toFolder] = await Promise.all([
-      runCliProcess([...index, "--to", `s3://${cloudNames.buckets.library}`]),
-      runCli([...index, "--to", join(root, "embedded", "libraries", LIBRARY)]),
-    ]);
-    expect(toBucket.stdout + toBucket.stderr).toContain(`into s3://${cloudNames.buckets.library}/${LIBRARY}/`);
-    expect(toBucket.code).toBe(0);
-    expect(toFolder.code).toBe(0);
+  // Indexed by the CLI into the library bucket (a child process, as a person runs it against a
+  // stage) and into the embedded default's data folder.
+  const index = ["library", "index", files.targets, "--name", LIBRARY, "--shard-size", String(SHARD_SIZE), "--workers", "1"];
+  const [toBucket, toFolder] = await Promise.all([
+    runCliProcess([...index, "--to", `s3://${cloudNames.buckets.library}`]),
+    runCli([...index, "--to", join(root, "embedded", "libraries", LIBRARY)]),
+  ]);
+  expect(toBucket.stdout + toBucket.stderr).toContain(`into s3://${cloudNames.buckets.library}/${LIBRARY}/`);
+  expect(toBucket.code).toBe(0);
+  expect(toFolder.code).toBe(0);
 
-    runtime = await startLocalRuntime({ root: join(root, "embedded"), pollMs: 50, scorerThreads: 2, onError: () => undefined });
+  runtime = await startLocalRuntime({ root: join(root, "embedded"), pollMs: 50, scorerThreads: 2, onError: () => undefined });
 
-    hooks = await startWebhookReceiver(() => 204);
-    secret = generateWebhookSecret();
-    await cloud.state.createSubscription({ url: hooks.url, events: ["Search Completed", "Search Failed"], secret, allowPrivate: true });
+  hooks = await startWebhookReceiver(() => 204);
+  secret = generateWebhookSecret();
+  await cloud.state.createSubscription({ url: hooks.url, events: ["Search Completed", "Search Failed"], secret, allowPrivate: true });
 
-    cloud.deploy(lambdaEntries);
-  });
+  cloud.deploy(lambdaEntries);
+});
 
-  afterAll(async () => {
-    await cloud?.idle().catch(() => undefined);
-    await runtime?.stop();
-    events?.destroy();
-    await cloud?.close();
-    await hooks?.close();
-    for (const name of Object.keys(cloud?.env ?? {})) {
-      if (name in savedEnv) process.env[name] = savedEnv[name];
-      else delete process.env[name];
-    }
-  });
-
-  /** Puts an object in the uploads bucket with the S3 API, then sends the event S3 would. */
-  async function upload(key: string, bytes: Uint8Array): Promise<void> {
-    const { ETag } = await cloud.s3.send(new PutObjectCommand({ Bucket: cloudNames.buckets.uploads, Key: key, Body: bytes }));
-    // s3rver sends no event notifications: post the `Object Created` event that S3 (with
-    // EventBridge notifications on) would put on the default bus, over PutEvents.
-    const detail = {
-      version: "0",
-      bucket: { name: cloudNames.buckets.uploads },
-      object: { key, size: bytes.byteLength, etag: ETag!.replaceAll('"', ""), sequencer: Date.now().toString(16).toUpperCase() },
-      "request-id": crypto.randomUUID(),
-      requester: cloudNames.account,
-      reason: "PutObject",
-    };
-    const put = await events.send(
-      new PutEventsCommand({ Entries: [{ Source: "aws.s3", DetailType: "Object Created", Resources: [`arn:aws:s3:::${cloudNames.buckets.uploads}`], Detail: JSON.stringify(detail) }] }),
-    );
-    expect(put.FailedEntryCount).toBe(0);
+afterAll(async () => {
+  await cloud?.idle().catch(() => undefined);
+  await runtime?.stop();
+  events?.destroy();
+  await cloud?.close();
+  await hooks?.close();
+  for (const name of Object.keys(cloud?.env ?? {})) {
+    if (name in savedEnv) process.env[name] = savedEnv[name];
+    else delete process.env[name];
   }
+});
 
-  async function uploadWithSidecar(file: string, mask: Uint8Array, sidecar?: object): Promise<string> {
-    const key = `${LIBRARY}/${file}`;
-    if (sidecar) await upload(`${key}.json`, new TextEncoder().encode(JSON.stringify(sidecar)));
-    await upload(key, mask);
-    return key;
-  }
-
-  const searchEvents = (searchId: string) => cloud.events.filter((e) => (e.event.detail as { searchId?: string }).searchId === searchId);
-  const cloudEvent = (detailType: string, searchId: string) => waitFor(() => searchEvents(searchId).find((e) => e.event["detail-type"] === detailType));
-  const cloudSearchId = (maskKey: string) =>
-    waitFor(() => {
-      const accepted = cloud.events.find((e) => e.event["detail-type"] === "Search Accepted" && (e.event.detail as { maskKey: string }).maskKey === maskKey);
-      return (accepted?.event.detail as { searchId: string } | undefined)?.searchId;
-    });
-  const resultsObject = async (key: string) => {
-    const { Body } = await cloud.s3.send(new GetObjectCommand({ Bucket: cloudNames.buckets.results, Key: key }));
-    return Body!.transformToString("utf8");
+/** Puts an object in the uploads bucket with the S3 API, then sends the event S3 would. */
+async function upload(key: string, bytes: Uint8Array): Promise<void> {
+  const { ETag } = await cloud.s3.send(new PutObjectCommand({ Bucket: cloudNames.buckets.uploads, Key: key, Body: bytes }));
+  // s3rver sends no event notifications: post the `Object Created` event that S3 (with
+  // EventBridge notifications on) would put on the default bus, over PutEvents.
+  const detail = {
+    version: "0",
+    bucket: { name: cloudNames.buckets.uploads },
+    object: { key, size: bytes.byteLength, etag: ETag!.replaceAll('"', ""), sequencer: Date.now().toString(16).toUpperCase() },
+    "request-id": crypto.randomUUID(),
+    requester: cloudNames.account,
+    reason: "PutObject",
   };
+  const put = await events.send(
+    new PutEventsCommand({ Entries: [{ Source: "aws.s3", DetailType: "Object Created", Resources: [`arn:aws:s3:::${cloudNames.buckets.uploads}`], Detail: JSON.stringify(detail) }] }),
+  );
+  expect(put.FailedEntryCount).toBe(0);
+}
 
-  /** The embedded default: the same files dropped into the runtime's upload folder. */
-  async function searchEmbedded(file: string, mask: Uint8Array, sidecar?: object): Promise<Searched> {
-    const folder = join(root, "embedded", "uploads", LIBRARY);
-    await mkdir(folder, { recursive: true });
-    if (sidecar) await writeFile(join(folder, `${file}.json`), JSON.stringify(sidecar));
-    await writeFile(join(folder, file), mask);
-    const searchId = await acceptedSearchId(runtime, `${LIBRARY}/${file}`);
-    await waitForEvent(runtime, (e) => isSearchEvent(e, "Search Completed", searchId));
-    return { searchId, document: JSON.parse(await readFile(join(root, "embedded", "results", `${searchId}.json`), "utf8")) as ResultsDocument };
-  }
+async function uploadWithSidecar(file: string, mask: Uint8Array, sidecar?: object): Promise<string> {
+  const key = `${LIBRARY}/${file}`;
+  if (sidecar) await upload(`${key}.json`, new TextEncoder().encode(JSON.stringify(sidecar)));
+  await upload(key, mask);
+  return key;
+}
 
-  /** Through the entries: upload, wait for Search Completed and for the cloud to settle, read the results file. */
-  async function searchInCloud(file: string, mask: Uint8Array, sidecar?: object): Promise<Searched & { completed: RoutedEvent }> {
-    const key = await uploadWithSidecar(file, mask, sidecar);
-    const searchId = await cloudSearchId(key);
-    const completed = await cloudEvent("Search Completed", searchId);
-    await cloud.idle();
-    return { searchId, completed, document: JSON.parse(await resultsObject(`${searchId}.json`)) as ResultsDocument };
-  }
+const searchEvents = (searchId: string) => cloud.events.filter((e) => (e.event.detail as { searchId?: string }).searchId === searchId);
+const cloudEvent = (detailType: string, searchId: string) => waitFor(() => searchEvents(searchId).find((e) => e.event["detail-type"] === detailType));
+const cloudSearchId = (maskKey: string) =>
+  waitFor(() => {
+    const accepted = cloud.events.find((e) => e.event["detail-type"] === "Search Accepted" && (e.event.detail as { maskKey: string }).maskKey === maskKey);
+    return (accepted?.event.detail as { searchId: string } | undefined)?.searchId;
+  });
+const resultsObject = async (key: string) => {
+  const { Body } = await cloud.s3.send(new GetObjectCommand({ Bucket: cloudNames.buckets.results, Key: key }));
+  return Body!.transformToString("utf8");
+};
 
-  /** A results document without what differs between two runs of the same search: its id, when, how long. */
-  function comparable(document: ResultsDocument) {
-    const { searchId: _id, createdAt: _at, elapsedMs: _ms, ...rest } = document;
-    return rest;
-  }
+/** The embedded default: the same files dropped into the runtime's upload folder. */
+async function searchEmbedded(file: string, mask: Uint8Array, sidecar?: object): Promise<Searched> {
+  const folder = join(root, "embedded", "uploads", LIBRARY);
+  await mkdir(folder, { recursive: true });
+  if (sidecar) await writeFile(join(folder, `${file}.json`), JSON.stringify(sidecar));
+  await writeFile(join(folder, file), mask);
+  const searchId = await acceptedSearchId(runtime, `${LIBRARY}/${file}`);
+  await waitForEvent(runtime, (e) => isSearchEvent(e, "Search Completed", searchId));
+  return { searchId, document: JSON.parse(await readFile(join(root, "embedded", "results", `${searchId}.json`), "utf8")) as ResultsDocument };
+}
 
-  const runsOf = (searchId: string) =>
-    cloud.runs.filter((r) => JSON.stringify(r.payload ?? null).includes(searchId));
+/** Through the entries: upload, wait for Search Completed and for the cloud to settle, read the results file. */
+async function searchInCloud(file: string, mask: Uint8Array, sidecar?: object): Promise<Searched & { completed: RoutedEvent }> {
+  const key = await uploadWithSidecar(file, mask, sidecar);
+  const searchId = await cloudSearchId(key);
+  const completed = await cloudEvent("Search Completed", searchId);
+  await cloud.idle();
+  return { searchId, completed, document: JSON.parse(await resultsObject(`${searchId}.json`)) as ResultsDocument };
+}
 
+/** A results document without what differs between two runs of the same search: its id, when, how long. */
+function comparable(document: ResultsDocument) {
+  const { searchId: _id, createdAt: _at, elapsedMs: _ms, ...rest } = document;
+  return rest;
+}
+
+const runsOf = (searchId: string) =>
+  cloud.runs.filter((r) => JSON.stringify(r.payload ?? null).includes(searchId));
+
+describe("the Lambda entries end to end over HTTP: a search's results, page, events, webhook and email", () => {
   it("writes the embedded default's results file, the HTML page, a signed webhook and an SES email for a mask with planted matches", async () => {
     // Act: the same mask and sidecar through both runtimes
     const [embedded, aws] = await Promise.all([searchEmbedded("mask.tif", syntheticMask, SIDECAR), searchInCloud("mask.tif", syntheticMask, SIDECAR)]);
@@ -237,7 +243,9 @@ describe("the Lambda entries end to end over HTTP: S3, DynamoDB and SQS on s3rve
     expect(scoreOf(VT016795)).toMatchObject({ matchingPixels: 426, mirrored: true });
     await waitFor(() => hooks.received.find((r) => JSON.parse(r.body).id === aws.completed.event.id));
   });
+});
 
+describe("the Lambda entries end to end over HTTP: a worker or a dispatcher that throws", () => {
   it("scores every target once when a worker throws on its first two attempts at one batch (Lambda retries it)", async () => {
     // Prepare: the worker of batch 7 of this upload's search fails twice, then works
     const maskKey = `${LIBRARY}/retried.tif`;
@@ -307,7 +315,9 @@ describe("the Lambda entries end to end over HTTP: S3, DynamoDB and SQS on s3rve
       restore();
     }
   });
+});
 
+describe("the Lambda entries end to end over HTTP: an upload that is not an image", () => {
   it("ends an upload that is a text file as Search Failed from intake, delivered to the webhook", async () => {
     // Act
     const maskKey = await uploadWithSidecar("notes.tif", new TextEncoder().encode("this is not an image\n"));

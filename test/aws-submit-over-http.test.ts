@@ -3,15 +3,12 @@ import { join, relative, sep } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
-import {
-  encodePackBitsTiff,
-  generateWebhookSecret,
-  MAX_CUSTOM_RESULTS,
-  parseSearchParams,
-  sidecarOfMetadata,
-  type ResultsDocument,
-  type SubmissionSummary,
-} from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
+import { generateWebhookSecret } from "@cds/core/notify";
+import { sidecarOfMetadata } from "@cds/core/pipeline";
+import { MAX_CUSTOM_RESULTS, type ResultsDocument } from "@cds/core/results";
+import { parseSearchParams } from "@cds/core/search";
+import type { SubmissionSummary } from "@cds/core/submission";
 import type { CatalogEvent } from "@cds/events";
 import { s3StoreAt } from "../packages/aws/src/s3-url.ts";
 import { stageBucketParameter } from "../packages/aws/src/stage-resources.ts";
@@ -41,65 +38,88 @@ const GOOD = 7;
 const MAX_RUNNING = 2;
 const BUCKET_VARIABLES = ["CDS_UPLOADS_BUCKET", "CDS_LIBRARY_BUCKET", "CDS_RESULTS_BUCKET"];
 
+// One local cloud as the stage, started once.
+let root: string;
+let cloud: LocalCloud;
+let hooks: WebhookReceiver;
+let secret: string;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  root = await tempDir("cds-aws-submit-");
+  cloud = await startLocalCloud(join(root, "s3rver"), { stage: STAGE, s3Events: true });
+  // What the stage sets on its functions; they run in this process.
+  Object.assign(process.env, cloud.env, { CDS_MAX_RUNNING: String(MAX_RUNNING) });
+
+  // A small library, indexed into a folder (for the reference rankings) and copied byte for
+  // byte under <name>/ in the library bucket, where `cds library index --to s3://…` puts it.
+  await indexSprinkledLibrary({ root, name: LIBRARY, count: TARGETS, shardSize: SHARD_SIZE });
+  const bucket = s3StoreAt(`s3://${cloudNames.buckets.library}/${LIBRARY}`);
+  const folder = join(root, "libraries", LIBRARY);
+  for (const entry of await readdir(folder, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    await bucket.put(relative(folder, path).split(sep).join("/"), new Uint8Array(await readFile(path)));
+  }
+  bucket.client.destroy();
+
+  hooks = await startWebhookReceiver(() => 204);
+  secret = generateWebhookSecret();
+  await cloud.state.createSubscription({ url: hooks.url, events: ["Submission Completed"], secret, allowPrivate: true });
+  cloud.deploy(lambdaEntries);
+});
+
+afterAll(async () => {
+  await cloud?.idle().catch(() => undefined);
+  await cloud?.close();
+  await hooks?.close();
+  for (const name of [...Object.keys(cloud?.env ?? {}), "CDS_MAX_RUNNING"]) {
+    if (name in savedEnv) process.env[name] = savedEnv[name];
+    else delete process.env[name];
+  }
+});
+
+const resultsObject = async (key: string) => {
+  const { Body } = await cloud.s3.send(new GetObjectCommand({ Bucket: cloudNames.buckets.results, Key: key }));
+  return Body!.transformToString("utf8");
+};
+
+/** 7 good masks and a text file, in a CSV manifest; one mask with its own threshold. Returns the manifest. */
+async function writeMasksAndManifest(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const rows = ["file,name,maskThreshold"];
+  for (let i = 0; i < GOOD; i++) {
+    await writeFile(join(dir, `good-${i}.tif`), encodePackBitsTiff(sprinkledImage(64, 32, 700 + i, 0.3)));
+    rows.push(`good-${i}.tif,neuron ${i},${i === 0 ? 50 : ""}`);
+  }
+  await writeFile(join(dir, "not-an-image.png"), "this is a text file, not a PNG\n");
+  rows.push("not-an-image.png,notes");
+  const manifest = join(dir, "masks.csv");
+  await writeFile(manifest, `${rows.join("\n")}\n`);
+  return manifest;
+}
+
+/** The summary, JSON and CSV, in the results bucket; every mask's results equal an in-process search. */
+async function expectSummaryAndResultsAsInProcess(submissionId: string, dir: string): Promise<void> {
+  const summary = JSON.parse(await resultsObject(`submissions/${submissionId}.json`)) as SubmissionSummary;
+  expect(summary.counts).toEqual({ masks: GOOD, completed: GOOD, failed: 0, rejected: 1 });
+  expect((await resultsObject(`submissions/${submissionId}.csv`)).split("\r\n")[0]).toMatch(/^position,mask,file,status,/);
+  for (const mask of summary.masks) {
+    const document = JSON.parse(await resultsObject(mask.results!)) as ResultsDocument;
+    expect(document).toMatchObject({ scored: TARGETS, partial: false });
+    const params = parseSearchParams({ xyShift: 0, excludeTopLeft: "0x0", excludeTopRight: "0x0", ...(mask.name === "neuron 0" ? { maskThreshold: 50 } : {}) });
+    const reference = await referenceRanking(join(root, "libraries", LIBRARY), join(dir, mask.file), params, MAX_CUSTOM_RESULTS);
+    expect(document.results.map((r) => [r.index, r.matchingPixels, r.matchingRatio, r.mirrored]), mask.name).toEqual(
+      reference.map((m) => [m.index, m.matchingPixels, m.matchingRatio, m.mirrored]),
+    );
+  }
+}
+
 describe("cds submit --stage against the Lambda entries over HTTP", () => {
-  let root: string;
-  let cloud: LocalCloud;
-  let hooks: WebhookReceiver;
-  let secret: string;
-  const savedEnv = { ...process.env };
-
-  beforeAll(async () => {
-    root = await tempDir("cds-aws-submit-");
-    cloud = await startLocalCloud(join(root, "s3rver"), { stage: STAGE, s3Events: true });
-    // What the stage sets on its functions; they run in this process.
-    Object.assign(process.env, cloud.env, { CDS_MAX_RUNNING: String(MAX_RUNNING) });
-
-    // A small library, indexed into a folder (for the reference rankings) and copied byte for
-    // byte under <name>/ in the library bucket, where `cds library index --to s3://…` puts it.
-    await indexSprinkledLibrary({ root, name: LIBRARY, count: TARGETS, shardSize: SHARD_SIZE });
-    const bucket = s3StoreAt(`s3://${cloudNames.buckets.library}/${LIBRARY}`);
-    const folder = join(root, "libraries", LIBRARY);
-    for (const entry of await readdir(folder, { recursive: true, withFileTypes: true })) {
-      if (!entry.isFile()) continue;
-      const path = join(entry.parentPath, entry.name);
-      await bucket.put(relative(folder, path).split(sep).join("/"), new Uint8Array(await readFile(path)));
-    }
-    bucket.client.destroy();
-
-    hooks = await startWebhookReceiver(() => 204);
-    secret = generateWebhookSecret();
-    await cloud.state.createSubscription({ url: hooks.url, events: ["Submission Completed"], secret, allowPrivate: true });
-    cloud.deploy(lambdaEntries);
-  });
-
-  afterAll(async () => {
-    await cloud?.idle().catch(() => undefined);
-    await cloud?.close();
-    await hooks?.close();
-    for (const name of [...Object.keys(cloud?.env ?? {}), "CDS_MAX_RUNNING"]) {
-      if (name in savedEnv) process.env[name] = savedEnv[name];
-      else delete process.env[name];
-    }
-  });
-
-  const resultsObject = async (key: string) => {
-    const { Body } = await cloud.s3.send(new GetObjectCommand({ Bucket: cloudNames.buckets.results, Key: key }));
-    return Body!.transformToString("utf8");
-  };
-
   it("uploads 7 masks with their parameters as metadata, reports the bad one, runs at most 2 at once and writes every result and the summary", async () => {
-    // Prepare: 7 good masks and a text file, in a CSV manifest; one mask with its own threshold
+    // Prepare
     const dir = join(root, "masks");
-    await mkdir(dir, { recursive: true });
-    const rows = ["file,name,maskThreshold"];
-    for (let i = 0; i < GOOD; i++) {
-      await writeFile(join(dir, `good-${i}.tif`), encodePackBitsTiff(sprinkledImage(64, 32, 700 + i, 0.3)));
-      rows.push(`good-${i}.tif,neuron ${i},${i === 0 ? 50 : ""}`);
-    }
-    await writeFile(join(dir, "not-an-image.png"), "this is a text file, not a PNG\n");
-    rows.push("not-an-image.png,notes");
-    const manifest = join(dir, "masks.csv");
-    await writeFile(manifest, `${rows.join("\n")}\n`);
+    const manifest = await writeMasksAndManifest(dir);
     // The CLI gets the stage's endpoints and credentials, but no bucket name: it must ask SSM.
     const cliEnv = { ...process.env };
     for (const name of BUCKET_VARIABLES) delete cliEnv[name];
@@ -153,19 +173,7 @@ describe("cds submit --stage against the Lambda entries over HTTP", () => {
       expect(search, mask.name).toMatchObject({ status: "completed", params: { xyShift: 0, maskThreshold: mask.name === "neuron 0" ? 50 : 100 } });
     }
 
-    // the summary, JSON and CSV, in the results bucket; every mask's results equal an in-process search
-    const summary = JSON.parse(await resultsObject(`submissions/${submissionId}.json`)) as SubmissionSummary;
-    expect(summary.counts).toEqual({ masks: GOOD, completed: GOOD, failed: 0, rejected: 1 });
-    expect((await resultsObject(`submissions/${submissionId}.csv`)).split("\r\n")[0]).toMatch(/^position,mask,file,status,/);
-    for (const mask of summary.masks) {
-      const document = JSON.parse(await resultsObject(mask.results!)) as ResultsDocument;
-      expect(document).toMatchObject({ scored: TARGETS, partial: false });
-      const params = parseSearchParams({ xyShift: 0, excludeTopLeft: "0x0", excludeTopRight: "0x0", ...(mask.name === "neuron 0" ? { maskThreshold: 50 } : {}) });
-      const reference = await referenceRanking(join(root, "libraries", LIBRARY), join(dir, mask.file), params, MAX_CUSTOM_RESULTS);
-      expect(document.results.map((r) => [r.index, r.matchingPixels, r.matchingRatio, r.mirrored]), mask.name).toEqual(
-        reference.map((m) => [m.index, m.matchingPixels, m.matchingRatio, m.mirrored]),
-      );
-    }
+    await expectSummaryAndResultsAsInProcess(submissionId, dir);
 
     // Submission Completed went on the stage's bus and reached the webhook, signed
     const completed = cloud.events.find((e) => e.event["detail-type"] === "Submission Completed");

@@ -4,7 +4,9 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Jimp } from "jimp";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildResultsDocument, defaultSearchParams, encodePackBitsTiff, type RgbImage, type TargetMatch } from "@cds/core";
+import { encodePackBitsTiff, type RgbImage } from "@cds/core/image";
+import { buildResultsDocument } from "@cds/core/results";
+import { defaultSearchParams, type TargetMatch } from "@cds/core/search";
 import { runCli, runCliProcess } from "./support/run-cli.ts";
 import { repoRoot } from "@cds/testing/shared-data";
 import { writeSyntheticTargets } from "@cds/testing/synthetic-targets";
@@ -14,25 +16,27 @@ import { tempDir } from "@cds/testing/temp-dir";
 
 const bin = join(repoRoot, "packages/cli/bin/cds.js");
 
-describe("cds as a user meets it", () => {
-  let dir: string;
-  let root: string;
-  let mask: string;
-  let maskImage: RgbImage;
-  let targets: string;
+// One data folder with one indexed library for every test below (they run in order: later ones
+// read what earlier ones wrote).
+let dir: string;
+let root: string;
+let mask: string;
+let maskImage: RgbImage;
+let targets: string;
 
-  beforeAll(async () => {
-    dir = await tempDir("cds-behaviour-");
-    root = join(dir, "cds-data");
-    targets = join(dir, "targets");
-    const written = await writeSyntheticTargets(targets, { seed: "behaviour", count: 6, masks: 1, plantedPerMask: 1 });
-    maskImage = written.masks[0];
-    mask = join(dir, "mask.tif");
-    await writeFile(mask, encodePackBitsTiff(maskImage));
-    const indexed = await runCli(["library", "index", targets, "--name", "lib", "--root", root, "--workers", "1"]);
-    expect(indexed.code, indexed.stderr).toBe(0);
-  }, 60_000);
+beforeAll(async () => {
+  dir = await tempDir("cds-behaviour-");
+  root = join(dir, "cds-data");
+  targets = join(dir, "targets");
+  const written = await writeSyntheticTargets(targets, { seed: "behaviour", count: 6, masks: 1, plantedPerMask: 1 });
+  maskImage = written.masks[0];
+  mask = join(dir, "mask.tif");
+  await writeFile(mask, encodePackBitsTiff(maskImage));
+  const indexed = await runCli(["library", "index", targets, "--name", "lib", "--root", root, "--workers", "1"]);
+  expect(indexed.code, indexed.stderr).toBe(0);
+}, 60_000);
 
+describe("cds as a user meets it: its version, and --json everywhere", () => {
   it("--version prints the version", async () => {
     const { code, stdout } = await runCliProcess(["--version"]);
     const { version } = JSON.parse(await readFile(join(repoRoot, "packages/cli/package.json"), "utf8"));
@@ -60,7 +64,9 @@ describe("cds as a user meets it", () => {
     expect(search).toMatchObject({ version: 2, mask: { name: "mask.tif" }, library: { name: "lib", count: 6 } });
     expect(JSON.parse((await runCli(commands[1])).stdout).map((l: { name: string }) => l.name)).toEqual(["lib", "lib2"]);
   });
+});
 
+describe("cds as a user meets it: a mistake or a closed pipe ends in one line, or quietly", () => {
   it("a missing mask, or a mask that is a folder, is one line, not a stack trace", async () => {
     const missing = await runCliProcess(["search", join(dir, "nope.png"), "--library", "lib", "--root", root]);
     expect(missing.code).toBe(1);
@@ -112,7 +118,9 @@ describe("cds as a user meets it", () => {
     expect(shell.stdout.split("\n")[0]).toMatch(/^rank,name,/);
     expect(shell.stderr.trim()).toBe("exit 0");
   });
+});
 
+describe("cds as a user meets it: images that do not fit, bad option values, waiting, old Node", () => {
   it("when sizes differ, the odd image is blamed: the mask when the targets agree", async () => {
     const small = join(dir, "small-mask.png");
     const image = new Jimp({ width: 605, height: 283, color: 0xff00ffff });

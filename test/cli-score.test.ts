@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { encodePackBitsTiff } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
 import { runCli, runCliProcess } from "./support/run-cli.ts";
 import { cdsearch, hasSharedCdm, SKIP_SHARED_NOTE, upstreamPixelMatchCases } from "@cds/testing/shared-data";
 import { tempDir } from "@cds/testing/temp-dir";

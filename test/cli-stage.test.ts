@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stateTableLayout } from "@cds/core";
+import { stateTableLayout } from "@cds/core/entities";
 import { createDocumentClient, ensureStateTable, startDynalite } from "@cds/local";
 import { runCli } from "./support/run-cli.ts";
 

@@ -3,7 +3,7 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises"
 import { basename, join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ResultsDocument } from "@cds/core";
+import type { ResultsDocument } from "@cds/core/results";
 import { FolderBlobStore, indexLibrary } from "@cds/local";
 import { startCds, type CdsChild } from "./support/cds-child.ts";
 import { waitFor } from "@cds/testing/runtime-events";
@@ -24,45 +24,48 @@ if (!hasSharedCdm) console.warn(SKIP_SHARED_NOTE);
 
 const LMS = [BJD, GMR, VT016795, VT033614];
 
-describe.skipIf(!hasChromium || !hasSharedCdm)("the browser console of cds dev, in headless chromium", () => {
-  let root: string;
-  let dev: CdsChild;
-  let output = "";
-  let consoleUrl: string;
-  let browser: Browser;
-  let page: Page;
+// One cds dev and one browser page for every test below, started once (the tests run in order:
+// a later one counts the rows of an earlier one); vitest runs no file-level hook when every test is
+// skipped (no chromium or no ../shared).
+let root: string;
+let dev: CdsChild;
+let output = "";
+let consoleUrl: string;
+let browser: Browser;
+let page: Page;
 
-  beforeAll(async () => {
-    root = await tempDir("cds-console-");
-    const source = join(root, "sources", "lm");
-    await writeSyntheticTargets(source, { seed: "console-decoys", count: 60, masks: 1, plantedPerMask: 0 });
-    for (const lm of LMS) await copyFile(cdsearch(lm), join(source, basename(lm)));
-    // Shards of 4: 16 batches, so the search is seen running before it completes.
-    await indexLibrary({ source, name: "lm", store: new FolderBlobStore(join(root, "libraries", "lm")), shardSize: 4, workers: 2 });
-    // A second library, of the real LM CDMs under other names, for a search over both.
-    const second = join(root, "sources", "lm2");
-    await mkdir(second, { recursive: true });
-    for (const lm of LMS) await copyFile(cdsearch(lm), join(second, `copy-${basename(lm)}`));
-    await indexLibrary({ source: second, name: "lm2", store: new FolderBlobStore(join(root, "libraries", "lm2")), shardSize: 4, workers: 1 });
-    dev = startCds(["dev", "--root", root, "--poll-ms", "100", "--port", "0"], root);
-    dev.child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    dev.child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    consoleUrl = await waitFor(() => /console (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(output)?.[1], 60_000);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  }, 240_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (dev && dev.child.exitCode === null) {
-      dev.child.kill("SIGINT");
-      await dev.exited;
-    }
+beforeAll(async () => {
+  root = await tempDir("cds-console-");
+  const source = join(root, "sources", "lm");
+  await writeSyntheticTargets(source, { seed: "console-decoys", count: 60, masks: 1, plantedPerMask: 0 });
+  for (const lm of LMS) await copyFile(cdsearch(lm), join(source, basename(lm)));
+  // Shards of 4: 16 batches, so the search is seen running before it completes.
+  await indexLibrary({ source, name: "lm", store: new FolderBlobStore(join(root, "libraries", "lm")), shardSize: 4, workers: 2 });
+  // A second library, of the real LM CDMs under other names, for a search over both.
+  const second = join(root, "sources", "lm2");
+  await mkdir(second, { recursive: true });
+  for (const lm of LMS) await copyFile(cdsearch(lm), join(second, `copy-${basename(lm)}`));
+  await indexLibrary({ source: second, name: "lm2", store: new FolderBlobStore(join(root, "libraries", "lm2")), shardSize: 4, workers: 1 });
+  dev = startCds(["dev", "--root", root, "--poll-ms", "100", "--port", "0"], root);
+  dev.child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  dev.child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  consoleUrl = await waitFor(() => /console (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(output)?.[1], 60_000);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+}, 240_000);
 
+afterAll(async () => {
+  await browser?.close();
+  if (dev && dev.child.exitCode === null) {
+    dev.child.kill("SIGINT");
+    await dev.exited;
+  }
+});
+
+describe.skipIf(!hasChromium || !hasSharedCdm)("the browser console of cds dev, in headless chromium: the token, and a search followed live", () => {
   it("refuses requests without the token, and with a wrong one", async () => {
     const origin = new URL(consoleUrl).origin;
     expect((await fetch(`${origin}/`)).status).toBe(401);
@@ -115,7 +118,9 @@ describe.skipIf(!hasChromium || !hasSharedCdm)("the browser console of cds dev, 
     expect(text).toMatch(/#1\s*VT033614[^#]*?439 px/); // the comparison page's first card: rank, name, "439 px"
     await results.close();
   }, 240_000);
+});
 
+describe.skipIf(!hasChromium || !hasSharedCdm)("the browser console of cds dev, in headless chromium: two libraries at once, a bad parameter and a bad file", () => {
   it("searches two libraries chosen together as one, with per-library counts in the results", async () => {
     await page.goto(new URL(consoleUrl).origin);
     await page.waitForSelector('#library option[value="lm2"]', { state: "attached" });

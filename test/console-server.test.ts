@@ -2,7 +2,7 @@ import { readFile, readdir } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodePackBitsTiff } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
 import { createLiveFeed, startConsoleServer, startLocalRuntime, type ConsoleServer, type LiveFeed, type LocalRuntime } from "@cds/local";
 import { waitFor } from "@cds/testing/runtime-events";
 import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
@@ -13,31 +13,32 @@ import { tempDir } from "@cds/testing/temp-dir";
 // use it, how an upload reaches intake, and what the live feed carries. (The page itself is
 // driven in chromium by console-browser.test.ts.)
 
-describe("the console server of the local runtime", () => {
-  let root: string;
-  let runtime: LocalRuntime;
-  let feed: LiveFeed;
-  let server: ConsoleServer;
-  let origin: string;
+// One runtime and one console server for every test below, started once.
+let root: string;
+let runtime: LocalRuntime;
+let feed: LiveFeed;
+let server: ConsoleServer;
+let origin: string;
 
-  beforeAll(async () => {
-    root = await tempDir("cds-console-api-");
-    await indexSprinkledLibrary({ root, name: "tiny", count: 40, shardSize: 10 });
-    let started: LocalRuntime | undefined;
-    feed = createLiveFeed(() => started?.state);
-    runtime = started = await startLocalRuntime({ root, pollMs: 50, scorerThreads: 1, onEvent: (event) => feed.publish(event), onError: () => undefined });
-    server = await startConsoleServer({ root, state: () => runtime.state, feed, port: 0 });
-    origin = `http://127.0.0.1:${server.port}`;
-  }, 120_000);
+beforeAll(async () => {
+  root = await tempDir("cds-console-api-");
+  await indexSprinkledLibrary({ root, name: "tiny", count: 40, shardSize: 10 });
+  let started: LocalRuntime | undefined;
+  feed = createLiveFeed(() => started?.state);
+  runtime = started = await startLocalRuntime({ root, pollMs: 50, scorerThreads: 1, onEvent: (event) => feed.publish(event), onError: () => undefined });
+  server = await startConsoleServer({ root, state: () => runtime.state, feed, port: 0 });
+  origin = `http://127.0.0.1:${server.port}`;
+}, 120_000);
 
-  afterAll(async () => {
-    await server?.close();
-    await runtime?.stop();
-  });
+afterAll(async () => {
+  await server?.close();
+  await runtime?.stop();
+});
 
-  const authed = (path: string, init: RequestInit = {}) =>
-    fetch(`${origin}${path}`, { ...init, headers: { authorization: `Bearer ${server.token}`, ...(init.method && init.method !== "GET" ? { "x-cds-console": "1" } : {}), ...init.headers } });
+const authed = (path: string, init: RequestInit = {}) =>
+  fetch(`${origin}${path}`, { ...init, headers: { authorization: `Bearer ${server.token}`, ...(init.method && init.method !== "GET" ? { "x-cds-console": "1" } : {}), ...init.headers } });
 
+describe("the console server of the local runtime: who may use it", () => {
   it("refuses a missing or wrong token, another Host, and a write without the console's header", async () => {
     expect((await fetch(`${origin}/api/config`)).status).toBe(401);
     expect((await fetch(`${origin}/api/config`, { headers: { authorization: "Bearer nope" } })).status).toBe(401);
@@ -59,7 +60,9 @@ describe("the console server of the local runtime", () => {
     expect(await page.text()).toContain("<title>CDM mask search");
     expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
   });
+});
 
+describe("the console server of the local runtime: webhooks and uploads refused as the CLI refuses them", () => {
   it("adds webhooks under the policy of `cds webhooks add`, and lists neither secret, only a fingerprint", async () => {
     const add = (body: object) => authed("/api/webhooks", { method: "POST", body: JSON.stringify(body) });
     for (const url of ["http://127.0.0.1:9/hook", "http://169.254.169.254/latest", "http://10.0.0.7/hook"]) {
@@ -96,7 +99,9 @@ describe("the console server of the local runtime", () => {
     }
     expect(await readdir(join(root, "uploads", "tiny")).catch(() => [])).toEqual([]);
   });
+});
 
+describe("the console server of the local runtime: uploads and submissions searched, followed on the live feed", () => {
   it("takes an announced upload's bytes into the upload folder, sidecar first, and the live feed follows the search to Search Completed", async () => {
     // Arrange: a live stream open
     const messages: { type: string; "detail-type"?: string; maskKey?: string; detail?: { searchId?: string } }[] = [];
@@ -156,7 +161,9 @@ describe("the console server of the local runtime", () => {
     }, 60_000);
     expect(submission).toMatchObject({ maskCount: 2, library: "tiny" });
   }, 90_000);
+});
 
+describe("the console server of the local runtime: nothing served outside the results folder", () => {
   it("serves nothing outside the results folder", async () => {
     for (const path of ["/results/../state/endpoint.json", "/results/%2e%2e/state/endpoint.json", "/results/..%2fstate%2fendpoint.json", "/../package.json"]) {
       const response = await authed(path);

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PutBucketCorsCommand } from "@aws-sdk/client-s3";
@@ -10,7 +11,7 @@ import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
-import { encodePackBitsTiff } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
 import { matchesPattern } from "@cds/events";
 import { liveSearchEventPattern } from "../packages/aws/src/console/broadcast.ts";
 import { cognitoJwtVerifier } from "../packages/aws/src/console/cognito-jwt.ts";
@@ -47,171 +48,200 @@ const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".j
 
 type Handler = (event: unknown) => Promise<unknown>;
 
-describe.skipIf(!hasChromium)("the browser console on a stage, in headless chromium", () => {
-  let cloud: LocalCloud;
-  let browser: Browser;
-  let origin: string;
-  let closeGateway: () => Promise<void>;
-  let idToken: string;
-  let maskFile: string;
-  let stopRule = () => undefined as void;
-  const savedEnv = { ...process.env };
+/** The user pool's signing key, as the JWKS it publishes, and the ID token Cognito would hand this user. */
+function cognitoIdentity(): { jwks: string; idToken: string } {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const jwks = JSON.stringify({ keys: [{ ...publicKey.export({ format: "jwk" }), kid: "k1", alg: "RS256", use: "sig" }] });
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const unsigned = `${part({ alg: "RS256", kid: "k1" })}.${part({ sub: SUB, iss: ISSUER, aud: CLIENT, token_use: "id", exp: Math.floor(Date.now() / 1000) + 3600 })}`;
+  return { jwks, idToken: `${unsigned}.${createSign("RSA-SHA256").update(unsigned).sign(privateKey).toString("base64url")}` };
+}
 
-  beforeAll(async () => {
-    const root = await tempDir("cds-stage-console-");
-    cloud = await startLocalCloud(join(root, "s3rver"), { s3Events: true });
+/** What the gateway calls, filled in once it knows its own origin: the Lambda entries and API Gateway's JWT check. */
+type GatewayTargets = { entries: Record<string, Handler>; verify: (token: string) => Promise<string | undefined> };
 
-    // The user pool's signing key and the ID token Cognito would hand this user.
-    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const jwks = JSON.stringify({ keys: [{ ...publicKey.export({ format: "jwk" }), kid: "k1", alg: "RS256", use: "sig" }] });
-    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
-    const unsigned = `${part({ alg: "RS256", kid: "k1" })}.${part({ sub: SUB, iss: ISSUER, aud: CLIENT, token_use: "id", exp: Math.floor(Date.now() / 1000) + 3600 })}`;
-    idToken = `${unsigned}.${createSign("RSA-SHA256").update(unsigned).sign(privateKey).toString("base64url")}`;
+/** The gateway's state: its origin, the JWKS it serves and the open WebSocket connections by id. */
+type Gateway = { origin: string; jwks: string; targets: GatewayTargets; sockets: Map<string, WebSocket>; wss: WebSocketServer };
 
-    // The gateway: CloudFront + the HTTP API + the WebSocket API, on one port.
-    const sockets = new Map<string, WebSocket>();
-    const wss = new WebSocketServer({ noServer: true });
-    let entries: Record<string, Handler> = {};
-    let verify: (token: string) => Promise<string | undefined> = async () => undefined;
-    const server = createServer((request, response) => void serve(request, response).catch((error: unknown) => {
-      response.statusCode = 500;
-      response.end(String(error));
-    }));
-    async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
-      const url = new URL(request.url ?? "/", origin);
-      const chunks: Buffer[] = [];
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-      const body = Buffer.concat(chunks).toString("utf8");
-      if (url.pathname === "/jwks.json") return void response.end(jwks);
-      const management = /^\/live-management\/@connections\/([^/]+)$/.exec(url.pathname);
-      if (management && request.method === "POST") {
-        const socket = sockets.get(decodeURIComponent(management[1]));
-        response.statusCode = socket ? 200 : 410;
-        socket?.send(body);
-        return void response.end();
-      }
-      if (url.pathname.startsWith("/api/")) {
-        const route = consoleRoutes.find((r) => r.method === request.method && new RegExp(`^${r.path.replace("{id}", "[^/]+")}$`).test(url.pathname));
-        if (!route) return void ((response.statusCode = 404), response.end(JSON.stringify({ message: "Not Found" })));
-        let claims: Record<string, string> | undefined;
-        if (route.signedIn) {
-          const sub = await verify(String(request.headers.authorization ?? "").replace(/^Bearer /, ""));
-          if (!sub) return void ((response.statusCode = 401), response.end(JSON.stringify({ message: "Unauthorized" })));
-          claims = { sub };
-        }
-        const idAt = route.path.split("/").indexOf("{id}");
-        const id = idAt < 0 ? undefined : decodeURIComponent(url.pathname.split("/")[idAt]);
-        const result = (await entries[route.entry]({
-          routeKey: `${route.method} ${route.path}`,
-          rawPath: url.pathname,
-          ...(id ? { pathParameters: { id } } : {}),
-          ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
-          ...(body ? { body, isBase64Encoded: false } : {}),
-          requestContext: claims ? { authorizer: { jwt: { claims } } } : {},
-        })) as HttpResult;
-        response.writeHead(result.statusCode, result.headers);
-        return void response.end(result.body);
-      }
-      const file = url.pathname === "/" ? "index.html" : url.pathname.slice(1);
-      if (!/^[a-z0-9-]+\.(html|js|css)$/.test(file)) return void ((response.statusCode = 404), response.end());
-      response.setHeader("content-type", TYPES[extname(file)]);
-      response.end(await readFile(join(APP_DIR, file)));
+/** One HTTP request to the gateway: the JWKS, the Management API's POSTs, /api/* to the routes, else the app's files. */
+async function serve(gateway: Gateway, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const { entries, verify } = gateway.targets;
+  const url = new URL(request.url ?? "/", gateway.origin);
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks).toString("utf8");
+  if (url.pathname === "/jwks.json") return void response.end(gateway.jwks);
+  const management = /^\/live-management\/@connections\/([^/]+)$/.exec(url.pathname);
+  if (management && request.method === "POST") {
+    const socket = gateway.sockets.get(decodeURIComponent(management[1]));
+    response.statusCode = socket ? 200 : 410;
+    socket?.send(body);
+    return void response.end();
+  }
+  if (url.pathname.startsWith("/api/")) {
+    const route = consoleRoutes.find((r) => r.method === request.method && new RegExp(`^${r.path.replace("{id}", "[^/]+")}$`).test(url.pathname));
+    if (!route) return void ((response.statusCode = 404), response.end(JSON.stringify({ message: "Not Found" })));
+    let claims: Record<string, string> | undefined;
+    if (route.signedIn) {
+      const sub = await verify(String(request.headers.authorization ?? "").replace(/^Bearer /, ""));
+      if (!sub) return void ((response.statusCode = 401), response.end(JSON.stringify({ message: "Unauthorized" })));
+      claims = { sub };
     }
-    server.on("upgrade", (request, socket, head) => {
-      void (async () => {
-        const url = new URL(request.url ?? "/", origin);
-        const methodArn = "arn:aws:execute-api:us-east-1:123456789012:local/live/$connect";
-        const decision = (await entries["console-socket-authorizer"]({ methodArn, queryStringParameters: Object.fromEntries(url.searchParams) })) as {
-          policyDocument: { Statement: { Effect: string }[] };
-          context?: { sub: string };
-        };
-        if (url.pathname !== "/live" || decision.policyDocument.Statement[0].Effect !== "Allow") {
-          socket.end("HTTP/1.1 401 Unauthorized\r\n\r\n");
-          return;
-        }
-        const connectionId = randomBytes(9).toString("base64");
-        const authorizer = decision.context!;
-        await entries["console-socket"]({ requestContext: { routeKey: "$connect", connectionId, authorizer } });
-        wss.handleUpgrade(request, socket, head, (ws) => {
-          sockets.set(connectionId, ws);
-          ws.on("close", () => {
-            sockets.delete(connectionId);
-            void entries["console-socket"]({ requestContext: { routeKey: "$disconnect", connectionId, authorizer } });
-          });
-        });
-      })();
+    const idAt = route.path.split("/").indexOf("{id}");
+    const id = idAt < 0 ? undefined : decodeURIComponent(url.pathname.split("/")[idAt]);
+    const result = (await entries[route.entry]({
+      routeKey: `${route.method} ${route.path}`,
+      rawPath: url.pathname,
+      ...(id ? { pathParameters: { id } } : {}),
+      ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
+      ...(body ? { body, isBase64Encoded: false } : {}),
+      requestContext: claims ? { authorizer: { jwt: { claims } } } : {},
+    })) as HttpResult;
+    response.writeHead(result.statusCode, result.headers);
+    return void response.end(result.body);
+  }
+  const file = url.pathname === "/" ? "index.html" : url.pathname.slice(1);
+  if (!/^[a-z0-9-]+\.(html|js|css)$/.test(file)) return void ((response.statusCode = 404), response.end());
+  response.setHeader("content-type", TYPES[extname(file)]);
+  response.end(await readFile(join(APP_DIR, file)));
+}
+
+/** A WebSocket upgrade: the $connect authorizer decides, then the connections entry hears of it and of its close. */
+async function upgrade(gateway: Gateway, request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  const { entries } = gateway.targets;
+  const url = new URL(request.url ?? "/", gateway.origin);
+  const methodArn = "arn:aws:execute-api:us-east-1:123456789012:local/live/$connect";
+  const decision = (await entries["console-socket-authorizer"]({ methodArn, queryStringParameters: Object.fromEntries(url.searchParams) })) as {
+    policyDocument: { Statement: { Effect: string }[] };
+    context?: { sub: string };
+  };
+  if (url.pathname !== "/live" || decision.policyDocument.Statement[0].Effect !== "Allow") {
+    socket.end("HTTP/1.1 401 Unauthorized\r\n\r\n");
+    return;
+  }
+  const connectionId = randomBytes(9).toString("base64");
+  const authorizer = decision.context!;
+  await entries["console-socket"]({ requestContext: { routeKey: "$connect", connectionId, authorizer } });
+  gateway.wss.handleUpgrade(request, socket, head, (ws) => {
+    gateway.sockets.set(connectionId, ws);
+    ws.on("close", () => {
+      gateway.sockets.delete(connectionId);
+      void entries["console-socket"]({ requestContext: { routeKey: "$disconnect", connectionId, authorizer } });
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    closeGateway = async () => {
-      for (const socket of sockets.values()) socket.terminate();
-      wss.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    };
-
-    Object.assign(process.env, cloud.env, {
-      CDS_CONSOLE_TABLE: CONSOLE_TABLE,
-      CDS_SOCKET_ENDPOINT: `${origin}/live-management`,
-      CDS_SOCKET_URL: `${origin.replace("http:", "ws:")}/live`,
-      CDS_USER_POOL_ID: POOL,
-      CDS_USER_POOL_CLIENT_ID: CLIENT,
-      CDS_USER_POOL_JWKS_URL: `${origin}/jwks.json`,
-    });
-    verify = cognitoJwtVerifier({ issuer: ISSUER, clientId: CLIENT, jwksUrl: `${origin}/jwks.json` });
-    const dynamo = new DynamoDBClient({ endpoint: cloud.env.AWS_ENDPOINT_URL_DYNAMODB, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: CONSOLE_TABLE,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }, { AttributeName: "sk", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
-      }),
-    );
-    dynamo.destroy();
-    // The buckets' CORS rules as stacks/Storage.ts sets them, for the gateway's origin here.
-    const rule = (method: string, headers: string[]) => ({ CORSRules: [{ AllowedMethods: [method], AllowedOrigins: ["*"], AllowedHeaders: headers, MaxAgeSeconds: 3600 }] });
-    await cloud.s3.send(new PutBucketCorsCommand({ Bucket: cloudNames.buckets.uploads, CORSConfiguration: rule("PUT", ["content-type", "x-amz-meta-cds-settings"]) }));
-    await cloud.s3.send(new PutBucketCorsCommand({ Bucket: cloudNames.buckets.results, CORSConfiguration: rule("GET", []) }));
-
-    const store = s3StoreAt(`s3://${cloudNames.buckets.library}/${LIBRARY}`);
-    await indexSprinkledLibrary({ root, name: LIBRARY, count: 80, shardSize: 10, store });
-    store.client.destroy();
-    maskFile = join(root, "my mask.tif");
-    await writeFile(maskFile, encodePackBitsTiff(sprinkledImage(64, 32, 9090, 0.3)));
-    cloud.deploy(lambdaEntries);
-    for (const entry of ["console-config", "console-libraries", "console-uploads", "console-searches", "console-socket", "console-socket-authorizer", "console-broadcaster"]) {
-      entries[entry] = ((await import(`../packages/aws/src/lambda/${entry}.ts`)) as { handler: Handler }).handler;
-    }
-    entries = { ...entries };
-
-    // The console's rule on the search bus: each event the bus accepted, in order, to the broadcaster.
-    let fed = 0;
-    let feeding = Promise.resolve();
-    const timer = setInterval(() => {
-      for (; fed < cloud.events.length; fed++) {
-        const { event } = cloud.events[fed];
-        if (matchesPattern(liveSearchEventPattern, event)) feeding = feeding.then(() => entries["console-broadcaster"](event)).then(() => undefined);
-      }
-    }, 20);
-    stopRule = () => clearInterval(timer);
-
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
-  }, 240_000);
-
-  afterAll(async () => {
-    stopRule();
-    await browser?.close();
-    await cloud?.idle().catch(() => undefined);
-    await closeGateway?.();
-    await cloud?.close();
-    for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
-    Object.assign(process.env, savedEnv);
   });
+}
 
+/** The gateway: CloudFront + the HTTP API + the WebSocket API, on one port of 127.0.0.1. */
+async function startGateway(jwks: string, targets: GatewayTargets): Promise<{ origin: string; close: () => Promise<void> }> {
+  const gateway: Gateway = { origin: "", jwks, targets, sockets: new Map(), wss: new WebSocketServer({ noServer: true }) };
+  const server = createServer((request, response) => void serve(gateway, request, response).catch((error: unknown) => {
+    response.statusCode = 500;
+    response.end(String(error));
+  }));
+  server.on("upgrade", (request, socket, head) => void upgrade(gateway, request, socket, head));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  gateway.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const close = async () => {
+    for (const socket of gateway.sockets.values()) socket.terminate();
+    gateway.wss.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return { origin: gateway.origin, close };
+}
+
+/** The console's own table, as stacks/Console.ts declares its keys. */
+async function createConsoleTable(cloud: LocalCloud): Promise<void> {
+  const dynamo = new DynamoDBClient({ endpoint: cloud.env.AWS_ENDPOINT_URL_DYNAMODB, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: CONSOLE_TABLE,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }, { AttributeName: "sk", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
+    }),
+  );
+  dynamo.destroy();
+}
+
+/** The buckets' CORS rules as stacks/Storage.ts sets them, for the gateway's origin here. */
+async function setBucketCors(cloud: LocalCloud): Promise<void> {
+  const rule = (method: string, headers: string[]) => ({ CORSRules: [{ AllowedMethods: [method], AllowedOrigins: ["*"], AllowedHeaders: headers, MaxAgeSeconds: 3600 }] });
+  await cloud.s3.send(new PutBucketCorsCommand({ Bucket: cloudNames.buckets.uploads, CORSConfiguration: rule("PUT", ["content-type", "x-amz-meta-cds-settings"]) }));
+  await cloud.s3.send(new PutBucketCorsCommand({ Bucket: cloudNames.buckets.results, CORSConfiguration: rule("GET", []) }));
+}
+
+/** The console's rule on the search bus: each event the bus accepted, in order, to the broadcaster. Returns its stop. */
+function startConsoleRule(cloud: LocalCloud, entries: Record<string, Handler>): () => void {
+  let fed = 0;
+  let feeding = Promise.resolve();
+  const timer = setInterval(() => {
+    for (; fed < cloud.events.length; fed++) {
+      const { event } = cloud.events[fed];
+      if (matchesPattern(liveSearchEventPattern, event)) feeding = feeding.then(() => entries["console-broadcaster"](event)).then(() => undefined);
+    }
+  }, 20);
+  return () => clearInterval(timer);
+}
+
+let cloud: LocalCloud;
+let browser: Browser;
+let origin: string;
+let closeGateway: () => Promise<void>;
+let idToken: string;
+let maskFile: string;
+let stopRule = () => undefined as void;
+const savedEnv = { ...process.env };
+
+// File-level, for the one describe below: vitest runs none of them when that describe is skipped.
+beforeAll(async () => {
+  const root = await tempDir("cds-stage-console-");
+  cloud = await startLocalCloud(join(root, "s3rver"), { s3Events: true });
+  const identity = cognitoIdentity();
+  idToken = identity.idToken;
+  const targets: GatewayTargets = { entries: {}, verify: async () => undefined };
+  ({ origin, close: closeGateway } = await startGateway(identity.jwks, targets));
+
+  Object.assign(process.env, cloud.env, {
+    CDS_CONSOLE_TABLE: CONSOLE_TABLE,
+    CDS_SOCKET_ENDPOINT: `${origin}/live-management`,
+    CDS_SOCKET_URL: `${origin.replace("http:", "ws:")}/live`,
+    CDS_USER_POOL_ID: POOL,
+    CDS_USER_POOL_CLIENT_ID: CLIENT,
+    CDS_USER_POOL_JWKS_URL: `${origin}/jwks.json`,
+  });
+  targets.verify = cognitoJwtVerifier({ issuer: ISSUER, clientId: CLIENT, jwksUrl: `${origin}/jwks.json` });
+  await createConsoleTable(cloud);
+  await setBucketCors(cloud);
+
+  const store = s3StoreAt(`s3://${cloudNames.buckets.library}/${LIBRARY}`);
+  await indexSprinkledLibrary({ root, name: LIBRARY, count: 80, shardSize: 10, store });
+  store.client.destroy();
+  maskFile = join(root, "my mask.tif");
+  await writeFile(maskFile, encodePackBitsTiff(sprinkledImage(64, 32, 9090, 0.3)));
+  cloud.deploy(lambdaEntries);
+  for (const entry of ["console-config", "console-libraries", "console-uploads", "console-searches", "console-socket", "console-socket-authorizer", "console-broadcaster"]) {
+    targets.entries[entry] = ((await import(`../packages/aws/src/lambda/${entry}.ts`)) as { handler: Handler }).handler;
+  }
+  stopRule = startConsoleRule(cloud, targets.entries);
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+}, 240_000);
+
+afterAll(async () => {
+  stopRule();
+  await browser?.close();
+  await cloud?.idle().catch(() => undefined);
+  await closeGateway?.();
+  await cloud?.close();
+  for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
+  Object.assign(process.env, savedEnv);
+});
+
+describe.skipIf(!hasChromium)("the browser console on a stage, in headless chromium", () => {
   it("signs in with Cognito, uploads a mask straight to the uploads bucket, follows it live over the WebSocket to completed and opens its results", async () => {
     const page = await browser.newPage();
     const signIns: unknown[] = [];

@@ -1,6 +1,6 @@
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stateTableLayout } from "@cds/core";
+import { stateTableLayout } from "@cds/core/entities";
 import { createDocumentClient, ensureStateTable, startDynalite, type RunningDynalite } from "@cds/local";
 import { startDynamoCountingProxy, writeLoad, type DynamoCountingProxy } from "./support/dynamo-counting-proxy.ts";
 

@@ -1,7 +1,9 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodePackBitsTiff, generateWebhookSecret, SEARCH_STATUSES, type SearchItem } from "@cds/core";
+import { SEARCH_STATUSES, type SearchItem } from "@cds/core/entities";
+import { encodePackBitsTiff } from "@cds/core/image";
+import { generateWebhookSecret } from "@cds/core/notify";
 import type { CatalogEvent } from "@cds/events";
 import { endEventId, EventLog, openStateFolder, startLocalRuntime } from "@cds/local";
 import { killWhen, startCds, type CdsChild } from "./support/cds-child.ts";

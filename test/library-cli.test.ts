@@ -1,7 +1,9 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { decodeImageFile, defaultSearchParams, encodePackBitsTiff, scorePixelMatchPlain } from "@cds/core";
+import { decodeImageFile, encodePackBitsTiff } from "@cds/core/image";
+import { scorePixelMatchPlain } from "@cds/core/scoring";
+import { defaultSearchParams } from "@cds/core/search";
 import type { SearchResultsDocument } from "../packages/cli/src/commands/search/index.ts";
 import { runCli, runCliProcess } from "./support/run-cli.ts";
 import { sprinkledImage, writeSyntheticTargets, type WrittenTarget } from "@cds/testing/synthetic-targets";

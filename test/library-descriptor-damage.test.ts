@@ -1,7 +1,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { checksumOf, encodePackBitsTiff, itemChunkKey, LibraryFormatError, readDescriptor, readItemMetadata, readShardPage, shardPageKey, type LibraryDescriptor } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
+import { checksumOf, itemChunkKey, LibraryFormatError, readDescriptor, readItemMetadata, readShardPage, shardPageKey, type LibraryDescriptor } from "@cds/core/library";
 import type { CatalogEvent } from "@cds/events";
 import { FolderBlobStore, startLocalRuntime } from "@cds/local";
 import { waitFor } from "@cds/testing/runtime-events";

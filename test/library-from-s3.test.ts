@@ -27,75 +27,77 @@ const SYNTHETIC = 116;
 const LMS = [BJD, GMR, VT016795, VT033614];
 const TOTAL = SYNTHETIC + LMS.length;
 
-describe.skipIf(!hasSharedCdm)("cds library index s3://… (a NeuronBridge library in s3rver)", () => {
-  let dir: string;
-  let s3rver: RunningS3rver;
-  let proxy: S3Proxy;
-  let local: string;
-  let env: NodeJS.ProcessEnv;
+// One s3rver with the tree, and one proxy, for every test below, started once; vitest runs no
+// file-level hook when every test is skipped (no ../shared).
+let dir: string;
+let s3rver: RunningS3rver;
+let proxy: S3Proxy;
+let local: string;
+let env: NodeJS.ProcessEnv;
 
-  beforeAll(async () => {
-    dir = await tempDir("cds-s3-source-");
-    s3rver = await startS3rver(join(dir, "s3rver"), IMAGES_BUCKET);
-    const client = new S3Client({ endpoint: s3rver.endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
-    await client.send(new CreateBucketCommand({ Bucket: DATA_BUCKET }));
+beforeAll(async () => {
+  dir = await tempDir("cds-s3-source-");
+  s3rver = await startS3rver(join(dir, "s3rver"), IMAGES_BUCKET);
+  const client = new S3Client({ endpoint: s3rver.endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
+  await client.send(new CreateBucketCommand({ Bucket: DATA_BUCKET }));
 
-    // The tree, also kept as a local folder of the same layout (what a person would have copied by hand)
-    const written = await writeSyntheticTargets(join(dir, "flat"), { seed: "s3-source", count: SYNTHETIC, masks: 1, plantedPerMask: 0 });
-    const files = [...written.targets.map((t) => t.file), ...LMS.map((lm) => cdsearch(lm))];
-    local = join(dir, "by-hand");
-    const keys: string[] = [];
-    for (const [i, file] of files.entries()) {
-      const partition = String(Math.floor(i / 100) + 1);
-      const key = `${LIBRARY_PREFIX}/searchable_neurons/${partition}/${basename(file)}`;
-      keys.push(key);
-      await client.send(new PutObjectCommand({ Bucket: IMAGES_BUCKET, Key: key, Body: await readFile(file) }));
-      await mkdir(join(local, "searchable_neurons", partition), { recursive: true });
-      await copyFile(file, join(local, "searchable_neurons", partition, basename(file)));
-    }
-    const random = createPrng("shuffle");
-    for (let i = keys.length - 1; i > 0; i--) {
-      const j = Math.floor(random.float() * (i + 1));
-      [keys[i], keys[j]] = [keys[j]!, keys[i]!];
-    }
-    const keyList = JSON.stringify(keys);
-    await client.send(new PutObjectCommand({ Bucket: IMAGES_BUCKET, Key: `${LIBRARY_PREFIX}/searchable_neurons/keys_denormalized.json`, Body: keyList }));
-    await writeFile(join(local, "searchable_neurons", "keys_denormalized.json"), keyList);
+  // The tree, also kept as a local folder of the same layout (what a person would have copied by hand)
+  const written = await writeSyntheticTargets(join(dir, "flat"), { seed: "s3-source", count: SYNTHETIC, masks: 1, plantedPerMask: 0 });
+  const files = [...written.targets.map((t) => t.file), ...LMS.map((lm) => cdsearch(lm))];
+  local = join(dir, "by-hand");
+  const keys: string[] = [];
+  for (const [i, file] of files.entries()) {
+    const partition = String(Math.floor(i / 100) + 1);
+    const key = `${LIBRARY_PREFIX}/searchable_neurons/${partition}/${basename(file)}`;
+    keys.push(key);
+    await client.send(new PutObjectCommand({ Bucket: IMAGES_BUCKET, Key: key, Body: await readFile(file) }));
+    await mkdir(join(local, "searchable_neurons", partition), { recursive: true });
+    await copyFile(file, join(local, "searchable_neurons", partition, basename(file)));
+  }
+  const random = createPrng("shuffle");
+  for (let i = keys.length - 1; i > 0; i--) {
+    const j = Math.floor(random.float() * (i + 1));
+    [keys[i], keys[j]] = [keys[j]!, keys[i]!];
+  }
+  const keyList = JSON.stringify(keys);
+  await client.send(new PutObjectCommand({ Bucket: IMAGES_BUCKET, Key: `${LIBRARY_PREFIX}/searchable_neurons/keys_denormalized.json`, Body: keyList }));
+  await writeFile(join(local, "searchable_neurons", "keys_denormalized.json"), keyList);
 
-    // The catalogue: current.txt naming a release whose config.json lists the library
-    const config = {
-      anatomicalAreas: { Brain: { label: "Brain", alignmentSpace: "JRC2018_Unisex_20x_HR" } },
-      stores: {
-        "fl:open_data:brain": {
-          anatomicalArea: "Brain",
-          prefixes: { CDM: `https://s3.amazonaws.com/${IMAGES_BUCKET}/` },
-          customSearch: { alignmentSpace: "JRC2018_Unisex_20x_HR", searchFolder: "searchable_neurons", lmLibraries: [{ name: "Test_Split_Lines", count: TOTAL }], emLibraries: [{ name: "FlyEM_Test_v1", count: 7, publishedNamePrefix: "hemibrain" }] },
-        },
+  // The catalogue: current.txt naming a release whose config.json lists the library
+  const config = {
+    anatomicalAreas: { Brain: { label: "Brain", alignmentSpace: "JRC2018_Unisex_20x_HR" } },
+    stores: {
+      "fl:open_data:brain": {
+        anatomicalArea: "Brain",
+        prefixes: { CDM: `https://s3.amazonaws.com/${IMAGES_BUCKET}/` },
+        customSearch: { alignmentSpace: "JRC2018_Unisex_20x_HR", searchFolder: "searchable_neurons", lmLibraries: [{ name: "Test_Split_Lines", count: TOTAL }], emLibraries: [{ name: "FlyEM_Test_v1", count: 7, publishedNamePrefix: "hemibrain" }] },
       },
-    };
-    await client.send(new PutObjectCommand({ Bucket: DATA_BUCKET, Key: "current.txt", Body: "v3.9.0\n" }));
-    await client.send(new PutObjectCommand({ Bucket: DATA_BUCKET, Key: "v3.9.0/config.json", Body: JSON.stringify(config) }));
-    client.destroy();
-
-    proxy = await startS3Proxy(s3rver.endpoint);
-    // No credentials at all: --no-sign-request must not need any.
-    const { AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _s, AWS_SESSION_TOKEN: _t, AWS_PROFILE: _p, ...rest } = process.env;
-    env = { ...rest, AWS_ENDPOINT_URL_S3: proxy.endpoint, CDS_S3_FORCE_PATH_STYLE: "1", AWS_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true" };
-  }, 240_000);
-
-  afterAll(async () => {
-    await proxy?.close();
-    await s3rver?.stop();
-  });
-
-  const search = async (library: string) => {
-    const out = join(dir, `${library}.json`);
-    const run = await runCliProcess(["search", cdsearch(EM_12191), "--library", library, "--root", join(dir, "root"), "--mask-threshold", "20", "--data-threshold", "20", "--pix-color-fluctuation", "1", "--min-matching-pix-ratio", "1", "--all", "--out", out], dir, env);
-    expect(run.code, run.stderr).toBe(0);
-    const document = JSON.parse(await readFile(out, "utf8")) as SearchResultsDocument;
-    return document.results.map((m) => [m.name, m.matchingPixels, m.mirrored]);
+    },
   };
+  await client.send(new PutObjectCommand({ Bucket: DATA_BUCKET, Key: "current.txt", Body: "v3.9.0\n" }));
+  await client.send(new PutObjectCommand({ Bucket: DATA_BUCKET, Key: "v3.9.0/config.json", Body: JSON.stringify(config) }));
+  client.destroy();
 
+  proxy = await startS3Proxy(s3rver.endpoint);
+  // No credentials at all: --no-sign-request must not need any.
+  const { AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _s, AWS_SESSION_TOKEN: _t, AWS_PROFILE: _p, ...rest } = process.env;
+  env = { ...rest, AWS_ENDPOINT_URL_S3: proxy.endpoint, CDS_S3_FORCE_PATH_STYLE: "1", AWS_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true" };
+}, 240_000);
+
+afterAll(async () => {
+  await proxy?.close();
+  await s3rver?.stop();
+});
+
+const search = async (library: string) => {
+  const out = join(dir, `${library}.json`);
+  const run = await runCliProcess(["search", cdsearch(EM_12191), "--library", library, "--root", join(dir, "root"), "--mask-threshold", "20", "--data-threshold", "20", "--pix-color-fluctuation", "1", "--min-matching-pix-ratio", "1", "--all", "--out", out], dir, env);
+  expect(run.code, run.stderr).toBe(0);
+  const document = JSON.parse(await readFile(out, "utf8")) as SearchResultsDocument;
+  return document.results.map((m) => [m.name, m.matchingPixels, m.mirrored]);
+};
+
+describe.skipIf(!hasSharedCdm)("cds library index s3://… (a NeuronBridge library in s3rver): the same library as from a folder", () => {
   it("gives the same library, score for score, as indexing the same files from a folder — and retries SlowDown", async () => {
     // Arrange: S3 answers SlowDown to the first 6 image GETs
     proxy.slowDown(6);
@@ -114,7 +116,9 @@ describe.skipIf(!hasSharedCdm)("cds library index s3://… (a NeuronBridge libra
     expect(s3Matches).toEqual(folderMatches);
     expect(s3Matches[0]).toEqual([expect.stringContaining("VT033614"), 439, false]); // upstream's value
   }, 300_000);
+});
 
+describe.skipIf(!hasSharedCdm)("cds library index s3://… (a NeuronBridge library in s3rver): updated and resumed runs", () => {
   it("library update from an s3:// folder notices objects removed from the bucket and added to it", async () => {
     // Arrange: a plain folder of CDMs in S3, indexed once
     const client = new S3Client({ endpoint: s3rver.endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
@@ -174,7 +178,9 @@ describe.skipIf(!hasSharedCdm)("cds library index s3://… (a NeuronBridge libra
     expect(second.stdout).toContain(`fetched ${TOTAL - kept} of ${TOTAL} images`);
     expect(second.stdout).toContain(`${kept} were there from an earlier run`);
   }, 300_000);
+});
 
+describe.skipIf(!hasSharedCdm)("cds library index s3://… (a NeuronBridge library in s3rver): the release's catalogue", () => {
   it("lists the libraries of a NeuronBridge release from its catalogue, with where to index each from", async () => {
     const listed = await runCliProcess(["library", "catalog", `s3://${DATA_BUCKET}`, "--no-sign-request", "--json"], dir, env);
     expect(listed.code, listed.stderr).toBe(0);

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { encodePackBitsTiff } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
 import { filesUnder } from "@cds/testing/files";
 import { runCli, runCliProcess } from "./support/run-cli.ts";
 import { sprinkledImage } from "@cds/testing/synthetic-targets";

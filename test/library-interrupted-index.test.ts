@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { encodePackBitsTiff } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
 import { generateCdm } from "@cds/synthetic";
 import type { SearchResultsDocument } from "../packages/cli/src/commands/search/index.ts";
 import { killWhen, startCds } from "./support/cds-child.ts";

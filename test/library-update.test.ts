@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { encodePackBitsTiff } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
 import { buildFolders } from "@cds/testing/files";
 import { runCli } from "./support/run-cli.ts";
 import { sprinkledImage } from "@cds/testing/synthetic-targets";

@@ -5,7 +5,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simpleParser } from "mailparser";
 import { Webhook } from "standardwebhooks";
-import { defaultSearchParams, encodePackBitsTiff, generateWebhookSecret, readManifest, type ResultsDocument, type RgbImage } from "@cds/core";
+import { encodePackBitsTiff, type RgbImage } from "@cds/core/image";
+import { readManifest } from "@cds/core/library";
+import { generateWebhookSecret } from "@cds/core/notify";
+import type { ResultsDocument } from "@cds/core/results";
+import { defaultSearchParams } from "@cds/core/search";
 import { renderMask, syntheticLibrary, type SyntheticLibrarySpec } from "@cds/synthetic";
 import type { CatalogEvent } from "@cds/events";
 import { FolderBlobStore, indexSyntheticLibrary, runLocalSearch, startLocalRuntime, type LocalRuntime } from "@cds/local";
@@ -20,37 +24,38 @@ const { plan, neurons } = syntheticLibrary(spec);
 
 type Received = { headers: IncomingHttpHeaders; body: string };
 
-describe("the local runtime: a mask dropped into uploads/<library>/ becomes ranked results, a webhook and an email", () => {
-  let root: string;
-  let runtime: LocalRuntime;
-  let server: Server;
-  const received: Received[] = [];
-  let secret: string;
+// One runtime and one webhook receiver for every test below, started once.
+let root: string;
+let runtime: LocalRuntime;
+let server: Server;
+const received: Received[] = [];
+let secret: string;
 
-  beforeAll(async () => {
-    root = await tempDir("cds-pipeline-");
-    await indexSyntheticLibrary({ name: "lib", store: new FolderBlobStore(join(root, "libraries", "lib")), spec, shardSize: 20 });
-    server = createServer((request, response) => {
-      let body = "";
-      request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
-      request.on("end", () => {
-        received.push({ headers: request.headers, body });
-        response.writeHead(204).end();
-      });
+beforeAll(async () => {
+  root = await tempDir("cds-pipeline-");
+  await indexSyntheticLibrary({ name: "lib", store: new FolderBlobStore(join(root, "libraries", "lib")), spec, shardSize: 20 });
+  server = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+    request.on("end", () => {
+      received.push({ headers: request.headers, body });
+      response.writeHead(204).end();
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    // 20 batches of 10 through a two-level dispatch tree.
-    runtime = await startLocalRuntime({ root, pollMs: 100, batchPlan: { batchSize: 10 }, dispatchTree: { levels: 2 }, retryDelaysMs: [20, 20], onError: () => undefined });
-    secret = generateWebhookSecret();
-    const { port } = server.address() as AddressInfo;
-    await runtime.state.createSubscription({ url: `http://127.0.0.1:${port}/hook`, events: ["Search Completed", "Search Failed"], secret, allowPrivate: true });
   });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  // 20 batches of 10 through a two-level dispatch tree.
+  runtime = await startLocalRuntime({ root, pollMs: 100, batchPlan: { batchSize: 10 }, dispatchTree: { levels: 2 }, retryDelaysMs: [20, 20], onError: () => undefined });
+  secret = generateWebhookSecret();
+  const { port } = server.address() as AddressInfo;
+  await runtime.state.createSubscription({ url: `http://127.0.0.1:${port}/hook`, events: ["Search Completed", "Search Failed"], secret, allowPrivate: true });
+});
 
-  afterAll(async () => {
-    await runtime?.stop();
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
-  });
+afterAll(async () => {
+  await runtime?.stop();
+  await new Promise<void>((resolve) => server?.close(() => resolve()));
+});
 
+describe("the local runtime: a mask dropped into uploads/<library>/ becomes ranked results, a webhook and an email", () => {
   it("ranks the planted targets first with the scores of runLocalSearch, writes JSON and HTML, logs the events in order, signs the webhook and emails the summary", async () => {
     // Prepare: the sidecar first, then the mask
     const mask = renderMask(neurons[0]);
@@ -103,7 +108,9 @@ describe("the local runtime: a mask dropped into uploads/<library>/ becomes rank
     expect(parsed.text).toContain(document.results[0].name);
     expect(parsed.text).toContain(`${searchId}.html`);
   });
+});
 
+describe("the local runtime: uploads that are refused, and an upload event that arrives more than once", () => {
   it.each([
     ["a text file", "notes.tif", () => new TextEncoder().encode("this is not an image\n"), /image|TIFF|PNG|JPEG/i],
     ["a file that is no image format at all", "notes.txt", () => new TextEncoder().encode("my notes\n"), /not an image/],

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ResultsDocument } from "@cds/core";
+import type { ResultsDocument } from "@cds/core/results";
 import type { CatalogEvent } from "@cds/events";
 import { startLocalRuntime, type LocalRuntime } from "@cds/local";
 import type { SearchResultsDocument } from "../packages/cli/src/commands/search/index.ts";

@@ -1,7 +1,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { encodePackBitsTiff, type ResultsDocument } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
+import type { ResultsDocument } from "@cds/core/results";
 import { renderMask, syntheticLibrary, type SyntheticLibrarySpec } from "@cds/synthetic";
 import type { CatalogEvent } from "@cds/events";
 import { FolderBlobStore, indexSyntheticLibrary, startLocalRuntime, type LocalRuntime } from "@cds/local";

@@ -1,7 +1,10 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decideSweep, encodePackBitsTiff, type ResultsDocument, planDispatchTree } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
+import { decideSweep } from "@cds/core/pipeline";
+import { planDispatchTree } from "@cds/core/planning";
+import type { ResultsDocument } from "@cds/core/results";
 import { startLocalRuntime, type LocalRuntime } from "@cds/local";
 import { acceptedSearchId, isSearchEvent, waitForEvent } from "@cds/testing/runtime-events";
 import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";

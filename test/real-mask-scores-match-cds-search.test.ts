@@ -3,7 +3,7 @@ import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
-import type { ResultsDocument } from "@cds/core";
+import type { ResultsDocument } from "@cds/core/results";
 import type { CatalogEvent } from "@cds/events";
 import { EventLog, FolderBlobStore, indexLibrary } from "@cds/local";
 import type { SearchResultsDocument } from "../packages/cli/src/commands/search/index.ts";

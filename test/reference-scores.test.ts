@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  decodeImageFile,
-  parseSearchParams,
-  precomputeSearchParams,
-  type RgbImage,
-  scorePixelMatch,
-  scorePixelMatchPlain,
-} from "@cds/core";
+import { decodeImageFile, type RgbImage } from "@cds/core/image";
+import { scorePixelMatch, scorePixelMatchPlain } from "@cds/core/scoring";
+import { parseSearchParams, precomputeSearchParams } from "@cds/core/search";
 import { cdsearch, hasSharedCdm, SKIP_SHARED_NOTE, upstreamPixelMatchCases } from "@cds/testing/shared-data";
 
 if (!hasSharedCdm) console.warn(SKIP_SHARED_NOTE);

@@ -2,7 +2,7 @@ import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Ajv } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ResultsDocument } from "@cds/core";
+import type { ResultsDocument } from "@cds/core/results";
 import { runCli } from "./support/run-cli.ts";
 import { BJD, cdsearch, EM_12191, GMR, hasSharedCdm, repoRoot, SKIP_SHARED_NOTE, VT016795, VT033614 } from "@cds/testing/shared-data";
 import { tempDir } from "@cds/testing/temp-dir";

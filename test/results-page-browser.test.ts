@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeImage, decodeImageFile, encodePackBitsTiff, matchedTargetPixels, type ResultsDocument, type RgbImage } from "@cds/core";
+import { decodeImage, decodeImageFile, encodePackBitsTiff, type RgbImage } from "@cds/core/image";
+import { matchedTargetPixels, type ResultsDocument } from "@cds/core/results";
 import { runCli } from "./support/run-cli.ts";
 import { writeSyntheticTargets } from "@cds/testing/synthetic-targets";
 import { tempDir } from "@cds/testing/temp-dir";
@@ -17,42 +18,44 @@ if (!hasChromium) console.warn(`${CHROMIUM} not found: skipping the results page
 // Screenshots for a person to look at go here when set (never into the repository).
 const SCREENSHOT_DIR = process.env.CDS_SCREENSHOT_DIR;
 
-describe.skipIf(!hasChromium)("the results page in a real browser", () => {
-  let browser: Browser;
-  let page: Page;
-  let dir: string;
-  let document: ResultsDocument;
-  let mask: RgbImage;
+// One page, opened once, for every test below; vitest runs no file-level hook when every test is
+// skipped (no chromium).
+let browser: Browser;
+let page: Page;
+let dir: string;
+let document: ResultsDocument;
+let mask: RgbImage;
 
-  beforeAll(async () => {
-    dir = await tempDir("cds-page-");
-    const { masks } = await writeSyntheticTargets(join(dir, "targets"), { seed: "page", count: 40, masks: 1, plantedPerMask: 3 });
-    mask = masks[0];
-    await writeFile(join(dir, "my-neuron.tif"), encodePackBitsTiff(mask));
-    const out = join(dir, "out", "results.json");
-    await mkdir(join(dir, "out"));
-    const { code, stderr } = await runCli(
-      ["search", join(dir, "my-neuron.tif"), "--library", join(dir, "targets"), "--out", out, "--mask-threshold", "20", "--data-threshold", "20", "--min-matching-pix-ratio", "0", "--workers", "1"],
-      dir,
-    );
-    expect(code, stderr).toBe(0);
-    document = JSON.parse(await readFile(out, "utf8"));
-    expect(document.matchCount).toBeGreaterThan(24); // more than one page
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
-    await page.goto(pathToFileURL(join(dir, "out", "results.html")).href);
-    await waitForImages(page);
-    if (SCREENSHOT_DIR) await page.screenshot({ path: join(SCREENSHOT_DIR, "results-page-1280x800.png") });
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
+beforeAll(async () => {
+  dir = await tempDir("cds-page-");
+  const { masks } = await writeSyntheticTargets(join(dir, "targets"), { seed: "page", count: 40, masks: 1, plantedPerMask: 3 });
+  mask = masks[0];
+  await writeFile(join(dir, "my-neuron.tif"), encodePackBitsTiff(mask));
+  const out = join(dir, "out", "results.json");
+  await mkdir(join(dir, "out"));
+  const { code, stderr } = await runCli(
+    ["search", join(dir, "my-neuron.tif"), "--library", join(dir, "targets"), "--out", out, "--mask-threshold", "20", "--data-threshold", "20", "--min-matching-pix-ratio", "0", "--workers", "1"],
+    dir,
+  );
+  expect(code, stderr).toBe(0);
+  document = JSON.parse(await readFile(out, "utf8"));
+  expect(document.matchCount).toBeGreaterThan(24); // more than one page
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  await page.goto(pathToFileURL(join(dir, "out", "results.html")).href);
+  await waitForImages(page);
+  if (SCREENSHOT_DIR) await page.screenshot({ path: join(SCREENSHOT_DIR, "results-page-1280x800.png") });
+}, 120_000);
 
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe.skipIf(!hasChromium)("the results page in a real browser: its layout at 1280×800", () => {
   it("titles the page with the mask's name and the library, and shows several matches at 1280×800", async () => {
     expect(await page.title()).toBe("Matches for my-neuron.tif in targets");
     // Cards wholly inside the 1280×800 viewport.
@@ -73,7 +76,9 @@ describe.skipIf(!hasChromium)("the results page in a real browser", () => {
       expect(height).toBeCloseTo(mask.height, 0);
     }
   });
+});
 
+describe.skipIf(!hasChromium)("the results page in a real browser: the Flip toggle and the overlay", () => {
   it("the Flip toggle mirrors the match left to right", async () => {
     const card = page.locator("li.card").nth(1);
     const frame = card.locator(".frame");
@@ -92,49 +97,9 @@ describe.skipIf(!hasChromium)("the results page in a real browser", () => {
     expect(mirrored).toBeDefined();
     for (const first of [document.results[0], mirrored!]) await expectOverlayOnMatchedPixels(first);
   });
+});
 
-  async function expectOverlayOnMatchedPixels(first: ResultsDocument["results"][number]): Promise<void> {
-    const card = page.locator(`li.card[data-rank="${first.rank}"]`);
-    const frame = card.locator(".frame");
-    const box = (await frame.boundingBox())!;
-    const flipped = await frame.evaluate((f) => f.classList.contains("flipped"));
-    const withOverlay = await screenshotOf(frame);
-    await page.locator("#overlay").uncheck();
-    const without = await screenshotOf(frame);
-    await page.locator("#overlay").check();
-
-    // Which target pixels matched, recomputed with the plain rules; the page draws the target
-    // flipped when the mirrored mask matched, so the overlay moves with it.
-    const target = await decodeImageFile(join(dir, "targets", first.sourcePath));
-    const matched = matchedTargetPixels(mask, target, document.parameters, first.mirrored);
-    expect(matched.count).toBe(first.matchingPixels);
-    const scale = target.width / box.width;
-    const nearMatched = (sx: number, sy: number) => {
-      const cx = (sx + 0.5) * scale;
-      const cy = (sy + 0.5) * scale;
-      const x0 = flipped ? target.width - 1 - cx : cx;
-      for (let y = Math.floor(cy - 2 * scale); y <= cy + 2 * scale; y++) {
-        for (let x = Math.floor(x0 - 2 * scale); x <= x0 + 2 * scale; x++) {
-          if (x >= 0 && y >= 0 && x < target.width && y < target.height && matched.matched[y * target.width + x]) return true;
-        }
-      }
-      return false;
-    };
-    let changed = 0;
-    let away = 0;
-    for (let sy = 0; sy < withOverlay.height; sy++) {
-      for (let sx = 0; sx < withOverlay.width; sx++) {
-        const o = 3 * (sy * withOverlay.width + sx);
-        const lift = withOverlay.rgb[o] + withOverlay.rgb[o + 1] + withOverlay.rgb[o + 2] - (without.rgb[o] + without.rgb[o + 1] + without.rgb[o + 2]);
-        if (lift <= 30) continue;
-        changed++;
-        if (!nearMatched(sx, sy)) away++;
-      }
-    }
-    expect(changed, `rank ${first.rank}`).toBeGreaterThan(20);
-    expect(away, `rank ${first.rank}${flipped ? " (flipped)" : ""}`).toBe(0);
-  }
-
+describe.skipIf(!hasChromium)("the results page in a real browser: filtering, paging and the crosshair", () => {
   it("a filter shortens the list, and paging reaches the rest", async () => {
     const count = () => page.locator("li.card").count();
     expect(await count()).toBe(24);
@@ -165,6 +130,49 @@ describe.skipIf(!hasChromium)("the results page in a real browser", () => {
     await page.mouse.move(0, 0);
   });
 });
+
+/** Checks that the overlay lights target pixels only near those the mask matched, on the card of `first`. */
+async function expectOverlayOnMatchedPixels(first: ResultsDocument["results"][number]): Promise<void> {
+  const card = page.locator(`li.card[data-rank="${first.rank}"]`);
+  const frame = card.locator(".frame");
+  const box = (await frame.boundingBox())!;
+  const flipped = await frame.evaluate((f) => f.classList.contains("flipped"));
+  const withOverlay = await screenshotOf(frame);
+  await page.locator("#overlay").uncheck();
+  const without = await screenshotOf(frame);
+  await page.locator("#overlay").check();
+
+  // Which target pixels matched, recomputed with the plain rules; the page draws the target
+  // flipped when the mirrored mask matched, so the overlay moves with it.
+  const target = await decodeImageFile(join(dir, "targets", first.sourcePath));
+  const matched = matchedTargetPixels(mask, target, document.parameters, first.mirrored);
+  expect(matched.count).toBe(first.matchingPixels);
+  const scale = target.width / box.width;
+  const nearMatched = (sx: number, sy: number) => {
+    const cx = (sx + 0.5) * scale;
+    const cy = (sy + 0.5) * scale;
+    const x0 = flipped ? target.width - 1 - cx : cx;
+    for (let y = Math.floor(cy - 2 * scale); y <= cy + 2 * scale; y++) {
+      for (let x = Math.floor(x0 - 2 * scale); x <= x0 + 2 * scale; x++) {
+        if (x >= 0 && y >= 0 && x < target.width && y < target.height && matched.matched[y * target.width + x]) return true;
+      }
+    }
+    return false;
+  };
+  let changed = 0;
+  let away = 0;
+  for (let sy = 0; sy < withOverlay.height; sy++) {
+    for (let sx = 0; sx < withOverlay.width; sx++) {
+      const o = 3 * (sy * withOverlay.width + sx);
+      const lift = withOverlay.rgb[o] + withOverlay.rgb[o + 1] + withOverlay.rgb[o + 2] - (without.rgb[o] + without.rgb[o + 1] + without.rgb[o + 2]);
+      if (lift <= 30) continue;
+      changed++;
+      if (!nearMatched(sx, sy)) away++;
+    }
+  }
+  expect(changed, `rank ${first.rank}`).toBeGreaterThan(20);
+  expect(away, `rank ${first.rank}${flipped ? " (flipped)" : ""}`).toBe(0);
+}
 
 /** What the element looks like on screen, decoded with the project's own PNG decoder. */
 async function screenshotOf(element: { screenshot(): Promise<Buffer> }): Promise<RgbImage> {

@@ -1,7 +1,12 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodePackBitsTiff, parseSearchParams, type DispatcherPayload, type LibraryManifest, type ResultsDocument, type SearchJob, planDispatchTree } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
+import type { LibraryManifest } from "@cds/core/library";
+import type { SearchJob } from "@cds/core/pipeline";
+import { type DispatcherPayload, planDispatchTree } from "@cds/core/planning";
+import type { ResultsDocument } from "@cds/core/results";
+import { parseSearchParams } from "@cds/core/search";
 import { functionNames } from "@cds/functions";
 import { runLocalSearch, startLocalRuntime, type LocalRuntime } from "@cds/local";
 import { acceptedSearchId, isSearchEvent, waitForEvent } from "@cds/testing/runtime-events";

@@ -1,7 +1,9 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { encodePackBitsTiff, type ResultsDocument, planDispatchTree } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
+import { planDispatchTree } from "@cds/core/planning";
+import type { ResultsDocument } from "@cds/core/results";
 import type { CatalogEvent } from "@cds/events";
 import { EventLog, openStateFolder, type OpenedState } from "@cds/local";
 import { killWhen, startCds, type CdsChild } from "./support/cds-child.ts";

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { encodePackBitsTiff, defaultSearchParams } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
+import { defaultSearchParams } from "@cds/core/search";
 import { startLocalRuntime, startLocalState, type LocalRuntime } from "@cds/local";
 import { acceptedSearchId, isSearchEvent, waitFor, waitForEvent } from "@cds/testing/runtime-events";
 import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";

@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultSearchParams, MAX_CUSTOM_RESULTS, type ResultsDocument, type SubmissionSummary } from "@cds/core";
+import { MAX_CUSTOM_RESULTS, type ResultsDocument } from "@cds/core/results";
+import { defaultSearchParams } from "@cds/core/search";
+import type { SubmissionSummary } from "@cds/core/submission";
 import { FolderBlobStore, indexSyntheticLibrary, startLocalRuntime, type LocalRuntime } from "@cds/local";
 import { startCds } from "./support/cds-child.ts";
 import type { SearchResultsDocument } from "../packages/cli/src/commands/search/index.ts";

@@ -1,7 +1,8 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodePackBitsTiff, type SubmissionSummary } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
+import type { SubmissionSummary } from "@cds/core/submission";
 import type { CatalogEvent } from "@cds/events";
 import { startLocalRuntime, type LocalRuntime } from "@cds/local";
 import { simpleParser } from "mailparser";

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultSearchParams, type StateStore } from "@cds/core";
+import { defaultSearchParams } from "@cds/core/search";
+import type { StateStore } from "@cds/core/state";
 import { runningSearches } from "@cds/functions";
 import { startLocalState, type LocalState } from "@cds/local";
 import { tempDir } from "@cds/testing/temp-dir";

@@ -5,7 +5,9 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
-import { encodePackBitsTiff, generateWebhookSecret, type DeliveryItem, type SubscriptionItem } from "@cds/core";
+import type { DeliveryItem, SubscriptionItem } from "@cds/core/entities";
+import { encodePackBitsTiff } from "@cds/core/image";
+import { generateWebhookSecret } from "@cds/core/notify";
 import { startLocalRuntime, type LocalRuntime } from "@cds/local";
 import { runCli } from "./support/run-cli.ts";
 import { acceptedSearchId, isSearchEvent, waitFor, waitForEvent } from "@cds/testing/runtime-events";
@@ -20,52 +22,53 @@ import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-re
 
 const MAX_ATTEMPTS = 4;
 
-describe("webhook retries through the local runtime", () => {
-  let root: string;
-  let runtime: LocalRuntime;
-  let flaky: WebhookReceiver;
-  let broken: WebhookReceiver;
-  let hanging: { url: string; close(): Promise<void> };
-  let closedPort: number;
-  const subscriptions: Record<"flaky" | "broken" | "silent" | "hanging", SubscriptionItem> = {} as never;
-  let searchId: string;
-  let completedId: string;
+// One runtime, its four receivers and one completed search for every test below, started once.
+let root: string;
+let runtime: LocalRuntime;
+let flaky: WebhookReceiver;
+let broken: WebhookReceiver;
+let hanging: { url: string; close(): Promise<void> };
+let closedPort: number;
+const subscriptions: Record<"flaky" | "broken" | "silent" | "hanging", SubscriptionItem> = {} as never;
+let searchId: string;
+let completedId: string;
 
-  beforeAll(async () => {
-    root = await tempDir("cds-hook-retries-");
-    await indexSprinkledLibrary({ root, name: "tiny", count: 60, shardSize: 20 });
-    flaky = await startWebhookReceiver((n) => (n < 2 ? 500 : 200));
-    broken = await startWebhookReceiver(() => 500);
-    closedPort = await freePort();
-    hanging = await startSilentReceiver();
-    // Tiny backoff (10–20 ms before jitter) so the whole retry ladder takes well under a second.
-    runtime = await startLocalRuntime({
-      root,
-      pollMs: 50,
-      retryDelaysMs: [20, 20],
-      webhookRetry: { maxAttempts: MAX_ATTEMPTS, baseDelaySeconds: 0.01, maxDelaySeconds: 0.02 },
-      webhookTimeoutMs: 150,
-      onError: () => undefined,
-    });
-    const events = ["Search Completed"];
-    subscriptions.flaky = await runtime.state.createSubscription({ url: flaky.url, events, secret: generateWebhookSecret(), allowPrivate: true });
-    subscriptions.broken = await runtime.state.createSubscription({ url: broken.url, events, secret: generateWebhookSecret(), allowPrivate: true });
-    subscriptions.silent = await runtime.state.createSubscription({ url: `http://127.0.0.1:${closedPort}/hook`, events, secret: generateWebhookSecret(), allowPrivate: true });
-    subscriptions.hanging = await runtime.state.createSubscription({ url: hanging.url, events, secret: generateWebhookSecret(), allowPrivate: true });
-
-    await writeFile(join(root, "uploads", "tiny", "m.tif.json"), JSON.stringify(WHOLE_IMAGE_PARAMS));
-    await writeFile(join(root, "uploads", "tiny", "m.tif"), encodePackBitsTiff(sprinkledImage(64, 32, 7, 0.3)));
-    searchId = await acceptedSearchId(runtime, "tiny/m.tif");
-    completedId = (await waitForEvent(runtime, (e) => isSearchEvent(e, "Search Completed", searchId))).id;
+beforeAll(async () => {
+  root = await tempDir("cds-hook-retries-");
+  await indexSprinkledLibrary({ root, name: "tiny", count: 60, shardSize: 20 });
+  flaky = await startWebhookReceiver((n) => (n < 2 ? 500 : 200));
+  broken = await startWebhookReceiver(() => 500);
+  closedPort = await freePort();
+  hanging = await startSilentReceiver();
+  // Tiny backoff (10–20 ms before jitter) so the whole retry ladder takes well under a second.
+  runtime = await startLocalRuntime({
+    root,
+    pollMs: 50,
+    retryDelaysMs: [20, 20],
+    webhookRetry: { maxAttempts: MAX_ATTEMPTS, baseDelaySeconds: 0.01, maxDelaySeconds: 0.02 },
+    webhookTimeoutMs: 150,
+    onError: () => undefined,
   });
+  const events = ["Search Completed"];
+  subscriptions.flaky = await runtime.state.createSubscription({ url: flaky.url, events, secret: generateWebhookSecret(), allowPrivate: true });
+  subscriptions.broken = await runtime.state.createSubscription({ url: broken.url, events, secret: generateWebhookSecret(), allowPrivate: true });
+  subscriptions.silent = await runtime.state.createSubscription({ url: `http://127.0.0.1:${closedPort}/hook`, events, secret: generateWebhookSecret(), allowPrivate: true });
+  subscriptions.hanging = await runtime.state.createSubscription({ url: hanging.url, events, secret: generateWebhookSecret(), allowPrivate: true });
 
-  afterAll(async () => {
-    await runtime?.stop();
-    await flaky?.close();
-    await broken?.close();
-    await hanging?.close();
-  });
+  await writeFile(join(root, "uploads", "tiny", "m.tif.json"), JSON.stringify(WHOLE_IMAGE_PARAMS));
+  await writeFile(join(root, "uploads", "tiny", "m.tif"), encodePackBitsTiff(sprinkledImage(64, 32, 7, 0.3)));
+  searchId = await acceptedSearchId(runtime, "tiny/m.tif");
+  completedId = (await waitForEvent(runtime, (e) => isSearchEvent(e, "Search Completed", searchId))).id;
+});
 
+afterAll(async () => {
+  await runtime?.stop();
+  await flaky?.close();
+  await broken?.close();
+  await hanging?.close();
+});
+
+describe("webhook retries through the local runtime: a receiver that recovers", () => {
   it("delivers Search Completed on the third attempt to a receiver that answers 500, 500, 200, every attempt signed and recorded", async () => {
     // Act: wait for the delivered attempt
     const attempts = await waitFor(async () => {
@@ -88,7 +91,9 @@ describe("webhook retries through the local runtime", () => {
     ]);
     expect(attempts.every((a) => typeof a.latencyMs === "number")).toBe(true);
   });
+});
 
+describe("webhook retries through the local runtime: receivers that never take the delivery", () => {
   it.each([
     ["always answers 500", "broken" as const],
     ["refuses the connection (nobody listening)", "silent" as const],

@@ -1,19 +1,12 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  decodeImage,
-  encodeMatches,
-  encodePackBitsTiff,
-  parseSearchParams,
-  prepareMask,
-  MANIFEST_KEY,
-  readManifest,
-  searchLibraryRange,
-  shardKey,
-  writeLibraryFiles,
-  type BlobStore,
-} from "@cds/core";
+import { decodeImage, encodePackBitsTiff } from "@cds/core/image";
+import { MANIFEST_KEY, readManifest, shardKey, writeLibraryFiles } from "@cds/core/library";
+import type { BlobStore } from "@cds/core/ports";
+import { prepareMask } from "@cds/core/scoring";
+import { parseSearchParams, searchLibraryRange } from "@cds/core/search";
+import { encodeMatches } from "@cds/core/state";
 import { renderMask, syntheticLibrary } from "@cds/synthetic";
 import { inProcessBatchScorer } from "@cds/functions";
 import { libraryWorkerPayloads } from "../worker-payloads.ts";

@@ -1,4 +1,5 @@
-import { childrenOf, planBatches, planDispatchTree, rootOf, type DispatcherNode, type DispatchTree, type LibraryLayout } from "@cds/core";
+import type { LibraryLayout } from "@cds/core/library";
+import { childrenOf, planBatches, planDispatchTree, rootOf, type DispatcherNode, type DispatchTree } from "@cds/core/planning";
 
 /** A node of the dispatch tree and of the completion tree that mirrors it. */
 export interface TreeNode {

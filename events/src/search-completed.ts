@@ -1,4 +1,4 @@
-import { TOP_MATCHES_REPORTED } from "@cds/core";
+import { TOP_MATCHES_REPORTED } from "@cds/core/results";
 import { z } from "zod";
 import { defineEvent, type DetailOf } from "./catalog-entry.ts";
 import { countSchema, objectKeySchema, searchIdSchema } from "./detail-fields.ts";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CfnResource } from "aws-cdk-lib";
-import { telemetryMetrics } from "@cds/core";
+import { telemetryMetrics } from "@cds/core/ports";
 import { getStack, use } from "sst/constructs";
 import { Events } from "../Events.ts";
 import { lambdaEntries, Pipeline, type LambdaEntry } from "../Pipeline.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STATE_TTL_ATTRIBUTE, stateTableDefinition, stateTableLayout } from "@cds/core";
+import { STATE_TTL_ATTRIBUTE, stateTableDefinition, stateTableLayout } from "@cds/core/entities";
 import { synthesizedApp, type SynthesizedApp } from "./synthesized-app.ts";
 
 type TableResource = { Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };

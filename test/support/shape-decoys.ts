@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { encodePackBitsTiff, type RgbImage } from "@cds/core";
+import { encodePackBitsTiff, type RgbImage } from "@cds/core/image";
 import { generateCdm, generateNeuron, plantMatch, renderMask, type Neuron } from "@cds/synthetic";
 import { seededRandom } from "@cds/testing/random-images";
 

@@ -1,16 +1,9 @@
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import {
-  compareMatches,
-  decodeImage,
-  encodePackBitsTiff,
-  layoutOf,
-  prepareMask,
-  readManifest,
-  searchLibraryRange,
-  type SearchParams,
-  type TargetMatch,
-} from "@cds/core";
+import { decodeImage, encodePackBitsTiff } from "@cds/core/image";
+import { layoutOf, readManifest } from "@cds/core/library";
+import { prepareMask } from "@cds/core/scoring";
+import { compareMatches, searchLibraryRange, type SearchParams, type TargetMatch } from "@cds/core/search";
 import { generateNeuron, renderMask, syntheticLibrary, type SyntheticLibrarySpec } from "@cds/synthetic";
 import { FolderBlobStore } from "@cds/local";
 import { cdsearch, sharedCdmDir } from "@cds/testing/shared-data";

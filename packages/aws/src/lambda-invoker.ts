@@ -1,5 +1,5 @@
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
-import type { Invoker } from "@cds/core";
+import type { Invoker } from "@cds/core/ports";
 import { InvocationFailedError, InvocationPayloadError, UnknownFunctionError } from "./errors.ts";
 
 /** The largest payload of an `Event` (async) invocation that Lambda accepts: 1 MiB. */

@@ -7,7 +7,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { BlobNotFoundError, type BlobStore, type PutOptions } from "@cds/core";
+import { BlobNotFoundError, type BlobStore, type PutOptions } from "@cds/core/ports";
 
 /** Objects larger than this are uploaded in parts (S3 caps a single PutObject at 5 GB). */
 export const MULTIPART_THRESHOLD = 64 * 1024 * 1024;

@@ -1,4 +1,4 @@
-import type { Telemetry } from "@cds/core";
+import type { Telemetry } from "@cds/core/ports";
 
 // Throttles and retries of an AWS SDK client, as telemetry counts. Two middlewares: one inside the
 // SDK's retry loop sees every attempt's error (so a throttle that a retry then got past still

@@ -1,5 +1,5 @@
 import { SendEmailCommand, type SESv2Client } from "@aws-sdk/client-sesv2";
-import type { EmailMessage, Mailer, SentEmail } from "@cds/core";
+import type { EmailMessage, Mailer, SentEmail } from "@cds/core/notify";
 import { AwsAdapterError } from "./errors.ts";
 
 export interface SesMailerOptions {

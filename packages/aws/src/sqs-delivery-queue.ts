@@ -1,5 +1,5 @@
 import { DeleteMessageCommand, type Message, type QueueAttributeName, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { DeliveryQueue, ReceivedMessage, ReceiveOptions } from "@cds/core";
+import type { DeliveryQueue, ReceivedMessage, ReceiveOptions } from "@cds/core/notify";
 import { MalformedQueueMessageError } from "./errors.ts";
 
 /** SQS delays a message by at most 15 minutes. */

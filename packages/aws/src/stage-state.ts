@@ -1,4 +1,5 @@
-import { createStateStore, ParameterError, type StateStore } from "@cds/core";
+import { ParameterError } from "@cds/core";
+import { createStateStore, type StateStore } from "@cds/core/state";
 import { createDynamoDocumentClient } from "./dynamodb-document-client.ts";
 
 /** The SST app's name (sst.config.ts): every deployed resource name starts `<stage>-<app>-`. */

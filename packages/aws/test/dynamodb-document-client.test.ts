@@ -1,7 +1,10 @@
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStateStore, type StateStore, stateTableDefinition, stateTableLayout, defaultSearchParams, planDispatchTree } from "@cds/core";
+import { stateTableDefinition, stateTableLayout } from "@cds/core/entities";
+import { planDispatchTree } from "@cds/core/planning";
+import { defaultSearchParams } from "@cds/core/search";
+import { createStateStore, type StateStore } from "@cds/core/state";
 import { type RunningDynalite, startDynalite } from "@cds/local";
 import { createDynamoDocumentClient } from "@cds/aws";
 import { localClientConfig } from "@cds/testing/aws/local-endpoint";

@@ -43,7 +43,8 @@ describe("putEventsEntrySize counts as EventBridge documents it", () => {
   });
 });
 
-describe("EventBridgePublisher against a local endpoint speaking the PutEvents wire protocol (no EventBridge emulator exists)", () => {
+// Against a local endpoint speaking the PutEvents wire protocol: no EventBridge emulator exists.
+describe("EventBridgePublisher on a local PutEvents endpoint: entries sent in calls within the limits", () => {
   it("sends each entry as Source, DetailType, JSON Detail and the bus name, and resolves to the event ids in order", async () => {
     const bus = await publisherOn((request) => ({ Entries: request.Entries.map((_, i) => ({ EventId: `id-${i}` })) }));
     const entries = [failedEvent("s-1"), failedEvent("s-2")];
@@ -103,7 +104,9 @@ describe("EventBridgePublisher against a local endpoint speaking the PutEvents w
     await expect(attempt).rejects.toThrow(/"Search Failed" from cds\.search is 262145 bytes, over the 262144-byte limit/);
     expect(fake!.requests).toHaveLength(3);
   });
+});
 
+describe("EventBridgePublisher on a local PutEvents endpoint: refused entries and failed calls", () => {
   it("re-sends only the entries PutEvents refused, and resolves with every id once they are accepted", async () => {
     let calls = 0;
     const bus = await publisherOn((request) => {

@@ -3,7 +3,10 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BlobNotFoundError, layoutOf, parseSearchParams, prepareMask, readManifest, searchLibraryRange } from "@cds/core";
+import { layoutOf, readManifest } from "@cds/core/library";
+import { BlobNotFoundError } from "@cds/core/ports";
+import { prepareMask } from "@cds/core/scoring";
+import { parseSearchParams, searchLibraryRange } from "@cds/core/search";
 import { FolderBlobStore, indexLibrary } from "@cds/local";
 import { MULTIPART_THRESHOLD, S3BlobStore } from "@cds/aws";
 import { writeSyntheticTargets } from "@cds/testing/synthetic-targets";
@@ -53,7 +56,7 @@ async function collect(keys: AsyncIterable<string>): Promise<string[]> {
   return all;
 }
 
-describe("S3BlobStore", () => {
+describe("S3BlobStore: writing and reading objects", () => {
   it("describes itself as s3://bucket/prefix", () => {
     expect(storeAt("libraries/a/").location).toBe(`s3://${BUCKET}/libraries/a/`);
   });
@@ -114,7 +117,9 @@ describe("S3BlobStore", () => {
     expect(await store.exists("yes.bin")).toBe(true);
     expect(await store.exists("yes")).toBe(false);
   });
+});
 
+describe("S3BlobStore: listing and deleting under a prefix", () => {
   it("lists more than 1000 keys under a prefix in order, across pages, and nothing outside it", async () => {
     const store = storeAt("listing/");
     const keys = Array.from({ length: 1050 }, (_, i) => `in/${String(i).padStart(5, "0")}.bin`);
@@ -146,7 +151,9 @@ describe("S3BlobStore", () => {
     expect(await collect(store.list(""))).toEqual(kept);
     expect(await store.get("build-10/a")).toEqual(text("build-10/a"));
   });
+});
 
+describe("S3BlobStore: reading into scratch buffers and by byte ranges", () => {
   it("reads into a large-enough scratch buffer, and grows one that is too small", async () => {
     const store = storeAt("reusing/");
     const big = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7) & 0xff);
@@ -201,7 +208,9 @@ describe("S3BlobStore", () => {
     expect(replaced).toBe(true);
     expect(read).toEqual(after);
   });
+});
 
+describe("S3BlobStore: serving a library", () => {
   it("serves a library copied from a folder so that searches score exactly as over the folder", async () => {
     // Arrange: a tiny library indexed into a folder, then copied key by key into S3.
     const dir = await tempDir("cds-aws-library-");

@@ -1,7 +1,7 @@
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Telemetry } from "@cds/core";
+import type { Telemetry } from "@cds/core/ports";
 import { createDynamoDocumentClient } from "../src/dynamodb-document-client.ts";
 import { isThrottle, withRetryMetrics } from "../src/sdk-retry-metrics.ts";
 import { awsError, isAwsError, jsonErrorResponse, localClientConfig, startLocalEndpoint, type AwsErrorReply, type LocalEndpoint } from "@cds/testing/aws/local-endpoint";

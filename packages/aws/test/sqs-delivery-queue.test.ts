@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { createSqsServer } from "local-aws-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ReceivedMessage } from "@cds/core";
+import type { ReceivedMessage } from "@cds/core/notify";
 import { MalformedQueueMessageError, receivedMessageFromSqsRecord, SqsDeliveryQueue } from "@cds/aws";
 import { localClientConfig } from "@cds/testing/aws/local-endpoint";
 

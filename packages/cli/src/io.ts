@@ -1,4 +1,4 @@
-import { printable } from "@cds/core";
+import { printable } from "@cds/core/text";
 
 /**
  * Where a command writes. Commands never touch `process` directly so that tests can run

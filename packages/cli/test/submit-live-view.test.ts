@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SubmissionProgress } from "@cds/core";
+import type { SubmissionProgress } from "@cds/core/submission";
 import { memoryIo } from "../src/io.ts";
 import { submissionSummaryLines } from "../src/output/submission-summary-table.ts";
 import { submissionView } from "../src/output/submission-view.ts";

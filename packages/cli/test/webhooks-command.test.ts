@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { secretFingerprint } from "@cds/core";
+import { secretFingerprint } from "@cds/core/notify";
 import { main } from "../src/index.ts";
 import { memoryIo } from "../src/io.ts";
 

@@ -8,7 +8,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { crc32, deflateSync } from "node:zlib";
+import { deflateSync } from "node:zlib";
+import { pngChunk } from "../src/results/png-encoder.ts";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -266,15 +267,8 @@ export function buildTiff(spec: TiffSpec): Uint8Array {
 
 // ---------------------------------------------------------------- PNG
 
-export function pngChunk(type: string, data: Uint8Array): Uint8Array {
-  const chunk = new Uint8Array(12 + data.length);
-  const view = new DataView(chunk.buffer);
-  view.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) chunk[4 + i] = type.charCodeAt(i);
-  chunk.set(data, 8);
-  view.setUint32(8 + data.length, crc32(chunk.subarray(4, 8 + data.length)));
-  return chunk;
-}
+// The chunk framing is shared with the encoder; what the decoder tests vary is inside the chunks.
+export { pngChunk };
 
 export function pngIhdr(width: number, height: number, bitDepth: number, colorType: number, interlace = 0): Uint8Array {
   const data = new Uint8Array(13);
@@ -329,6 +323,8 @@ export function buildPng(spec: RawPngSpec): Uint8Array {
     }
     return bits;
   };
+  // Adam7 written out from the PNG specification again, not imported from the decoder: the
+  // interlaced tests then check the decoder's table against an independent copy.
   const passes = spec.interlace
     ? [
         [0, 0, 8, 8],

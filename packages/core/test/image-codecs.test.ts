@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ImageDecodeError } from "../src/errors.ts";
-import { decodeLzw, decodePackBits } from "../src/image/index.ts";
+import { decodeLzw } from "../src/image/lzw.ts";
+import { decodePackBits } from "../src/image/packbits.ts";
 import { encodeLzw, encodePackBits, testPattern, thrownBy } from "./fixtures-image.ts";
 
 describe("decodePackBits", () => {

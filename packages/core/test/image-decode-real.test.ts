@@ -2,14 +2,10 @@ import { describe, expect, it } from "vitest";
 import { Jimp } from "jimp";
 import { join } from "node:path";
 import { ImageDecodeError } from "../src/errors.ts";
-import {
-  decodeGray16Png,
-  decodeImage,
-  decodeImageFile,
-  decodeTiff,
-  decodeTiffInto,
-  readImageHeader,
-} from "../src/image/index.ts";
+import { decodeImage, decodeImageFile } from "../src/image/decode-image.ts";
+import { readImageHeader } from "../src/image/image-header.ts";
+import { decodeGray16Png } from "../src/image/png-decoder.ts";
+import { decodeTiff, decodeTiffInto } from "../src/image/tiff-decoder.ts";
 import { hasSharedCdm, readShared, rgbDigest, sharedCdmDir, SKIP_SHARED_NOTE } from "./fixtures-image.ts";
 
 if (!hasSharedCdm) console.warn(SKIP_SHARED_NOTE);

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { deflateSync } from "node:zlib";
 import { ImageDecodeError, ParameterError } from "../src/errors.ts";
-import { decodeImage, decodePng, decodeTiff, readImageHeader } from "../src/image/index.ts";
+import { decodeImage } from "../src/image/decode-image.ts";
+import { readImageHeader } from "../src/image/image-header.ts";
+import { decodePng } from "../src/image/png-decoder.ts";
+import { decodeTiff } from "../src/image/tiff-decoder.ts";
 import { buildPng, buildTiff, concatBytes, pngChunk, pngIhdr, PNG_SIGNATURE, testPattern, thrownBy } from "./fixtures-image.ts";
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -59,9 +62,10 @@ describe("inputs that are not images", () => {
   });
 });
 
-describe("truncated files", () => {
-  const rgb = testPattern(40, 30, 3);
+/** A 40×30 RGB test pattern, the pixels of the truncated files below. */
+const rgb = testPattern(40, 30, 3);
 
+describe("truncated PNG files", () => {
   it("reports a PNG cut in half as truncated, naming the chunk it ends in", async () => {
     const png = buildPng({ width: 40, height: 30, bitDepth: 8, colorType: 2, rows: rgb });
 
@@ -91,7 +95,9 @@ describe("truncated files", () => {
     expect(error.problem).toBe("truncated");
     expect(error.message).toMatch(/the file is truncated$/);
   });
+});
 
+describe("truncated TIFF files", () => {
   it("reports a PackBits TIFF laid out like a real CDM and cut in half as truncated, naming the strip", async () => {
     const tiff = buildTiff({
       width: 40,

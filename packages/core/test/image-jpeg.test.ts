@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { Jimp } from "jimp";
 import { ImageDecodeError } from "../src/errors.ts";
-import { decodeImage, decodeJpeg, readImageHeader } from "../src/image/index.ts";
+import { decodeImage } from "../src/image/decode-image.ts";
+import { readImageHeader } from "../src/image/image-header.ts";
+import { decodeJpeg } from "../src/image/jpeg-decoder.ts";
 import { thrownBy } from "./fixtures-image.ts";
 
 async function orangeJpeg(width: number, height: number): Promise<Uint8Array> {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ImageDecodeError } from "../src/errors.ts";
-import { decodeGray16Png, decodeImage, decodePng, readImageHeader } from "../src/image/index.ts";
+import { decodeImage } from "../src/image/decode-image.ts";
+import { readImageHeader } from "../src/image/image-header.ts";
+import { decodeGray16Png, decodePng } from "../src/image/png-decoder.ts";
 import {
   buildPng,
   concatBytes,

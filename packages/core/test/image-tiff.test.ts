@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ImageDecodeError, ParameterError } from "../src/errors.ts";
-import { decodeImage, decodeTiff, decodeTiffInto, readImageHeader } from "../src/image/index.ts";
+import { decodeImage } from "../src/image/decode-image.ts";
+import { readImageHeader } from "../src/image/image-header.ts";
+import { decodeTiff, decodeTiffInto } from "../src/image/tiff-decoder.ts";
 import { buildTiff, firstThreeSamples, greyToRgb, testPattern, thrownBy } from "./fixtures-image.ts";
 
 const COMPRESSIONS = [

@@ -4,7 +4,7 @@ import { buildResultsDocument, RESULTS_DOCUMENT_VERSION } from "../src/results/r
 import { itemMetadataFromPath } from "../src/library/item-metadata.ts";
 import { aDocumentInput, aMatch } from "@cds/testing/results-builders";
 
-describe("buildResultsDocument", () => {
+describe("buildResultsDocument: the search and its ranked matches", () => {
   it("records the search, the mask, the library and the parameters it was given", () => {
     const input = aDocumentInput();
 
@@ -67,7 +67,9 @@ describe("buildResultsDocument", () => {
     });
     expect(document.results[1]).toMatchObject({ name: "target-2", publishedName: null, slideCode: null, channel: null });
   });
+});
 
+describe("buildResultsDocument: the libraries searched", () => {
   it("names each match's library and its index there, and counts per library, for a search over several", () => {
     const document = buildResultsDocument(
       aDocumentInput({
@@ -103,7 +105,9 @@ describe("buildResultsDocument", () => {
     expect(document.libraries).toEqual([{ name: "synthetic", count: 100, scored: 100, matched: 3 }]);
     expect(document.results.every((r) => r.library === "synthetic")).toBe(true);
   });
+});
 
+describe("buildResultsDocument: a partial search and its missing batches", () => {
   it("survives a JSON round trip unchanged", () => {
     const document = buildResultsDocument(aDocumentInput({ partial: true, missingBatches: [4] }));
 
@@ -124,7 +128,9 @@ describe("buildResultsDocument", () => {
   it("refuses missing batches on a search that claims to be complete", () => {
     expect(() => buildResultsDocument(aDocumentInput({ partial: false, missingBatches: [1] }))).toThrow(ParameterError);
   });
+});
 
+describe("buildResultsDocument: an empty or changed input", () => {
   it("writes an empty result list when nothing matched", () => {
     const document = buildResultsDocument(aDocumentInput({ matches: [] }));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodePng } from "../src/image/index.ts";
+import { decodePng } from "../src/image/png-decoder.ts";
 import type { RgbImage } from "../src/image/rgb-image.ts";
 import { downscale2x } from "../src/results/downscale-2x.ts";
 import { matchedTargetPixels, overlayImage } from "../src/results/match-overlay.ts";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { inflateSync } from "node:zlib";
 import { ParameterError } from "../src/errors.ts";
-import { decodeImage, decodePng } from "../src/image/index.ts";
+import { decodeImage } from "../src/image/decode-image.ts";
+import { decodePng } from "../src/image/png-decoder.ts";
 import { downscale2x } from "../src/results/downscale-2x.ts";
 import { encodePng } from "../src/results/png-encoder.ts";
 import { generateCdm } from "@cds/synthetic";

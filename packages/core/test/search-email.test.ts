@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { searchEmail } from "@cds/core";
+import { searchEmail } from "@cds/core/notify";
 import { readFixture, searchCompleted, searchFailed } from "@cds/events";
 
 describe("search email rendering", () => {

@@ -7,6 +7,7 @@ import { defaultShapeParams } from "../src/shape/shape-params.ts";
 import { shapeTargetFromImages, shapeTargetOf, type ShapeTarget } from "../src/shape/shape-target.ts";
 import { generateCdm } from "@cds/synthetic";
 import { seededRandom } from "@cds/testing/random-images";
+import { aMatch } from "@cds/testing/results-builders";
 
 describe("shape data beside the shards", () => {
   it("round-trips a recipe-made target exactly (1-byte gradient deltas)", () => {
@@ -71,14 +72,7 @@ function same(a: ShapeTarget, b: ShapeTarget): boolean {
 }
 
 function match(index: number, matchingPixels: number, publishedName?: string): TargetMatch {
-  return {
-    index,
-    matchingPixels,
-    matchingRatio: matchingPixels / 1000,
-    mirrored: false,
-    maskSize: 1000,
-    item: { name: `t${index}`, sourcePath: `t${index}.tif`, ...(publishedName ? { publishedName } : {}) },
-  };
+  return aMatch(index, matchingPixels, { item: { name: `t${index}`, sourcePath: `t${index}.tif`, ...(publishedName ? { publishedName } : {}) } });
 }
 
 describe("the precompute's selection and normalised ranking", () => {

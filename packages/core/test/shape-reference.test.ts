@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { decodeGray16Png, decodeImage } from "../src/image/index.ts";
+import { decodeImage } from "../src/image/decode-image.ts";
+import { decodeGray16Png } from "../src/image/png-decoder.ts";
 import type { RgbImage } from "../src/image/rgb-image.ts";
 import { gradientImage, gradientImagePlain } from "../src/shape/gradient-image.ts";
 import { normalizedScore } from "../src/shape/normalized-score.ts";

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { admitNextSearch, checkRunningSlots, defaultSearchParams } from "@cds/core";
-import type { NewSearch, SearchItem, StateStore } from "@cds/core";
+import { admitNextSearch, checkRunningSlots } from "@cds/core/admission";
+import { defaultSearchParams } from "@cds/core/search";
+import type { SearchItem } from "@cds/core/entities";
+import type { NewSearch, StateStore } from "@cds/core/state";
 import type { LocalState } from "@cds/local";
 import { startDynaliteState } from "@cds/testing/dynalite-state";
 

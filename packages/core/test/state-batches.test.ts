@@ -1,18 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  BatchResultRejectedError,
-  childCount,
-  createPrng,
-  defaultSearchParams,
-  leafCount,
-  leafOf,
-  nodeId,
-  parentOf,
-  planDispatchTree,
-  shuffled,
-  stateService,
-} from "@cds/core";
-import type { BatchRecording, DispatchTree, ScoredTarget, SearchItem, StateStore } from "@cds/core";
+import { createPrng } from "@cds/core";
+import { shuffled } from "@cds/core/library";
+import { childCount, leafCount, leafOf, nodeId, parentOf, planDispatchTree } from "@cds/core/planning";
+import { defaultSearchParams } from "@cds/core/search";
+import { BatchResultRejectedError, stateService } from "@cds/core/state";
+import type { SearchItem } from "@cds/core/entities";
+import type { DispatchTree } from "@cds/core/planning";
+import type { ScoredTarget } from "@cds/core/search";
+import type { BatchRecording, StateStore } from "@cds/core/state";
 import type { LocalState } from "@cds/local";
 import { startDynaliteState } from "@cds/testing/dynalite-state";
 
@@ -53,7 +48,7 @@ function entities() {
 
 /** Stores a batch result the way a worker that died right after its put leaves it: stored, not counted. */
 async function putWithoutCounting(searchId: string, tree: DispatchTree, batchId: number): Promise<void> {
-  const { encodeMatches } = await import("@cds/core");
+  const { encodeMatches } = await import("@cds/core/state");
   await entities()
     .batchResult.put({ searchId, group: leafOf(tree, batchId).firstBatch, batchId, matches: encodeMatches(matchesOf(batchId)), maskSize: MASK_SIZE, scored: 100, completedAt: new Date().toISOString(), ttl: 0 })
     .go();
@@ -68,7 +63,7 @@ afterAll(async () => {
   await local?.stop();
 });
 
-describe("batch results and their completion groups", () => {
+describe("batch results, each counted once and read back", () => {
   it("counts a batch recorded three times at once exactly once", async () => {
     const { search, tree } = await runningSearch(3);
 
@@ -129,7 +124,9 @@ describe("batch results and their completion groups", () => {
     expect((await state.listBatchResults(search.searchId, tree)).results).toEqual([]);
     expect(await state.countCompletedBatches(search.searchId, tree)).toBe(0);
   });
+});
 
+describe("batch results after a crash between storing and counting", () => {
   it("counts a batch whose worker died between storing and counting when the worker is retried", async () => {
     const { search, tree } = await runningSearch(5);
     for (const batchId of [0, 1, 3, 4]) await record(search.searchId, tree, batchId);
@@ -190,7 +187,9 @@ describe("batch results and their completion groups", () => {
     expect(duplicate).toMatchObject({ recorded: false, counted: false, reachedBatchCount: true });
     expect(duplicate.completedLeaf).toBeUndefined(); // the leaf was completed by the first attempt
   });
+});
 
+describe("completion groups of a large search", () => {
   it("writes no completion item more than its node has children (plus one dispatch record), however many batches", async () => {
     const { search, tree } = await runningSearch(600);
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { IllegalStatusTransitionError, SearchNotFoundError, defaultSearchParams, stateService } from "@cds/core";
-import type { NewSearch, StateStore } from "@cds/core";
+import { defaultSearchParams } from "@cds/core/search";
+import { IllegalStatusTransitionError, SearchNotFoundError, stateService } from "@cds/core/state";
+import type { NewSearch, StateStore } from "@cds/core/state";
 import type { LocalState } from "@cds/local";
 import { startDynaliteState } from "@cds/testing/dynalite-state";
 
@@ -32,7 +33,7 @@ afterAll(async () => {
   await local?.stop();
 });
 
-describe("searches", () => {
+describe("searches created from uploads", () => {
   it("reads back a created search by its id, with its fields and status accepted", async () => {
     const input = newSearch({ spec: { params: { ...defaultSearchParams, xyShift: 2 as const }, top: 400, notifyEmail: "fly@example.org" } });
 
@@ -119,7 +120,9 @@ describe("searches", () => {
     expect((await state.findSearchByUpload(input.uploadKey))?.searchId).toBe("claimed-before-crash");
     expect(await state.getSearch("proposed-on-retry")).toBeUndefined();
   });
+});
 
+describe("searches listed by status and moved between statuses", () => {
   it("lists searches of a status newest first, page by page", async () => {
     const library = "paging-library";
     const times = ["2030-01-01T00:00:03.000Z", "2030-01-01T00:00:01.000Z", "2030-01-01T00:00:05.000Z", "2030-01-01T00:00:02.000Z", "2030-01-01T00:00:04.000Z"];
@@ -206,7 +209,9 @@ describe("searches", () => {
     expect(error).toBeInstanceOf(SearchNotFoundError);
     expect(await state.getSearch("no-such-search")).toBeUndefined();
   });
+});
 
+describe("searches refused at creation", () => {
   it("refuses a search with no batches", async () => {
     await expect(state.createSearchFromUpload(newSearch({ batchCount: 0 }))).rejects.toMatchObject({ name: "ParameterError", parameter: "batchCount" });
   });

@@ -1,6 +1,9 @@
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildResultsDocument, completeSubmissionIfDone, sweepSubmissions, trackSubmissionSearch, type NewSubmissionMask, type StateStore, type SubmissionSummary, defaultSearchParams } from "@cds/core";
+import { buildResultsDocument } from "@cds/core/results";
+import { defaultSearchParams } from "@cds/core/search";
+import type { NewSubmissionMask, StateStore } from "@cds/core/state";
+import { completeSubmissionIfDone, sweepSubmissions, trackSubmissionSearch, type SubmissionSummary } from "@cds/core/submission";
 import { FolderBlobStore, type LocalState } from "@cds/local";
 import { aDocumentInput, aMatch } from "@cds/testing/results-builders";
 import { startDynaliteState } from "@cds/testing/dynalite-state";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StateStore } from "@cds/core";
+import type { StateStore } from "@cds/core/state";
 import type { LocalState } from "@cds/local";
 import { startDynaliteState } from "@cds/testing/dynalite-state";
 

@@ -1,4 +1,4 @@
-import { defaultSearchParams } from "@cds/core";
+import { defaultSearchParams } from "@cds/core/search";
 import { describe, expect, it } from "vitest";
 import type { SearchItem } from "../src/entities/search.ts";
 import type { SubmissionItem } from "../src/entities/submission.ts";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ParameterError, UPLOAD_FORM_FIELDS, uploadFormDefaults, uploadFormSidecar, uploadSettingsOf } from "@cds/core";
+import { ParameterError } from "@cds/core";
+import { UPLOAD_FORM_FIELDS, uploadFormDefaults, uploadFormSidecar, uploadSettingsOf } from "@cds/core/pipeline";
 
 // The console's upload form must accept exactly what intake accepts: its defaults are intake's
 // defaults, and a value intake refuses is refused here with the field it belongs to.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideAfterAttempt, DEFAULT_RETRY_POLICY, planWebhookDeliveries, retryDelaySeconds } from "@cds/core";
+import { decideAfterAttempt, DEFAULT_RETRY_POLICY, planWebhookDeliveries, retryDelaySeconds } from "@cds/core/notify";
 import { readFixture, searchCompleted } from "@cds/events";
 
 function completedEvent(id: string) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkWebhookTarget, checkWebhookUrl, forbiddenAddressKind } from "@cds/core";
+import { checkWebhookTarget, checkWebhookUrl, forbiddenAddressKind } from "@cds/core/notify";
 
 describe("webhook targets: the address policy", () => {
   it.each([

@@ -1,5 +1,5 @@
 import { parseEvent } from "@cds/events";
-import { admitWaitingSearches, type AdmitWaitingDeps } from "@cds/core";
+import { admitWaitingSearches, type AdmitWaitingDeps } from "@cds/core/admission";
 import type { PipelineDeps } from "./ports.ts";
 import { searchLauncher } from "./search-launcher.ts";
 

@@ -1,16 +1,10 @@
-import {
-  checkedShards,
-  createSearchScratch,
-  decodeImage,
-  prepareMask,
-  searchLibraryRange,
-  type BlobStore,
-  type LibraryStores,
-  type PreparedMask,
-  type SearchJob,
-  type ScoredTarget,
-  type WorkerPayload,
-} from "@cds/core";
+import { decodeImage } from "@cds/core/image";
+import { checkedShards } from "@cds/core/library";
+import type { LibraryStores, SearchJob } from "@cds/core/pipeline";
+import type { WorkerPayload } from "@cds/core/planning";
+import type { BlobStore } from "@cds/core/ports";
+import { prepareMask, type PreparedMask } from "@cds/core/scoring";
+import { createSearchScratch, searchLibraryRange, type ScoredTarget } from "@cds/core/search";
 
 /** One batch scored: its best `job.spec.top` matches (all of them when the search ranks by shape), best first, how many targets it scored, and the mask's size. */
 export interface BatchScore {

@@ -1,5 +1,5 @@
 import { parseEvent } from "@cds/events";
-import { combineSearch } from "@cds/core";
+import { combineSearch } from "@cds/core/pipeline";
 import type { PipelineDeps } from "./ports.ts";
 import { searchCompletedEntry } from "./search-events.ts";
 

@@ -1,4 +1,5 @@
-import { parseDispatcherPayload, readShardPage, runDispatchNode, type DispatchOutcome } from "@cds/core";
+import { readShardPage } from "@cds/core/library";
+import { parseDispatcherPayload, runDispatchNode, type DispatchOutcome } from "@cds/core/planning";
 import { functionNames, type PipelineDeps } from "./ports.ts";
 
 /**

@@ -1,5 +1,6 @@
 import { searchEventSource } from "@cds/events";
-import { stageEndedByFailureOf, type DispatcherPayload, type SearchJob, type WorkerPayload } from "@cds/core";
+import { stageEndedByFailureOf, type SearchJob } from "@cds/core/pipeline";
+import type { DispatcherPayload, WorkerPayload } from "@cds/core/planning";
 import { functionNames, type PipelineDeps } from "./ports.ts";
 import { stageFailed } from "./stage-failed.ts";
 

@@ -1,5 +1,5 @@
 import { objectCreated, parseEvent } from "@cds/events";
-import { acceptUpload } from "@cds/core";
+import { acceptUpload } from "@cds/core/pipeline";
 import type { PipelineDeps } from "./ports.ts";
 import { searchAcceptedEntry, searchFailedEntry } from "./search-events.ts";
 

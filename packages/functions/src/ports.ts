@@ -1,5 +1,8 @@
 import type { CatalogEvent, CatalogEventEntry } from "@cds/events";
-import type { AcceptUploadDeps, BatchPlanOptions, BlobStore, CombineSearchDeps, DispatchTreeOptions, Invoker, LibraryStores, SourceImageReader, StateStore } from "@cds/core";
+import type { AcceptUploadDeps, CombineSearchDeps, LibraryStores, SourceImageReader } from "@cds/core/pipeline";
+import type { BatchPlanOptions, DispatchTreeOptions } from "@cds/core/planning";
+import type { BlobStore, Invoker } from "@cds/core/ports";
+import type { StateStore } from "@cds/core/state";
 
 /** One event to put on the bus, typed by its detail-type (EventBridge's PutEvents entry, camel-cased). */
 export type SearchEventEntry = CatalogEventEntry;

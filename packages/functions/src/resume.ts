@@ -1,4 +1,5 @@
-import { resumeSearch, type SearchItem } from "@cds/core";
+import type { SearchItem } from "@cds/core/entities";
+import { resumeSearch } from "@cds/core/pipeline";
 import { functionNames, type PipelineDeps } from "./ports.ts";
 import { batchesCompletedEntry } from "./search-events.ts";
 

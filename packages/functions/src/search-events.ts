@@ -1,5 +1,8 @@
 import { searchEventSource } from "@cds/events";
-import { maskNameOf, type CombinedSearch, type FailingStage, type CompletedSubmission, type SearchItem } from "@cds/core";
+import type { SearchItem } from "@cds/core/entities";
+import type { CombinedSearch, FailingStage } from "@cds/core/pipeline";
+import { maskNameOf } from "@cds/core/results";
+import type { CompletedSubmission } from "@cds/core/submission";
 import type { SearchEventEntry } from "./ports.ts";
 
 // Envelope builders: what each handler emits, from what its core function returned.

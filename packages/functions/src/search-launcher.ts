@@ -1,4 +1,4 @@
-import type { SearchLauncher } from "@cds/core";
+import type { SearchLauncher } from "@cds/core/admission";
 import { functionNames, type PipelineDeps } from "./ports.ts";
 import { searchFailedEntry, searchStartedEntry } from "./search-events.ts";
 

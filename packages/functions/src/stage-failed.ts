@@ -1,4 +1,4 @@
-import { failSearch, stageFailureReason, type FailingStage } from "@cds/core";
+import { failSearch, stageFailureReason, type FailingStage } from "@cds/core/pipeline";
 import type { SearchFailureStage } from "@cds/events";
 import type { PipelineDeps } from "./ports.ts";
 import { searchFailedEntry } from "./search-events.ts";

@@ -1,5 +1,5 @@
 import { parseEvent } from "@cds/events";
-import { trackSubmissionSearch } from "@cds/core";
+import { trackSubmissionSearch } from "@cds/core/submission";
 import type { PipelineDeps } from "./ports.ts";
 import { submissionCompletedEntry } from "./search-events.ts";
 

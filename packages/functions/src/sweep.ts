@@ -1,4 +1,8 @@
-import { combineSearch, decideSweep, failSearch, leafPayloads, mapLimited, planSearch, sweepAdmission, sweepSubmissions, type AdmitWaitingDeps, type SearchItem, type SweepDecision } from "@cds/core";
+import { planSearch, sweepAdmission, type AdmitWaitingDeps } from "@cds/core/admission";
+import type { SearchItem } from "@cds/core/entities";
+import { combineSearch, decideSweep, failSearch, leafPayloads, type SweepDecision } from "@cds/core/pipeline";
+import { mapLimited } from "@cds/core/state";
+import { sweepSubmissions } from "@cds/core/submission";
 import { functionNames, type PipelineDeps } from "./ports.ts";
 import { searchLauncher } from "./search-launcher.ts";
 import { batchesCompletedEntry, searchCompletedEntry, searchFailedEntry, submissionCompletedEntry } from "./search-events.ts";

@@ -1,4 +1,5 @@
-import { leafAt, leafCount, leafNumber, type DispatcherNode, type DispatcherPayload, type SearchJob, type WorkerPayload } from "@cds/core";
+import type { SearchJob } from "@cds/core/pipeline";
+import { leafAt, leafCount, leafNumber, type DispatcherNode, type DispatcherPayload, type WorkerPayload } from "@cds/core/planning";
 
 /**
  * The leaf dispatcher payload of the next wave after `completed`, or undefined when the search
@@ -7,7 +8,7 @@ import { leafAt, leafCount, leafNumber, type DispatcherNode, type DispatcherPayl
  *
  * @example
  * const next = nextWave(payload, recording.completedLeaf);
- * if (next) await invoker.invokeAsync("search-dispatcher", next);
+ * if (next) await invoker.invokeAsync("search-dispatch-node", next);
  */
 export function nextWave(payload: WorkerPayload<SearchJob>, completed: DispatcherNode): DispatcherPayload<SearchJob> | undefined {
   const { tree, lanes, sources, job } = payload;

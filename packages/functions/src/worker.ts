@@ -1,4 +1,5 @@
-import { isLibraryDamage, parseWorkerPayload } from "@cds/core";
+import { isLibraryDamage } from "@cds/core/library";
+import { parseWorkerPayload } from "@cds/core/planning";
 import type { BatchScorer, inProcessBatchScorer } from "./batch-scorer.ts";
 import { functionNames, type PipelineDeps } from "./ports.ts";
 import { batchesCompletedEntry } from "./search-events.ts";

@@ -2,13 +2,14 @@ import { createServer } from "node:http";
 import type { IncomingHttpHeaders, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { generateWebhookSecret } from "@cds/core";
-import type { StateStore, WebhookDeliveryMessage } from "@cds/core";
-import { readFixture, searchCompleted, searchFailed } from "@cds/events";
+import { describe, expect, it } from "vitest";
+import { generateWebhookSecret } from "@cds/core/notify";
+import type { WebhookDeliveryMessage } from "@cds/core/notify";
+import type { StateStore } from "@cds/core/state";
+import { readFixture, searchFailed } from "@cds/events";
 import { createWebhookSender } from "@cds/functions";
-import { InProcessDeliveryQueue, type LocalState } from "@cds/local";
-import { startDynaliteState } from "@cds/testing/dynalite-state";
+import { InProcessDeliveryQueue } from "@cds/local";
+import { searchCompletedEvent, webhookStateHooks } from "@cds/testing/webhook-state";
 
 /** Backoff in milliseconds, so a whole retry schedule runs in a test. */
 const TINY_BACKOFF = { baseDelaySeconds: 0.005, maxDelaySeconds: 0.02 };
@@ -44,38 +45,18 @@ async function closedPortUrl(): Promise<string> {
   return receiver.url;
 }
 
-function completedEvent(id: string) {
-  const event = readFixture(searchCompleted);
-  event.id = id;
-  return event;
-}
-
-let local: LocalState;
 let state: StateStore;
 const receivers: { close(): Promise<void> }[] = [];
+webhookStateHooks((s) => (state = s), receivers);
 
-beforeAll(async () => {
-  local = await startDynaliteState();
-  state = local.state;
-});
-
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-  for (const s of await state.listSubscriptions()) await state.removeSubscription(s.subscriptionId);
-});
-
-afterAll(async () => {
-  await local?.stop();
-});
-
-describe("webhook delivery to a real HTTP receiver", () => {
+describe("webhook delivery to a real HTTP receiver: the signature", () => {
   it("signs each webhook so that standardwebhooks' Webhook.verify accepts it with the subscription secret", async () => {
     const receiver = await startReceiver();
     receivers.push(receiver);
     const secret = generateWebhookSecret();
     const subscription = await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret, allowPrivate: true });
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue() });
-    const event = completedEvent("evt-signed");
+    const event = searchCompletedEvent("evt-signed");
 
     await sender.enqueueEvent(event);
     await sender.runUntilIdle(0.2);
@@ -92,14 +73,16 @@ describe("webhook delivery to a real HTTP receiver", () => {
     expect(() => new Webhook(secret).verify(request.body.replace("LH173", "XX173"), headers)).toThrow();
     expect((await state.listDeliveryAttempts(`${subscription.subscriptionId}/evt-signed`)).map((a) => [a.attempt, a.status, a.statusCode])).toEqual([[1, "delivered", 200]]);
   });
+});
 
+describe("webhook delivery to a real HTTP receiver: retries, dead letters and the errors recorded", () => {
   it("retries a receiver that fails twice with 500 and records attempts 500, 500, 200 with the delivery delivered", async () => {
     const receiver = await startReceiver((n) => (n <= 2 ? 500 : 200));
     receivers.push(receiver);
     const subscription = await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret: generateWebhookSecret(), allowPrivate: true });
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue(), retryPolicy: TINY_BACKOFF });
 
-    await sender.enqueueEvent(completedEvent("evt-flaky"));
+    await sender.enqueueEvent(searchCompletedEvent("evt-flaky"));
     await sender.runUntilIdle(0.2);
 
     const attempts = await state.listDeliveryAttempts(`${subscription.subscriptionId}/evt-flaky`);
@@ -121,7 +104,7 @@ describe("webhook delivery to a real HTTP receiver", () => {
     const deadLetters = new InProcessDeliveryQueue<WebhookDeliveryMessage>();
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue(), deadLetterQueue: deadLetters, retryPolicy: TINY_BACKOFF });
 
-    await sender.enqueueEvent(completedEvent("evt-down"));
+    await sender.enqueueEvent(searchCompletedEvent("evt-down"));
     await sender.runUntilIdle(0.2);
 
     expect(sender.policy.maxAttempts).toBe(8);
@@ -157,14 +140,16 @@ describe("webhook delivery to a real HTTP receiver", () => {
     const subscription = await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret: generateWebhookSecret(), allowPrivate: true });
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue(), timeoutMs: 100, retryPolicy: { ...TINY_BACKOFF, maxAttempts: 1 } });
 
-    await sender.enqueueEvent(completedEvent("evt-slow"));
+    await sender.enqueueEvent(searchCompletedEvent("evt-slow"));
     await sender.runUntilIdle(0.2);
 
     const [attempt] = await state.listDeliveryAttempts(`${subscription.subscriptionId}/evt-slow`);
     expect(attempt).toMatchObject({ status: "dead-lettered", error: "no response within 100 ms" });
     expect(attempt.latencyMs).toBeGreaterThanOrEqual(90);
   });
+});
 
+describe("webhook delivery to a real HTTP receiver: which subscriptions get it, and only once", () => {
   it("sends nothing to subscriptions that do not want the event's type, nor to inactive ones", async () => {
     const receiver = await startReceiver();
     receivers.push(receiver);
@@ -173,7 +158,7 @@ describe("webhook delivery to a real HTTP receiver", () => {
     const paused = await state.createSubscription({ url: `${receiver.url}?paused`, events: ["Search Completed"], secret: generateWebhookSecret(), allowPrivate: true, active: false });
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue() });
 
-    const planned = await sender.enqueueEvent(completedEvent("evt-filter"));
+    const planned = await sender.enqueueEvent(searchCompletedEvent("evt-filter"));
     await sender.runUntilIdle(0.2);
 
     expect(planned.map((m) => m.subscriptionId)).toEqual([wanted.subscriptionId]);
@@ -188,7 +173,7 @@ describe("webhook delivery to a real HTTP receiver", () => {
     await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret: generateWebhookSecret(), allowPrivate: true });
     const queue = new InProcessDeliveryQueue<WebhookDeliveryMessage>();
     const sender = createWebhookSender({ state, queue });
-    const [message] = await sender.enqueueEvent(completedEvent("evt-twice"));
+    const [message] = await sender.enqueueEvent(searchCompletedEvent("evt-twice"));
 
     const first = await sender.handle(message);
     const second = await sender.handle(message);

@@ -3,13 +3,12 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from "nod
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { Webhook } from "standardwebhooks";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { checkWebhookUrl, forbiddenAddressKind, generateWebhookSecret } from "@cds/core";
-import type { StateStore } from "@cds/core";
-import { readFixture, searchCompleted } from "@cds/events";
+import { describe, expect, it } from "vitest";
+import { checkWebhookUrl, forbiddenAddressKind, generateWebhookSecret } from "@cds/core/notify";
+import type { StateStore } from "@cds/core/state";
 import { createWebhookSender } from "@cds/functions";
-import { InProcessDeliveryQueue, type LocalState } from "@cds/local";
-import { startDynaliteState } from "@cds/testing/dynalite-state";
+import { InProcessDeliveryQueue } from "@cds/local";
+import { searchCompletedEvent, webhookStateHooks } from "@cds/testing/webhook-state";
 
 type Hit = { headers: IncomingHttpHeaders; body: string };
 
@@ -36,35 +35,17 @@ async function startReceiver(answer: (res: ServerResponse, n: number) => void = 
   return receiver;
 }
 
-function completedEvent(id: string) {
-  const event = readFixture(searchCompleted);
-  event.id = id;
-  return event;
-}
-
-let local: LocalState;
 let state: StateStore;
 const receivers: { close(): Promise<void> }[] = [];
 const tiny = { baseDelaySeconds: 0.005, maxDelaySeconds: 0.01 };
+webhookStateHooks((s) => (state = s), receivers);
 
-beforeAll(async () => {
-  local = await startDynaliteState();
-  state = local.state;
-});
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-  for (const s of await state.listSubscriptions()) await state.removeSubscription(s.subscriptionId);
-});
-afterAll(async () => {
-  await local?.stop();
-});
-
-describe("webhook sending", () => {
+describe("webhook sending: private addresses refused, also after a name is rebound", () => {
   it("refuses at send time a loopback receiver whose subscription does not allow private hosts (nothing reaches it)", async () => {
     const receiver = await startReceiver();
     const subscription = await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret: generateWebhookSecret() });
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue(), retryPolicy: { ...tiny, maxAttempts: 2 } });
-    await sender.enqueueEvent(completedEvent("evt-loop"));
+    await sender.enqueueEvent(searchCompletedEvent("evt-loop"));
     await sender.runUntilIdle(0.2);
     expect(receiver.hits).toHaveLength(0);
     const attempts = await state.listDeliveryAttempts(`${subscription.subscriptionId}/evt-loop`);
@@ -85,20 +66,22 @@ describe("webhook sending", () => {
     expect(() => checkWebhookUrl(url, { allowPrivate: false })).not.toThrow();
     const subscription = await state.createSubscription({ url, events: ["Search Completed"], secret: generateWebhookSecret() });
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue(), retryPolicy: { ...tiny, maxAttempts: 1 } });
-    await sender.enqueueEvent(completedEvent("evt-rebind"));
+    await sender.enqueueEvent(searchCompletedEvent("evt-rebind"));
     await sender.runUntilIdle(0.2);
     const [attempt] = await state.listDeliveryAttempts(`${subscription.subscriptionId}/evt-rebind`);
     expect(attempt.status).toBe("dead-lettered");
     expect(attempt.error).toContain(`${name} resolves to`);
     expect(receiver.hits).toHaveLength(0);
   });
+});
 
+describe("webhook sending: receivers that redirect, flood or hang", () => {
   it("does not follow a redirect: the signed body never reaches the redirect's target", async () => {
     const elsewhere = await startReceiver();
     const redirecting = await startReceiver((res) => res.writeHead(307, { location: elsewhere.url }).end());
     const subscription = await state.createSubscription({ url: redirecting.url, events: ["Search Completed"], secret: generateWebhookSecret(), allowPrivate: true });
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue(), retryPolicy: { ...tiny, maxAttempts: 1 } });
-    await sender.enqueueEvent(completedEvent("evt-redirect"));
+    await sender.enqueueEvent(searchCompletedEvent("evt-redirect"));
     await sender.runUntilIdle(0.2);
     expect(redirecting.hits).toHaveLength(1);
     expect(elsewhere.hits).toHaveLength(0);
@@ -123,7 +106,7 @@ describe("webhook sending", () => {
     });
     const subscription = await state.createSubscription({ url: receiver.url, events: ["Search Completed"], secret: generateWebhookSecret(), allowPrivate: true });
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue() });
-    await sender.enqueueEvent(completedEvent("evt-big"));
+    await sender.enqueueEvent(searchCompletedEvent("evt-big"));
     await sender.runUntilIdle(0.2);
     const [attempt] = await state.listDeliveryAttempts(`${subscription.subscriptionId}/evt-big`);
     expect(attempt).toMatchObject({ status: "delivered", statusCode: 200 });
@@ -139,9 +122,9 @@ describe("webhook sending", () => {
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue(), timeoutMs: 5000, retryPolicy: { maxAttempts: 1 } });
     const worker = sender.start(0.05);
     try {
-      await sender.enqueueEvent(completedEvent("evt-one"));
+      await sender.enqueueEvent(searchCompletedEvent("evt-one"));
       while (hanging.hits.length < 1 || quick.hits.length < 1) await new Promise((r) => setTimeout(r, 10));
-      await sender.enqueueEvent(completedEvent("evt-two"));
+      await sender.enqueueEvent(searchCompletedEvent("evt-two"));
       while (quick.hits.length < 2) await new Promise((r) => setTimeout(r, 10));
       // The quick receiver has event two while the hanging one's first attempt is still open.
       const [first] = await state.listDeliveryAttempts(`${slow.subscriptionId}/evt-one`);
@@ -151,7 +134,9 @@ describe("webhook sending", () => {
       await worker.stop();
     }
   });
+});
 
+describe("webhook sending: signing through a secret rotation", () => {
   it("signs with both secrets during a rotation's grace period, and with the new one only after", async () => {
     const receiver = await startReceiver();
     const oldSecret = generateWebhookSecret();
@@ -160,7 +145,7 @@ describe("webhook sending", () => {
     const rotated = await state.rotateSubscriptionSecret(subscription.subscriptionId, newSecret, new Date(Date.now() + 3600_000));
     expect(rotated).toMatchObject({ secret: newSecret, previousSecret: oldSecret });
     const sender = createWebhookSender({ state, queue: new InProcessDeliveryQueue() });
-    await sender.enqueueEvent(completedEvent("evt-grace"));
+    await sender.enqueueEvent(searchCompletedEvent("evt-grace"));
     await sender.runUntilIdle(0.2);
     const verify = (secret: string, hit: Hit) => new Webhook(secret).verify(hit.body, hit.headers as Record<string, string>);
     expect(receiver.hits[0].headers["webhook-signature"]).toMatch(/^v1,\S+ v1,\S+$/);
@@ -168,7 +153,7 @@ describe("webhook sending", () => {
     expect(() => verify(oldSecret, receiver.hits[0])).not.toThrow();
 
     await state.rotateSubscriptionSecret(subscription.subscriptionId, generateWebhookSecret(), new Date(Date.now() - 1));
-    await sender.enqueueEvent(completedEvent("evt-after"));
+    await sender.enqueueEvent(searchCompletedEvent("evt-after"));
     await sender.runUntilIdle(0.2);
     expect(() => verify(oldSecret, receiver.hits[1])).toThrow();
     expect(() => verify(newSecret, receiver.hits[1])).toThrow(); // newSecret was itself rotated out, with no grace

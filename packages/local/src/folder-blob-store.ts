@@ -1,7 +1,9 @@
 import { constants, readSync } from "node:fs";
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import { BlobNotFoundError, type BlobStore, CdsError, type RangedObject, type InputLimits, InputRefusedError, type PutOptions, tooLarge } from "@cds/core";
+import { CdsError } from "@cds/core";
+import { tooLarge } from "@cds/core/pipeline";
+import { BlobNotFoundError, type BlobStore, type RangedObject, type InputLimits, InputRefusedError, type PutOptions } from "@cds/core/ports";
 
 /**
  * How user input is opened: never through a symbolic link at the last step (a sidecar linked to

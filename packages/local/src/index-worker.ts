@@ -1,7 +1,8 @@
 // Worker thread: builds one library shard per task, from image files or from a synthetic spec.
 import { readFile } from "node:fs/promises";
 import { parentPort, type TransferListItem } from "node:worker_threads";
-import { buildShard, type BuiltShard, decodeImage, type ShardSource } from "@cds/core";
+import { decodeImage } from "@cds/core/image";
+import { buildShard, type BuiltShard, type ShardSource } from "@cds/core/library";
 import { libraryEntry, libraryName, syntheticLibrary, type SyntheticLibrarySpec } from "@cds/synthetic";
 import { type BuiltShapeData, captureShapeData } from "./shape-companions.ts";
 import type { WorkerReply } from "./worker-pool.ts";

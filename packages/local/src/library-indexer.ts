@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
+import { CdsError } from "@cds/core";
+import { readImageHeader } from "@cds/core/image";
 import {
-  type BlobStore,
   buildDescriptorKey,
   type BuiltShard,
-  CdsError,
   type ItemMetadata,
   metadataFor,
   type MetadataTable,
@@ -16,12 +16,12 @@ import {
   type LibraryManifest,
   MANIFEST_KEY,
   readDescriptor,
-  readImageHeader,
   shardKey,
   type ShardEntry,
   shuffled,
   writeLibraryFiles,
-} from "@cds/core";
+} from "@cds/core/library";
+import type { BlobStore } from "@cds/core/ports";
 import { CDM_HEIGHT, CDM_WIDTH, type SyntheticLibrarySpec } from "@cds/synthetic";
 import { pruneLibraryBuilds } from "./library-retention.ts";
 import { listLibrarySource } from "./library-source.ts";

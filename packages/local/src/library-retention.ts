@@ -1,13 +1,13 @@
 // Which builds of a library stay, and removing the rest: after every index and update.
 import {
-  type BlobStore,
   buildDescriptorKey,
   type LibraryDescriptor,
   LibraryFormatError,
   readDescriptor,
   readShardPage,
   SUPERSEDED_VERSION_RETENTION_MS,
-} from "@cds/core";
+} from "@cds/core/library";
+import type { BlobStore } from "@cds/core/ports";
 
 /** One version of a library that is still readable. */
 export interface LibraryVersion {

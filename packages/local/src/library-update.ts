@@ -1,9 +1,7 @@
 // `cds library update`: a library's next version from its source as it is now, reusing the shards that did not change.
+import { CdsError } from "@cds/core";
 import {
-  type BlobStore,
-  CdsError,
   chunks,
-  decodeShapeCompanion,
   type ItemMetadata,
   LIBRARY_FORMAT_VERSION,
   type LibraryManifest,
@@ -12,13 +10,17 @@ import {
   type MetadataTable,
   readDescriptor,
   readManifest,
+  type ShardEntry,
+  shuffled,
+} from "@cds/core/library";
+import type { BlobStore } from "@cds/core/ports";
+import {
+  decodeShapeCompanion,
   readShapeLibraryInfo,
   shapeCompanionKey,
   shapeInfoKey,
   type ShapeLibraryInfo,
-  type ShardEntry,
-  shuffled,
-} from "@cds/core";
+} from "@cds/core/shape";
 import type { IndexTask } from "./index-worker.ts";
 import {
   assembleShards,

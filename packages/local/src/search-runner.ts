@@ -1,17 +1,15 @@
 import { availableParallelism } from "node:os";
+import { ImageSizeMismatchError } from "@cds/core";
+import type { RgbImage } from "@cds/core/image";
 import {
   chunks,
-  ImageSizeMismatchError,
   layoutOf,
   type LibraryLayout,
   type LibraryManifest,
-  mergeRankings,
   unionLayout,
-  type RgbImage,
-  type SearchParams,
   type SkippedImage,
-  type TargetMatch,
-} from "@cds/core";
+} from "@cds/core/library";
+import { mergeRankings, type SearchParams, type TargetMatch } from "@cds/core/search";
 import { commonImageSize } from "./library-indexer.ts";
 import { listLibrarySource } from "./library-source.ts";
 import { WorkerPool } from "./worker-pool.ts";

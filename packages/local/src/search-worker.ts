@@ -1,21 +1,10 @@
 // Worker thread: scores one prepared mask against batches of an indexed library or of raw images.
 import { readFile } from "node:fs/promises";
 import { parentPort, workerData } from "node:worker_threads";
-import {
-  createSearchScratch,
-  decodeImage,
-  decodeTiffInto,
-  isMatch,
-  itemMetadataFromPath,
-  prepareMask,
-  readImageHeader,
-  type RgbImage,
-  scoreTargetImage,
-  searchLibraryRange,
-  type BatchSearchResult,
-  type TargetMatch,
-  unionStore,
-} from "@cds/core";
+import { decodeImage, decodeTiffInto, readImageHeader, type RgbImage } from "@cds/core/image";
+import { itemMetadataFromPath, unionStore } from "@cds/core/library";
+import { isMatch, prepareMask, scoreTargetImage } from "@cds/core/scoring";
+import { createSearchScratch, searchLibraryRange, type BatchSearchResult, type TargetMatch } from "@cds/core/search";
 import { FolderBlobStore } from "./folder-blob-store.ts";
 import type { SearchBatch, SearchBatchResult, SearchWorkerInit } from "./search-runner.ts";
 import type { WorkerReply } from "./worker-pool.ts";

@@ -1,21 +1,19 @@
 // Shape data for `library index --with-shape`: built in the index worker threads, next to each shard.
 import { readFile, stat } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
+import { decodeGray16Png, decodeImage, type RgbImage } from "@cds/core/image";
+import type { ShardSource } from "@cds/core/library";
+import type { BlobStore } from "@cds/core/ports";
 import {
-  type BlobStore,
-  decodeGray16Png,
-  decodeImage,
   defaultShapeParams,
   encodeShapeCompanion,
-  type RgbImage,
   shapeCompanionKey,
   shapeInfoKey,
   type ShapeLibraryInfo,
   SHAPE_COMPANION_VERSION,
   shapeTargetFromImages,
-  type ShardSource,
   ZGAP_RADIUS,
-} from "@cds/core";
+} from "@cds/core/shape";
 
 /** What a worker hands back for one shard: each kept item's shape data, in item order. */
 export interface BuiltShapeData {

@@ -1,19 +1,15 @@
+import { CdsError } from "@cds/core";
+import type { Lut, RgbImage } from "@cds/core/image";
+import { layoutOf, type LibraryManifest, unionLayout, unionStore } from "@cds/core/library";
+import type { TargetMatch } from "@cds/core/search";
 import {
-  CdsError,
   DEFAULT_SHAPE_TOP_LINES,
   defaultShapeParams,
-  layoutOf,
-  type LibraryManifest,
-  type Lut,
   prepareShapeQuery,
   rankLibraryMatchesByShape,
   readShapeLibraryInfo,
-  type RgbImage,
   type ShapeRankedMatch,
-  type TargetMatch,
-  unionLayout,
-  unionStore,
-} from "@cds/core";
+} from "@cds/core/shape";
 import { FolderBlobStore } from "./folder-blob-store.ts";
 
 export interface LocalShapeRankOptions {

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { encodePackBitsTiff } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
 import { renderMask, syntheticLibrary, type PlantedInfo, type SyntheticLibrarySpec } from "@cds/synthetic";
 import type { SyntheticFilesResult, SyntheticFilesTask } from "./synthetic-worker.ts";
 import { WorkerPool } from "./worker-pool.ts";

@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parentPort } from "node:worker_threads";
-import { encodePackBitsTiff } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
 import { libraryEntry, syntheticLibrary, type PlantedInfo, type SyntheticLibrarySpec } from "@cds/synthetic";
 import type { WorkerReply } from "./worker-pool.ts";
 

@@ -1,7 +1,8 @@
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { acceptUpload, encodePackBitsTiff } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
+import { acceptUpload } from "@cds/core/pipeline";
 import type { CatalogEvent } from "@cds/events";
 import { FolderBlobStore, LOCAL_UPLOAD_BUCKET, startLocalRuntime, startLocalState } from "@cds/local";
 import { waitFor } from "@cds/testing/runtime-events";

@@ -1,7 +1,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { encodePackBitsTiff, parseSearchParams, readManifest } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
+import { readManifest } from "@cds/core/library";
+import { parseSearchParams } from "@cds/core/search";
 import { FolderBlobStore, indexLibrary, LibraryIndexError, LibrarySourceError, runLocalSearch } from "@cds/local";
 import { filesUnder } from "@cds/testing/files";
 import { sprinkledImage } from "@cds/testing/synthetic-targets";

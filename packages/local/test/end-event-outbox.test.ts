@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { completeSubmissionIfDone, defaultSearchParams, type StateStore } from "@cds/core";
+import { defaultSearchParams } from "@cds/core/search";
+import type { StateStore } from "@cds/core/state";
+import { completeSubmissionIfDone } from "@cds/core/submission";
 import type { CatalogEvent } from "@cds/events";
 import { endEventId, endEventOutbox, FolderBlobStore, LocalEventBus, startLocalState, type LocalState } from "@cds/local";
 import { tempDir } from "@cds/testing/temp-dir";

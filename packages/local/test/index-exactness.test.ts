@@ -1,17 +1,10 @@
 import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  decodeImageFile,
-  encodePackBitsTiff,
-  type LibraryManifest,
-  parseSearchParams,
-  type PixelMatchScore,
-  type RgbImage,
-  scorePixelMatchPlain,
-  type SearchParams,
-  type TargetMatch,
-} from "@cds/core";
+import { decodeImageFile, encodePackBitsTiff, type RgbImage } from "@cds/core/image";
+import type { LibraryManifest } from "@cds/core/library";
+import { type PixelMatchScore, scorePixelMatchPlain } from "@cds/core/scoring";
+import { parseSearchParams, type SearchParams, type TargetMatch } from "@cds/core/search";
 import { FolderBlobStore, indexLibrary, runLocalSearch, type SearchTarget } from "@cds/local";
 import { cdsearch, EM_12191, hasSharedCdm, LPLC2, SKIP_SHARED_NOTE, upstreamPixelMatchCases } from "@cds/testing/shared-data";
 import { edgeMask, edgeTarget, writeSyntheticTargets } from "@cds/testing/synthetic-targets";

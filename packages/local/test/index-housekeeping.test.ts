@@ -1,7 +1,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { encodePackBitsTiff, ImageSizeMismatchError, parseSearchParams } from "@cds/core";
+import { ImageSizeMismatchError } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
+import { parseSearchParams } from "@cds/core/search";
 import { FolderBlobStore, indexLibrary, runLocalSearch } from "@cds/local";
 import { buildFolders } from "@cds/testing/files";
 import { sprinkledImage } from "@cds/testing/synthetic-targets";

@@ -1,7 +1,7 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodePackBitsTiff } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
 import type { CatalogEvent } from "@cds/events";
 import { startLocalRuntime, type LocalRuntime } from "@cds/local";
 import { waitFor } from "@cds/testing/runtime-events";

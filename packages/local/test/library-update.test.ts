@@ -1,20 +1,11 @@
 import { copyFile, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  type BlobStore,
-  checksumOf,
-  decodeImageFile,
-  encodePackBitsTiff,
-  type LibraryManifest,
-  parseSearchParams,
-  type PutOptions,
-  readManifest,
-  readShapeLibraryInfo,
-  shapeCompanionKey,
-  SUPERSEDED_VERSION_RETENTION_MS,
-  type TargetMatch,
-} from "@cds/core";
+import { decodeImageFile, encodePackBitsTiff } from "@cds/core/image";
+import { checksumOf, type LibraryManifest, readManifest, SUPERSEDED_VERSION_RETENTION_MS } from "@cds/core/library";
+import type { BlobStore, PutOptions } from "@cds/core/ports";
+import { parseSearchParams, type TargetMatch } from "@cds/core/search";
+import { readShapeLibraryInfo, shapeCompanionKey } from "@cds/core/shape";
 import { FolderBlobStore, indexLibrary, libraryVersions, planRetention, pruneLibraryBuilds, runLocalSearch, updateLibrary } from "@cds/local";
 import { buildFolders } from "@cds/testing/files";
 import { cdsearch, EM_12191, hasSharedCdm, SKIP_SHARED_NOTE } from "@cds/testing/shared-data";

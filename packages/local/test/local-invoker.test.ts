@@ -12,7 +12,7 @@ import {
   type DispatcherPayload,
   type DispatchTree,
   type WorkerPayload,
-} from "@cds/core";
+} from "@cds/core/planning";
 import { describe, expect, it } from "vitest";
 import { FunctionNotFoundError, InvalidPayloadError, LocalInvoker, type InvocationFailure } from "../src/index.ts";
 
@@ -38,7 +38,7 @@ function dispatcherCount(tree: DispatchTree): number {
   return count;
 }
 
-describe("LocalInvoker", () => {
+describe("LocalInvoker: a whole dispatch tree", () => {
   it("runs a 3-level dispatch tree over 1,126 batches: every batch once, one invocation per node and worker", async () => {
     const invoker = new LocalInvoker({ concurrency: 8, retryDelaysMs: noWait });
     const started: number[] = [];
@@ -61,7 +61,9 @@ describe("LocalInvoker", () => {
     expect(invocations).toEqual({ dispatcher: dispatcherCount(root.tree), worker: 1126 });
     expect(invocations.dispatcher).toBe(1 + 10 + 103);
   });
+});
 
+describe("LocalInvoker: retries of a failing handler", () => {
   it("retries a handler that fails twice and reports nothing once the third attempt succeeds", async () => {
     const failures: InvocationFailure[] = [];
     const invoker = new LocalInvoker({ retryDelaysMs: noWait, onFailure: (f) => void failures.push(f) });
@@ -112,7 +114,9 @@ describe("LocalInvoker", () => {
 
     expect(seen).toEqual([{ list: [1] }, { list: [1] }, { list: [1] }]);
   });
+});
 
+describe("LocalInvoker: concurrency, and idle()", () => {
   it("never runs more invocations at once than its concurrency", async () => {
     const invoker = new LocalInvoker({ concurrency: 3, retryDelaysMs: noWait });
     let inFlight = 0;
@@ -164,7 +168,9 @@ describe("LocalInvoker", () => {
   it("resolves idle() at once when nothing was invoked", async () => {
     await new LocalInvoker().idle();
   });
+});
 
+describe("LocalInvoker: invocations refused when made", () => {
   it("rejects an invocation of an unregistered function when it is made", async () => {
     const invoker = new LocalInvoker();
     invoker.register("known", async () => {});

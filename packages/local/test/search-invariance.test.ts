@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compareMatches, defaultSearchParams, isMatch, type LibraryManifest, parseSearchParams, type TargetMatch } from "@cds/core";
+import type { LibraryManifest } from "@cds/core/library";
+import { isMatch } from "@cds/core/scoring";
+import { compareMatches, defaultSearchParams, parseSearchParams, type TargetMatch } from "@cds/core/search";
 import { renderMask, syntheticLibrary } from "@cds/synthetic";
 import { FolderBlobStore, indexSyntheticLibrary, runLocalSearch, type SearchTarget } from "@cds/local";
 import { shardRuns } from "../src/search-runner.ts";

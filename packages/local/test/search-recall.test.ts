@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { defaultSearchParams, type LibraryManifest } from "@cds/core";
+import type { LibraryManifest } from "@cds/core/library";
+import { defaultSearchParams } from "@cds/core/search";
 import { libraryName, renderMask, syntheticLibrary, type SyntheticLibrarySpec } from "@cds/synthetic";
 import { FolderBlobStore, indexSyntheticLibrary, runLocalSearch } from "@cds/local";
 import { tempDir } from "@cds/testing/temp-dir";

@@ -2,7 +2,10 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { createStateStore, stateTableLayout, defaultSearchParams, planDispatchTree } from "@cds/core";
+import { stateTableLayout } from "@cds/core/entities";
+import { planDispatchTree } from "@cds/core/planning";
+import { defaultSearchParams } from "@cds/core/search";
+import { createStateStore } from "@cds/core/state";
 import { createDocumentClient, ensureStateTable, startDynalite, startLocalState } from "@cds/local";
 import { tempDir } from "@cds/testing/temp-dir";
 

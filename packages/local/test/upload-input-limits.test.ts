@@ -3,7 +3,11 @@ import { mkdir, symlink, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { acceptUpload, CdsError, encodePackBitsTiff, InputRefusedError, UserInputError, type StateStore } from "@cds/core";
+import { CdsError, UserInputError } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
+import { acceptUpload } from "@cds/core/pipeline";
+import { InputRefusedError } from "@cds/core/ports";
+import type { StateStore } from "@cds/core/state";
 import { renderMask, syntheticLibrary } from "@cds/synthetic";
 import { FolderBlobStore, indexSyntheticLibrary, startLocalState, watchUploads, type LocalState, type WatchedUpload } from "@cds/local";
 import { tempDir } from "@cds/testing/temp-dir";
@@ -177,7 +181,8 @@ describe("the upload watcher takes a file once it has settled", () => {
 
 describe("cds dev decodes masks off the main thread", () => {
   it("gives the same image and the same decode errors as decodeImage, while the main thread's event loop keeps turning", async () => {
-    const { decodeImage, ImageDecodeError } = await import("@cds/core");
+    const { ImageDecodeError } = await import("@cds/core");
+    const { decodeImage } = await import("@cds/core/image");
     const { threadMaskDecoder } = await import("../src/runtime/thread-mask-decoder.ts");
     const decoder = threadMaskDecoder();
     try {

@@ -3,7 +3,7 @@
  * pipeline that makes real CDMs, where the brighter of two overlapping things wins whole
  * (its colour, i.e. its depth, not a blend).
  */
-import type { Lut, RgbImage } from "@cds/core";
+import type { Lut, RgbImage } from "@cds/core/image";
 
 /**
  * The level a channel must exceed for a pixel to count as lit, at the lowest threshold in

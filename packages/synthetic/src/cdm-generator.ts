@@ -3,7 +3,8 @@
  * several random neurons) and "planted" targets that also carry a known, moved copy of a
  * mask's neuron, so a search's expected hits are known exactly.
  */
-import { createPrng, deriveSeed, type Lut, ParameterError, type Prng, rainbowLut, type RgbImage, type Seed } from "@cds/core";
+import { createPrng, deriveSeed, ParameterError, type Prng, type Seed } from "@cds/core";
+import { type Lut, rainbowLut, type RgbImage } from "@cds/core/image";
 import type { Canvas } from "./canvas.ts";
 import { createCanvas, LIT_LEVEL, NOISE_CEILING, plotMax } from "./canvas.ts";
 import { drawLabels } from "./labels.ts";

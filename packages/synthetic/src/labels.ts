@@ -11,7 +11,8 @@ import type { Canvas } from "./canvas.ts";
 import { plotMax } from "./canvas.ts";
 import type { Rect } from "./layout.ts";
 import { labelRegions } from "./layout.ts";
-import { type Lut, LUT_SIZE, type Prng } from "@cds/core";
+import type { Prng } from "@cds/core";
+import { type Lut, LUT_SIZE } from "@cds/core/image";
 
 /** Draws the name label and the legend, each only if its corner is big enough. */
 export function drawLabels(canvas: Canvas, rng: Prng, lut: Lut): void {

@@ -4,7 +4,8 @@
  * Every entry depends only on (seed, index), so a library can be streamed, split across
  * workers, or regenerated entry by entry without storing it.
  */
-import { createPrng, deriveSeed, ImageSizeMismatchError, type Lut, ParameterError, rainbowLut, type RgbImage, type Seed } from "@cds/core";
+import { createPrng, deriveSeed, ImageSizeMismatchError, ParameterError, type Seed } from "@cds/core";
+import { type Lut, rainbowLut, type RgbImage } from "@cds/core/image";
 import { generateCdm, plantMatch } from "./cdm-generator.ts";
 import { CDM_HEIGHT, CDM_WIDTH } from "./layout.ts";
 import type { Neuron } from "./neuron.ts";

@@ -2,7 +2,8 @@
  * A single synthetic neuron as an explicit pixel set: what a user's mask holds, and what
  * a planted match copies (shifted and/or mirrored) into a library image.
  */
-import { createPrng, type Lut, ParameterError, rainbowLut, type RgbImage, type Seed } from "@cds/core";
+import { createPrng, ParameterError, type Seed } from "@cds/core";
+import { type Lut, rainbowLut, type RgbImage } from "@cds/core/image";
 import { createCanvas, LIT_LEVEL } from "./canvas.ts";
 import { CDM_HEIGHT, CDM_WIDTH, neuronDomain } from "./layout.ts";
 import { drawNeuron } from "./strokes.ts";

@@ -11,7 +11,8 @@
 import type { Canvas, StampStyle } from "./canvas.ts";
 import { MAX_SOMA_RADIUS, stampSoma, stampStroke } from "./canvas.ts";
 import type { Domain } from "./layout.ts";
-import type { Lut, Prng } from "@cds/core";
+import type { Prng } from "@cds/core";
+import type { Lut } from "@cds/core/image";
 
 /** Where a walk may place stroke centres, beyond the domain (e.g. away from a planted copy). */
 export type Blocked = (x: number, y: number) => boolean;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rainbowLut, type RgbImage } from "@cds/core";
+import { rainbowLut, type RgbImage } from "@cds/core/image";
 import { generateCdm, labelRegions, NOISE_CEILING } from "../src/index.ts";
 
 function litAbove(image: RgbImage, threshold: number, where: (x: number, y: number) => boolean = () => true): number {
@@ -14,7 +14,7 @@ function litAbove(image: RgbImage, threshold: number, where: (x: number, y: numb
   return n;
 }
 
-describe("generateCdm", () => {
+describe("generateCdm: its size, its seed and how much it lights", () => {
   it("is a 1210×566 interleaved RGB image by default", () => {
     const image = generateCdm({ seed: 1 });
     expect(image.width).toBe(1210);
@@ -59,7 +59,9 @@ describe("generateCdm", () => {
     expect(nonZero - at20).toBeGreaterThan(1000); // the faint background noise
     expect(litAbove(image, NOISE_CEILING) - at20).toBe(0); // noise never exceeds 18
   });
+});
 
+describe("generateCdm: the label corners and the noise, apart from the neurons", () => {
   it("draws a name label in the top-left and a LUT colour bar in the top-right corner", () => {
     const image = generateCdm({ seed: 5 });
     const { width, rgb } = image;
@@ -115,7 +117,9 @@ describe("generateCdm", () => {
     }
     expect(differing).toBe(0);
   });
+});
 
+describe("generateCdm: its LUT and litFraction options", () => {
   it("colours neurons with the LUT it is given", () => {
     // A grey LUT turns every neuron pixel grey: proof the option reaches the strokes.
     const grey = new Uint8Array(768);

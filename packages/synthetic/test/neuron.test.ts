@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RgbImage } from "@cds/core";
+import type { RgbImage } from "@cds/core/image";
 import type { Neuron } from "../src/index.ts";
 import { generateNeuron, inLabelRegion, placeNeuron, plantMatch, renderMask } from "../src/index.ts";
 

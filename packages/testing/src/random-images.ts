@@ -1,4 +1,5 @@
-import { createPrng, type RgbImage } from "@cds/core";
+import { createPrng } from "@cds/core";
+import type { RgbImage } from "@cds/core/image";
 
 /** Uniform floats in [0, 1) from the project's seeded PRNG, so a failing case replays from its seed. */
 export function seededRandom(seed: number): () => number {

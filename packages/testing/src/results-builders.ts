@@ -1,4 +1,5 @@
-import { defaultSearchParams, type ResultsDocumentInput, type SearchParams, type TargetMatch } from "@cds/core";
+import type { ResultsDocumentInput } from "@cds/core/results";
+import { defaultSearchParams, type SearchParams, type TargetMatch } from "@cds/core/search";
 
 /** A match of library target `index` with `matchingPixels` pixels out of a 1000-pixel mask. */
 export function aMatch(index: number, matchingPixels: number, overrides: Partial<TargetMatch> = {}): TargetMatch {

@@ -1,6 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { encodePackBitsTiff, type BlobStore, type LibraryManifest } from "@cds/core";
+import { encodePackBitsTiff } from "@cds/core/image";
+import type { LibraryManifest } from "@cds/core/library";
+import type { BlobStore } from "@cds/core/ports";
 import { FolderBlobStore, indexLibrary } from "@cds/local";
 import { sprinkledImage } from "./synthetic-targets.ts";
 

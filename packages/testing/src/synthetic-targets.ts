@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { seededRandom } from "./random-images.ts";
-import { encodePackBitsTiff, type RgbImage } from "@cds/core";
+import { encodePackBitsTiff, type RgbImage } from "@cds/core/image";
 import {
   libraryEntry,
   type PlantedInfo,

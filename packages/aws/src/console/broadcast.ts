@@ -1,4 +1,4 @@
-import type { StateStore } from "@cds/core";
+import type { StateStore } from "@cds/core/state";
 import { searchAccepted, searchBatchesCompleted, searchCompleted, searchEventSource, searchFailed, searchStarted } from "@cds/events";
 import type { ConsoleTable } from "./console-table.ts";
 import { ownerOfSubmission } from "./owner.ts";

@@ -1,4 +1,5 @@
-import { LibraryFormatError, readDescriptor, type LibraryStores } from "@cds/core";
+import { LibraryFormatError, readDescriptor } from "@cds/core/library";
+import type { LibraryStores } from "@cds/core/pipeline";
 
 /** A library as the console's picker shows it. */
 export interface LibraryChoice {

@@ -1,4 +1,6 @@
-import { withBatchProgress, type SearchItem, type StateStore } from "@cds/core";
+import type { SearchItem } from "@cds/core/entities";
+import { withBatchProgress } from "@cds/core/pipeline";
+import type { StateStore } from "@cds/core/state";
 import type { ConsoleTable } from "./console-table.ts";
 import { json, refused, type HttpResult } from "./http.ts";
 import { ownerOfSubmission } from "./owner.ts";

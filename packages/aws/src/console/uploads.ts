@@ -1,18 +1,16 @@
 import { randomUUID } from "node:crypto";
+import { CdsError, ParameterError } from "@cds/core";
+import { LibraryFormatError, readDescriptor } from "@cds/core/library";
 import {
-  canonicalSettings,
-  CdsError,
   DEFAULT_MASK_MAX_BYTES,
-  LibraryFormatError,
-  ParameterError,
-  readDescriptor,
   uploadFormSidecar,
   uploadMetadataOf,
   uploadSettingsOf,
   type LibraryStores,
-  type StateStore,
   type UploadSettings,
-} from "@cds/core";
+} from "@cds/core/pipeline";
+import type { StateStore } from "@cds/core/state";
+import { canonicalSettings } from "@cds/core/submission";
 import { maskImageSuffixes } from "@cds/events";
 import type { ConsoleTable } from "./console-table.ts";
 import { json, refused, type HttpResult } from "./http.ts";

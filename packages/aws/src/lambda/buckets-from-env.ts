@@ -1,4 +1,5 @@
-import type { BlobStore, LibraryStores, SourceImageReader } from "@cds/core";
+import type { LibraryStores, SourceImageReader } from "@cds/core/pipeline";
+import type { BlobStore } from "@cds/core/ports";
 import { S3BlobStore } from "../s3-blob-store.ts";
 import { createS3Client, libraryStore } from "../s3-client.ts";
 import { withRetryMetrics } from "../sdk-retry-metrics.ts";

@@ -1,4 +1,4 @@
-import { UPLOAD_FORM_FIELDS, uploadFormDefaults } from "@cds/core";
+import { UPLOAD_FORM_FIELDS, uploadFormDefaults } from "@cds/core/pipeline";
 import { consoleConfig } from "../console/config.ts";
 import { json, jsonBody, ownerOf, refused, type HttpApiEvent, type HttpResult } from "../console/http.ts";
 import { regionFromEnv } from "../console/signing-from-env.ts";

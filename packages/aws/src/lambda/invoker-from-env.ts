@@ -1,5 +1,5 @@
 import { LambdaClient } from "@aws-sdk/client-lambda";
-import type { Invoker } from "@cds/core";
+import type { Invoker } from "@cds/core/ports";
 import { functionNames } from "@cds/functions";
 import { LambdaInvoker } from "../lambda-invoker.ts";
 import { withRetryMetrics } from "../sdk-retry-metrics.ts";

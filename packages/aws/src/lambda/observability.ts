@@ -1,6 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { telemetryMetrics, type Telemetry } from "@cds/core";
+import { telemetryMetrics, type Telemetry } from "@cds/core/ports";
 import type { RetryMetricNames } from "../sdk-retry-metrics.ts";
 import { once, optionalSetting } from "./settings.ts";
 

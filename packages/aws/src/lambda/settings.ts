@@ -1,4 +1,4 @@
-import { DEFAULT_WORKER_BUDGET } from "@cds/core";
+import { DEFAULT_WORKER_BUDGET } from "@cds/core/admission";
 
 
 /**

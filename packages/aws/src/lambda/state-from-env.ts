@@ -1,4 +1,5 @@
-import { createStateStore, onThrottledWrite, telemetryMetrics, type StateStore } from "@cds/core";
+import { telemetryMetrics } from "@cds/core/ports";
+import { createStateStore, onThrottledWrite, type StateStore } from "@cds/core/state";
 import { createDynamoDocumentClient } from "../dynamodb-document-client.ts";
 import { withRetryMetrics } from "../sdk-retry-metrics.ts";
 import { dynamoDbRetryMetrics, telemetryFromEnv } from "./observability.ts";

@@ -1,20 +1,13 @@
 import { sweepSearches, type SweepSettings } from "@cds/functions";
-import { librariesFromEnv, resultsFromEnv, sourceImagesFromEnv, uploadsFromEnv } from "./buckets-from-env.ts";
-import { busFromEnv } from "./bus-from-env.ts";
+import { combiningFromEnv } from "./combining-from-env.ts";
 import { invokerFromEnv } from "./invoker-from-env.ts";
 import { inFlightSetting, maxRunningSetting, workerBudgetSetting } from "./settings.ts";
 import { logger, observed } from "./observability.ts";
-import { stateFromEnv } from "./state-from-env.ts";
 
 /** The schedule (every minute): re-run missing batches, finish overdue searches. */
 export const handler = observed("sweeper", async (): Promise<void> => {
   const deps = {
-    state: stateFromEnv(),
-    uploads: uploadsFromEnv(),
-    libraries: librariesFromEnv(),
-    results: resultsFromEnv(),
-    sourceImages: sourceImagesFromEnv(),
-    bus: busFromEnv(),
+    ...combiningFromEnv(),
     invoker: invokerFromEnv(),
     maxRunning: maxRunningSetting(),
     workerBudget: workerBudgetSetting(),

@@ -1,4 +1,4 @@
-import type { WebhookDeliveryMessage } from "@cds/core";
+import type { WebhookDeliveryMessage } from "@cds/core/notify";
 import { logger, observed } from "./observability.ts";
 import { webhooksFromEnv } from "./webhooks-from-env.ts";
 

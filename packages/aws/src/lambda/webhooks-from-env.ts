@@ -1,5 +1,5 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type { WebhookDeliveryMessage } from "@cds/core";
+import type { WebhookDeliveryMessage } from "@cds/core/notify";
 import { createWebhookSender, type WebhookSender } from "@cds/functions";
 import { SqsDeliveryQueue } from "../sqs-delivery-queue.ts";
 import { once, optionalSetting, setting } from "./settings.ts";

@@ -2,7 +2,7 @@ import { inProcessBatchScorer, worker } from "@cds/functions";
 import { librariesFromEnv, uploadsFromEnv } from "./buckets-from-env.ts";
 import { busFromEnv } from "./bus-from-env.ts";
 import { invokerFromEnv } from "./invoker-from-env.ts";
-import { telemetryMetrics } from "@cds/core";
+import { telemetryMetrics } from "@cds/core/ports";
 import { observed } from "./observability.ts";
 import { once } from "./settings.ts";
 import { stateFromEnv } from "./state-from-env.ts";

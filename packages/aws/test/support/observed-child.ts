@@ -1,7 +1,7 @@
 // Runs one observed handler in a fresh process, as a Lambda container would, so the test reads
 // exactly what Powertools writes to stdout and stderr. argv[2]: "worker" (two invocations, the
 // handler counting a throttle) or "fail" (a handler that throws).
-import { telemetryMetrics } from "@cds/core";
+import { telemetryMetrics } from "@cds/core/ports";
 import { observed, logger, telemetryFromEnv } from "../../src/lambda/observability.ts";
 
 const context = { functionName: "test-cdm-search-search-worker", functionVersion: "$LATEST", invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:test-cdm-search-search-worker", memoryLimitInMB: "1769", awsRequestId: "req-1" };

@@ -1,6 +1,7 @@
 import { open } from "node:fs/promises";
 import { resolve } from "node:path";
-import { CdsError, decodeImage, type RgbImage } from "@cds/core";
+import { CdsError } from "@cds/core";
+import { decodeImage, type RgbImage } from "@cds/core/image";
 import { isSystemError, systemErrorReason } from "./system-error.ts";
 
 /** The largest input image read (a 1210×566 CDM is well under 3 MB, even uncompressed). */

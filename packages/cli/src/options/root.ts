@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
-import { CdsError, ImageSizeMismatchError, type LibraryManifest, MAX_LIBRARIES_PER_SEARCH, ParameterError, readManifest } from "@cds/core";
+import { CdsError, ImageSizeMismatchError, ParameterError } from "@cds/core";
+import { type LibraryManifest, MAX_LIBRARIES_PER_SEARCH, readManifest } from "@cds/core/library";
 import { FolderBlobStore } from "@cds/local";
 
 /** The folder holding libraries, uploads and results: `--root`, else $CDS_ROOT, else ./cds-data. */

@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { defaultSearchParams, formatRegion, parseSearchParams, type SearchParams } from "@cds/core";
+import { defaultSearchParams, formatRegion, parseSearchParams, type SearchParams } from "@cds/core/search";
 
 /** Raw option values as commander hands them over (strings unless parsed). */
 export interface SearchOptionValues {

@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { CdsError, loadLutFile, type Lut, rainbowLut } from "@cds/core";
+import { CdsError } from "@cds/core";
+import { loadLutFile, type Lut, rainbowLut } from "@cds/core/image";
 import type { Io } from "../io.ts";
 
 /** A LUT file is 256 short lines; anything much larger is not one. */

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { CdsError, type StateStore } from "@cds/core";
+import { CdsError } from "@cds/core";
+import type { StateStore } from "@cds/core/state";
 import { openStateFolder } from "@cds/local";
 
 /** Whose state a command reads: a local root folder, or a deployed stage's table (`--stage`). */

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { SubmissionProgress } from "@cds/core";
+import type { SubmissionProgress } from "@cds/core/submission";
 import { renderTable } from "./table.ts";
 
 /**

@@ -1,4 +1,5 @@
-import { printable, type SubmissionProgress } from "@cds/core";
+import type { SubmissionProgress } from "@cds/core/submission";
+import { printable } from "@cds/core/text";
 import type { Io } from "../io.ts";
 
 /** A live view of a submission's progress: redrawn in place on a terminal, plain lines otherwise. */

@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
-import { CdsError, submissionProgress, withBatchProgress, type StateStore, type SubmissionProgress } from "@cds/core";
+import { CdsError } from "@cds/core";
+import { withBatchProgress } from "@cds/core/pipeline";
+import type { StateStore } from "@cds/core/state";
+import { submissionProgress, type SubmissionProgress } from "@cds/core/submission";
 import { openRunningState } from "@cds/local";
 import type { Io } from "../io.ts";
 import { withState, type StateLocation } from "../options/state.ts";

@@ -1,14 +1,11 @@
-export type { RgbImage } from "./rgb-image.ts";
-export type { DecodeOptions } from "./decode-options.ts";
-export { DEFAULT_MAX_PIXELS } from "./decode-options.ts";
-export type { ImageFormat } from "./image-format.ts";
-export { sniffImageFormat } from "./image-format.ts";
-export type { ImageHeader } from "./image-header.ts";
-export { readImageHeader } from "./image-header.ts";
+// @cds/core's public surface: the names of @cds/core/image that other packages import, listed by name.
 export { decodeImage, decodeImageFile } from "./decode-image.ts";
-export { decodeTiff, decodeTiffInto } from "./tiff-decoder.ts";
+export type { DecodeOptions } from "./decode-options.ts";
+export { readImageHeader } from "./image-header.ts";
+export { decodeGray16Png } from "./png-decoder.ts";
 export type { Gray16Image } from "./png-decoder.ts";
-export { decodePng, decodeGray16Png } from "./png-decoder.ts";
-export { decodeJpeg } from "./jpeg-decoder.ts";
-export { decodePackBits } from "./packbits.ts";
-export { decodeLzw } from "./lzw.ts";
+export { loadLutFile, LUT_SIZE, rainbowLut } from "./rainbow-lut.ts";
+export type { Lut } from "./rainbow-lut.ts";
+export type { RgbImage } from "./rgb-image.ts";
+export { decodeTiffInto } from "./tiff-decoder.ts";
+export { encodePackBitsTiff } from "./tiff-encoder.ts";

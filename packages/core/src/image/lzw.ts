@@ -1,4 +1,5 @@
 import { ImageDecodeError } from "../errors.ts";
+import type { StripDecoder } from "./strip-decoder.ts";
 
 const CLEAR = 256;
 const END_OF_INFORMATION = 257;
@@ -27,14 +28,7 @@ const entryLength = new Int32Array(MAX_CODES);
  * @example
  * const written = decodeLzw(strip, 0, strip.length, rgb, rowStart, rowStart + stripBytes);
  */
-export function decodeLzw(
-  src: Uint8Array,
-  srcPos: number,
-  srcEnd: number,
-  dst: Uint8Array,
-  dstPos: number,
-  dstEnd: number,
-): number {
+export const decodeLzw: StripDecoder = (src, srcPos, srcEnd, dst, dstPos, dstEnd) => {
   if (srcEnd - srcPos >= 2 && src[srcPos] === 0 && (src[srcPos + 1] & 1) === 1) {
     throw new ImageDecodeError("unsupported", "the strip uses old-style (pre-TIFF 6.0) LZW, which is not supported");
   }
@@ -103,4 +97,4 @@ export function decodeLzw(
     d += length;
   }
   return d;
-}
+};

@@ -1,4 +1,5 @@
 import { ImageDecodeError } from "../errors.ts";
+import type { StripDecoder } from "./strip-decoder.ts";
 
 /**
  * Runs shorter than this are copied byte by byte: a native fill/set call costs more than
@@ -20,14 +21,7 @@ const NATIVE_COPY_MIN = 16;
  * const out = new Uint8Array(8);
  * decodePackBits(Uint8Array.of(0xfd, 7, 1, 1, 2), 0, 5, out, 0, 8); // 6; out = 7 7 7 7 1 2 0 0
  */
-export function decodePackBits(
-  src: Uint8Array,
-  srcPos: number,
-  srcEnd: number,
-  dst: Uint8Array,
-  dstPos: number,
-  dstEnd: number,
-): number {
+export const decodePackBits: StripDecoder = (src, srcPos, srcEnd, dst, dstPos, dstEnd) => {
   let s = srcPos;
   let d = dstPos;
   // Repeat runs are at most 128 bytes, so a blank CDM row is ~28 runs of zeros. Adjacent
@@ -75,7 +69,7 @@ export function decodePackBits(
   }
   fill(dst, fillValue, fillStart, fillEnd);
   return d;
-}
+};
 
 function fill(dst: Uint8Array, value: number, start: number, end: number): void {
   if (end - start >= NATIVE_COPY_MIN) {

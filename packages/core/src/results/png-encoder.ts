@@ -47,9 +47,9 @@ export function encodePng(image: RgbImage, options: PngEncodeOptions = {}): Uint
   header.set([8, 2, 0, 0, 0], 8); // bit depth 8, colour type 2 (RGB), deflate, filter set 0, no interlace
   return concat([
     SIGNATURE,
-    chunk("IHDR", header),
-    chunk("IDAT", new Uint8Array(deflateSync(filtered, { level }))),
-    chunk("IEND", new Uint8Array(0)),
+    pngChunk("IHDR", header),
+    pngChunk("IDAT", new Uint8Array(deflateSync(filtered, { level }))),
+    pngChunk("IEND", new Uint8Array(0)),
   ]);
 }
 
@@ -120,7 +120,8 @@ function residualCost(residuals: Uint8Array): number {
   return sum;
 }
 
-function chunk(type: string, data: Uint8Array): Uint8Array {
+/** One PNG chunk: length, type, data and the CRC of type and data. */
+export function pngChunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, data.length);

@@ -1,3 +1,5 @@
+import type { RgbImage } from "../image/rgb-image.ts";
+
 /**
  * The circular kernel of the max filters (ImageJ RankFilters' convention, as colormipsearch's
  * `makeLineRadii` writes it, cdm-reference §2.5): radius r is nudged to 1.75 in [1.5, 1.75) and
@@ -17,4 +19,12 @@ export function discHalfWidths(radius: number): Int32Array {
   const widths = new Int32Array(2 * k + 1);
   for (let dy = -k; dy <= k; dy++) widths[dy + k] = Math.floor(Math.sqrt(r2 - dy * dy + 1e-10));
   return widths;
+}
+
+/** A circular max filter over `channels` interleaved 8-bit channels of a W×H image (1 for grey). */
+export type MaxFilter = (data: Uint8Array, W: number, H: number, channels: number, radius: number) => Uint8Array;
+
+/** `filter` over the three channels of an RGB image. */
+export function maxFilterOfRgb(filter: MaxFilter, image: RgbImage, radius: number): RgbImage {
+  return { width: image.width, height: image.height, rgb: filter(image.rgb, image.width, image.height, 3, radius) };
 }

@@ -1,5 +1,5 @@
 import type { RgbImage } from "../image/rgb-image.ts";
-import { discHalfWidths } from "./disc-kernel.ts";
+import { discHalfWidths, maxFilterOfRgb, type MaxFilter } from "./disc-kernel.ts";
 
 /**
  * The circular max filter written the plain way (cdm-reference §2.5): each output channel is
@@ -12,11 +12,11 @@ import { discHalfWidths } from "./disc-kernel.ts";
  * const dilated = maxFilterRgbPlain(target, 20);
  */
 export function maxFilterRgbPlain(image: RgbImage, radius: number): RgbImage {
-  return { width: image.width, height: image.height, rgb: maxFilterPlain(image.rgb, image.width, image.height, 3, radius) };
+  return maxFilterOfRgb(maxFilterPlain, image, radius);
 }
 
 /** The same for `channels` interleaved 8-bit channels (1 for grey). */
-export function maxFilterPlain(data: Uint8Array, W: number, H: number, channels: number, radius: number): Uint8Array {
+export const maxFilterPlain: MaxFilter = (data, W, H, channels, radius) => {
   const widths = discHalfWidths(radius);
   const k = (widths.length - 1) / 2;
   const out = new Uint8Array(data.length);
@@ -38,4 +38,4 @@ export function maxFilterPlain(data: Uint8Array, W: number, H: number, channels:
     }
   }
   return out;
-}
+};

@@ -1,5 +1,5 @@
 import type { RgbImage } from "../image/rgb-image.ts";
-import { discHalfWidths } from "./disc-kernel.ts";
+import { discHalfWidths, maxFilterOfRgb, type MaxFilter } from "./disc-kernel.ts";
 
 /**
  * The circular max filter of {@link maxFilterRgbPlain}, fast. Per channel, pixels are visited
@@ -13,11 +13,11 @@ import { discHalfWidths } from "./disc-kernel.ts";
  * const zgap = maxFilterRgb(maskedTarget, 20);
  */
 export function maxFilterRgb(image: RgbImage, radius: number): RgbImage {
-  return { width: image.width, height: image.height, rgb: maxFilterInterleaved(image.rgb, image.width, image.height, 3, radius) };
+  return maxFilterOfRgb(maxFilterInterleaved, image, radius);
 }
 
 /** The same for `channels` interleaved 8-bit channels. */
-export function maxFilterInterleaved(data: Uint8Array, W: number, H: number, channels: number, radius: number): Uint8Array {
+export const maxFilterInterleaved: MaxFilter = (data, W, H, channels, radius) => {
   const widths = discHalfWidths(radius);
   const k = (widths.length - 1) / 2;
   const out = new Uint8Array(data.length);
@@ -63,7 +63,7 @@ export function maxFilterInterleaved(data: Uint8Array, W: number, H: number, cha
     }
   }
   return out;
-}
+};
 
 function find(next: Int32Array, i: number): number {
   let root = i;

@@ -13,21 +13,18 @@ import { defaultShapeParams, type ShapeParams, ZGAP_RADIUS } from "./shape-param
  * @example
  * const zgap = zgapImagePlain(target); // equals zgap/<target>.tif of the precompute
  */
-export function zgapImagePlain(
-  target: RgbImage,
-  radius = ZGAP_RADIUS,
-  params: Pick<ShapeParams, "targetThreshold" | "excludeTopLeft" | "excludeTopRight"> = defaultShapeParams,
-): RgbImage {
-  const cleared = clearLabels(target, params.excludeTopLeft, params.excludeTopRight);
-  return maxFilterRgbPlain(maskBelowThreshold(cleared, params.targetThreshold), radius);
+export function zgapImagePlain(target: RgbImage, radius = ZGAP_RADIUS, params: ZgapParams = defaultShapeParams): RgbImage {
+  return zgapWith(maxFilterRgbPlain, target, radius, params);
 }
 
 /** {@link zgapImagePlain}, fast ({@link maxFilterRgb}). */
-export function zgapImage(
-  target: RgbImage,
-  radius = ZGAP_RADIUS,
-  params: Pick<ShapeParams, "targetThreshold" | "excludeTopLeft" | "excludeTopRight"> = defaultShapeParams,
-): RgbImage {
+export function zgapImage(target: RgbImage, radius = ZGAP_RADIUS, params: ZgapParams = defaultShapeParams): RgbImage {
+  return zgapWith(maxFilterRgb, target, radius, params);
+}
+
+type ZgapParams = Pick<ShapeParams, "targetThreshold" | "excludeTopLeft" | "excludeTopRight">;
+
+function zgapWith(maxFilter: (image: RgbImage, radius: number) => RgbImage, target: RgbImage, radius: number, params: ZgapParams): RgbImage {
   const cleared = clearLabels(target, params.excludeTopLeft, params.excludeTopRight);
-  return maxFilterRgb(maskBelowThreshold(cleared, params.targetThreshold), radius);
+  return maxFilter(maskBelowThreshold(cleared, params.targetThreshold), radius);
 }

@@ -1,5 +1,6 @@
-import { searchEmail } from "@cds/core";
-import type { Mailer, SearchEmailOptions, SentEmail, StateStore } from "@cds/core";
+import { searchEmail } from "@cds/core/notify";
+import type { Mailer, SearchEmailOptions, SentEmail } from "@cds/core/notify";
+import type { StateStore } from "@cds/core/state";
 import type { SearchOutcomeEvent } from "../ports.ts";
 import { type EmailOnceState, sendOnce } from "./send-once.ts";
 

@@ -1,4 +1,5 @@
-import type { Mailer, EmailMessage, SentEmail, StateStore } from "@cds/core";
+import type { Mailer, EmailMessage, SentEmail } from "@cds/core/notify";
+import type { StateStore } from "@cds/core/state";
 
 /** The state an emailer needs to send each outcome email once. */
 export type EmailOnceState = Pick<StateStore, "claimEmail" | "markEmailSent" | "releaseEmailClaim">;

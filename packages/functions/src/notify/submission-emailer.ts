@@ -1,5 +1,6 @@
-import { submissionEmail } from "@cds/core";
-import type { Mailer, SearchEmailOptions, SentEmail, StateStore } from "@cds/core";
+import { submissionEmail } from "@cds/core/notify";
+import type { Mailer, SearchEmailOptions, SentEmail } from "@cds/core/notify";
+import type { StateStore } from "@cds/core/state";
 import type { SubmissionOutcomeEvent } from "../ports.ts";
 import { type EmailOnceState, sendOnce } from "./send-once.ts";
 

@@ -2,8 +2,8 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIP, type LookupFunction } from "node:net";
-import { checkWebhookUrl, forbiddenAddressKind, hostOfUrl, webhookTargetRefusal } from "@cds/core";
-import type { WebhookAttemptResult, WebhookHeaders } from "@cds/core";
+import { checkWebhookUrl, forbiddenAddressKind, hostOfUrl, webhookTargetRefusal } from "@cds/core/notify";
+import type { WebhookAttemptResult, WebhookHeaders } from "@cds/core/notify";
 
 /** The longest a receiver may take to answer one webhook. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;

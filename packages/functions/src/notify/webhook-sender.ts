@@ -1,5 +1,7 @@
-import { decideAfterAttempt, DEFAULT_RETRY_POLICY, planWebhookDeliveries, signingSecretsOf, signWebhook } from "@cds/core";
-import type { DeliveryQueue, DeliveryStatus, NotifiableEvent, ReceivedMessage, RetryPolicy, StateStore, SubscriptionItem, WebhookAttemptResult, WebhookDeliveryMessage } from "@cds/core";
+import { decideAfterAttempt, DEFAULT_RETRY_POLICY, planWebhookDeliveries, signingSecretsOf, signWebhook } from "@cds/core/notify";
+import type { DeliveryStatus, SubscriptionItem } from "@cds/core/entities";
+import type { DeliveryQueue, NotifiableEvent, ReceivedMessage, RetryPolicy, WebhookAttemptResult, WebhookDeliveryMessage } from "@cds/core/notify";
+import type { StateStore } from "@cds/core/state";
 import { postWebhook, WEBHOOK_TIMEOUT_MS } from "./webhook-post.ts";
 
 /** Options of {@link createWebhookSender}. */

@@ -1,30 +1,27 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
+import { CdsError, ParameterError } from "@cds/core";
+import { SUBMISSION_STATUSES, type SearchItem } from "@cds/core/entities";
+import { readDescriptor, type LibraryDescriptor } from "@cds/core/library";
 import {
-  CdsError,
   checkWebhookTarget,
-  DEFAULT_MASK_MAX_BYTES,
-  ParameterError,
   generateWebhookSecret,
-  prepareSubmission,
-  printable,
-  recentSearches,
-  readDescriptor,
   secretFingerprint,
-  SUBMISSION_STATUSES,
-  submitMasks,
+  WEBHOOK_EVENT_TYPES,
+  WebhookTargetRefusedError,
+} from "@cds/core/notify";
+import {
+  DEFAULT_MASK_MAX_BYTES,
+  recentSearches,
   UPLOAD_FORM_FIELDS,
   uploadFormDefaults,
   uploadFormSidecar,
-  WEBHOOK_EVENT_TYPES,
-  WebhookTargetRefusedError,
   withBatchProgress,
-  type LibraryDescriptor,
-  type SearchItem,
-  type StateStore,
-  type SubmissionInput,
-} from "@cds/core";
+} from "@cds/core/pipeline";
+import type { StateStore } from "@cds/core/state";
+import { prepareSubmission, submitMasks, type SubmissionInput } from "@cds/core/submission";
+import { printable } from "@cds/core/text";
 import { FolderBlobStore } from "../folder-blob-store.ts";
 
 // The console's HTTP API over a local runtime: the same routes the stage's API serves (see

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { dirname, extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { StateStore } from "@cds/core";
+import type { StateStore } from "@cds/core/state";
 import { checkAccess, newConsoleToken, tokenCookie } from "./console-access.ts";
 import { createConsoleApi, CONSOLE_MAX_MASK_BYTES } from "./console-api.ts";
 import type { LiveFeed } from "./live-feed.ts";

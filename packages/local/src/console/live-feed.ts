@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
-import { withBatchProgress, type StateStore } from "@cds/core";
+import { withBatchProgress } from "@cds/core/pipeline";
+import type { StateStore } from "@cds/core/state";
 import type { CatalogEvent } from "@cds/events";
 
 // The console's live view: every event the runtime publishes goes to each open browser as a

@@ -1,5 +1,5 @@
 import { appendFile, mkdir, readFile } from "node:fs/promises";
-import { printable } from "@cds/core";
+import { printable } from "@cds/core/text";
 import { dirname } from "node:path";
 import { parseEvent, type CatalogEvent } from "@cds/events";
 

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CdsError, type Invoker } from "@cds/core";
+import { CdsError } from "@cds/core";
+import type { Invoker } from "@cds/core/ports";
 
 /** A registered function: receives a fresh copy of the payload on every attempt. */
 export type InvocationHandler = (payload: unknown) => Promise<unknown>;

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { DeliveryQueue, ReceivedMessage, ReceiveOptions } from "@cds/core";
+import type { DeliveryQueue, ReceivedMessage, ReceiveOptions } from "@cds/core/notify";
 
 /** Options of {@link InProcessDeliveryQueue}. */
 export type InProcessDeliveryQueueOptions = {

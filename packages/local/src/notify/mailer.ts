@@ -1,7 +1,7 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
-import type { EmailMessage, Mailer, SentEmail } from "@cds/core";
+import type { EmailMessage, Mailer, SentEmail } from "@cds/core/notify";
 
 /** How to reach an SMTP server. */
 export type SmtpSettings = {

@@ -1,4 +1,4 @@
-import type { StateStore } from "@cds/core";
+import type { StateStore } from "@cds/core/state";
 import { searchAcceptedEntry, type SearchEventEntry } from "@cds/functions";
 
 /** What {@link recoverAcceptedEvents} works with. */

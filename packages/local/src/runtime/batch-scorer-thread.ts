@@ -3,7 +3,8 @@
 // and its shard read buffer from one batch to the next.
 import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
-import type { SearchJob, WorkerPayload } from "@cds/core";
+import type { SearchJob } from "@cds/core/pipeline";
+import type { WorkerPayload } from "@cds/core/planning";
 import { inProcessBatchScorer, type BatchScore } from "@cds/functions";
 import { FolderBlobStore } from "../folder-blob-store.ts";
 import type { WorkerReply } from "../worker-pool.ts";

@@ -1,6 +1,11 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { combinedSearchOf, type BlobStore, type ResultsDocument, type SearchItem, type StateStore, type SubmissionItem, type SubmissionSummary } from "@cds/core";
+import type { SearchItem, SubmissionItem } from "@cds/core/entities";
+import { combinedSearchOf } from "@cds/core/pipeline";
+import type { BlobStore } from "@cds/core/ports";
+import type { ResultsDocument } from "@cds/core/results";
+import type { StateStore } from "@cds/core/state";
+import type { SubmissionSummary } from "@cds/core/submission";
 import { parseEvent, type CatalogEvent } from "@cds/events";
 import { searchCompletedEntry, searchFailedEntry, submissionCompletedEntry, type SearchEventEntry } from "@cds/functions";
 import type { LocalEventBus } from "../event-bus/local-event-bus.ts";

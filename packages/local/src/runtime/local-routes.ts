@@ -1,4 +1,4 @@
-import { stageEndedByFailureOf } from "@cds/core";
+import { stageEndedByFailureOf } from "@cds/core/pipeline";
 import type { RuleTarget } from "@cds/events";
 import { admission, combiner, intake, notify, stageFailed, submissionTracking, type AdmissionHandlerDeps, type PipelineDeps } from "@cds/functions";
 import type { LocalEventBus } from "../event-bus/local-event-bus.ts";
@@ -23,7 +23,7 @@ export interface LocalRoutesOptions {
  * handler broke stays in the outbox).
  *
  * @example
- * subscribeRuleTargets({ bus, deps, admission, stopping: () => stopping });
+ * subscribeRuleTargets({ bus, deps, admission: admissionDeps, stopping: () => stopping });
  */
 export function subscribeRuleTargets(options: LocalRoutesOptions): void {
   const { bus, deps, stopping } = options;

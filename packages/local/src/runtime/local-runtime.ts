@@ -1,7 +1,12 @@
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { admitWaitingSearches, checkMaxRunning, defaultMaxRunning, sweepAdmission, sweepSubmissions } from "@cds/core";
-import type { AdmitWaitingDeps, BatchPlanOptions, DispatchTreeOptions, Lut, RetryPolicy, StateStore, WebhookDeliveryMessage } from "@cds/core";
+import { admitWaitingSearches, checkMaxRunning, defaultMaxRunning, sweepAdmission } from "@cds/core/admission";
+import { sweepSubmissions } from "@cds/core/submission";
+import type { AdmitWaitingDeps } from "@cds/core/admission";
+import type { Lut } from "@cds/core/image";
+import type { RetryPolicy, WebhookDeliveryMessage } from "@cds/core/notify";
+import type { BatchPlanOptions, DispatchTreeOptions } from "@cds/core/planning";
+import type { StateStore } from "@cds/core/state";
 import { s3EventSource, type CatalogEvent } from "@cds/events";
 import {
   createWebhookSender,

@@ -2,7 +2,8 @@
 // image (up to the library's pixel count, after the header check) never blocks the main thread,
 // where the bus, the upload watcher and webhook deliveries run.
 import { parentPort } from "node:worker_threads";
-import { decodeImage, ImageDecodeError, type DecodeOptions } from "@cds/core";
+import { ImageDecodeError } from "@cds/core";
+import { decodeImage, type DecodeOptions } from "@cds/core/image";
 import type { WorkerReply } from "../worker-pool.ts";
 import type { MaskDecodeOutcome } from "./thread-mask-decoder.ts";
 

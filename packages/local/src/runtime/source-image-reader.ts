@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
-import type { SourceImageReader } from "@cds/core";
+import type { SourceImageReader } from "@cds/core/pipeline";
 
 /**
  * Reads original target images from the folder a library was indexed from, when it is still

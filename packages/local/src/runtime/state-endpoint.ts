@@ -1,6 +1,6 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createStateStore, type StateStore } from "@cds/core";
+import { createStateStore, type StateStore } from "@cds/core/state";
 import { createDocumentClient } from "../state/document-client.ts";
 import { startLocalState } from "../state/local-state.ts";
 

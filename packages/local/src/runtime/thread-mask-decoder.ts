@@ -1,4 +1,5 @@
-import { ImageDecodeError, type DecodeOptions, type ImageDecodeProblem, type RgbImage } from "@cds/core";
+import { ImageDecodeError, type ImageDecodeProblem } from "@cds/core";
+import type { DecodeOptions, RgbImage } from "@cds/core/image";
 import { WorkerPool } from "../worker-pool.ts";
 
 /** What the decode thread answers: the image, or the decode error to rebuild (the user's fault). */

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
-import type { SearchJob, WorkerPayload } from "@cds/core";
+import type { SearchJob } from "@cds/core/pipeline";
+import type { WorkerPayload } from "@cds/core/planning";
 import type { BatchScore, BatchScorer } from "@cds/functions";
 import { WorkerPool } from "../worker-pool.ts";
 

@@ -1,5 +1,7 @@
-import { createStateStore, stateTableLayout } from "@cds/core";
-import type { StateStore, StateStoreOptions, StateTableLayoutOverrides } from "@cds/core";
+import { stateTableLayout } from "@cds/core/entities";
+import { createStateStore } from "@cds/core/state";
+import type { StateTableLayoutOverrides } from "@cds/core/entities";
+import type { StateStore, StateStoreOptions } from "@cds/core/state";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createDocumentClient } from "./document-client.ts";
 import { startDynalite } from "./dynalite-server.ts";

@@ -1,7 +1,7 @@
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, ResourceNotFoundException } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { stateTableDefinition } from "@cds/core";
-import type { StateTableLayout } from "@cds/core";
+import { stateTableDefinition } from "@cds/core/entities";
+import type { StateTableLayout } from "@cds/core/entities";
 
 /**
  * Creates the state table if it does not exist yet and waits until it is ACTIVE. Safe to

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { mkdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { readManifest } from "@cds/core";
+import { readManifest } from "@cds/core/library";
 import { FolderBlobStore } from "@cds/local";
 import type { Io } from "../../io.ts";
 import { libraryFolder, resolveRoot } from "../../options/root.ts";

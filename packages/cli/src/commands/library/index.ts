@@ -1,5 +1,7 @@
 import type { Command } from "commander";
-import { CdsError, MANIFEST_KEY, parseMetadataFile, ParameterError, readManifest, type BlobStore, type LibraryManifest, type MetadataTable } from "@cds/core";
+import { CdsError, ParameterError } from "@cds/core";
+import { MANIFEST_KEY, parseMetadataFile, readManifest, type LibraryManifest, type MetadataTable } from "@cds/core/library";
+import type { BlobStore } from "@cds/core/ports";
 import { FolderBlobStore, indexLibrary, libraryVersions } from "@cds/local";
 import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";

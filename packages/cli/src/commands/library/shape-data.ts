@@ -1,4 +1,6 @@
-import { type BlobStore, type LibraryManifest, readShapeLibraryInfo } from "@cds/core";
+import type { LibraryManifest } from "@cds/core/library";
+import type { BlobStore } from "@cds/core/ports";
+import { readShapeLibraryInfo } from "@cds/core/shape";
 import type { Io } from "../../io.ts";
 
 /** One line on what `--with-shape` stored: how many targets, what it costs per target, where the images came from. */

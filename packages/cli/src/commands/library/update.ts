@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { CdsError, MANIFEST_KEY } from "@cds/core";
+import { CdsError } from "@cds/core";
+import { MANIFEST_KEY } from "@cds/core/library";
 import { type LibraryUpdateResult, updateLibrary } from "@cds/local";
 import { resolve } from "node:path";
 import type { Io } from "../../io.ts";

@@ -1,6 +1,7 @@
 import { Option, type Command } from "commander";
 import { join } from "node:path";
-import { CdsError, MAX_RESULTS_DOCUMENT_BYTES, parseResultsDocument, resultsCsv, toNeuronBridgeCustomMatches, type ResultsDocument } from "@cds/core";
+import { CdsError } from "@cds/core";
+import { MAX_RESULTS_DOCUMENT_BYTES, parseResultsDocument, resultsCsv, toNeuronBridgeCustomMatches, type ResultsDocument } from "@cds/core/results";
 import { readInputFile } from "../../files/input-files.ts";
 import type { Io } from "../../io.ts";
 import { resolveRoot } from "../../options/root.ts";

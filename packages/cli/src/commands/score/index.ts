@@ -1,5 +1,7 @@
 import type { Command } from "commander";
-import { CdsError, decodeImage, isMatch, prepareMask, readImageHeader, scoreTargetImage, type PixelMatchScore } from "@cds/core";
+import { CdsError } from "@cds/core";
+import { decodeImage, readImageHeader } from "@cds/core/image";
+import { isMatch, prepareMask, scoreTargetImage, type PixelMatchScore } from "@cds/core/scoring";
 import { readInputFile, readMaskImage } from "../../files/input-files.ts";
 import { maskIsOdd, sizeText, type Size } from "../../files/odd-size.ts";
 import type { Io } from "../../io.ts";

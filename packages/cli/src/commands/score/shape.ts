@@ -1,21 +1,18 @@
 import { stat } from "node:fs/promises";
 import { basename, extname, join, resolve } from "node:path";
 import type { Command } from "commander";
+import { ParameterError } from "@cds/core";
+import { decodeGray16Png, decodeImageFile, type Gray16Image, type RgbImage } from "@cds/core/image";
 import {
-  decodeGray16Png,
-  decodeImageFile,
   defaultShapeParams,
-  type Gray16Image,
   normalizedScore,
-  ParameterError,
   prepareShapeQuery,
   type PreparedShapeQuery,
-  type RgbImage,
   scoreShape,
   type ShapeScore,
   shapeTargetFromImages,
   ZGAP_RADIUS,
-} from "@cds/core";
+} from "@cds/core/shape";
 import { readFile } from "node:fs/promises";
 import type { Io } from "../../io.ts";
 import { resolveShapeLut } from "../../options/shape-lut.ts";

@@ -3,21 +3,20 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join } from "node:path";
+import { ImageSizeMismatchError } from "@cds/core";
+import { decodeImage, type RgbImage } from "@cds/core/image";
+import { libraryParts } from "@cds/core/library";
 import {
   buildResultsDocument,
-  decodeImage,
-  ImageSizeMismatchError,
   matchesToShow,
-  prepareMask,
   resultsCsv,
   resultsFileSet,
-  libraryParts,
   type ResultsDocument,
   type ResultsDocumentInput,
-  type RgbImage,
-  type ShapeRankedMatch,
-  type TargetMatch,
-} from "@cds/core";
+} from "@cds/core/results";
+import { prepareMask } from "@cds/core/scoring";
+import type { TargetMatch } from "@cds/core/search";
+import type { ShapeRankedMatch } from "@cds/core/shape";
 import { runLocalSearch, type LocalSearchResult } from "@cds/local";
 import { readMaskImage } from "../../files/input-files.ts";
 import { checkOutputFile } from "../../files/output-paths.ts";

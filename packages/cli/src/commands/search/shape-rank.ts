@@ -1,5 +1,9 @@
 import type { Command } from "commander";
-import { DEFAULT_SHAPE_TOP_LINES, type LibraryManifest, ParameterError, type RgbImage, type ShapeRankedMatch, type TargetMatch } from "@cds/core";
+import { ParameterError } from "@cds/core";
+import type { RgbImage } from "@cds/core/image";
+import type { LibraryManifest } from "@cds/core/library";
+import type { TargetMatch } from "@cds/core/search";
+import { DEFAULT_SHAPE_TOP_LINES, type ShapeRankedMatch } from "@cds/core/shape";
 import { rankLocalSearchByShape } from "@cds/local";
 import type { Io } from "../../io.ts";
 import { resolveShapeLut } from "../../options/shape-lut.ts";

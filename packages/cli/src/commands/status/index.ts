@@ -1,5 +1,7 @@
 import type { Command } from "commander";
-import { CdsError, recentSearches, withBatchProgress, type SearchItem } from "@cds/core";
+import { CdsError } from "@cds/core";
+import type { SearchItem } from "@cds/core/entities";
+import { recentSearches, withBatchProgress } from "@cds/core/pipeline";
 import type { Io } from "../../io.ts";
 import { resolveRoot } from "../../options/root.ts";
 import { stageOption, stateLocationOf, withState } from "../../options/state.ts";

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { join } from "node:path";
-import { SUBMISSION_STATUSES, type SubmissionItem, type SubmissionProgress } from "@cds/core";
+import { SUBMISSION_STATUSES, type SubmissionItem } from "@cds/core/entities";
+import type { SubmissionProgress } from "@cds/core/submission";
 import type { Io } from "../../io.ts";
 import { resolveRoot } from "../../options/root.ts";
 import { stageOption, stateLocationOf, withState } from "../../options/state.ts";

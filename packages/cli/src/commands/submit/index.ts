@@ -1,5 +1,8 @@
 import type { Command } from "commander";
-import { CdsError, isEmailAddress, libraryList, MANIFEST_KEY, ParameterError, prepareSubmission, readManifest, submitMasks, type SubmissionProgress, type SubmissionReceipt } from "@cds/core";
+import { CdsError, ParameterError } from "@cds/core";
+import { libraryList, MANIFEST_KEY, readManifest } from "@cds/core/library";
+import { prepareSubmission, submitMasks, type SubmissionProgress, type SubmissionReceipt } from "@cds/core/submission";
+import { isEmailAddress } from "@cds/core/text";
 import type { Io } from "../../io.ts";
 import { checkLibraryName, resolveRoot } from "../../options/root.ts";
 import { addSearchOptions, searchParamsFromOptions, type SearchOptionValues } from "../../options/search-options.ts";

@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
-import { CdsError, type RejectedMask, type SubmissionInput } from "@cds/core";
+import { CdsError } from "@cds/core";
+import type { RejectedMask, SubmissionInput } from "@cds/core/submission";
 import { maskImageSuffixes } from "@cds/events";
 import { parseManifest } from "./manifest.ts";
 

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { BlobStore } from "@cds/core";
+import type { BlobStore } from "@cds/core/ports";
 import { FolderBlobStore } from "@cds/local";
 import { libraryFolder } from "../../options/root.ts";
 import type { StateLocation } from "../../options/state.ts";

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
-import { CdsError, checkWebhookTarget, generateWebhookSecret, ParameterError, secretFingerprint, WEBHOOK_EVENT_TYPES, type DeliveryItem, type SubscriptionItem } from "@cds/core";
+import { CdsError, ParameterError } from "@cds/core";
+import type { DeliveryItem, SubscriptionItem } from "@cds/core/entities";
+import { checkWebhookTarget, generateWebhookSecret, secretFingerprint, WEBHOOK_EVENT_TYPES } from "@cds/core/notify";
 import type { Io } from "../../io.ts";
 import { resolveRoot } from "../../options/root.ts";
 import { stageOption, stateLocationOf, withState } from "../../options/state.ts";
