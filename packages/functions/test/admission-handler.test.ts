@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { DispatcherPayload, SearchItem, SearchJob } from "@cds/core";
+import type { SearchItem } from "@cds/core/entities";
+import type { SearchJob } from "@cds/core/pipeline";
+import type { DispatcherPayload } from "@cds/core/planning";
 import { EventValidationError, readFixture, searchAccepted, searchCompleted, searchFailed, searchStarted } from "@cds/events";
 import { admission, functionNames, type AdmissionHandlerDeps } from "@cds/functions";
 import { FolderBlobStore } from "@cds/local";

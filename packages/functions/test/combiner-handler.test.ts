@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { SearchNotFoundError, type ResultsDocument, type SearchItem } from "@cds/core";
+import type { SearchItem } from "@cds/core/entities";
+import type { ResultsDocument } from "@cds/core/results";
+import { SearchNotFoundError } from "@cds/core/state";
 import { EventValidationError, readFixture, searchBatchesCompleted, searchStarted } from "@cds/events";
 import { combiner } from "@cds/functions";
 import { FolderBlobStore } from "@cds/local";

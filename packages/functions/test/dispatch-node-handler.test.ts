@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { DispatchError, parseWorkerPayload, PayloadError, startSearch, type DispatcherPayload, type DispatchTreeOptions, type SearchJob, type WorkerPayload } from "@cds/core";
+import type { SearchJob } from "@cds/core/pipeline";
+import { parseWorkerPayload, type DispatcherPayload, type DispatchTreeOptions, type WorkerPayload } from "@cds/core/planning";
 import { dispatchNode, functionNames } from "@cds/functions";
 import { handlerPartsOnDynalite } from "@cds/testing/handler-parts-on-dynalite";
+import { admittedSearch } from "./started-search.ts";
 
 // One node of a search's dispatch tree, on real parts: a 40-target library in a folder (4 shards
 // of 10, so 4 batches), core's state store on dynalite, and an invoker that records what it was
@@ -11,11 +13,9 @@ const parts = handlerPartsOnDynalite({ library: true });
 
 const deps = () => ({ invoker: parts.invoker, libraries: parts.libraries, state: parts.state });
 
-/** An accepted search started as admission starts it: the payload of its tree's root node. */
+/** An accepted search started by the admission handler: the payload of its tree's root node. */
 async function rootOfNewSearch(dispatchTree?: DispatchTreeOptions): Promise<DispatcherPayload<SearchJob>> {
-  const search = await parts.acceptMask();
-  const started = await startSearch(search.searchId, { state: parts.state, libraries: parts.libraries, dispatchTree });
-  return started!.root;
+  return (await admittedSearch(parts, dispatchTree)).root;
 }
 
 const workers = () => parts.invoker.payloadsOf(functionNames.worker) as WorkerPayload<SearchJob>[];
@@ -54,7 +54,7 @@ describe("a leaf dispatch node", () => {
 
     const dispatching = dispatchNode(payload, deps());
 
-    await expect(dispatching).rejects.toThrow(DispatchError);
+    await expect(dispatching).rejects.toMatchObject({ name: "DispatchError" });
     await expect(dispatching).rejects.toThrow(/could not invoke 4 of its children; first error: Rate exceeded/);
     expect(parts.invoker.invocations).toEqual([]);
   });
@@ -109,7 +109,7 @@ describe("a malformed dispatch payload", () => {
     const payload = await rootOfNewSearch();
     const { job: _job, ...noJob } = payload;
 
-    await expect(dispatchNode(noJob, deps())).rejects.toThrow(PayloadError);
+    await expect(dispatchNode(noJob, deps())).rejects.toMatchObject({ name: "PayloadError" });
     await expect(dispatchNode(noJob, deps())).rejects.toThrow(/not a dispatcher payload: job/);
     await expect(dispatchNode({ ...payload, node: { ...payload.node, level: -1 } }, deps())).rejects.toThrow(/not a dispatcher payload: node\.level/);
     await expect(dispatchNode("search-dispatch-node", deps())).rejects.toThrow(/not a dispatcher payload/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SearchItem } from "@cds/core";
+import type { SearchItem } from "@cds/core/entities";
 import { objectCreated, readFixture, searchAccepted, searchBatchesCompleted, searchCompleted } from "@cds/events";
 import { functionNames, invocationGaveUp } from "@cds/functions";
 import { handlerPartsOnDynalite } from "@cds/testing/handler-parts-on-dynalite";

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { generateWebhookSecret, type WebhookDeliveryMessage } from "@cds/core";
+import { generateWebhookSecret, type WebhookDeliveryMessage } from "@cds/core/notify";
 import { EventValidationError, readFixture, searchCompleted, searchFailed, searchStarted, submissionCompleted } from "@cds/events";
 import { createWebhookSender, notify, type SearchOutcomeEvent, type SubmissionOutcomeEvent } from "@cds/functions";
 import { InProcessDeliveryQueue } from "@cds/local";

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { DispatcherPayload, SearchItem, SearchJob } from "@cds/core";
+import type { SearchItem } from "@cds/core/entities";
+import type { SearchJob } from "@cds/core/pipeline";
+import type { DispatcherPayload } from "@cds/core/planning";
 import { functionNames, resume } from "@cds/functions";
 import { handlerPartsOnDynalite } from "@cds/testing/handler-parts-on-dynalite";
 import { scoredSearch } from "./started-search.ts";
@@ -47,8 +49,8 @@ describe("resuming an unfinished search", () => {
   });
 
   it("leaves a search that waits for a slot to admission, and a finished one alone", async () => {
-    const waiting = await parts.acceptMask();
     const { search: finished } = await scoredSearch(parts);
+    const waiting = await parts.acceptMask();
     await parts.state.markSearchFailed(finished.searchId, { reason: "stopped", stage: "sweeper" });
 
     await resume(await current(waiting), deps());

@@ -1,6 +1,10 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildResultsDocument, completeSubmissionIfDone, defaultSearchParams, type CombinedSearch, type SearchItem } from "@cds/core";
+import type { SearchItem } from "@cds/core/entities";
+import type { CombinedSearch } from "@cds/core/pipeline";
+import { buildResultsDocument } from "@cds/core/results";
+import { defaultSearchParams } from "@cds/core/search";
+import { completeSubmissionIfDone } from "@cds/core/submission";
 import { searchEventSource } from "@cds/events";
 import { batchesCompletedEntry, searchAcceptedEntry, searchCompletedEntry, searchFailedEntry, searchStartedEntry, submissionCompletedEntry } from "@cds/functions";
 import { FolderBlobStore } from "@cds/local";

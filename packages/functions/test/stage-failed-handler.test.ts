@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { defaultSearchParams, type FailingStage, type SearchItem } from "@cds/core";
+import type { SearchItem } from "@cds/core/entities";
+import type { FailingStage } from "@cds/core/pipeline";
+import { defaultSearchParams } from "@cds/core/search";
 import { stageFailed } from "@cds/functions";
 import { handlerPartsOnDynalite } from "@cds/testing/handler-parts-on-dynalite";
 

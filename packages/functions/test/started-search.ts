@@ -1,6 +1,9 @@
-import { startSearch, type DispatcherPayload, type DispatchTreeOptions, type SearchItem, type SearchJob, type WorkerPayload } from "@cds/core";
-import { dispatchNode, functionNames, inProcessBatchScorer, worker } from "@cds/functions";
+import type { SearchItem } from "@cds/core/entities";
+import type { SearchJob } from "@cds/core/pipeline";
+import type { DispatcherPayload, DispatchTreeOptions, WorkerPayload } from "@cds/core/planning";
+import { admission, dispatchNode, functionNames, inProcessBatchScorer, searchAcceptedEntry, worker } from "@cds/functions";
 import type { HandlerParts } from "@cds/testing/handler-parts-on-dynalite";
+import { deliveredEvent } from "@cds/testing/recording-ports";
 
 // Searches brought part of the way through the pipeline by its own handlers, for the tests of
 // the handlers that come after: admission's start, the dispatch tree, the worker.
@@ -13,16 +16,34 @@ export interface StartedSearch {
 }
 
 /**
- * Accepts a mask and starts its search as admission does, then runs its dispatch tree (every
- * node, through `dispatchNode` on the recording invoker) to its worker payloads; the invoker's
- * record is cleared after. With `lanes`, the root runs in waves (only the first wave's workers).
+ * Accepts a mask and has the admission handler start its search (on its `Search Accepted`):
+ * the search as it now runs, and the root payload admission invoked. The bus's and the
+ * invoker's records are cleared after.
+ *
+ * @example
+ * const { search, root } = await admittedSearch(parts, { levels: 2 });
+ */
+export async function admittedSearch(parts: HandlerParts, dispatchTree?: DispatchTreeOptions): Promise<Omit<StartedSearch, "workers">> {
+  const accepted = await parts.acceptMask();
+  await admission(deliveredEvent(searchAcceptedEntry(accepted)), { state: parts.state, libraries: parts.libraries, bus: parts.bus, invoker: parts.invoker, dispatchTree });
+  const [root] = parts.invoker.payloadsOf(functionNames.dispatchNode) as DispatcherPayload<SearchJob>[];
+  const search = await parts.state.getSearch(accepted.searchId);
+  if (!root || search?.status !== "running") throw new Error(`admission did not start search ${accepted.searchId}`);
+  parts.bus.published.length = 0;
+  parts.invoker.invocations.length = 0;
+  return { search, root };
+}
+
+/**
+ * A search admission started ({@link admittedSearch}), its dispatch tree run (every node, through
+ * `dispatchNode` on the recording invoker) to its worker payloads; the invoker's record is
+ * cleared after. With `lanes`, the root runs in waves (only the first wave's workers).
  *
  * @example
  * const { search, workers } = await startedSearch(parts, { dispatchTree: { levels: 2 } });
  */
 export async function startedSearch(parts: HandlerParts, options: { dispatchTree?: DispatchTreeOptions; lanes?: number } = {}): Promise<StartedSearch> {
-  const accepted = await parts.acceptMask();
-  const started = (await startSearch(accepted.searchId, { state: parts.state, libraries: parts.libraries, dispatchTree: options.dispatchTree }))!;
+  const started = await admittedSearch(parts, options.dispatchTree);
   const ports = { invoker: parts.invoker, libraries: parts.libraries, state: parts.state };
   let pending: DispatcherPayload<SearchJob>[] = [{ ...started.root, ...(options.lanes ? { lanes: options.lanes } : {}) }];
   while (pending.length > 0) {
@@ -32,7 +53,7 @@ export async function startedSearch(parts: HandlerParts, options: { dispatchTree
   }
   const workers = parts.invoker.payloadsOf(functionNames.worker) as WorkerPayload<SearchJob>[];
   parts.invoker.invocations.length = 0;
-  return { search: started.search, root: started.root, workers };
+  return { ...started, workers };
 }
 
 /**

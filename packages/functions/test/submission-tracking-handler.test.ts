@@ -1,6 +1,9 @@
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { buildResultsDocument, defaultSearchParams, type SearchItem, type SubmissionSummary } from "@cds/core";
+import type { SearchItem } from "@cds/core/entities";
+import { buildResultsDocument } from "@cds/core/results";
+import { defaultSearchParams } from "@cds/core/search";
+import type { SubmissionSummary } from "@cds/core/submission";
 import { EventValidationError, readFixture, searchCompleted, searchFailed, searchStarted } from "@cds/events";
 import { submissionTracking } from "@cds/functions";
 import { FolderBlobStore } from "@cds/local";

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { DispatcherPayload, SearchJob } from "@cds/core";
+import type { SearchJob } from "@cds/core/pipeline";
+import type { DispatcherPayload } from "@cds/core/planning";
 import { functionNames, sweepSearches } from "@cds/functions";
 import { FolderBlobStore } from "@cds/local";
 import { handlerPartsOnDynalite } from "@cds/testing/handler-parts-on-dynalite";

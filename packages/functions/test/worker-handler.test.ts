@@ -1,7 +1,9 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BlobNotFoundError, PayloadError, type DispatcherPayload, type SearchJob } from "@cds/core";
+import type { SearchJob } from "@cds/core/pipeline";
+import type { DispatcherPayload } from "@cds/core/planning";
+import { BlobNotFoundError } from "@cds/core/ports";
 import { functionNames, inProcessBatchScorer, worker } from "@cds/functions";
 import { handlerPartsOnDynalite } from "@cds/testing/handler-parts-on-dynalite";
 import { startedSearch } from "./started-search.ts";
@@ -80,7 +82,7 @@ describe("the worker", () => {
   it("refuses a malformed payload with what is wrong", async () => {
     const { workers } = await startedSearch(parts);
 
-    await expect(worker({ ...workers[0], shards: [] }, deps())).rejects.toThrow(PayloadError);
+    await expect(worker({ ...workers[0], shards: [] }, deps())).rejects.toMatchObject({ name: "PayloadError" });
     await expect(worker({ ...workers[0], batch: { batchId: 0 } }, deps())).rejects.toThrow(/not a worker payload: batch\.start/);
     expect(parts.bus.published).toEqual([]);
   });

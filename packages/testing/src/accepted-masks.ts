@@ -1,6 +1,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { acceptUpload, encodePackBitsTiff, type LibraryStores, type SearchItem, type StateStore } from "@cds/core";
+import type { SearchItem } from "@cds/core/entities";
+import { encodePackBitsTiff } from "@cds/core/image";
+import { acceptUpload, type LibraryStores } from "@cds/core/pipeline";
+import type { StateStore } from "@cds/core/state";
 import { FolderBlobStore } from "@cds/local";
 import { WHOLE_IMAGE_PARAMS } from "./sprinkled-library.ts";
 import { sprinkledImage } from "./synthetic-targets.ts";

@@ -1,6 +1,9 @@
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach } from "vitest";
-import type { BlobStore, LibraryStores, SearchItem, StateStore } from "@cds/core";
+import type { SearchItem } from "@cds/core/entities";
+import type { LibraryStores } from "@cds/core/pipeline";
+import type { BlobStore } from "@cds/core/ports";
+import type { StateStore } from "@cds/core/state";
 import { FolderBlobStore, type LocalState } from "@cds/local";
 import { acceptSprinkledMask, librariesUnder } from "./accepted-masks.ts";
 import { startDynaliteState } from "./dynalite-state.ts";
@@ -42,7 +45,8 @@ export interface HandlerParts {
  *
  * @example
  * const parts = handlerPartsOnDynalite({ library: true });
- * it("starts it", async () => { await admission(event, { state: parts.state, libraries: parts.libraries, bus: parts.bus, invoker: parts.invoker }); });
+ * // then, inside a test:
+ * await admission(event, { state: parts.state, libraries: parts.libraries, bus: parts.bus, invoker: parts.invoker });
  */
 export function handlerPartsOnDynalite(options: HandlerPartsOptions = {}): HandlerParts {
   let root: string | undefined;

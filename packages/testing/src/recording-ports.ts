@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Invoker } from "@cds/core";
+import type { Invoker } from "@cds/core/ports";
 import { parseEvent, type CatalogDetailType, type CatalogEvent, type CatalogEventEntry, type CatalogEventOfType } from "@cds/events";
 
 /**
