@@ -49,6 +49,15 @@ describe("a worker that gave up", () => {
     expect(await invocationGaveUp(failure, deps())).toBe(false);
     expect(parts.bus.published).toEqual([]);
   });
+
+  // The same bug, known by its payload's shape (as on AWS): a `batch` and a `job` that names no
+  // search become a `Batch Failed` without a searchId, which the event catalog refuses.
+  it.fails("known by its payload, with a job that names no search, says it handled nothing", async () => {
+    const failure = { payload: { batch: { batchId: 2, start: 20, end: 30 }, job: {} }, error: "not a worker payload: job.searchId: Required", attempts: 3 };
+
+    expect(await invocationGaveUp(failure, deps())).toBe(false);
+    expect(parts.bus.published).toEqual([]);
+  });
 });
 
 describe("a dispatcher that gave up", () => {
