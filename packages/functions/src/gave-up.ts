@@ -31,8 +31,11 @@ export async function invocationGaveUp(failure: GaveUpInvocation, deps: Pick<Pip
   const payload = failure.payload as Partial<WorkerPayload<SearchJob>> & Partial<DispatcherPayload<SearchJob>> & { "detail-type"?: unknown; detail?: { searchId?: unknown } };
   const error = failure.error || "unknown error";
   if (failure.functionName === functionNames.worker || (payload.batch && payload.job)) {
-    const { batch, job } = payload as WorkerPayload<SearchJob>;
-    const detail = { searchId: job.searchId, batchId: batch.batchId, attempt: failure.attempts, error };
+    // A payload that is not a worker's (hand-made, or of another version) names no batch to fail.
+    const searchId = payload.job?.searchId;
+    const batchId = payload.batch?.batchId;
+    if (typeof searchId !== "string" || typeof batchId !== "number") return false;
+    const detail = { searchId, batchId, attempt: failure.attempts, error };
     await deps.bus.publish([{ source: searchEventSource, detailType: "Batch Failed", detail }]);
     return true;
   }
