@@ -7,7 +7,7 @@ import { uploadSettingsOf } from "@cds/core/pipeline";
 import { csvCell, isEmailAddress, printable } from "@cds/core/text";
 import { readFixture, searchFailed } from "@cds/events";
 import { EventLog } from "@cds/local";
-import { buildSubmissionSummary, submissionSummaryCsv } from "../../core/src/submission/submission-summary.ts";
+import { buildSubmissionSummary, submissionSummaryCsv } from "@cds/core/submission";
 import { memoryIo, processIo } from "../../cli/src/io.ts";
 
 describe("CSV cells a spreadsheet would run", () => {

@@ -6,6 +6,7 @@ export { prepareSubmission } from "./prepare-submission.ts";
 export type { RejectedMask, SubmissionInput } from "./prepare-submission.ts";
 export { submissionProgress } from "./submission-progress.ts";
 export type { SubmissionProgress } from "./submission-progress.ts";
+export { buildSubmissionSummary, submissionSummaryCsv } from "./submission-summary.ts";
 export type { SubmissionSummary } from "./submission-summary.ts";
 export { submitMasks } from "./submit-masks.ts";
 export type { SubmissionReceipt } from "./submit-masks.ts";
