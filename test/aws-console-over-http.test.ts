@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodePackBitsTiff } from "@cds/core/image";
 import { readUploadParameters, sidecarOfMetadata, uploadSettingsOf } from "@cds/core/pipeline";
@@ -12,6 +11,7 @@ import { liveSearchEventPattern } from "../packages/aws/src/console/broadcast.ts
 import type { HttpApiEvent, HttpResult } from "../packages/aws/src/console/http.ts";
 import { s3StoreAt } from "../packages/aws/src/s3-url.ts";
 import { cloudNames, lambdaEntries, startLocalCloud, type LocalCloud } from "./support/aws-over-http.ts";
+import { CONSOLE_TABLE, createConsoleTable } from "./support/console-table.ts";
 import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
 import { sprinkledImage } from "@cds/testing/synthetic-targets";
 import { tempDir } from "@cds/testing/temp-dir";
@@ -28,7 +28,6 @@ import { tempDir } from "@cds/testing/temp-dir";
 const LIBRARY = "tiny";
 const ALICE = "0b6c2f4e-1111-4a5b-9c8d-000000000001";
 const BOB = "0b6c2f4e-2222-4a5b-9c8d-000000000002";
-const CONSOLE_TABLE = "cds-e2e-console";
 
 type Handler<E> = (event: E) => Promise<unknown>;
 interface Entries {
@@ -85,16 +84,7 @@ beforeAll(async () => {
     CDS_USER_POOL_ID: "us-east-1_TestPool",
     CDS_USER_POOL_CLIENT_ID: "test-client",
   });
-  const dynamo = new DynamoDBClient({ endpoint: cloud.env.AWS_ENDPOINT_URL_DYNAMODB, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: CONSOLE_TABLE,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }, { AttributeName: "sk", AttributeType: "S" }],
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
-    }),
-  );
-  dynamo.destroy();
+  await createConsoleTable(cloud);
   // The library under <name>/ in the library bucket, as `cds library index --to s3://…` writes it.
   const store = s3StoreAt(`s3://${cloudNames.buckets.library}/${LIBRARY}`);
   await indexSprinkledLibrary({ root, name: LIBRARY, count: 60, shardSize: 20, store });

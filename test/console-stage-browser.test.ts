@@ -7,7 +7,6 @@ import type { Duplex } from "node:stream";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PutBucketCorsCommand } from "@aws-sdk/client-s3";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -19,6 +18,7 @@ import type { HttpResult } from "../packages/aws/src/console/http.ts";
 import { s3StoreAt } from "../packages/aws/src/s3-url.ts";
 import { consoleRoutes } from "../stacks/Console.ts";
 import { cloudNames, lambdaEntries, startLocalCloud, type LocalCloud } from "./support/aws-over-http.ts";
+import { CONSOLE_TABLE, createConsoleTable } from "./support/console-table.ts";
 import { indexSprinkledLibrary } from "@cds/testing/sprinkled-library";
 import { sprinkledImage } from "@cds/testing/synthetic-targets";
 import { tempDir } from "@cds/testing/temp-dir";
@@ -43,7 +43,6 @@ const POOL = "us-east-1_TestPool";
 const CLIENT = "test-client";
 const ISSUER = `https://cognito-idp.us-east-1.amazonaws.com/${POOL}`;
 const SUB = "0b6c2f4e-3333-4a5b-9c8d-000000000003";
-const CONSOLE_TABLE = "cds-e2e-console";
 const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8" };
 
 type Handler = (event: unknown) => Promise<unknown>;
@@ -148,20 +147,6 @@ async function startGateway(jwks: string, targets: GatewayTargets): Promise<{ or
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
   return { origin: gateway.origin, close };
-}
-
-/** The console's own table, as stacks/Console.ts declares its keys. */
-async function createConsoleTable(cloud: LocalCloud): Promise<void> {
-  const dynamo = new DynamoDBClient({ endpoint: cloud.env.AWS_ENDPOINT_URL_DYNAMODB, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: CONSOLE_TABLE,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }, { AttributeName: "sk", AttributeType: "S" }],
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
-    }),
-  );
-  dynamo.destroy();
 }
 
 /** The buckets' CORS rules as stacks/Storage.ts sets them, for the gateway's origin here. */
