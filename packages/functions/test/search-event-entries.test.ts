@@ -7,9 +7,8 @@ import { defaultSearchParams } from "@cds/core/search";
 import { completeSubmissionIfDone } from "@cds/core/submission";
 import { searchEventSource } from "@cds/events";
 import { batchesCompletedEntry, searchAcceptedEntry, searchCompletedEntry, searchFailedEntry, searchStartedEntry, submissionCompletedEntry } from "@cds/functions";
-import { FolderBlobStore } from "@cds/local";
+import { FolderBlobStore, localEvent } from "@cds/local";
 import { handlerPartsOnDynalite } from "@cds/testing/handler-parts-on-dynalite";
-import { deliveredEvent } from "@cds/testing/recording-ports";
 import { aDocumentInput, aMatch } from "@cds/testing/results-builders";
 
 // The envelope builders the handlers emit with, fed what core returns (searches as the state
@@ -36,7 +35,7 @@ describe("the search event entries", () => {
     const entry = searchAcceptedEntry(search);
 
     expect(entry).toEqual({ source: searchEventSource, detailType: "Search Accepted", detail: { searchId: search.searchId, library: "lib", maskKey: search.maskKey, targetCount: 55 } });
-    expect(deliveredEvent(entry).detail).toEqual(entry.detail);
+    expect(localEvent(entry).detail).toEqual(entry.detail);
   });
 
   it("Search Started carries the batch count and the batch size it was started with", async () => {
@@ -44,11 +43,11 @@ describe("the search event entries", () => {
 
     const entry = searchStartedEntry(running, 20);
 
-    expect(deliveredEvent(entry)).toMatchObject({ "detail-type": "Search Started", detail: { searchId: running.searchId, batchCount: 3, batchSize: 20 } });
+    expect(localEvent(entry)).toMatchObject({ "detail-type": "Search Started", detail: { searchId: running.searchId, batchCount: 3, batchSize: 20 } });
   });
 
   it("Search Batches Completed carries the batch count", () => {
-    expect(deliveredEvent(batchesCompletedEntry("search-9", 3))).toMatchObject({ "detail-type": "Search Batches Completed", detail: { searchId: "search-9", batchCount: 3 } });
+    expect(localEvent(batchesCompletedEntry("search-9", 3))).toMatchObject({ "detail-type": "Search Batches Completed", detail: { searchId: "search-9", batchCount: 3 } });
   });
 
   it("Search Completed carries what the results document says, where it lies, and the best matches", () => {
@@ -56,7 +55,7 @@ describe("the search event entries", () => {
     const topMatches = [{ name: "target-3", matchingPixels: 700, matchingRatio: 0.7, mirrored: false }];
     const combined: CombinedSearch = { searchId: "search-7", document, resultsKey: "search-7.json", htmlKey: "search-7.html", maskName: "my-mask.png", library: "synthetic", topMatches };
 
-    const event = deliveredEvent(searchCompletedEntry(combined));
+    const event = localEvent(searchCompletedEntry(combined));
 
     expect(event.detail).toEqual({
       searchId: "search-7", matchCount: document.matchCount, resultsKey: "search-7.json", htmlKey: "search-7.html", topMatches,
@@ -69,7 +68,7 @@ describe("the search event entries", () => {
     const search = await aSearch("sub-77-0003-my mask.png", "sub-77");
     const failed = await parts.state.markSearchFailed(search.searchId, { reason: "the mask is empty", stage: "intake" });
 
-    const event = deliveredEvent(searchFailedEntry(failed));
+    const event = localEvent(searchFailedEntry(failed));
 
     expect(event.detail).toEqual({ searchId: search.searchId, reason: "the mask is empty", stage: "intake", failedAt: NOW.toISOString(), maskName: "my mask.png", library: "lib" });
   });
@@ -78,7 +77,7 @@ describe("the search event entries", () => {
     const running = await parts.state.markSearchRunning((await aSearch()).searchId);
     const before = Date.now();
 
-    const detail = deliveredEvent(searchFailedEntry(running)).detail as { reason: string; stage: string; failedAt: string };
+    const detail = localEvent(searchFailedEntry(running)).detail as { reason: string; stage: string; failedAt: string };
 
     expect(detail).toMatchObject({ reason: "the search failed", stage: "sweeper" });
     expect(Date.parse(detail.failedAt)).toBeGreaterThanOrEqual(before - 1000);
@@ -91,7 +90,7 @@ describe("the search event entries", () => {
     await parts.state.recordMaskOutcome({ submissionId: "sub-8", maskId: "m0", searchId: "s-1", outcome: "failed", failureReason: "(worker) gone" });
     const completed = (await completeSubmissionIfDone("sub-8", { state: parts.state, results, now: () => NOW }))!;
 
-    const event = deliveredEvent(submissionCompletedEntry(completed));
+    const event = localEvent(submissionCompletedEntry(completed));
 
     expect(event.detail).toEqual({
       submissionId: "sub-8", library: "lib", maskCount: 1, completed: 0, failed: 1, rejected: 0,

@@ -3,7 +3,7 @@ import type { SearchJob } from "@cds/core/pipeline";
 import type { DispatcherPayload, DispatchTreeOptions, WorkerPayload } from "@cds/core/planning";
 import { admission, dispatchNode, functionNames, inProcessBatchScorer, searchAcceptedEntry, worker } from "@cds/functions";
 import type { HandlerParts } from "@cds/testing/handler-parts-on-dynalite";
-import { deliveredEvent } from "@cds/testing/recording-ports";
+import { localEvent } from "@cds/local";
 
 // Searches brought part of the way through the pipeline by its own handlers, for the tests of
 // the handlers that come after: admission's start, the dispatch tree, the worker.
@@ -25,7 +25,7 @@ export interface StartedSearch {
  */
 export async function admittedSearch(parts: HandlerParts, dispatchTree?: DispatchTreeOptions): Promise<Omit<StartedSearch, "workers">> {
   const accepted = await parts.acceptMask();
-  await admission(deliveredEvent(searchAcceptedEntry(accepted)), { state: parts.state, libraries: parts.libraries, bus: parts.bus, invoker: parts.invoker, dispatchTree });
+  await admission(localEvent(searchAcceptedEntry(accepted)), { state: parts.state, libraries: parts.libraries, bus: parts.bus, invoker: parts.invoker, dispatchTree });
   const [root] = parts.invoker.payloadsOf(functionNames.dispatchNode) as DispatcherPayload<SearchJob>[];
   const search = await parts.state.getSearch(accepted.searchId);
   if (!root || search?.status !== "running") throw new Error(`admission did not start search ${accepted.searchId}`);

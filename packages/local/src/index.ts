@@ -13,7 +13,7 @@ export { runLocalSearch } from "./search-runner.ts";
 export type { LocalSearchOptions, LocalSearchResult, SearchTarget } from "./search-runner.ts";
 export { writeSyntheticFiles } from "./synthetic-files.ts";
 export type { SyntheticFiles } from "./synthetic-files.ts";
-export { LocalEventBus, localAccount, localRegion } from "./event-bus/local-event-bus.ts";
+export { LocalEventBus, localAccount, localEvent, localRegion } from "./event-bus/local-event-bus.ts";
 export type { DeliveryContext, EventHandler, LocalEventBusOptions, PublishEntry, PublishOptions } from "./event-bus/local-event-bus.ts";
 export { DeliveryError } from "./event-bus/delivery-error.ts";
 export { EventLog, EventLogError } from "./event-bus/event-log.ts";

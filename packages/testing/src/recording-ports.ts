@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import type { Invoker } from "@cds/core/ports";
-import { parseEvent, type CatalogDetailType, type CatalogEvent, type CatalogEventEntry, type CatalogEventOfType } from "@cds/events";
+import { localEvent } from "@cds/local";
+import { type CatalogDetailType, type CatalogEvent, type CatalogEventEntry, type CatalogEventOfType } from "@cds/events";
 
 /**
  * The bus port (what `@cds/functions` calls `EventPublisher`) that keeps what was published, in
@@ -34,28 +34,8 @@ export class RecordingBus {
    * against the event catalog (so an entry no bus would take fails the test here).
    */
   delivered(): CatalogEvent[] {
-    return this.published.map((entry) => deliveredEvent(entry));
+    return this.published.map((entry) => localEvent(entry));
   }
-}
-
-/**
- * An entry in the envelope a bus delivers it in, checked against the event catalog.
- *
- * @example
- * await admission(deliveredEvent({ source: searchEventSource, detailType: "Search Accepted", detail }), deps);
- */
-export function deliveredEvent(entry: CatalogEventEntry): CatalogEvent {
-  return parseEvent({
-    version: "0",
-    id: randomUUID(),
-    "detail-type": entry.detailType,
-    source: entry.source,
-    account: "000000000000",
-    time: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-    region: "local",
-    resources: entry.resources ?? [],
-    detail: entry.detail,
-  });
 }
 
 /** One call a {@link RecordingInvoker} accepted. */

@@ -48,6 +48,33 @@ export const localAccount = "000000000000";
 /** The region the bus writes into envelopes. */
 export const localRegion = "local";
 
+/** Now, as EventBridge stamps an envelope: in whole seconds. */
+function envelopeTime(): string {
+  return new Date().toISOString().replace(/\.\d+Z$/, "Z");
+}
+
+/**
+ * An entry in the envelope the local bus delivers it in, checked against the event catalog
+ * (throws EventValidationError when it does not fit). An id given is kept: the outbox gives one
+ * per search's end event, so a late copy shares it.
+ *
+ * @example
+ * await admission(localEvent({ source: searchEventSource, detailType: "Search Accepted", detail }), deps);
+ */
+export function localEvent(entry: PublishEntry & { id?: string }, time = envelopeTime()): CatalogEvent {
+  return parseEvent({
+    version: "0",
+    id: entry.id ?? randomUUID(),
+    "detail-type": entry.detailType,
+    source: entry.source,
+    account: localAccount,
+    time,
+    region: localRegion,
+    resources: entry.resources ?? [],
+    detail: entry.detail,
+  });
+}
+
 /**
  * The in-process stand-in for EventBridge. `publish` validates each entry against the event
  * catalog, fills the envelope, appends the events to the log, and then, asynchronously as
@@ -82,21 +109,8 @@ export class LocalEventBus {
    * the log, with the events as delivered (ids filled in); handlers run afterwards.
    */
   async publish(entries: readonly (PublishEntry & { id?: string })[], options: PublishOptions = {}): Promise<CatalogEvent[]> {
-    const time = new Date().toISOString().replace(/\.\d+Z$/, "Z"); // EventBridge gives whole seconds
-    const events = entries.map((entry) =>
-      parseEvent({
-        version: "0",
-        // An id given is the outbox's own (one per search's end event), so a late copy shares it.
-        id: entry.id ?? randomUUID(),
-        "detail-type": entry.detailType,
-        source: entry.source,
-        account: localAccount,
-        time,
-        region: localRegion,
-        resources: entry.resources ?? [],
-        detail: entry.detail,
-      }),
-    );
+    const time = envelopeTime();
+    const events = entries.map((entry) => localEvent(entry, time));
     const append = this.appended.then(() => this.log.append(events));
     this.appended = append.catch(() => undefined);
     await append;
