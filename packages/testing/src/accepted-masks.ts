@@ -4,14 +4,9 @@ import type { SearchItem } from "@cds/core/entities";
 import { encodePackBitsTiff } from "@cds/core/image";
 import { acceptUpload, type LibraryStores } from "@cds/core/pipeline";
 import type { StateStore } from "@cds/core/state";
-import { FolderBlobStore } from "@cds/local";
+import { FolderBlobStore, librariesUnder } from "@cds/local";
 import { WHOLE_IMAGE_PARAMS } from "./sprinkled-library.ts";
 import { sprinkledImage } from "./synthetic-targets.ts";
-
-/** The libraries under a cds data folder (`root/libraries/<name>`), as the pipeline's port reads them. */
-export function librariesUnder(root: string): LibraryStores {
-  return (name) => new FolderBlobStore(join(root, "libraries", name));
-}
 
 /** Options of {@link acceptSprinkledMask}. */
 export interface SprinkledMaskOptions {

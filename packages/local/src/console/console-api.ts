@@ -23,6 +23,7 @@ import type { StateStore } from "@cds/core/state";
 import { prepareSubmission, submitMasks, type SubmissionInput } from "@cds/core/submission";
 import { printable } from "@cds/core/text";
 import { FolderBlobStore } from "../folder-blob-store.ts";
+import { librariesUnder } from "../library-folders.ts";
 
 // The console's HTTP API over a local runtime: the same routes the stage's API serves (see
 // README, "The console"), so one browser app drives both. Uploads take two steps, as a presigned
@@ -200,7 +201,7 @@ async function listLibraries(root: string): Promise<{ name: string; count?: numb
   return Promise.all(
     names.map(async (name) => {
       try {
-        const d = await readDescriptor(new FolderBlobStore(join(root, "libraries", name)));
+        const d = await readDescriptor(librariesUnder(root)(name));
         return { name, count: d.count, width: d.width, height: d.height };
       } catch (error) {
         return { name, problem: error instanceof CdsError ? error.message : "its index cannot be read" };
@@ -212,7 +213,7 @@ async function listLibraries(root: string): Promise<{ name: string; count?: numb
 async function descriptorOf(root: string, library: unknown): Promise<LibraryDescriptor> {
   if (typeof library !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(library)) throw new FieldError("library", "choose a library");
   try {
-    return await readDescriptor(new FolderBlobStore(join(root, "libraries", library)));
+    return await readDescriptor(librariesUnder(root)(library));
   } catch {
     throw new FieldError("library", `there is no usable library "${library}" here: index one with \`cds library index\``);
   }

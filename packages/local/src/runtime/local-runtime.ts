@@ -26,6 +26,7 @@ import {
   type SearchEventEntry,
 } from "@cds/functions";
 import { FolderBlobStore } from "../folder-blob-store.ts";
+import { librariesUnder } from "../library-folders.ts";
 import { LocalEventBus } from "../event-bus/local-event-bus.ts";
 import { LocalInvoker, type InvocationFailure } from "../invoker/local-invoker.ts";
 import { createLocalMailer, type SmtpSettings } from "../notify/mailer.ts";
@@ -263,7 +264,7 @@ function createLocalPipeline(options: LocalRuntimeOptions, folders: RuntimeFolde
   const deps: PipelineDeps = {
     state: local.state,
     uploads: new FolderBlobStore(folders.uploads),
-    libraries: (name: string) => new FolderBlobStore(join(root, "libraries", name)),
+    libraries: librariesUnder(root),
     results,
     sourceImages: folderSourceImages,
     ...(options.shapeLut ? { shapeLut: options.shapeLut } : {}),
