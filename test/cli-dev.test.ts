@@ -9,6 +9,10 @@ import { FolderBlobStore, indexSyntheticLibrary } from "@cds/local";
 import { runCli } from "./support/run-cli.ts";
 import { repoRoot } from "@cds/testing/shared-data";
 import { tempDir } from "@cds/testing/temp-dir";
+import { waitFor } from "@cds/testing/runtime-events";
+
+/** How long a wait may take before the test fails. */
+const WAIT_MS = 25_000;
 
 // `cds dev` as a person runs it (a child process, stopped with Ctrl-C = SIGINT), with the
 // other commands reaching its state through <root>/state/endpoint.json while it runs.
@@ -26,7 +30,7 @@ describe("cds dev with cds webhooks / status / results alongside", () => {
     child = spawn(process.execPath, [join(repoRoot, "packages/cli/bin/cds.js"), "dev", "--root", root, "--poll-ms", "100"], { cwd: root });
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    await waitFor(() => (stdout.includes("Ctrl-C stops") ? true : undefined));
+    await waitFor(() => (stdout.includes("Ctrl-C stops") ? true : undefined), WAIT_MS);
   });
 
   afterAll(() => {
@@ -44,7 +48,7 @@ describe("cds dev with cds webhooks / status / results alongside", () => {
     // a mask dropped into the uploads folder
     const { neurons } = syntheticLibrary(spec);
     await writeFile(join(root, "uploads", "lib", "m.tif"), encodePackBitsTiff(renderMask(neurons[0])));
-    await waitFor(() => (/completed\s+\S+\s+m\.tif in lib: \d+ match/.test(stdout) ? true : undefined));
+    await waitFor(() => (/completed\s+\S+\s+m\.tif in lib: \d+ match/.test(stdout) ? true : undefined), WAIT_MS);
     const searchId = /accepted\s+(\S+)/.exec(stdout)![1];
     for (const what of ["upload", "accepted", "started", "scored", "completed"]) expect(stdout).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d ${what}\\s`));
 
@@ -71,12 +75,3 @@ describe("cds dev with cds webhooks / status / results alongside", () => {
   });
 });
 
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 25_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -14,6 +14,10 @@ import { renderMask, syntheticLibrary, type SyntheticLibrarySpec } from "@cds/sy
 import type { CatalogEvent } from "@cds/events";
 import { FolderBlobStore, indexSyntheticLibrary, runLocalSearch, startLocalRuntime, type LocalRuntime } from "@cds/local";
 import { tempDir } from "@cds/testing/temp-dir";
+import { waitFor, waitForEvent } from "@cds/testing/runtime-events";
+
+/** How long a wait may take before the test fails. */
+const WAIT_MS = 20_000;
 
 // End to end on the embedded default, with real parts: an indexed synthetic library, dynalite
 // on disk, the polling upload watcher, the in-process bus and invoker, a webhook receiver on
@@ -64,7 +68,7 @@ describe("the local runtime: a mask dropped into uploads/<library>/ becomes rank
 
     // Act
     const searchId = await searchIdOf(runtime, "lib/mask0.tif");
-    const completed = await waitForEvent(runtime, (e) => e["detail-type"] === "Search Completed" && e.detail.searchId === searchId);
+    const completed = await waitForEvent(runtime, (e) => e["detail-type"] === "Search Completed" && e.detail.searchId === searchId, WAIT_MS);
 
     // Assess: ranking and scores
     const document = JSON.parse(await readFile(join(root, "results", `${searchId}.json`), "utf8")) as ResultsDocument;
@@ -89,7 +93,7 @@ describe("the local runtime: a mask dropped into uploads/<library>/ becomes rank
     expect(types).toEqual(["Search Accepted", "Search Started", "Search Batches Completed", "Search Completed"]);
 
     // the signed webhook
-    const hook = await waitFor(() => received.find((r) => JSON.parse(r.body).id === completed.id));
+    const hook = await waitFor(() => received.find((r) => JSON.parse(r.body).id === completed.id), WAIT_MS);
     const verified = new Webhook(secret).verify(hook.body, hook.headers as Record<string, string>) as CatalogEvent;
     expect(verified["detail-type"]).toBe("Search Completed");
     expect(verified.detail).toMatchObject({ searchId, matchCount: document.matchCount, resultsKey: `${searchId}.json` });
@@ -101,7 +105,7 @@ describe("the local runtime: a mask dropped into uploads/<library>/ becomes rank
         if (text.includes(searchId)) return text;
       }
       return undefined;
-    });
+    }, WAIT_MS);
     const parsed = await simpleParser(email);
     expect(parsed.to).toMatchObject({ text: "ada@example.org" });
     expect(parsed.subject).toContain(searchId);
@@ -122,12 +126,12 @@ describe("the local runtime: uploads that are refused, and an upload event that 
     await writeFile(join(root, "uploads", "lib", file), bytes());
     const searchId = await searchIdOf(runtime, `lib/${file}`, "Search Failed");
     // Assess
-    const failed = await waitForEvent(runtime, (e) => e["detail-type"] === "Search Failed" && e.detail.searchId === searchId);
+    const failed = await waitForEvent(runtime, (e) => e["detail-type"] === "Search Failed" && e.detail.searchId === searchId, WAIT_MS);
     if (failed["detail-type"] !== "Search Failed") throw new Error("unreachable");
     expect(failed.detail.stage).toBe("intake");
     expect(failed.detail.reason).toMatch(reason);
     expect((await runtime.state.getSearch(searchId))?.status).toBe("failed");
-    const hook = await waitFor(() => received.find((r) => JSON.parse(r.body).id === failed.id));
+    const hook = await waitFor(() => received.find((r) => JSON.parse(r.body).id === failed.id), WAIT_MS);
     expect(new Webhook(secret).verify(hook.body, hook.headers as Record<string, string>)).toMatchObject({ detail: { searchId, reason: failed.detail.reason } });
   });
 
@@ -141,8 +145,8 @@ describe("the local runtime: uploads that are refused, and an upload event that 
     await runtime.bus.publish([{ source: "aws.s3", detailType: "Object Created", detail }]);
     await runtime.bus.publish([{ source: "aws.s3", detailType: "Object Created", detail }]);
     const searchId = await searchIdOf(runtime, "lib/mask1.tif");
-    await waitForEvent(runtime, (e) => e["detail-type"] === "Search Completed" && e.detail.searchId === searchId);
-    await waitFor(async () => ((await runtime.bus.readLog()).filter((e) => e["detail-type"] === "Object Created" && e.detail.object.key === "lib/mask1.tif").length >= 3 ? true : undefined));
+    await waitForEvent(runtime, (e) => e["detail-type"] === "Search Completed" && e.detail.searchId === searchId, WAIT_MS);
+    await waitFor(async () => ((await runtime.bus.readLog()).filter((e) => e["detail-type"] === "Object Created" && e.detail.object.key === "lib/mask1.tif").length >= 3 ? true : undefined), WAIT_MS);
     await runtime.bus.idle();
     // Assess
     const log = await runtime.bus.readLog();
@@ -159,20 +163,6 @@ function brightImage(width: number, height: number): RgbImage {
   return { width, height, rgb: new Uint8Array(3 * width * height).fill(200) };
 }
 
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function waitForEvent(runtime: LocalRuntime, match: (event: CatalogEvent) => boolean): Promise<CatalogEvent> {
-  return waitFor(async () => (await runtime.bus.readLog()).find(match));
-}
-
 /** The search started (or refused) for the upload at `maskKey`. */
 async function searchIdOf(runtime: LocalRuntime, maskKey: string, type: "Search Accepted" | "Search Failed" = "Search Accepted"): Promise<string> {
   return waitFor(async () => {
@@ -184,5 +174,5 @@ async function searchIdOf(runtime: LocalRuntime, maskKey: string, type: "Search 
       }
     }
     return undefined;
-  });
+  }, WAIT_MS);
 }

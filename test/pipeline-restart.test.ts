@@ -7,6 +7,10 @@ import { renderMask, syntheticLibrary, type SyntheticLibrarySpec } from "@cds/sy
 import type { CatalogEvent } from "@cds/events";
 import { FolderBlobStore, indexSyntheticLibrary, startLocalRuntime, type LocalRuntime } from "@cds/local";
 import { tempDir } from "@cds/testing/temp-dir";
+import { waitFor, waitForEvent } from "@cds/testing/runtime-events";
+
+/** How long a wait may take before the test fails. */
+const WAIT_MS = 20_000;
 
 const spec: SyntheticLibrarySpec = { seed: "pipeline-restart", count: 200, masks: 1, plantedPerMask: 2 };
 
@@ -21,7 +25,7 @@ describe("the local runtime across a restart", () => {
     const searchId = await waitFor(async () => {
       const started = (await first.bus.readLog()).find((e) => e["detail-type"] === "Search Started");
       return started && "searchId" in started.detail ? started.detail.searchId : undefined;
-    });
+    }, WAIT_MS);
     await first.stop();
     const stopped = await readSearchAfterStop(root, searchId);
     expect(stopped.status).toBe("running");
@@ -30,7 +34,7 @@ describe("the local runtime across a restart", () => {
     // Act
     const second = await startLocalRuntime(options);
     try {
-      await waitForEvent(second, (e) => e["detail-type"] === "Search Completed" && e.detail.searchId === searchId);
+      await waitForEvent(second, (e) => e["detail-type"] === "Search Completed" && e.detail.searchId === searchId, WAIT_MS);
       // Assess
       const document = JSON.parse(await readFile(join(root, "results", `${searchId}.json`), "utf8")) as ResultsDocument;
       expect(document.scored).toBe(spec.count);
@@ -52,16 +56,3 @@ async function readSearchAfterStop(root: string, searchId: string) {
   }
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-function waitForEvent(runtime: LocalRuntime, match: (event: CatalogEvent) => boolean): Promise<CatalogEvent> {
-  return waitFor(async () => (await runtime.bus.readLog()).find(match));
-}

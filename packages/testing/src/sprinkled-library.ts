@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { encodePackBitsTiff } from "@cds/core/image";
 import type { LibraryManifest } from "@cds/core/library";
 import type { BlobStore } from "@cds/core/ports";
-import { FolderBlobStore, indexLibrary } from "@cds/local";
+import { indexLibrary, librariesUnder } from "@cds/local";
 import { sprinkledImage } from "./synthetic-targets.ts";
 
 /** Options of {@link indexSprinkledLibrary}. */
@@ -39,7 +39,7 @@ export async function indexSprinkledLibrary(options: SprinkledLibraryOptions): P
     if (writes.length >= 64) await Promise.all(writes.splice(0));
   }
   await Promise.all(writes);
-  return indexLibrary({ source, name, store: options.store ?? new FolderBlobStore(join(root, "libraries", name)), shardSize: options.shardSize, workers: 2 });
+  return indexLibrary({ source, name, store: options.store ?? librariesUnder(root)(name), shardSize: options.shardSize, workers: 2 });
 }
 
 /** Sidecar parameters that let a small mask count every pixel (no label regions cut out of it). */
