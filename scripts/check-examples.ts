@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
+import { tsFilesUnder } from "./ts-files.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -35,14 +36,6 @@ function examplesOf(text: string): Example[] {
     else if (current) current.code.push(line.replace(/^\s*\* ?/, ""));
   }
   return examples.filter((e) => e.code.some((l) => l.trim() !== ""));
-}
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === "node_modules" ? [] : sourceFiles(path);
-    return entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts") ? [path] : [];
-  });
 }
 
 /** A checked copy of one documented file: where each example's code starts in it. */
@@ -91,14 +84,7 @@ function check(): string[] {
   // Parameters an example leaves untyped (a handler's `event`) are as good as given.
   const options = { ...config.options, noEmit: true, noImplicitAny: false, verbatimModuleSyntax: false };
   const dirs = [...readdirSync(join(root, "packages")).map((p) => join(root, "packages", p, "src")), join(root, "events", "src")];
-  const documented = dirs
-    .flatMap((dir) => {
-      try {
-        return sourceFiles(dir);
-      } catch {
-        return [];
-      }
-    })
+  const documented = tsFilesUnder(dirs)
     .map((source) => ({ source, text: readFileSync(source, "utf8") }))
     .map((file) => ({ ...file, examples: examplesOf(file.text) }))
     .filter((file) => file.examples.length > 0);

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tsFilesUnder } from "./ts-files.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -20,22 +21,8 @@ const SLOW = new RegExp(
   ].join("|"),
 );
 
-function testFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === "node_modules" ? [] : testFiles(path);
-    return entry.name.endsWith(".test.ts") ? [path] : [];
-  });
-}
-
 const roots = [...readdirSync(join(root, "packages")).map((p) => join(root, "packages", p, "test")), join(root, "events", "test"), join(root, "test"), join(root, "stacks", "test")];
-const all = roots.flatMap((dir) => {
-  try {
-    return testFiles(dir);
-  } catch {
-    return [];
-  }
-});
+const all = tsFilesUnder(roots, ".test.ts");
 const fast = all.filter((file) => !SLOW.test(readFileSync(file, "utf8"))).map((file) => relative(root, file));
 console.log(`test:unit: ${fast.length} of ${all.length} test files (the rest start servers, processes or worker pools: npm test runs them all)`);
 const vitest = join(root, "node_modules", ".bin", "vitest");

@@ -1,21 +1,14 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { tsFilesUnder } from "../../../scripts/ts-files.ts";
 
 // Core's subpath barrels list only what other packages import: a name nobody outside core uses
 // belongs to its file, not to the domain's public surface.
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 const coreSrc = join(root, "packages", "core", "src");
 const exportsField = JSON.parse(readFileSync(join(root, "packages", "core", "package.json"), "utf8")).exports as Record<string, string>;
-
-function tsFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === "node_modules" || entry.name.startsWith(".") ? [] : tsFiles(path);
-    return entry.name.endsWith(".ts") ? [path] : [];
-  });
-}
 
 /** The names in `{ … }` lists, `as` renames taken by their public name, `type` markers dropped. */
 function namesIn(list: string): string[] {
@@ -36,7 +29,7 @@ function barrelExports(): Map<string, string[]> {
 /** Subpath → the names imported from it anywhere outside packages/core/src. */
 function importedOutsideCore(): Map<string, Set<string>> {
   const dirs = ["packages", "test", "bench", "scripts", "stacks", "web", "events"].map((d) => join(root, d));
-  const files = [...dirs.flatMap((d) => { try { return tsFiles(d); } catch { return []; } }), join(root, "sst.config.ts")];
+  const files = [...tsFilesUnder(dirs), join(root, "sst.config.ts")];
   const imported = new Map<string, Set<string>>();
   for (const file of files) {
     if (file.startsWith(coreSrc)) continue;
@@ -68,7 +61,7 @@ describe("@cds/core's public surface", () => {
   });
 
   it("is imported nowhere by a path into core's sources", () => {
-    const reaching = tsFiles(join(root, "packages"))
+    const reaching = tsFilesUnder([join(root, "packages")])
       .filter((f) => !f.startsWith(join(root, "packages", "core")))
       .filter((f) => /from\s+"[^"]*core\/src\//.test(readFileSync(f, "utf8")))
       .map((f) => relative(root, f));
