@@ -122,10 +122,22 @@ describe.skipIf(!hasChromium || !hasSharedCdm)("the browser console of cds dev, 
 
 describe.skipIf(!hasChromium || !hasSharedCdm)("the browser console of cds dev, in headless chromium: two libraries at once, a bad parameter and a bad file", () => {
   it("searches two libraries chosen together as one, with per-library counts in the results", async () => {
+    // The searches list is held back until the libraries are chosen: a choice made while the
+    // page is still loading its lists must count (it once went unheard until they had loaded).
+    let releaseSearches!: () => void;
+    const searchesHeld = new Promise<void>((resolve) => (releaseSearches = resolve));
+    await page.route("**/api/searches?*", async (route) => {
+      await searchesHeld;
+      await route.continue();
+    });
     await page.goto(new URL(consoleUrl).origin);
     await page.waitForSelector('#library option[value="lm2"]', { state: "attached" });
     await page.selectOption("#library", ["lm", "lm2"]);
     await expect.poll(() => page.textContent("#library-note")).toContain(`2 libraries, ${LMS.length * 2 + 60} targets, ranked as one`);
+    const searchesLoaded = page.waitForResponse((response) => response.url().includes("/api/searches?"));
+    releaseSearches();
+    await searchesLoaded;
+    await page.unroute("**/api/searches?*");
     const mask = join(root, "two-libraries.tif");
     await copyFile(cdsearch(EM_12191), mask);
     await page.setInputFiles("#file", mask);

@@ -498,10 +498,15 @@ async function start() {
   state.defaults = params.defaults;
   renderLibraries();
   renderParams();
+  // Wired as soon as the form is drawn: a choice or a submit made while the lists below load
+  // must not be lost (or submit the form natively, reloading the page).
+  wireForm();
   connectLive();
   await Promise.all([loadSearches(), loadSubmissions(), state.config.runtime === "local" ? loadWebhooks() : Promise.resolve()]);
   if (state.config.runtime !== "local") $("#webhooks-title").closest("section").hidden = true;
+}
 
+function wireForm() {
   $("#library").addEventListener("change", describeLibrary);
   $("#search-form").addEventListener("submit", onSubmit);
   $("#reset-params").addEventListener("click", renderParams);
