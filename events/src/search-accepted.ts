@@ -5,7 +5,7 @@ import { searchEventSource } from "./event-sources.ts";
 
 /**
  * Intake accepted a mask: the `Search` record exists and waits for a running slot. Routed to
- * `dispatch`, which reads only the detail-type (it plans from the stored search); the rest is
+ * `admission`, which reads only the detail-type (it plans from the stored search); the rest is
  * what people watching read: `cds dev`'s log line and the console's row.
  *
  * Version 2 dropped `parameters`, `submittedAt` and `notifyEmail`, which no consumer read (the

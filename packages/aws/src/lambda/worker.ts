@@ -11,6 +11,6 @@ import { stateFromEnv } from "./state-from-env.ts";
 // buffer for the next batch, which is most of the saving of a warm start.
 const scorer = once(() => inProcessBatchScorer({ uploads: uploadsFromEnv(), libraries: librariesFromEnv() }));
 
-/** Invoked asynchronously by a leaf dispatcher: scores one batch, records it, starts the next wave when it completes its leaf. */
+/** Invoked asynchronously by a leaf dispatch node: scores one batch, records it, starts the next wave when it completes its leaf. */
 export const handler = observed("worker", (payload: unknown): Promise<void> =>
   worker(payload, { state: stateFromEnv(), bus: busFromEnv(), invoker: invokerFromEnv(), scorer: scorer() }), { succeeded: telemetryMetrics.batchesScored });

@@ -15,9 +15,6 @@ export interface Telemetry {
   duration(name: string, ms: number): void;
 }
 
-/** Telemetry that records nothing: the default wherever no sink is given. */
-export const noTelemetry: Telemetry = { count() {}, duration() {} };
-
 /**
  * The metrics the pipeline emits and the stage's dashboard graphs (stacks/Monitoring.ts). Each
  * is emitted per phase (the Lambda entry: intake, worker, …), as the `phase` dimension.

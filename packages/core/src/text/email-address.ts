@@ -4,11 +4,10 @@
  * no comma, semicolon, angle bracket, quote, space or control character, so neither a list of
  * addresses nor a display name nor a header can hide in it), and a domain of dot-separated labels
  * ending in a top-level name of two letters or more. The one definition the sidecar's
- * `notifyEmail`, the `Search Accepted` event's schema and `cds submit --email` share, so the
- * address mailed is the address stored.
+ * `notifyEmail` and `cds submit --email` share, so the address mailed is the address stored.
  * (Its length is bounded by what carries it: the sidecar's size cap, S3's 2 KB of metadata.)
  */
-export const EMAIL_ADDRESS_PATTERN =
+const EMAIL_ADDRESS_PATTERN =
   /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+(?:\.[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+)*@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+\p{L}{2,63}$/u;
 
 /**

@@ -97,7 +97,7 @@ export interface LocalRuntimeOptions {
   retryMissingAfterMs?: number;
   /** Told about every event this runtime publishes, after it is in the log. */
   onEvent?: (event: CatalogEvent) => void;
-  /** Told about errors no search can carry (a handler that broke without a search id); default stderr. */
+  /** Told about errors no search can carry (a handler whose failure ends no stage, or that names no search); default stderr. */
   onError?: (error: unknown) => void;
 }
 
@@ -119,23 +119,6 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-/**
- * Starts the whole pipeline on this machine: dynalite state under root/state, the in-process bus
- * (log root/events.log) evaluating the project's rules, the Lambda-like invoker for the dispatch
- * tree and workers, webhook delivery with retries, email (SMTP or root/outbox), and a watcher on
- * root/uploads/<library>/. At most `maxRunning` searches run at once; the others wait, in arrival
- * order, for a slot. Searches that were in flight when it last stopped are resumed, slots held by
- * searches that ended meanwhile are freed, and submissions whose last search ended are completed.
- *
- * Workers score in a pool of worker threads as wide as the machine (one batch per invocation,
- * each thread keeping the search's prepared mask and a read buffer); the main thread only
- * records batch results and emits events, so the watcher and webhooks stay responsive.
- *
- * @example
- * const runtime = await startLocalRuntime({ root: "cds-data", onEvent: (e) => console.log(e["detail-type"]) });
- * // drop cds-data/uploads/lm/mask.png …
- * await runtime.stop();
- */
 /**
  * Starts the whole pipeline on this machine: dynalite state under root/state, the in-process bus
  * (log root/events.log) evaluating the project's rules, the Lambda-like invoker for the dispatch
