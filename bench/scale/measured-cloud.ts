@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { subscribe } from "node:diagnostics_channel";
 import type { ClientRequest, IncomingMessage } from "node:http";
-import type { FunctionKey, LambdaHandler, LocalCloud } from "../../test/support/aws-over-http.ts";
+import { deployedFunctionNames, type FunctionKey, type LambdaHandler, type LocalCloud } from "../../test/support/aws-over-http.ts";
 
 // What each Lambda entry of the local cloud receives and reads, measured from outside the entries:
 // every invocation runs in an AsyncLocalStorage context naming its function, and Node's HTTP
@@ -26,7 +26,8 @@ export interface FunctionFigures {
   objects: Record<string, number>;
 }
 
-const FUNCTIONS: readonly FunctionKey[] = ["intake", "admission", "dispatch-node", "worker", "combiner", "submission-tracking", "notify", "sweeper", "on-failure", "webhook-delivery"];
+// Every entry the local cloud deploys (its name table is typed by the stacks' list of entries).
+const FUNCTIONS = Object.keys(deployedFunctionNames) as FunctionKey[];
 
 /**
  * Wraps every function of `cloud` so that each invocation is recorded; `libraryBucket` is the

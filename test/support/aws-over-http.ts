@@ -18,6 +18,7 @@ import { startFakeSes, type FakeSes } from "@cds/testing/aws/fake-ses";
 import { startFakeSsm, type FakeSsm } from "@cds/testing/aws/fake-ssm";
 import { stageBucketParameter } from "../../packages/aws/src/stage-resources.ts";
 import { stageStateTableName } from "../../packages/aws/src/stage-state.ts";
+import type { LambdaEntry } from "../../stacks/Pipeline.ts";
 import { awsError } from "@cds/testing/aws/local-endpoint";
 import { s3rverChildScript } from "@cds/testing/aws/s3rver-child-script";
 
@@ -35,8 +36,8 @@ import { s3rverChildScript } from "@cds/testing/aws/s3rver-child-script";
 // as `<entry>.ts?container=<n>`; the modules it imports (the clients built from the
 // environment) are shared by all containers, which only saves sockets.
 
-/** The Lambda entries, by file name in packages/aws/src/lambda. */
-export type FunctionKey = RuleTarget | "dispatch-node" | "worker" | "sweeper" | "webhook-delivery" | "on-failure";
+/** The Lambda entries, by file name in packages/aws/src/lambda: the stacks' list, so a new entry cannot be missed here. */
+export type FunctionKey = LambdaEntry;
 
 /** A Lambda entry's `handler` (the context argument is not used by any entry). */
 export type LambdaHandler = (event: never) => Promise<unknown>;
