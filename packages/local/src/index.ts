@@ -44,4 +44,4 @@ export { startConsoleServer, type ConsoleServer } from "./console/console-server
 export { createLiveFeed, type LiveFeed } from "./console/live-feed.ts";
 export { rankLocalSearchByShape } from "./shape-rank.ts";
 export type { LocalShapeRankOptions, LocalShapeRankResult } from "./shape-rank.ts";
-export { librariesUnder } from "./library-folders.ts";
+export { librariesUnder, libraryNames } from "./library-folders.ts";

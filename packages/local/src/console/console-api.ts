@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import { CdsError, ParameterError } from "@cds/core";
 import { SUBMISSION_STATUSES, type SearchItem } from "@cds/core/entities";
@@ -23,7 +23,7 @@ import type { StateStore } from "@cds/core/state";
 import { prepareSubmission, submitMasks, type SubmissionInput } from "@cds/core/submission";
 import { printable } from "@cds/core/text";
 import { FolderBlobStore } from "../folder-blob-store.ts";
-import { librariesUnder } from "../library-folders.ts";
+import { librariesUnder, libraryNames } from "../library-folders.ts";
 
 // The console's HTTP API over a local runtime: the same routes the stage's API serves (see
 // README, "The console"), so one browser app drives both. Uploads take two steps, as a presigned
@@ -192,14 +192,8 @@ function expireStaged(ctx: ConsoleContext): void {
 }
 
 async function listLibraries(root: string): Promise<{ name: string; count?: number; width?: number; height?: number; problem?: string }[]> {
-  let names: string[];
-  try {
-    names = (await readdir(join(root, "libraries"), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-  } catch {
-    return [];
-  }
   return Promise.all(
-    names.map(async (name) => {
+    (await libraryNames(root)).map(async (name) => {
       try {
         const d = await readDescriptor(librariesUnder(root)(name));
         return { name, count: d.count, width: d.width, height: d.height };

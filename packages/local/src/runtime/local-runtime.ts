@@ -1,4 +1,4 @@
-import { mkdir, readdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { admitWaitingSearches, checkMaxRunning, defaultMaxRunning, sweepAdmission } from "@cds/core/admission";
 import { sweepSubmissions } from "@cds/core/submission";
@@ -26,7 +26,7 @@ import {
   type SearchEventEntry,
 } from "@cds/functions";
 import { FolderBlobStore } from "../folder-blob-store.ts";
-import { librariesUnder } from "../library-folders.ts";
+import { librariesUnder, libraryNames } from "../library-folders.ts";
 import { LocalEventBus } from "../event-bus/local-event-bus.ts";
 import { LocalInvoker, type InvocationFailure } from "../invoker/local-invoker.ts";
 import { createLocalMailer, type SmtpSettings } from "../notify/mailer.ts";
@@ -199,9 +199,7 @@ async function prepareRoot(root: string): Promise<{ folders: RuntimeFolders; roo
   for (const folder of Object.values(folders)) await mkdir(folder, { recursive: true });
   const rootLock = await lockRoot(root);
   await removeLeftoverTemporaryFiles([folders.results, folders.outbox]);
-  for (const library of await readdir(join(root, "libraries"), { withFileTypes: true }).catch(() => [])) {
-    if (library.isDirectory()) await mkdir(join(folders.uploads, library.name), { recursive: true });
-  }
+  for (const name of await libraryNames(root)) await mkdir(join(folders.uploads, name), { recursive: true });
   return { folders, rootLock };
 }
 

@@ -2,8 +2,7 @@ import type { Command } from "commander";
 import { CdsError, ParameterError } from "@cds/core";
 import { MANIFEST_KEY, parseMetadataFile, readManifest, type LibraryManifest, type MetadataTable } from "@cds/core/library";
 import type { BlobStore } from "@cds/core/ports";
-import { FolderBlobStore, indexLibrary, libraryVersions } from "@cds/local";
-import { readdir } from "node:fs/promises";
+import { FolderBlobStore, indexLibrary, libraryNames, libraryVersions } from "@cds/local";
 import { join, resolve } from "node:path";
 import { readInputFile } from "../../files/input-files.ts";
 import { checkOutputFolder } from "../../files/output-paths.ts";
@@ -197,15 +196,9 @@ export function megabytes(bytes: number): string {
 
 async function listCommand(options: { root?: string; json?: boolean }, io: Io) {
   const root = resolveRoot(io.cwd, options.root);
-  let names: string[] = [];
-  try {
-    names = (await readdir(libraryFolder(root, ""), { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
-  } catch {
-    names = [];
-  }
   const rows: (string | number)[][] = [];
   const listed: ListedLibrary[] = [];
-  for (const name of names.sort()) {
+  for (const name of await libraryNames(root)) {
     try {
       const store = new FolderBlobStore(libraryFolder(root, name));
       const m = await readManifest(store);
