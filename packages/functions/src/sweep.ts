@@ -1,6 +1,6 @@
-import { planSearch, sweepAdmission, type AdmitWaitingDeps } from "@cds/core/admission";
+import { sweepAdmission, type AdmitWaitingDeps } from "@cds/core/admission";
 import type { SearchItem } from "@cds/core/entities";
-import { combineSearch, decideSweep, failSearch, leafPayloads, type SweepDecision } from "@cds/core/pipeline";
+import { combineSearch, decideSweep, failSearch, leafPayloads, planSearch, type SweepDecision } from "@cds/core/pipeline";
 import { mapLimited } from "@cds/core/state";
 import { sweepSubmissions } from "@cds/core/submission";
 import { functionNames, type PipelineDeps } from "./ports.ts";

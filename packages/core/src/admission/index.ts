@@ -2,4 +2,3 @@
 export { admitWaitingSearches, sweepAdmission } from "./admit-waiting.ts";
 export type { AdmitWaitingDeps, SearchLauncher } from "./admit-waiting.ts";
 export { admitNextSearch, checkMaxRunning, checkRunningSlots, DEFAULT_WORKER_BUDGET, defaultMaxRunning } from "./admit.ts";
-export { planSearch } from "./start-search.ts";

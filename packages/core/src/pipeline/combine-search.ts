@@ -23,7 +23,7 @@ import type { StateStore } from "../state/service.ts";
 import { IllegalStatusTransitionError, SearchNotFoundError } from "../state/state-errors.ts";
 import type { LibraryStores, SourceImageReader } from "./pipeline-ports.ts";
 import { specOfSearch } from "./search-job.ts";
-import { searchedDescriptors, treeOfSearch } from "../admission/start-search.ts";
+import { searchedDescriptors, treeOfSearch } from "./plan-search.ts";
 
 /** What the combiner needs. */
 export interface CombineSearchDeps {

@@ -6,6 +6,7 @@ export type { CombinedSearch, CombineSearchDeps } from "./combine-search.ts";
 export { failSearch, stageEndedByFailureOf, stageFailureReason } from "./fail-search.ts";
 export type { FailingStage } from "./fail-search.ts";
 export type { LibraryStores, SourceImageReader } from "./pipeline-ports.ts";
+export { planSearch } from "./plan-search.ts";
 export { readUploadParameters } from "./read-upload-parameters.ts";
 export { DEFAULT_MASK_MAX_BYTES, tooLarge } from "./read-user-input.ts";
 export { leafPayloads, resumeSearch } from "./resume-search.ts";

@@ -3,7 +3,7 @@ import type { DispatcherPayload } from "../planning/dispatch.ts";
 import { leafOf, nodeId } from "../planning/dispatch-tree.ts";
 import type { StateStore } from "../state/service.ts";
 import type { SearchJob } from "./search-job.ts";
-import { planSearch, type StartSearchDeps } from "../admission/start-search.ts";
+import { planSearch, type PlanSearchDeps } from "./plan-search.ts";
 
 /** What a restarted runtime must do to finish a search that was in flight. */
 export type ResumeAction =
@@ -27,7 +27,7 @@ export type ResumeAction =
  */
 export async function resumeSearch(
   search: SearchItem,
-  deps: { state: Pick<StateStore, "reconcileCompletion"> } & Pick<StartSearchDeps, "libraries" | "batchPlan" | "dispatchTree">,
+  deps: { state: Pick<StateStore, "reconcileCompletion"> } & PlanSearchDeps,
 ): Promise<ResumeAction> {
   if (search.status === "accepted") return { kind: "admit" };
   if (search.status !== "running") return { kind: "none" };

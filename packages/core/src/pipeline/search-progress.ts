@@ -2,7 +2,7 @@ import { SEARCH_STATUSES, type SearchItem } from "../entities/search.ts";
 import type { DispatchTreeOptions } from "../planning/dispatch-tree.ts";
 import type { StateStore } from "../state/service.ts";
 import { mapLimited } from "../state/completion-access.ts";
-import { treeOfSearch } from "../admission/start-search.ts";
+import { treeOfSearch } from "./plan-search.ts";
 
 /**
  * The searches with `completedBatches` of the running ones read from their completion groups
