@@ -1,18 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { decideAfterAttempt, DEFAULT_RETRY_POLICY, planWebhookDeliveries, retryDelaySeconds } from "@cds/core/notify";
-import { readFixture, searchCompleted } from "@cds/events";
-
-function completedEvent(id: string) {
-  const event = readFixture(searchCompleted);
-  event.id = id;
-  return event;
-}
+import { searchCompletedEvent } from "@cds/testing/catalog-events";
 
 describe("webhook planning", () => {
   const subscription = (subscriptionId: string, events: string[], active = true) => ({ subscriptionId, events, active });
 
   it("plans one first attempt per active subscription that wants the event type", () => {
-    const event = completedEvent("evt-plan");
+    const event = searchCompletedEvent("evt-plan");
 
     const planned = planWebhookDeliveries(event, [subscription("a", ["Search Completed"]), subscription("b", ["Search Failed"]), subscription("c", ["Search Completed"], false)]);
 
@@ -28,7 +22,7 @@ describe("webhook planning", () => {
   });
 
   it("retries anything but a 2xx until the last attempt, then dead-letters", () => {
-    const message = planWebhookDeliveries(completedEvent("evt-decide"), [subscription("a", ["Search Completed"])])[0];
+    const message = planWebhookDeliveries(searchCompletedEvent("evt-decide"), [subscription("a", ["Search Completed"])])[0];
     const policy = { maxAttempts: 3, baseDelaySeconds: 1, maxDelaySeconds: 60 };
 
     expect(decideAfterAttempt(message, { statusCode: 204, latencyMs: 1 }, policy).status).toBe("delivered");

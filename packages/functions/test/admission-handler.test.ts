@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 import type { SearchItem } from "@cds/core/entities";
 import type { SearchJob } from "@cds/core/pipeline";
 import type { DispatcherPayload } from "@cds/core/planning";
-import { EventValidationError, readFixture, searchAccepted, searchCompleted, searchFailed, searchStarted } from "@cds/events";
-import { admission, functionNames, type AdmissionHandlerDeps } from "@cds/functions";
-import { FolderBlobStore } from "@cds/local";
+import { EventValidationError, readFixture, searchCompleted, searchFailed, searchStarted } from "@cds/events";
+import { admission, functionNames, searchAcceptedEntry, type AdmissionHandlerDeps } from "@cds/functions";
+import { FolderBlobStore, localEvent } from "@cds/local";
 import { handlerPartsOnDynalite } from "@cds/testing/handler-parts-on-dynalite";
 import { tempDir } from "@cds/testing/temp-dir";
 
@@ -27,9 +27,7 @@ async function acceptSearches(count: number): Promise<SearchItem[]> {
 
 /** The `Search Accepted` event intake publishes for a search. */
 function acceptedEvent(search: SearchItem) {
-  const event = readFixture(searchAccepted);
-  event.detail = { searchId: search.searchId, library: search.library, maskKey: search.maskKey, targetCount: search.targetCount };
-  return event;
+  return localEvent(searchAcceptedEntry(search));
 }
 
 /** The search's end event, after the state says it ended as the event says. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { SearchItem } from "@cds/core/entities";
-import { objectCreated, readFixture, searchAccepted, searchBatchesCompleted, searchCompleted } from "@cds/events";
-import { functionNames, invocationGaveUp } from "@cds/functions";
+import { objectCreated, readFixture, searchBatchesCompleted, searchCompleted } from "@cds/events";
+import { functionNames, invocationGaveUp, searchAcceptedEntry } from "@cds/functions";
+import { localEvent } from "@cds/local";
 import { handlerPartsOnDynalite } from "@cds/testing/handler-parts-on-dynalite";
 import { startedSearch } from "./started-search.ts";
 
@@ -75,8 +76,7 @@ describe("a dispatcher that gave up", () => {
 describe("a routed handler that gave up on its event", () => {
   it("on Search Accepted fails the search in the dispatch stage", async () => {
     const search = await parts.acceptMask();
-    const event = readFixture(searchAccepted);
-    event.detail = { searchId: search.searchId, library: search.library, maskKey: search.maskKey, targetCount: search.targetCount };
+    const event = localEvent(searchAcceptedEntry(search));
 
     expect(await invocationGaveUp({ payload: event, error: "library unreadable", attempts: 3 }, deps())).toBe(true);
 

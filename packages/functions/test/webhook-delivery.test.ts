@@ -9,7 +9,8 @@ import type { StateStore } from "@cds/core/state";
 import { readFixture, searchFailed } from "@cds/events";
 import { createWebhookSender } from "@cds/functions";
 import { InProcessDeliveryQueue } from "@cds/local";
-import { searchCompletedEvent, webhookStateHooks } from "@cds/testing/webhook-state";
+import { searchCompletedEvent } from "@cds/testing/catalog-events";
+import { webhookStateHooks } from "@cds/testing/webhook-state";
 
 /** Backoff in milliseconds, so a whole retry schedule runs in a test. */
 const TINY_BACKOFF = { baseDelaySeconds: 0.005, maxDelaySeconds: 0.02 };

@@ -8,7 +8,8 @@ import { checkWebhookUrl, forbiddenAddressKind, generateWebhookSecret } from "@c
 import type { StateStore } from "@cds/core/state";
 import { createWebhookSender } from "@cds/functions";
 import { InProcessDeliveryQueue } from "@cds/local";
-import { searchCompletedEvent, webhookStateHooks } from "@cds/testing/webhook-state";
+import { searchCompletedEvent } from "@cds/testing/catalog-events";
+import { webhookStateHooks } from "@cds/testing/webhook-state";
 
 type Hit = { headers: IncomingHttpHeaders; body: string };
 

@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll } from "vitest";
 import type { StateStore } from "@cds/core/state";
-import { readFixture, searchCompleted } from "@cds/events";
 import type { LocalState } from "@cds/local";
 import { startDynaliteState } from "./dynalite-state.ts";
 
@@ -23,11 +22,4 @@ export function webhookStateHooks(onState: (state: StateStore) => void, receiver
   afterAll(async () => {
     await local?.stop();
   });
-}
-
-/** The catalog's Search Completed fixture with its own event id (webhook deliveries are keyed by it). */
-export function searchCompletedEvent(id: string) {
-  const event = readFixture(searchCompleted);
-  event.id = id;
-  return event;
 }
