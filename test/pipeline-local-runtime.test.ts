@@ -1,5 +1,3 @@
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +13,7 @@ import type { CatalogEvent } from "@cds/events";
 import { FolderBlobStore, indexSyntheticLibrary, runLocalSearch, startLocalRuntime, type LocalRuntime } from "@cds/local";
 import { tempDir } from "@cds/testing/temp-dir";
 import { waitFor, waitForEvent } from "@cds/testing/runtime-events";
+import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
 
 /** How long a wait may take before the test fails. */
 const WAIT_MS = 20_000;
@@ -26,37 +25,25 @@ const WAIT_MS = 20_000;
 const spec: SyntheticLibrarySpec = { seed: "pipeline-e2e", count: 200, masks: 2, plantedPerMask: 2 };
 const { plan, neurons } = syntheticLibrary(spec);
 
-type Received = { headers: IncomingHttpHeaders; body: string };
-
 // One runtime and one webhook receiver for every test below, started once.
 let root: string;
 let runtime: LocalRuntime;
-let server: Server;
-const received: Received[] = [];
+let hooks: WebhookReceiver;
 let secret: string;
 
 beforeAll(async () => {
   root = await tempDir("cds-pipeline-");
   await indexSyntheticLibrary({ name: "lib", store: new FolderBlobStore(join(root, "libraries", "lib")), spec, shardSize: 20 });
-  server = createServer((request, response) => {
-    let body = "";
-    request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
-    request.on("end", () => {
-      received.push({ headers: request.headers, body });
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  hooks = await startWebhookReceiver();
   // 20 batches of 10 through a two-level dispatch tree.
   runtime = await startLocalRuntime({ root, pollMs: 100, batchPlan: { batchSize: 10 }, dispatchTree: { levels: 2 }, retryDelaysMs: [20, 20], onError: () => undefined });
   secret = generateWebhookSecret();
-  const { port } = server.address() as AddressInfo;
-  await runtime.state.createSubscription({ url: `http://127.0.0.1:${port}/hook`, events: ["Search Completed", "Search Failed"], secret, allowPrivate: true });
+  await runtime.state.createSubscription({ url: hooks.url, events: ["Search Completed", "Search Failed"], secret, allowPrivate: true });
 });
 
 afterAll(async () => {
   await runtime?.stop();
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await hooks?.close();
 });
 
 describe("the local runtime: a mask dropped into uploads/<library>/ becomes ranked results, a webhook and an email", () => {
@@ -93,7 +80,7 @@ describe("the local runtime: a mask dropped into uploads/<library>/ becomes rank
     expect(types).toEqual(["Search Accepted", "Search Started", "Search Batches Completed", "Search Completed"]);
 
     // the signed webhook
-    const hook = await waitFor(() => received.find((r) => JSON.parse(r.body).id === completed.id), WAIT_MS);
+    const hook = await waitFor(() => hooks.received.find((r) => JSON.parse(r.body).id === completed.id), WAIT_MS);
     const verified = new Webhook(secret).verify(hook.body, hook.headers as Record<string, string>) as CatalogEvent;
     expect(verified["detail-type"]).toBe("Search Completed");
     expect(verified.detail).toMatchObject({ searchId, matchCount: document.matchCount, resultsKey: `${searchId}.json` });
@@ -131,7 +118,7 @@ describe("the local runtime: uploads that are refused, and an upload event that 
     expect(failed.detail.stage).toBe("intake");
     expect(failed.detail.reason).toMatch(reason);
     expect((await runtime.state.getSearch(searchId))?.status).toBe("failed");
-    const hook = await waitFor(() => received.find((r) => JSON.parse(r.body).id === failed.id), WAIT_MS);
+    const hook = await waitFor(() => hooks.received.find((r) => JSON.parse(r.body).id === failed.id), WAIT_MS);
     expect(new Webhook(secret).verify(hook.body, hook.headers as Record<string, string>)).toMatchObject({ detail: { searchId, reason: failed.detail.reason } });
   });
 
