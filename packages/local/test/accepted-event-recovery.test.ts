@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { acceptUpload } from "@cds/core/pipeline";
 import type { CatalogEvent } from "@cds/events";
-import { FolderBlobStore, LOCAL_UPLOAD_BUCKET, startLocalRuntime, startLocalState } from "@cds/local";
+import { FolderBlobStore, librariesUnder, LOCAL_UPLOAD_BUCKET, startLocalRuntime, startLocalState } from "@cds/local";
 import { uploadSprinkledMask } from "@cds/testing/accepted-masks";
 import { waitFor } from "@cds/testing/runtime-events";
 import { indexSprinkledLibrary } from "@cds/testing/sprinkled-library";
@@ -26,7 +26,7 @@ describe("a search intake created but did not announce", () => {
     const before = await startLocalState({ folder: join(root, "state") });
     const outcome = await acceptUpload(
       { bucket: LOCAL_UPLOAD_BUCKET, key, etag: `${info.size}-${Math.floor(info.mtimeMs)}` },
-      { state: before.state, uploads: new FolderBlobStore(join(root, "uploads")), libraries: (name) => new FolderBlobStore(join(root, "libraries", name)) },
+      { state: before.state, uploads: new FolderBlobStore(join(root, "uploads")), libraries: librariesUnder(root) },
     );
     expect(outcome.kind).toBe("accepted");
     const { searchId } = outcome.search;
