@@ -1,16 +1,15 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEARCH_STATUSES, type SearchItem } from "@cds/core/entities";
-import { encodePackBitsTiff } from "@cds/core/image";
 import { generateWebhookSecret } from "@cds/core/notify";
 import type { CatalogEvent } from "@cds/events";
 import { endEventId, EventLog, openStateFolder, startLocalRuntime } from "@cds/local";
 import { killWhen, startCds, type CdsChild } from "./support/cds-child.ts";
 import { runCli } from "./support/run-cli.ts";
+import { uploadSprinkledMask } from "@cds/testing/accepted-masks";
 import { waitFor } from "@cds/testing/runtime-events";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
-import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { indexSprinkledLibrary } from "@cds/testing/sprinkled-library";
 import { startSmtpReceiver, type SmtpReceiver } from "@cds/testing/smtp-receiver";
 import { tempDir } from "@cds/testing/temp-dir";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
@@ -58,8 +57,7 @@ describe("the durable outbox: cds dev SIGKILLed 3 times with 6 searches in fligh
     running = dev.running;
     await waitFor(() => (dev.output().includes("Ctrl-C stops") ? true : undefined), 60_000);
     for (let i = 0; i < MASKS; i++) {
-      await writeFile(join(root, "uploads", "tiny", `m${i}.tif.json`), JSON.stringify(WHOLE_IMAGE_PARAMS));
-      await writeFile(join(root, "uploads", "tiny", `m${i}.tif`), encodePackBitsTiff(sprinkledImage(64, 32, 100 + i, 0.3)));
+      await uploadSprinkledMask({ root, library: "tiny", file: `m${i}.tif`, seed: 100 + i });
     }
 
     // Act: three SIGKILLs at different moments — searches starting, the first end events being
@@ -119,8 +117,7 @@ describe("the durable outbox: a webhook retry waiting when cds dev stops", () =>
     try {
       let runtime = await startLocalRuntime(options);
       const subscription = await runtime.state.createSubscription({ url: hooks.url, events: ["Search Completed"], secret: generateWebhookSecret(), allowPrivate: true });
-      await writeFile(join(root, "uploads", "tiny", "m.tif.json"), JSON.stringify(WHOLE_IMAGE_PARAMS));
-      await writeFile(join(root, "uploads", "tiny", "m.tif"), encodePackBitsTiff(sprinkledImage(64, 32, 7, 0.3)));
+      await uploadSprinkledMask({ root, library: "tiny", file: "m.tif" });
       await waitFor(() => (hooks.received.length === 1 ? true : undefined), 60_000);
 
       // Act: stop while the retry waits its backoff (1–2 s), start again

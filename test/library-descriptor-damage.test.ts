@@ -1,13 +1,12 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { encodePackBitsTiff } from "@cds/core/image";
 import { checksumOf, itemChunkKey, LibraryFormatError, readDescriptor, readItemMetadata, readShardPage, shardPageKey, type LibraryDescriptor } from "@cds/core/library";
 import type { CatalogEvent } from "@cds/events";
 import { FolderBlobStore, startLocalRuntime } from "@cds/local";
+import { uploadSprinkledMask } from "@cds/testing/accepted-masks";
 import { waitFor } from "@cds/testing/runtime-events";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
-import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { indexSprinkledLibrary } from "@cds/testing/sprinkled-library";
 import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 11, "library integrity": the library's own files — its descriptor (manifest.json), its
@@ -94,8 +93,7 @@ describe("a search over a library whose descriptor is damaged, in the local runt
     const events: CatalogEvent[] = [];
     const runtime = await startLocalRuntime({ root, pollMs: 50, uploadSettleMs: 0, retryDelaysMs: [600_000], searchDeadlineMs: 3_600_000, onEvent: (e) => void events.push(e), onError: () => undefined });
     try {
-      await writeFile(join(root, "uploads", "tiny", "m.tif.json"), JSON.stringify(WHOLE_IMAGE_PARAMS));
-      await writeFile(join(root, "uploads", "tiny", "m.tif"), encodePackBitsTiff(sprinkledImage(64, 32, 7, 0.3)));
+      await uploadSprinkledMask({ root, library: "tiny", file: "m.tif" });
       const failed = await waitFor(() => events.find((e) => e["detail-type"] === "Search Failed"), 60_000);
       if (failed["detail-type"] !== "Search Failed") throw new Error("unreachable");
       expect(failed.detail.reason).toContain(folder);

@@ -6,9 +6,9 @@ import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrng } from "@cds/core";
 import type { SearchResultsDocument } from "../packages/cli/src/commands/search/index.ts";
-import { startS3rver, type RunningS3rver } from "./support/aws-over-http.ts";
 import { killWhen, startCds } from "./support/cds-child.ts";
 import { runCliProcess } from "./support/run-cli.ts";
+import { startS3rver, type RunningS3rver } from "@cds/testing/aws/s3rver";
 import { BJD, cdsearch, EM_12191, GMR, hasSharedCdm, SKIP_SHARED_NOTE, VT016795, VT033614 } from "@cds/testing/shared-data";
 import { writeSyntheticTargets } from "@cds/testing/synthetic-targets";
 import { tempDir } from "@cds/testing/temp-dir";

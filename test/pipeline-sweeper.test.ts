@@ -1,14 +1,13 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodePackBitsTiff } from "@cds/core/image";
 import { decideSweep } from "@cds/core/pipeline";
 import { planDispatchTree } from "@cds/core/planning";
 import type { ResultsDocument } from "@cds/core/results";
 import { startLocalRuntime, type LocalRuntime } from "@cds/local";
+import { uploadSprinkledMask } from "@cds/testing/accepted-masks";
 import { acceptedSearchId, isSearchEvent, waitForEvent } from "@cds/testing/runtime-events";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
-import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { indexSprinkledLibrary } from "@cds/testing/sprinkled-library";
 import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 4, the sweeper: batches that went missing are re-run; after the deadline the search
@@ -116,8 +115,7 @@ describe("the sweeper in the local runtime", () => {
     const maskKey = `tiny/${file}`;
     const injected = { batchId, failures, fired: 0 };
     inject.set(maskKey, injected);
-    await writeFile(join(root, "uploads", "tiny", `${file}.json`), JSON.stringify(WHOLE_IMAGE_PARAMS));
-    await writeFile(join(root, "uploads", "tiny", file), encodePackBitsTiff(sprinkledImage(64, 32, 777 + batchId, 0.3)));
+    await uploadSprinkledMask({ root, library: "tiny", file, seed: 777 + batchId });
     const searchId = await acceptedSearchId(runtime, maskKey);
     await waitForEvent(runtime, (e) => isSearchEvent(e, "Search Completed", searchId) || isSearchEvent(e, "Search Failed", searchId), 20_000);
     await runtime.bus.idle();

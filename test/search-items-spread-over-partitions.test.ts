@@ -1,14 +1,12 @@
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stateTableLayout } from "@cds/core/entities";
-import { encodePackBitsTiff } from "@cds/core/image";
 import { startLocalState } from "@cds/local";
 import { startCds } from "./support/cds-child.ts";
+import { uploadSprinkledMask } from "@cds/testing/accepted-masks";
 import { waitFor } from "@cds/testing/runtime-events";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
-import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { indexSprinkledLibrary } from "@cds/testing/sprinkled-library";
 import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 10, "Done when": a 600-batch `cds dev` search (`--batch-size 1`) leaves no partition key
@@ -36,8 +34,7 @@ describe("a 600-batch cds dev search spread over partition keys", () => {
     dev.child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     try {
       await waitFor(() => (output.includes("Ctrl-C stops") ? true : undefined));
-      await writeFile(join(root, "uploads", "tiny", "m.tif.json"), JSON.stringify(WHOLE_IMAGE_PARAMS));
-      await writeFile(join(root, "uploads", "tiny", "m.tif"), encodePackBitsTiff(sprinkledImage(64, 32, 99, 0.3)));
+      await uploadSprinkledMask({ root, library: "tiny", file: "m.tif", seed: 99 });
 
       // Act: the search runs to completion
       const searchId = await waitFor(() => /started\s+(\S+)\s+(\d+) batches/.exec(output)?.[1]);

@@ -5,7 +5,7 @@ import { readDescriptor } from "@cds/core/library";
 import { acceptUpload } from "@cds/core/pipeline";
 import type { ResultsDocument } from "@cds/core/results";
 import type { CatalogEvent } from "@cds/events";
-import { FolderBlobStore, indexLibrary, LOCAL_UPLOAD_BUCKET, startLocalRuntime, startLocalState, updateLibrary, type LocalRuntime } from "@cds/local";
+import { FolderBlobStore, indexLibrary, librariesUnder, LOCAL_UPLOAD_BUCKET, startLocalRuntime, startLocalState, updateLibrary, type LocalRuntime } from "@cds/local";
 import { runCli } from "./support/run-cli.ts";
 import { waitFor } from "@cds/testing/runtime-events";
 import { BJD, cdsearch, EM_12191, GMR, hasSharedCdm, SKIP_SHARED_NOTE, VT016795, VT033614 } from "@cds/testing/shared-data";
@@ -48,7 +48,7 @@ beforeAll(async () => {
     }
   }
   for (const [name, source] of Object.entries(sources)) {
-    await indexLibrary({ source, name, store: new FolderBlobStore(join(root, "libraries", name)), shardSize: 5, workers: 1 });
+    await indexLibrary({ source, name, store: librariesUnder(root)(name), shardSize: 5, workers: 1 });
   }
   const run = await runCli(["search", cdsearch(EM_12191), "--library", "both", "--root", root, "--all", "--json", "--workers", "1"]);
   expect(run.code, run.stderr).toBe(0);
@@ -120,7 +120,7 @@ describe.skipIf(!hasSharedCdm)("a search over two libraries in the pipeline (cds
     const search = (await runtime.state.getSearch(searchId))!;
     expect(search.batchCount).toBe(5);
     expect(search.library).toBe("alpha,beta");
-    const builds = await Promise.all(["alpha", "beta"].map(async (name) => (await readDescriptor(new FolderBlobStore(join(root, "libraries", name)))).buildId));
+    const builds = await Promise.all(["alpha", "beta"].map(async (name) => (await readDescriptor(librariesUnder(root)(name))).buildId));
     expect(search.libraries).toEqual([
       { name: "alpha", build: builds[0], count: 12 },
       { name: "beta", build: builds[1], count: 8 },
@@ -152,7 +152,7 @@ describe.skipIf(!hasSharedCdm)("a search over two libraries in the pipeline (cds
 
 describe.skipIf(!hasSharedCdm)("a search over two libraries, accepted before one of them changed", () => {
   it("a search accepted before its library changed completes on the version it was accepted on", async () => {
-    const library = new FolderBlobStore(join(root, "libraries", "beta"));
+    const library = librariesUnder(root)("beta");
     const before = await readDescriptor(library);
     await mkdir(join(root, "uploads", "beta"), { recursive: true });
     const maskPath = join(root, "uploads", "beta", "early.tif");
@@ -162,7 +162,7 @@ describe.skipIf(!hasSharedCdm)("a search over two libraries, accepted before one
     const intake = await startLocalState({ folder: join(root, "state") });
     const outcome = await acceptUpload(
       { bucket: LOCAL_UPLOAD_BUCKET, key: "beta/early.tif", etag: `${info.size}-${Math.floor(info.mtimeMs)}` },
-      { state: intake.state, uploads: new FolderBlobStore(join(root, "uploads")), libraries: (name) => new FolderBlobStore(join(root, "libraries", name)) },
+      { state: intake.state, uploads: new FolderBlobStore(join(root, "uploads")), libraries: librariesUnder(root) },
     );
     await intake.stop();
     expect(outcome.kind).toBe("accepted");

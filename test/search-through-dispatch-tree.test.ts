@@ -1,7 +1,6 @@
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodePackBitsTiff } from "@cds/core/image";
 import type { LibraryManifest } from "@cds/core/library";
 import type { SearchJob } from "@cds/core/pipeline";
 import { type DispatcherPayload, planDispatchTree } from "@cds/core/planning";
@@ -9,6 +8,7 @@ import type { ResultsDocument } from "@cds/core/results";
 import { parseSearchParams } from "@cds/core/search";
 import { functionNames } from "@cds/functions";
 import { runLocalSearch, startLocalRuntime, type LocalRuntime } from "@cds/local";
+import { uploadSprinkledMask } from "@cds/testing/accepted-masks";
 import { acceptedSearchId, isSearchEvent, waitForEvent } from "@cds/testing/runtime-events";
 import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
 import { sprinkledImage } from "@cds/testing/synthetic-targets";
@@ -77,11 +77,10 @@ describe("a 5,000-target search through a two-level dispatch tree", () => {
     // Prepare
     const mask = sprinkledImage(64, 32, 4242 + batchId, 0.3);
     const maskKey = `tiny/${file}`;
-    await writeFile(join(root, "uploads", "tiny", `${file}.json`), JSON.stringify(WHOLE_IMAGE_PARAMS));
     const path = join(root, "uploads", "tiny", file);
     const injected = { batchId, when, fired: 0 };
     inject.set(maskKey, injected);
-    await writeFile(path, encodePackBitsTiff(mask));
+    await uploadSprinkledMask({ root, library: "tiny", file, seed: 4242 + batchId });
 
     // Act: the watcher publishes the upload; a second, identical event follows by hand
     const searchId = await acceptedSearchId(runtime, maskKey);

@@ -1,15 +1,14 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { encodePackBitsTiff } from "@cds/core/image";
 import { planDispatchTree } from "@cds/core/planning";
 import type { ResultsDocument } from "@cds/core/results";
 import type { CatalogEvent } from "@cds/events";
 import { EventLog, openStateFolder, type OpenedState } from "@cds/local";
 import { killWhen, startCds, type CdsChild } from "./support/cds-child.ts";
+import { uploadSprinkledMask } from "@cds/testing/accepted-masks";
 import { waitFor } from "@cds/testing/runtime-events";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
-import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { indexSprinkledLibrary } from "@cds/testing/sprinkled-library";
 import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 4, "Done when": killing `cds dev` mid-search and starting it again completes that search.
@@ -31,8 +30,7 @@ describe("cds dev killed with SIGKILL mid-search", () => {
     // Prepare: cds dev running, a mask dropped
     const first = startDev(root);
     await waitFor(() => (first.output().includes("Ctrl-C stops") ? true : undefined));
-    await writeFile(join(root, "uploads", "tiny", "m.tif.json"), JSON.stringify(WHOLE_IMAGE_PARAMS));
-    await writeFile(join(root, "uploads", "tiny", "m.tif"), encodePackBitsTiff(sprinkledImage(64, 32, 99, 0.3)));
+    await uploadSprinkledMask({ root, library: "tiny", file: "m.tif", seed: 99 });
     const searchId = await waitFor(() => /started\s+(\S+)\s+(\d+) batches/.exec(first.output())?.[1]);
     const batchCount = Number(/started\s+\S+\s+(\d+) batches/.exec(first.output())![1]);
     expect(batchCount).toBe(TARGETS / SHARD_SIZE);

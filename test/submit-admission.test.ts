@@ -1,13 +1,11 @@
-import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { encodePackBitsTiff } from "@cds/core/image";
 import { defaultSearchParams } from "@cds/core/search";
 import { startLocalRuntime, startLocalState, type LocalRuntime } from "@cds/local";
+import { uploadSprinkledMask } from "@cds/testing/accepted-masks";
 import { acceptedSearchId, isSearchEvent, waitFor, waitForEvent } from "@cds/testing/runtime-events";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
+import { indexSprinkledLibrary } from "@cds/testing/sprinkled-library";
 import { runningAtOnce } from "./support/submission-log.ts";
-import { sprinkledImage } from "@cds/testing/synthetic-targets";
 import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 6, admission control in the running pipeline: a search that fails frees its slot for the
@@ -28,12 +26,6 @@ async function rootWithLibrary(prefix: string): Promise<string> {
   return root;
 }
 
-async function drop(root: string, file: string, seed: number): Promise<void> {
-  await mkdir(join(root, "uploads", "tiny"), { recursive: true });
-  await writeFile(join(root, "uploads", "tiny", `${file}.json`), JSON.stringify(WHOLE_IMAGE_PARAMS));
-  await writeFile(join(root, "uploads", "tiny", file), encodePackBitsTiff(sprinkledImage(64, 32, seed, 0.3)));
-}
-
 describe("admission in the local runtime", () => {
   it("frees the slot of a search that fails, and starts the search waiting for it", async () => {
     // Prepare: one slot; the first search's only batch always fails, so the sweeper fails it at its deadline
@@ -47,9 +39,9 @@ describe("admission in the local runtime", () => {
     };
 
     // Act
-    await drop(root, "doomed.tif", 1);
+    await uploadSprinkledMask({ root, library: "tiny", file: "doomed.tif", seed: 1 });
     const doomed = await acceptedSearchId(runtime, "tiny/doomed.tif");
-    await drop(root, "next.tif", 2);
+    await uploadSprinkledMask({ root, library: "tiny", file: "next.tif", seed: 2 });
     const next = await acceptedSearchId(runtime, "tiny/next.tif");
     await waitForEvent(runtime, (e) => isSearchEvent(e, "Search Completed", next), 20_000);
 
@@ -72,7 +64,7 @@ describe("admission in the local runtime", () => {
     await local.state.markSearchRunning(search.searchId);
     await local.state.markSearchFailed(search.searchId, { reason: "its Search Failed event was lost", stage: "worker" });
     await local.stop();
-    await drop(root, "m.tif", 3);
+    await uploadSprinkledMask({ root, library: "tiny", file: "m.tif", seed: 3 });
 
     // Act: a restart, with no sweep due for ten minutes
     runtime = await startLocalRuntime({ root, pollMs: 50, maxRunning: 1, sweepIntervalMs: 600_000, onError: () => undefined });

@@ -1,10 +1,9 @@
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultSearchParams } from "@cds/core/search";
 import type { StateStore } from "@cds/core/state";
 import { runningSearches } from "@cds/functions";
-import { startLocalState, type LocalState } from "@cds/local";
-import { tempDir } from "@cds/testing/temp-dir";
+import type { LocalState } from "@cds/local";
+import { startDynaliteState } from "@cds/testing/dynalite-state";
 
 // Issue 11: in-flight searches are found from the slot holders and the main records, not only
 // from the status index — a GSI is eventually consistent, so a search just marked running may be
@@ -14,7 +13,7 @@ let local: LocalState;
 let state: StateStore;
 
 beforeAll(async () => {
-  local = await startLocalState({ folder: join(await tempDir("cds-running-"), "db") });
+  local = await startDynaliteState({ onDisk: true });
   state = local.state;
 });
 

@@ -1,18 +1,15 @@
 import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
 import type { DeliveryItem, SubscriptionItem } from "@cds/core/entities";
-import { encodePackBitsTiff } from "@cds/core/image";
 import { generateWebhookSecret } from "@cds/core/notify";
 import { startLocalRuntime, type LocalRuntime } from "@cds/local";
 import { runCli } from "./support/run-cli.ts";
+import { uploadSprinkledMask } from "@cds/testing/accepted-masks";
 import { acceptedSearchId, isSearchEvent, waitFor, waitForEvent } from "@cds/testing/runtime-events";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
-import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { indexSprinkledLibrary } from "@cds/testing/sprinkled-library";
 import { tempDir } from "@cds/testing/temp-dir";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
 
@@ -55,8 +52,7 @@ beforeAll(async () => {
   subscriptions.silent = await runtime.state.createSubscription({ url: `http://127.0.0.1:${closedPort}/hook`, events, secret: generateWebhookSecret(), allowPrivate: true });
   subscriptions.hanging = await runtime.state.createSubscription({ url: hanging.url, events, secret: generateWebhookSecret(), allowPrivate: true });
 
-  await writeFile(join(root, "uploads", "tiny", "m.tif.json"), JSON.stringify(WHOLE_IMAGE_PARAMS));
-  await writeFile(join(root, "uploads", "tiny", "m.tif"), encodePackBitsTiff(sprinkledImage(64, 32, 7, 0.3)));
+  await uploadSprinkledMask({ root, library: "tiny", file: "m.tif" });
   searchId = await acceptedSearchId(runtime, "tiny/m.tif");
   completedId = (await waitForEvent(runtime, (e) => isSearchEvent(e, "Search Completed", searchId))).id;
 });

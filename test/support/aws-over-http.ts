@@ -1,8 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, type Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -20,7 +18,7 @@ import { stageBucketParameter } from "../../packages/aws/src/stage-resources.ts"
 import { stageStateTableName } from "../../packages/aws/src/stage-state.ts";
 import type { LambdaEntry } from "../../stacks/Pipeline.ts";
 import { awsError } from "@cds/testing/aws/local-endpoint";
-import { s3rverChildScript } from "@cds/testing/aws/s3rver-child-script";
+import { startS3rver, type S3NotificationRecord } from "@cds/testing/aws/s3rver";
 
 // A tiny "cloud" on 127.0.0.1 for running the unchanged Lambda entries (packages/aws/src/lambda)
 // end to end: S3 is s3rver, DynamoDB is dynalite, SQS is local-aws-sqs; EventBridge, Lambda and
@@ -580,12 +578,6 @@ export const lambdaEntries: EntryLoader = async (fn, container) => {
   return entry.handler as LambdaHandler;
 };
 
-/** One record of an S3 event notification, as s3rver emits it (the fields read here). */
-interface S3NotificationRecord {
-  eventName: string;
-  s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string; sequencer: string } };
-}
-
 /** The entry S3 puts on the default bus for a stored object (EventBridge notifications: `Object Created`). */
 function objectCreatedEntry(record: S3NotificationRecord): PutEventsWireEntry {
   const { bucket, object } = record.s3;
@@ -598,40 +590,4 @@ function objectCreatedEntry(record: S3NotificationRecord): PutEventsWireEntry {
     reason: record.eventName === "ObjectCreated:Post" ? "CompleteMultipartUpload" : "PutObject",
   };
   return { Source: "aws.s3", DetailType: "Object Created", Resources: [`arn:aws:s3:::${bucket.name}`], Detail: JSON.stringify(detail) };
-}
-
-/** A running s3rver child process. */
-export interface RunningS3rver {
-  endpoint: string;
-  stop(): Promise<void>;
-}
-
-/**
- * Starts @cds/testing's s3rver-child.js (s3rver 3.7.1 under --openssl-legacy-provider, which
- * its ListObjectsV2 paging needs on Node 22) over `directory`, with `bucket` created; with
- * `onEvent`, every event notification record s3rver emits is handed to it.
- */
-export async function startS3rver(directory: string, bucket: string, onEvent?: (record: S3NotificationRecord) => void): Promise<RunningS3rver> {
-  const args = ["--openssl-legacy-provider", s3rverChildScript, directory, bucket, ...(onEvent ? ["--events"] : [])];
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });
-  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`s3rver exited with ${code}`))));
-  exited.catch(() => undefined);
-  const lines = createInterface({ input: child.stdout! });
-  const firstLine = new Promise<string>((resolve) => lines.once("line", resolve));
-  if (onEvent) {
-    lines.on("line", (line) => {
-      const message = JSON.parse(line) as { event?: S3NotificationRecord };
-      if (message.event) onEvent(message.event);
-    });
-  }
-  const { port } = JSON.parse(await Promise.race([firstLine, exited])) as { port: number };
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const gone = new Promise((resolve) => child.once("exit", resolve));
-      child.stdin!.end();
-      await gone;
-    },
-  };
 }

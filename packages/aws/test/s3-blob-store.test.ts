@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { layoutOf, readManifest } from "@cds/core/library";
@@ -10,29 +8,17 @@ import { parseSearchParams, searchLibraryRange } from "@cds/core/search";
 import { FolderBlobStore, indexLibrary } from "@cds/local";
 import { MULTIPART_THRESHOLD, S3BlobStore } from "@cds/aws";
 import { writeSyntheticTargets } from "@cds/testing/synthetic-targets";
-import { s3rverChildScript } from "@cds/testing/aws/s3rver-child-script";
+import { startS3rver, type RunningS3rver } from "@cds/testing/aws/s3rver";
 import { tempDir } from "@cds/testing/temp-dir";
 
 const BUCKET = "cds-test";
-let server: ChildProcess;
+let server: RunningS3rver | undefined;
 let client: S3Client;
 
-/**
- * Starts s3rver in a child process with --openssl-legacy-provider (s3rver 3.7.1 pages
- * ListObjectsV2 with DES-encrypted tokens, which Node 22 refuses without it), on 127.0.0.1 and a
- * port the system picks, over a fresh temporary folder.
- */
-async function startS3rver(directory: string): Promise<number> {
-  server = spawn(process.execPath, ["--openssl-legacy-provider", s3rverChildScript, directory, BUCKET], { stdio: ["pipe", "pipe", "inherit"] });
-  const exited = new Promise<never>((_, reject) => server.once("exit", (code) => reject(new Error(`s3rver exited with ${code}`))));
-  const firstLine = new Promise<string>((resolve) => createInterface({ input: server.stdout! }).once("line", resolve));
-  return (JSON.parse(await Promise.race([firstLine, exited])) as { port: number }).port;
-}
-
 beforeAll(async () => {
-  const port = await startS3rver(await tempDir("cds-s3rver-"));
+  server = await startS3rver(await tempDir("cds-s3rver-"), BUCKET);
   client = new S3Client({
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
     region: "us-east-1",
     forcePathStyle: true,
     credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
@@ -41,11 +27,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client?.destroy();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once("exit", resolve));
-    server.stdin!.end();
-    await exited;
-  }
+  await server?.stop();
 });
 
 const storeAt = (prefix: string) => new S3BlobStore({ client, bucket: BUCKET, prefix });

@@ -1,8 +1,8 @@
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { secretFingerprint } from "@cds/core/notify";
+import { tempDir } from "@cds/testing/temp-dir";
 import { main } from "../src/index.ts";
 import { memoryIo } from "../src/io.ts";
 
@@ -16,10 +16,7 @@ async function runCli(args: string[]) {
 describe("cds webhooks add / list / rotate", () => {
   let root: string;
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), "cds-hooks-"));
-  });
-  afterAll(async () => {
-    await rm(root, { recursive: true, force: true });
+    root = await tempDir("cds-hooks-");
   });
 
   it("refuses the metadata address, private and credential URLs; takes a loopback receiver only with --allow-private", async () => {

@@ -4,19 +4,14 @@
  * compression, raw PNG chunks) so synthetic inputs never depend on the decoder under test.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { deflateSync } from "node:zlib";
+import { sharedCdmDir } from "@cds/testing/shared-data";
 import { pngChunk } from "../src/results/png-encoder.ts";
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-
-/** Real CDMs live beside the repository, never inside it. */
-export const sharedCdmDir = resolve(repoRoot, "../shared/data/cdm");
-export const hasSharedCdm = existsSync(join(sharedCdmDir, "README.md"));
-export const SKIP_SHARED_NOTE = "../shared/data/cdm not found: skipping real-image tests";
+export { hasSharedCdm, sharedCdmDir, SKIP_SHARED_NOTE } from "@cds/testing/shared-data";
 
 export function readShared(relativePath: string): Uint8Array {
   return new Uint8Array(readFileSync(join(sharedCdmDir, relativePath)));

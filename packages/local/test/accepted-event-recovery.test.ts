@@ -1,13 +1,12 @@
-import { mkdir, stat, writeFile } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { encodePackBitsTiff } from "@cds/core/image";
 import { acceptUpload } from "@cds/core/pipeline";
 import type { CatalogEvent } from "@cds/events";
-import { FolderBlobStore, LOCAL_UPLOAD_BUCKET, startLocalRuntime, startLocalState } from "@cds/local";
+import { FolderBlobStore, librariesUnder, LOCAL_UPLOAD_BUCKET, startLocalRuntime, startLocalState } from "@cds/local";
+import { uploadSprinkledMask } from "@cds/testing/accepted-masks";
 import { waitFor } from "@cds/testing/runtime-events";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
-import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { indexSprinkledLibrary } from "@cds/testing/sprinkled-library";
 import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 11: after SIGKILLs, searches were in the state with no `Search Accepted` in the log.
@@ -20,17 +19,14 @@ describe("a search intake created but did not announce", () => {
   it("is announced once at the next start, and completes", async () => {
     const root = await tempDir("cds-unannounced-");
     await indexSprinkledLibrary({ root, name: "tiny", count: 40, shardSize: 10 });
-    const maskPath = join(root, "uploads", "tiny", "m.tif");
-    await mkdir(join(root, "uploads", "tiny"), { recursive: true });
-    await writeFile(`${maskPath}.json`, JSON.stringify(WHOLE_IMAGE_PARAMS));
-    await writeFile(maskPath, encodePackBitsTiff(sprinkledImage(64, 32, 7, 0.3)));
-    const info = await stat(maskPath);
+    const key = await uploadSprinkledMask({ root, library: "tiny", file: "m.tif" });
+    const info = await stat(join(root, "uploads", key));
 
     // Intake's state write, and then nothing: the process "died" before its publish.
     const before = await startLocalState({ folder: join(root, "state") });
     const outcome = await acceptUpload(
-      { bucket: LOCAL_UPLOAD_BUCKET, key: "tiny/m.tif", etag: `${info.size}-${Math.floor(info.mtimeMs)}` },
-      { state: before.state, uploads: new FolderBlobStore(join(root, "uploads")), libraries: (name) => new FolderBlobStore(join(root, "libraries", name)) },
+      { bucket: LOCAL_UPLOAD_BUCKET, key, etag: `${info.size}-${Math.floor(info.mtimeMs)}` },
+      { state: before.state, uploads: new FolderBlobStore(join(root, "uploads")), libraries: librariesUnder(root) },
     );
     expect(outcome.kind).toBe("accepted");
     const { searchId } = outcome.search;

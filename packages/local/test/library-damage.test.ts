@@ -1,12 +1,11 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodePackBitsTiff } from "@cds/core/image";
 import type { CatalogEvent } from "@cds/events";
 import { startLocalRuntime, type LocalRuntime } from "@cds/local";
+import { uploadSprinkledMask } from "@cds/testing/accepted-masks";
 import { waitFor } from "@cds/testing/runtime-events";
-import { indexSprinkledLibrary, WHOLE_IMAGE_PARAMS } from "@cds/testing/sprinkled-library";
-import { sprinkledImage } from "@cds/testing/synthetic-targets";
+import { indexSprinkledLibrary } from "@cds/testing/sprinkled-library";
 import { tempDir } from "@cds/testing/temp-dir";
 
 // Issue 11, "the user's fault apart from ours": a shard damaged in storage (its checksum no longer
@@ -35,8 +34,7 @@ describe("a search over a library with a damaged shard, in the local runtime", (
   });
 
   it("fails at once with a reason naming the damaged shard and its library, and frees its slot", async () => {
-    await writeFile(join(root, "uploads", "tiny", "m.tif.json"), JSON.stringify(WHOLE_IMAGE_PARAMS));
-    await writeFile(join(root, "uploads", "tiny", "m.tif"), encodePackBitsTiff(sprinkledImage(64, 32, 7, 0.3)));
+    await uploadSprinkledMask({ root, library: "tiny", file: "m.tif" });
 
     const failed = await waitFor(() => events.find((e) => e["detail-type"] === "Search Failed"), 60_000);
     if (failed["detail-type"] !== "Search Failed") throw new Error("unreachable");

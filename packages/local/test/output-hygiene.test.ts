@@ -1,13 +1,12 @@
 import { readFile } from "node:fs/promises";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { uploadSettingsOf } from "@cds/core/pipeline";
 import { csvCell, isEmailAddress, printable } from "@cds/core/text";
 import { readFixture, searchFailed } from "@cds/events";
 import { EventLog } from "@cds/local";
 import { buildSubmissionSummary, submissionSummaryCsv } from "@cds/core/submission";
+import { tempDir } from "@cds/testing/temp-dir";
 import { memoryIo, processIo } from "../../cli/src/io.ts";
 
 describe("CSV cells a spreadsheet would run", () => {
@@ -62,10 +61,7 @@ describe("control characters in names", () => {
   describe("events.log", () => {
     let folder: string;
     beforeAll(async () => {
-      folder = await mkdtemp(join(tmpdir(), "cds-log-"));
-    });
-    afterAll(async () => {
-      await rm(folder, { recursive: true, force: true });
+      folder = await tempDir("cds-log-");
     });
 
     it("holds no raw control character, and reads back the same event", async () => {

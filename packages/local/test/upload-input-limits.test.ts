@@ -5,11 +5,11 @@ import { crc32 } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CdsError, UserInputError } from "@cds/core";
 import { encodePackBitsTiff } from "@cds/core/image";
-import { acceptUpload } from "@cds/core/pipeline";
+import { acceptUpload, type LibraryStores } from "@cds/core/pipeline";
 import { InputRefusedError } from "@cds/core/ports";
 import type { StateStore } from "@cds/core/state";
 import { renderMask, syntheticLibrary } from "@cds/synthetic";
-import { FolderBlobStore, indexSyntheticLibrary, startLocalState, watchUploads, type LocalState, type WatchedUpload } from "@cds/local";
+import { FolderBlobStore, indexSyntheticLibrary, librariesUnder, startLocalState, watchUploads, type LocalState, type WatchedUpload } from "@cds/local";
 import { tempDir } from "@cds/testing/temp-dir";
 
 const spec = { seed: "input-limits", count: 6, masks: 1, plantedPerMask: 1 };
@@ -19,10 +19,11 @@ let local: LocalState;
 let state: StateStore;
 let uploads: FolderBlobStore;
 let goodMask: Uint8Array;
-const libraries = (name: string) => new FolderBlobStore(join(root, "libraries", name));
+let libraries: LibraryStores;
 
 beforeAll(async () => {
   root = await tempDir("cds-input-limits-");
+  libraries = librariesUnder(root);
   await indexSyntheticLibrary({ name: "lib", store: libraries("lib"), spec, shardSize: 3 });
   await mkdir(join(root, "uploads", "lib"), { recursive: true });
   uploads = new FolderBlobStore(join(root, "uploads"));

@@ -2,8 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { SearchItem } from "@cds/core/entities";
 import { encodePackBitsTiff } from "@cds/core/image";
-import { acceptUpload, type LibraryStores } from "@cds/core/pipeline";
-import type { StateStore } from "@cds/core/state";
+import { acceptUpload, type AcceptUploadDeps } from "@cds/core/pipeline";
 import { FolderBlobStore, librariesUnder } from "@cds/local";
 import { WHOLE_IMAGE_PARAMS } from "./sprinkled-library.ts";
 import { sprinkledImage } from "./synthetic-targets.ts";
@@ -12,7 +11,7 @@ import { sprinkledImage } from "./synthetic-targets.ts";
 export interface SprinkledMaskOptions {
   /** The cds data folder: the mask goes to root/uploads/<library>/<file>, its sidecar beside it. */
   root: string;
-  state: Pick<StateStore, "createSearchFromUpload" | "markSearchFailed" | "linkSubmissionSearch">;
+  state: AcceptUploadDeps["state"];
   /** A library {@link indexSprinkledLibrary} indexed under root, of the mask's size. */
   library: string;
   file: string;
