@@ -23,7 +23,7 @@ export interface RunningS3rver {
  *
  * @example
  * const s3rver = await startS3rver(await tempDir("cds-s3rver-"), "cds-test");
- * const client = new S3Client({ endpoint: s3rver.endpoint, forcePathStyle: true, ... });
+ * const client = new S3Client({ endpoint: s3rver.endpoint, forcePathStyle: true, region: "us-east-1" });
  * await s3rver.stop();
  */
 export async function startS3rver(directory: string, bucket: string, onEvent?: (record: S3NotificationRecord) => void): Promise<RunningS3rver> {
