@@ -1,7 +1,7 @@
-import { existsSync } from "node:fs";
 import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { hasChromium, launchChromium, warnIfNoChromium } from "./support/headless-chromium.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ResultsDocument } from "@cds/core/results";
 import { FolderBlobStore, indexLibrary } from "@cds/local";
@@ -17,9 +17,7 @@ import { tempDir } from "@cds/testing/temp-dir";
 // "completed" without a reload, the results page opened from the row; a bad file's reason shown;
 // a request without the token refused.
 
-const CHROMIUM = process.env.CDS_CHROMIUM ?? "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`no chromium at ${CHROMIUM} (apt-get install -y chromium, or set CDS_CHROMIUM): skipping the console's browser tests`);
+warnIfNoChromium("the console's browser tests");
 if (!hasSharedCdm) console.warn(SKIP_SHARED_NOTE);
 
 const LMS = [BJD, GMR, VT016795, VT033614];
@@ -50,10 +48,7 @@ beforeAll(async () => {
   dev.child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   dev.child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   consoleUrl = await waitFor(() => /console (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(output)?.[1], 60_000);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 }, 240_000);
 

@@ -1,5 +1,4 @@
 import { createSign, generateKeyPairSync, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -7,7 +6,8 @@ import type { Duplex } from "node:stream";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PutBucketCorsCommand } from "@aws-sdk/client-s3";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { hasChromium, launchChromium, warnIfNoChromium } from "./support/headless-chromium.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
 import { encodePackBitsTiff } from "@cds/core/image";
@@ -33,9 +33,7 @@ import { tempDir } from "@cds/testing/temp-dir";
 // ID token signed by that key. The console's rule is played by feeding each event the bus
 // accepts, as it is accepted, to the broadcaster.
 
-const CHROMIUM = process.env.CDS_CHROMIUM ?? "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`no chromium at ${CHROMIUM} (apt-get install -y chromium, or set CDS_CHROMIUM): skipping the stage console's browser test`);
+warnIfNoChromium("the stage console's browser test");
 
 const APP_DIR = fileURLToPath(new URL("../web/console/", import.meta.url));
 const LIBRARY = "tiny";
@@ -210,10 +208,7 @@ beforeAll(async () => {
   }
   stopRule = startConsoleRule(cloud, targets.entries);
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {

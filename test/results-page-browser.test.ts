@@ -1,8 +1,8 @@
-import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { hasChromium, launchChromium, warnIfNoChromium } from "./support/headless-chromium.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeImage, decodeImageFile, encodePackBitsTiff, type RgbImage } from "@cds/core/image";
 import { matchedTargetPixels, type ResultsDocument } from "@cds/core/results";
@@ -12,9 +12,7 @@ import { tempDir } from "@cds/testing/temp-dir";
 
 // The comparison page as a person sees it: the page `cds search --out` writes, opened from its
 // folder in Debian's chromium (headless, no browser download), at a laptop's 1280×800.
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`${CHROMIUM} not found: skipping the results page browser tests (apt-get install chromium, as .ci/run does)`);
+warnIfNoChromium("the results page browser tests");
 // Screenshots for a person to look at go here when set (never into the repository).
 const SCREENSHOT_DIR = process.env.CDS_SCREENSHOT_DIR;
 
@@ -40,11 +38,7 @@ beforeAll(async () => {
   expect(code, stderr).toBe(0);
   document = JSON.parse(await readFile(out, "utf8"));
   expect(document.matchCount).toBeGreaterThan(24); // more than one page
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
   await page.goto(pathToFileURL(join(dir, "out", "results.html")).href);
   await waitForImages(page);
