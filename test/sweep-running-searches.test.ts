@@ -1,25 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { defaultSearchParams } from "@cds/core/search";
 import type { StateStore } from "@cds/core/state";
 import { runningSearches } from "@cds/functions";
-import type { LocalState } from "@cds/local";
-import { startDynaliteState } from "@cds/testing/dynalite-state";
+import { dynaliteStateForFile } from "@cds/testing/dynalite-state";
 
 // Issue 11: in-flight searches are found from the slot holders and the main records, not only
 // from the status index — a GSI is eventually consistent, so a search just marked running may be
 // missing from it (the lag is played here by a state whose index answers empty).
 
-let local: LocalState;
 let state: StateStore;
 
-beforeAll(async () => {
-  local = await startDynaliteState({ onDisk: true });
-  state = local.state;
-});
-
-afterAll(async () => {
-  await local?.stop();
-});
+dynaliteStateForFile((local) => (state = local.state), { onDisk: true });
 
 describe("the sweep's running searches", () => {
   it("include a running slot holder that the status index does not list yet, once", async () => {

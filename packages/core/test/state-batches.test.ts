@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createPrng } from "@cds/core";
 import { shuffled } from "@cds/core/library";
 import { childCount, leafCount, leafOf, nodeId, parentOf, planDispatchTree } from "@cds/core/planning";
@@ -9,7 +9,7 @@ import type { DispatchTree } from "@cds/core/planning";
 import type { ScoredTarget } from "@cds/core/search";
 import type { BatchRecording, StateStore } from "@cds/core/state";
 import type { LocalState } from "@cds/local";
-import { startDynaliteState } from "@cds/testing/dynalite-state";
+import { dynaliteStateForFile } from "@cds/testing/dynalite-state";
 
 let local: LocalState;
 let state: StateStore;
@@ -54,14 +54,10 @@ async function putWithoutCounting(searchId: string, tree: DispatchTree, batchId:
     .go();
 }
 
-beforeAll(async () => {
-  local = await startDynaliteState({ onDisk: true });
-  state = local.state;
-});
-
-afterAll(async () => {
-  await local?.stop();
-});
+dynaliteStateForFile((started) => {
+  local = started;
+  state = started.state;
+}, { onDisk: true });
 
 describe("batch results, each counted once and read back", () => {
   it("counts a batch recorded three times at once exactly once", async () => {

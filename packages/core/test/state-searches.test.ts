@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { defaultSearchParams } from "@cds/core/search";
 import { IllegalStatusTransitionError, SearchNotFoundError, stateService } from "@cds/core/state";
 import type { NewSearch, StateStore } from "@cds/core/state";
 import type { LocalState } from "@cds/local";
-import { startDynaliteState } from "@cds/testing/dynalite-state";
+import { dynaliteStateForFile } from "@cds/testing/dynalite-state";
 
 let local: LocalState;
 let state: StateStore;
@@ -24,14 +24,10 @@ function newSearch(overrides: Partial<NewSearch> = {}): NewSearch {
   };
 }
 
-beforeAll(async () => {
-  local = await startDynaliteState({ onDisk: true });
-  state = local.state;
-});
-
-afterAll(async () => {
-  await local?.stop();
-});
+dynaliteStateForFile((started) => {
+  local = started;
+  state = started.state;
+}, { onDisk: true });
 
 describe("searches created from uploads", () => {
   it("reads back a created search by its id, with its fields and status accepted", async () => {

@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { StateStore } from "@cds/core/state";
-import type { LocalState } from "@cds/local";
-import { startDynaliteState } from "@cds/testing/dynalite-state";
+import { dynaliteStateForFile } from "@cds/testing/dynalite-state";
 
-let local: LocalState;
 let state: StateStore;
 
-beforeAll(async () => {
-  local = await startDynaliteState({ onDisk: true });
-  state = local.state;
-});
-
-afterAll(async () => {
-  await local?.stop();
-});
+dynaliteStateForFile((local) => (state = local.state), { onDisk: true });
 
 describe("webhook subscriptions", () => {
   it("creates, reads, lists oldest first and removes subscriptions", async () => {

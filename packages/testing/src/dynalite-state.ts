@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { startLocalState, type LocalState, type LocalStateOptions } from "@cds/local";
 import { tempDir } from "./temp-dir.ts";
 
@@ -21,4 +22,24 @@ export async function startDynaliteState(options: DynaliteStateOptions = {}): Pr
   const { onDisk, ...rest } = options;
   const folder = onDisk ? join(await tempDir("cds-state-"), "db") : undefined;
   return startLocalState({ ...rest, folder });
+}
+
+/**
+ * Registers a test file's hooks for one {@link startDynaliteState} store shared by all its tests:
+ * started before the first and handed to `onStart`, stopped after the last. Call it at the file's
+ * top level; a file that wants a fresh store per test starts its own in `beforeEach`.
+ *
+ * @example
+ * let state: StateStore;
+ * dynaliteStateForFile((local) => (state = local.state), { onDisk: true });
+ */
+export function dynaliteStateForFile(onStart: (local: LocalState) => void, options: DynaliteStateOptions = {}): void {
+  let local: LocalState | undefined;
+  beforeAll(async () => {
+    local = await startDynaliteState(options);
+    onStart(local);
+  });
+  afterAll(async () => {
+    await local?.stop();
+  });
 }

@@ -1,7 +1,6 @@
-import { afterAll, afterEach, beforeAll } from "vitest";
+import { afterEach } from "vitest";
 import type { StateStore } from "@cds/core/state";
-import type { LocalState } from "@cds/local";
-import { startDynaliteState } from "./dynalite-state.ts";
+import { dynaliteStateForFile } from "./dynalite-state.ts";
 
 /**
  * Registers a webhook test file's hooks: core's state store on dynalite, started once for the
@@ -9,17 +8,11 @@ import { startDynaliteState } from "./dynalite-state.ts";
  * subscription is removed, so each test starts with none. Call it at the file's top level.
  */
 export function webhookStateHooks(onState: (state: StateStore) => void, receivers: { close(): Promise<void> }[]): void {
-  let local: LocalState | undefined;
-  beforeAll(async () => {
-    local = await startDynaliteState();
-    onState(local.state);
-  });
+  let state: StateStore | undefined;
+  dynaliteStateForFile((local) => onState((state = local.state)));
   afterEach(async () => {
     await Promise.all(receivers.splice(0).map((r) => r.close()));
-    if (!local) return;
-    for (const s of await local.state.listSubscriptions()) await local.state.removeSubscription(s.subscriptionId);
-  });
-  afterAll(async () => {
-    await local?.stop();
+    if (!state) return;
+    for (const s of await state.listSubscriptions()) await state.removeSubscription(s.subscriptionId);
   });
 }
